@@ -1,0 +1,313 @@
+"""Kefu Desk (客服台): create the app, wire the extensions, and run the console or a command."""
+import argparse
+import os
+import secrets
+import sys
+
+import click
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, session, url_for
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import Babel
+from flask_login import LoginManager, current_user, login_user, logout_user
+from wtforms import PasswordField, StringField, validators
+from flask_admin.form import SecureForm
+
+import clock
+import database
+from audit import audit
+from models import REGISTERS, Department, DomainError, User, db
+
+DEFAULT_DB_FILE = "kefu.db"
+LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
+
+babel = Babel()
+login_manager = LoginManager()
+auth = Blueprint("auth", __name__)
+
+
+# ---------------------------------------------------------------- locale
+
+def select_locale():
+    """Chinese unless the user picked English or the browser prefers it."""
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    best = request.accept_languages.best_match(["zh_CN", "zh", "en"]) if request else None
+    return "en" if best == "en" else "zh_Hans_CN"
+
+
+# ---------------------------------------------------------------- login
+
+@login_manager.user_loader
+def load_user(user_id):
+    try:
+        return User.get_or_none((User.id == int(user_id)) & (User.is_active == True))  # noqa: E712
+    except ValueError:
+        return None
+
+
+class LoginForm(SecureForm):
+    username = StringField("登录名", validators=[validators.InputRequired(message="请输入登录名"),
+                                               validators.Length(max=40)])
+    password = PasswordField("密码", validators=[validators.InputRequired(message="请输入密码"),
+                                               validators.Length(max=200)])
+
+
+@auth.route("/login", methods=("GET", "POST"))
+def login():
+    form = LoginForm(request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate():
+        user = User.get_or_none(User.username == form.username.data.strip())
+        now = clock.now()
+        if user is not None and user.is_active and user.check_password(form.password.data):
+            with db.atomic():
+                User.update(last_login_at=now).where(User.id == user.id).execute()
+                audit("login", None, now=now, user=user, summary=user.username)
+            session.permanent = True
+            login_user(user)
+            target = request.args.get("next") or ""
+            # Only local paths: never bounce a user to another site after login.
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("admin.index")
+            return redirect(target)
+        with db.atomic():
+            audit("login_failed", None, now=now, summary=form.username.data[:40])
+        form.password.errors = ["登录名或密码不正确"]
+    demo = database.Setting.read("demo") == "1"
+    return render_template("kefu/login.html", form=form, demo=demo,
+                           demo_users=DEMO_USERS if demo else ())
+
+
+@auth.route("/logout", methods=("POST",))
+def logout():
+    if current_user.is_authenticated:
+        with db.atomic():
+            audit("logout", None, summary=current_user.username)
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@auth.route("/lang/<code>")
+def set_language(code):
+    if code not in LANGUAGES:
+        abort(404)
+    session["lang"] = code
+    target = request.referrer or url_for("admin.index")
+    return redirect(target if target.startswith(request.host_url) else url_for("admin.index"))
+
+
+@auth.route("/")
+def home():
+    return redirect(url_for("admin.index"))
+
+
+class HomeView(AdminIndexView):
+    """The console's home page: counts per register; later the overdue dashboard."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated
+
+    def inaccessible_callback(self, name, **kwargs):
+        return redirect(url_for("auth.login", next=request.url))
+
+    @expose("/")
+    def index(self):
+        rows = []
+        for view in self.admin._views:
+            model = getattr(view, "model", None)
+            if model is None or not view.is_accessible():
+                continue
+            rows.append((view.category, view.name, view.url, view.get_query().count()))
+        return self.render("kefu/home.html", rows=rows)
+
+
+# ---------------------------------------------------------------- the app
+
+def _secret_key(instance_path):
+    """Read the secret key from the environment or a generated file in the instance folder."""
+    if os.environ.get("KEFU_SECRET_KEY"):
+        return os.environ["KEFU_SECRET_KEY"]
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        os.makedirs(instance_path, exist_ok=True)
+        with open(path, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        os.chmod(path, 0o600)
+    with open(path) as fh:
+        return fh.read().strip()
+
+
+def create_app(test_config=None):
+    """Create and configure the console."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(
+        DATABASE_URL=os.environ.get("DATABASE_URL")
+        or "sqlite:///" + os.path.join(app.instance_path, DEFAULT_DB_FILE),
+        KEFU_TIMEZONE=os.environ.get("KEFU_TIMEZONE", clock.DEFAULT_TIMEZONE),
+        # Demo data only in a database created without DATABASE_URL, unless asked for.
+        KEFU_DEMO=os.environ.get("KEFU_DEMO", "0" if os.environ.get("DATABASE_URL") else "1") == "1",
+        BABEL_DEFAULT_LOCALE="zh_Hans_CN",
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        FLASK_ADMIN_FLUID_LAYOUT=True,
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # A long complaint form must still save after a phone call: 4 hours.
+        WTF_CSRF_TIME_LIMIT=4 * 3600,
+    )
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+
+    clock.set_timezone(app.config["KEFU_TIMEZONE"])
+    database.open_database(app.config["DATABASE_URL"])
+    prepare_database(app.config["KEFU_DEMO"])
+
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    app.register_blueprint(auth)
+
+    admin = Admin(app, name="客服台 Kefu Desk", url="/admin",
+                  theme=Bootstrap4Theme(base_template="kefu/master.html", fluid=True),
+                  index_view=HomeView(name="首页", url="/admin"))
+    from views import register_views
+    register_views(admin)
+
+    @app.before_request
+    def _connect():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not db.is_closed():
+            db.close()
+
+    @app.context_processor
+    def _globals():
+        return {"languages": LANGUAGES, "current_locale": select_locale()}
+
+    for code in (403, 404, 405):
+        app.register_error_handler(code, _error_page(code))
+
+    @app.errorhandler(DomainError)
+    def _domain_error(err):
+        return render_template("kefu/error.html", code=400, message=str(err)), 400
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    app.cli.add_command(create_user_command)
+    return app
+
+
+ERROR_TEXT = {403: "没有权限访问该页面", 404: "页面或记录不存在", 405: "不支持该请求方式"}
+
+
+def _error_page(code):
+    def handler(err):
+        return render_template("kefu/error.html", code=code, message=ERROR_TEXT[code]), code
+    return handler
+
+
+# ---------------------------------------------------------------- data set-up
+
+DEMO_USERS = (
+    ("admin", "系统管理员", Department.SERVICE, User.ADMIN),
+    ("clerk", "客服专员 王芳", Department.SERVICE, User.CLERK),
+    ("property", "物业管理部 李强", Department.PROPERTY, User.STAFF),
+    ("ops", "营运部经理 张敏", Department.OPERATIONS, User.MANAGER),
+    ("pm", "项目经理 陈刚", Department.PROJECT, User.PM),
+    ("gm", "总经理 刘洋", Department.GENERAL, User.GM),
+    ("auditor", "审计员 赵静", Department.FINANCE, User.AUDITOR),
+)
+DEMO_PASSWORD = "demo"
+
+
+def prepare_database(demo):
+    """Migrate, seed reference data, and on a new demo database create demo users and data."""
+    with db.connection_context():
+        applied = database.migrate()
+        now = clock.now()
+        database.seed_reference_data(now)
+        if 1 in applied and demo:
+            import demo as demo_data
+            with db.atomic():
+                database.Setting.write("demo", "1")
+                for username, name, dept, role in DEMO_USERS:
+                    user = User(username=username, full_name=name, roles=role,
+                                department=Department.by_code(dept), created_at=now, updated_at=now)
+                    user.set_password(DEMO_PASSWORD)
+                    user.save()
+                demo_data.create_demo_data(now)
+
+
+def create_user(username, full_name, password, roles, department_code=None):
+    """Create a login for a real deployment; raise DomainError on bad input."""
+    if len(password or "") < 8:
+        raise DomainError("密码至少 8 位")
+    now = clock.now()
+    with db.connection_context(), db.atomic():
+        if User.select().where(User.username == username).exists():
+            raise DomainError(f"登录名 {username} 已存在")
+        dept = None
+        if department_code:
+            dept = Department.get_or_none(Department.code == department_code)
+            if dept is None:
+                raise DomainError(f"部门代码 {department_code} 不存在")
+        user = User(username=username, full_name=full_name, roles=roles, department=dept,
+                    created_at=now, updated_at=now)
+        user.set_password(password)
+        user.full_clean()
+        user.save()
+        audit("create", user, now=now, summary=f"命令行创建员工 {username}")
+    return user
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="姓名")
+@click.option("--roles", default=User.CLERK, show_default=True,
+              help="逗号分隔：" + ",".join(code for code, _ in User.ROLES))
+@click.option("--department", default=None, help="部门代码，如 service / property / operations")
+@click.password_option(help="至少 8 位")
+def create_user_command(username, full_name, roles, department, password):
+    """Create a user (real deployments never get the demo users)."""
+    try:
+        create_user(username, full_name, password, roles, department)
+    except DomainError as err:
+        raise click.ClickException(str(err))
+    click.echo(f"已创建员工 {username}")
+
+
+def main(argv=None):
+    """`python app.py [--host H] [--port P]` runs the console; `create-user …` adds a login."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "create-user":
+        app = create_app()
+        return create_user_command.main(argv[1:], prog_name="python app.py create-user",
+                                        standalone_mode=True, obj=app)
+    parser = argparse.ArgumentParser(description="客服台 Kefu Desk")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--debug", action="store_true")
+    args = parser.parse_args(argv)
+    app = create_app()
+    with db.connection_context():
+        demo = database.Setting.read("demo") == "1"
+    print(f"客服台 Kefu Desk: http://{args.host}:{args.port}/  数据库 {app.config['DATABASE_URL']}")
+    if demo:
+        print("演示账号 demo logins (password 'demo'): " + ", ".join(u[0] for u in DEMO_USERS))
+    app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

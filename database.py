@@ -1,0 +1,163 @@
+"""Open the database from a URL, apply migrations, seed reference data."""
+import os
+from datetime import date
+
+from peewee import CharField, DateTimeField, IntegerField, Model, SqliteDatabase, TextField
+from playhouse.db_url import connect
+
+import clock
+from models import ALL_MODELS, CalendarDay, Department, SlaRule, db
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "cache_size": -64000,
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+}
+
+
+class SchemaMigration(Model):
+    """One applied schema migration."""
+    version = IntegerField(primary_key=True)
+    name = CharField(max_length=100)
+    applied_at = DateTimeField(default=clock.now)
+
+    class Meta:
+        database = db
+        table_name = "schema_migration"
+
+
+class Setting(Model):
+    """A site-wide setting (key/value), e.g. whether this is the demo database."""
+    key = CharField(max_length=50, primary_key=True)
+    value = TextField(null=True)
+
+    class Meta:
+        database = db
+        table_name = "setting"
+
+    @classmethod
+    def read(cls, key, default=None):
+        row = cls.get_or_none(cls.key == key)
+        return row.value if row else default
+
+    @classmethod
+    def write(cls, key, value):
+        cls.insert(key=key, value=value).on_conflict(
+            conflict_target=[cls.key], update={cls.value: value}).execute()
+
+
+def _initial_schema(database):
+    database.create_tables(ALL_MODELS + (Setting,))
+
+
+# Append-only: (version, name, function(database)). Later schema changes use
+# playhouse.migrate (SchemaMigrator.from_database(database)) inside their function.
+MIGRATIONS = [
+    (1, "initial schema", _initial_schema),
+]
+
+
+def open_database(url):
+    """Open the database at a playhouse.db_url URL and bind the models to it."""
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///"):]
+        if path and path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        database = connect(url, pragmas=SQLITE_PRAGMAS)
+    else:
+        database = connect(url)
+    db.initialize(database)
+    return database
+
+
+def is_sqlite():
+    return isinstance(db.obj, SqliteDatabase)
+
+
+def migrate():
+    """Apply every migration not yet applied; return the versions applied now."""
+    applied = []
+    with db.connection_context():
+        db.create_tables([SchemaMigration])
+        done = {m.version for m in SchemaMigration.select(SchemaMigration.version)}
+        for version, name, apply in MIGRATIONS:
+            if version in done:
+                continue
+            with db.atomic():
+                apply(db.obj)
+                SchemaMigration.create(version=version, name=name, applied_at=clock.now())
+            applied.append(version)
+    return applied
+
+
+# ---------------------------------------------------------------- reference data
+
+# Every time limit of RULES.md: (code, name, rule ref, applies to, starts on, clock, amount, unit)
+SLA_RULES = [
+    ("REP_ACCEPT", "维修工作单接单", "R-REP-2", "RepairOrder", "派单", "calendar", 30, "minutes"),
+    ("SVC_HANDBACK", "服务申请单交回申请人", "R-SVC-2", "ServiceRequest", "提交申请", "working_days", 1, "working_days"),
+    ("ENQ_LETTER", "内部工作联系函转达", "R-ENQ-2", "WorkLetter", "受理咨询", "calendar", 1, "hours"),
+    ("PAY_FINANCE", "收费当日交财务", "R-PAY-1", "Charge", "收费", "calendar", 1, "calendar_days"),
+    ("LOAN_FREE", "物品借用免费时长", "R-LOAN-4", "ItemLoan", "借出", "calendar", 1, "hours"),
+    ("CMP_MAJOR_REPORT", "重大投诉报告项目经理", "R-CMP-1", "Complaint", "受理投诉", "calendar", 0, "minutes"),
+    ("CMP_IMPORTANT_START", "重要投诉启动处理", "R-CMP-1", "Complaint", "受理投诉", "calendar", 1, "hours"),
+    ("CMP_GENERAL_RESOLVE", "一般投诉解决", "R-CMP-1", "Complaint", "受理投诉", "calendar", 2, "calendar_days"),
+    ("CMP_DAILY_FOLLOWUP", "长期投诉每日跟踪（超过工作日数）", "R-CMP-6", "Complaint", "受理投诉", "working_days", 5, "working_days"),
+    ("CMP_CALLBACK", "投诉处理完毕回访", "R-CMP-7", "Complaint", "处理完毕", "working_days", 3, "working_days"),
+    ("SUR_PLAN", "调查方案提前报批", "R-SUR-1", "Survey", "调查开始（倒计）", "calendar", 20, "calendar_days"),
+    ("SUR_TRAINING", "调查人员提前培训", "R-SUR-4", "Survey", "调查开始（倒计）", "calendar", 2, "calendar_days"),
+    ("SUR_ARCHIVE", "调查资料归档", "R-SUR-6", "Survey", "调查结束", "calendar", 5, "calendar_days"),
+    # Cadences are months and years, kept as calendar days so one unit set serves every rule.
+    ("COM_ANCHOR", "主力店沟通（每月）", "R-COM-3", "Customer", "上次沟通", "calendar", 31, "calendar_days"),
+    ("COM_TENANT", "商户沟通（每月）", "R-COM-3", "Customer", "上次沟通", "calendar", 31, "calendar_days"),
+    ("COM_CONSUMER", "消费者沟通（每年）", "R-COM-3", "Customer", "上次沟通", "calendar", 366, "calendar_days"),
+    ("COM_COMMITTEE", "业委会/商委会沟通（每年）", "R-COM-3", "Customer", "上次沟通", "calendar", 366, "calendar_days"),
+]
+
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
+
+
+def seed_reference_data(now):
+    """Create departments, time-limit rules and the holiday calendar where missing."""
+    with db.atomic():
+        for code, name in Department.CODES:
+            if not Department.select().where(Department.code == code).exists():
+                Department.create(code=code, name=name, created_at=now, updated_at=now)
+        for code, name, ref, applies_to, starts_on, clk, amount, unit in SLA_RULES:
+            if not SlaRule.select().where(SlaRule.code == code).exists():
+                SlaRule.create(code=code, name=name, rule_ref=ref, applies_to=applies_to,
+                               starts_on=starts_on, clock=clk, amount=amount, unit=unit,
+                               created_at=now, updated_at=now)
+        seed_calendar(now)
+
+
+def seed_calendar(now):
+    """Copy the chinese-calendar package's holidays and make-up days into CalendarDay."""
+    import chinese_calendar
+
+    known = {d for (d,) in CalendarDay.select(CalendarDay.day).tuples()}
+    rows = []
+    for kind, table in ((CalendarDay.HOLIDAY, chinese_calendar.holidays),
+                        (CalendarDay.WORKDAY, chinese_calendar.workdays)):
+        for day, name in table.items():
+            if day in known:
+                continue
+            rows.append({"day": day, "kind": kind, "name": HOLIDAY_NAMES.get(name, name),
+                         "source": "package", "created_at": now, "updated_at": now})
+    for start in range(0, len(rows), 200):
+        CalendarDay.insert_many(rows[start:start + 200]).execute()
+    return len(rows)
+
+
+def calendar_years_known():
+    """Return the set of years that have package calendar data."""
+    years = set()
+    for (day,) in CalendarDay.select(CalendarDay.day).where(CalendarDay.source == "package").tuples():
+        years.add(day.year if isinstance(day, date) else int(str(day)[:4]))
+    return years

@@ -1,0 +1,1098 @@
+"""Every register of the service center, with its Chinese labels, choices and checks."""
+import json
+import re
+from decimal import Decimal
+
+from peewee import (
+    BooleanField,
+    Check,
+    CharField,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    DeferredForeignKey,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+    CompositeKey,
+)
+from werkzeug.security import check_password_hash, generate_password_hash
+
+import clock
+
+db = DatabaseProxy()
+
+
+class DomainError(Exception):
+    """A business rule refused an operation; the message is for the user (Chinese)."""
+
+
+class ValidationError(DomainError):
+    """Bad input: `errors` maps field names to Chinese messages."""
+
+    def __init__(self, errors):
+        self.errors = dict(errors)
+        super().__init__("；".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+# ---------------------------------------------------------------- field types
+
+PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|[48]00-?\d{3}-?\d{4}|\d{5})$")
+
+
+class ChoiceField(CharField):
+    """A coded value from a fixed list; the database refuses any other (CHECK)."""
+
+    def __init__(self, choices, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        super().__init__(choices=choices, **kwargs)
+
+    def bind(self, model, name, set_attribute=True):
+        super().bind(model, name, set_attribute)
+        values = ", ".join("'%s'" % code for code, _ in self.choices)
+        self.constraints = [Check("%s IN (%s)" % (self.column_name, values))]
+
+    def label(self, value):
+        return dict(self.choices).get(value, value or "")
+
+
+class MoneyField(DecimalField):
+    """An amount in yuan, never negative (CHECK), exact to the fen."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("auto_round", True)
+        super().__init__(**kwargs)
+
+    def bind(self, model, name, set_attribute=True):
+        super().bind(model, name, set_attribute)
+        self.constraints = [Check("%s >= 0" % self.column_name)]
+
+
+class PhoneField(CharField):
+    """A Chinese mobile, landline or service number."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("null", True)
+        super().__init__(**kwargs)
+
+
+# ---------------------------------------------------------------- base models
+
+class BaseModel(Model):
+    created_at = DateTimeField(default=clock.now, index=True, verbose_name="创建时间")
+    updated_at = DateTimeField(default=clock.now, verbose_name="更新时间")
+
+    # Pairs of (start, end) fields where end may not come before start.
+    date_ranges = ()
+
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+    def clean(self):
+        """Return {field name: Chinese message} for every bad value; empty when valid."""
+        errors = {}
+        for field in self._meta.sorted_fields:
+            value = getattr(self, field.name, None) if not isinstance(field, ForeignKeyField) \
+                else getattr(self, field.name + "_id", None)
+            label = field.verbose_name or field.name
+            if value is None or value == "":
+                if not field.null and field.default is None and not field.primary_key \
+                        and not getattr(field, "auto_assigned", False) \
+                        and not isinstance(field, (BooleanField,)):
+                    errors[field.name] = f"{label}不能为空"
+                continue
+            if isinstance(field, ChoiceField) and value not in dict(field.choices):
+                errors[field.name] = f"{label}的值“{value}”不在可选范围内"
+            elif isinstance(field, PhoneField) and not PHONE_RE.match(str(value)):
+                errors[field.name] = f"{label}格式不正确（例如 13800138000 或 021-12345678）"
+            elif isinstance(field, CharField) and field.max_length and len(str(value)) > field.max_length:
+                errors[field.name] = f"{label}不能超过 {field.max_length} 个字符"
+            elif isinstance(field, DecimalField):
+                try:
+                    amount = Decimal(str(value))
+                except Exception:
+                    errors[field.name] = f"{label}必须是数字"
+                    continue
+                if isinstance(field, MoneyField) and amount < 0:
+                    errors[field.name] = f"{label}不能为负数"
+                elif amount.adjusted() >= field.max_digits - field.decimal_places:
+                    errors[field.name] = f"{label}数值过大"
+            elif isinstance(field, IntegerField) and not isinstance(field, ForeignKeyField) \
+                    and getattr(field, "min_value", None) is not None and value < field.min_value:
+                errors[field.name] = f"{label}不能小于 {field.min_value}"
+        for start, end in self.date_ranges:
+            a, b = getattr(self, start), getattr(self, end)
+            if a and b and b < a:
+                errors[end] = "%s不能早于%s" % (
+                    self._meta.fields[end].verbose_name, self._meta.fields[start].verbose_name)
+        errors.update(self.clean_extra())
+        return errors
+
+    def clean_extra(self):
+        """Return errors of rules that span several fields (overridden per model)."""
+        return {}
+
+    def full_clean(self):
+        """Raise ValidationError unless every value is acceptable."""
+        errors = self.clean()
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def verbose_name(cls):
+        return getattr(cls._meta, "verbose_name", cls.__name__)
+
+    def choice_label(self, name):
+        """Return the Chinese label of a coded field's current value."""
+        return self._meta.fields[name].label(getattr(self, name))
+
+
+class DocumentCounter(Model):
+    """The last number issued per document prefix and day (WX-20261122-0001)."""
+    prefix = CharField(max_length=8)
+    day = CharField(max_length=8)
+    last = IntegerField(default=0)
+
+    class Meta:
+        database = db
+        legacy_table_names = False
+        primary_key = CompositeKey("prefix", "day")
+
+
+def next_number(prefix, when):
+    """Issue the next document number for `prefix` on the day of `when` (call in a transaction)."""
+    day = when.strftime("%Y%m%d")
+    (DocumentCounter.insert(prefix=prefix, day=day, last=1)
+     .on_conflict(conflict_target=[DocumentCounter.prefix, DocumentCounter.day],
+                  update={DocumentCounter.last: DocumentCounter.last + 1})
+     .execute())
+    last = DocumentCounter.get((DocumentCounter.prefix == prefix) & (DocumentCounter.day == day)).last
+    return f"{prefix}-{day}-{last:04d}"
+
+
+# ---------------------------------------------------------------- organisation
+
+class Department(BaseModel):
+    SERVICE, OPERATIONS, PROPERTY, FINANCE, WAREHOUSE, PROJECT, GENERAL = (
+        "service", "operations", "property", "finance", "warehouse", "project", "general")
+    CODES = (
+        (SERVICE, "客服中心"), (OPERATIONS, "营运部"), (PROPERTY, "物业管理部"),
+        (FINANCE, "财务部"), (WAREHOUSE, "仓库"), (PROJECT, "项目经理"), (GENERAL, "总经理办公室"),
+    )
+    code = CharField(max_length=20, unique=True, verbose_name="部门代码")
+    name = CharField(max_length=50, unique=True, verbose_name="部门名称")
+    head = DeferredForeignKey("User", null=True, on_delete="SET NULL", verbose_name="部门负责人")
+    phone = PhoneField(verbose_name="部门电话")
+    is_active = BooleanField(default=True, verbose_name="启用")
+    created_by = DeferredForeignKey("User", null=True, on_delete="SET NULL", verbose_name="创建人")
+
+    class Meta:
+        verbose_name = "部门"
+
+    def __str__(self):
+        return self.name or self.code or "部门"
+
+    @classmethod
+    def by_code(cls, code):
+        return cls.get(cls.code == code)
+
+
+class User(BaseModel):
+    ADMIN, CLERK, STAFF, MANAGER, PM, GM, AUDITOR = (
+        "admin", "clerk", "staff", "manager", "pm", "gm", "auditor")
+    ROLES = (
+        (ADMIN, "系统管理员"), (CLERK, "客服专员"), (STAFF, "部门员工"), (MANAGER, "部门经理"),
+        (PM, "项目经理"), (GM, "总经理"), (AUDITOR, "审计员（只读）"),
+    )
+    username = CharField(max_length=40, unique=True, verbose_name="登录名")
+    full_name = CharField(max_length=50, verbose_name="姓名")
+    department = ForeignKeyField(Department, backref="users", null=True, on_delete="SET NULL",
+                                 verbose_name="部门")
+    roles = CharField(max_length=100, default=CLERK, verbose_name="角色")
+    password_hash = CharField(max_length=255, default="", verbose_name="密码摘要")
+    phone = PhoneField(verbose_name="电话")
+    email = CharField(max_length=120, null=True, verbose_name="电子邮件")
+    is_active = BooleanField(default=True, verbose_name="启用")
+    last_login_at = DateTimeField(null=True, verbose_name="最近登录")
+    created_by = ForeignKeyField("self", null=True, backref="+", on_delete="SET NULL",
+                                 verbose_name="创建人")
+
+    class Meta:
+        verbose_name = "员工"
+
+    def __str__(self):
+        return self.full_name or self.username or "员工"
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self):
+        return True
+
+    @property
+    def is_anonymous(self):
+        return False
+
+    def get_id(self):
+        return str(self.id)
+
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def role_set(self):
+        return {r.strip() for r in (self.roles or "").split(",") if r.strip()}
+
+    def has_role(self, *roles):
+        return bool(self.role_set & set(roles))
+
+    def clean_extra(self):
+        unknown = self.role_set - dict(self.ROLES).keys()
+        if not self.role_set:
+            return {"roles": "至少选择一个角色"}
+        if unknown:
+            return {"roles": "未知角色：%s" % "、".join(sorted(unknown))}
+        return {}
+
+
+class Register(BaseModel):
+    """Base of every business register: who created it, and archiving instead of deleting."""
+    created_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                 verbose_name="创建人")
+    archived_at = DateTimeField(null=True, verbose_name="归档时间")
+    archive_reason = TextField(null=True, verbose_name="归档原因")
+
+    number_prefix = None
+
+    def assign_number(self, now):
+        """Give a new paper-form record its document number."""
+        if self.number_prefix and not self.number:
+            self.number = next_number(self.number_prefix, now)
+
+    def archive(self, by, now, reason):
+        """Archive (作废/归档) this record instead of deleting it."""
+        if self.archived_at:
+            raise DomainError("该记录已归档")
+        if not (reason or "").strip():
+            raise ValidationError({"archive_reason": "请填写归档原因"})
+        self.archived_at = now
+        self.archive_reason = reason.strip()
+        self.updated_at = now
+        self.save()
+
+
+def number_field():
+    return CharField(max_length=20, unique=True, null=True, verbose_name="编号")
+
+
+# ---------------------------------------------------------------- customers
+
+class Customer(Register):
+    TENANT, ANCHOR, CONSUMER, OWNERS, MERCHANTS = (
+        "tenant", "anchor", "consumer", "owners_committee", "merchants_committee")
+    KINDS = ((TENANT, "商户"), (ANCHOR, "主力店"), (CONSUMER, "消费者"),
+             (OWNERS, "业委会"), (MERCHANTS, "商委会"))
+    ACTIVE, INACTIVE = "active", "inactive"
+    STATUSES = ((ACTIVE, "在营"), (INACTIVE, "已撤场"))
+
+    name = CharField(max_length=100, verbose_name="客户名称")
+    kind = ChoiceField(KINDS, default=TENANT, verbose_name="客户类别")
+    shop_no = CharField(max_length=30, null=True, index=True, verbose_name="铺位号")
+    floor = CharField(max_length=10, null=True, verbose_name="楼层")
+    category = CharField(max_length=50, null=True, verbose_name="经营业态")
+    contact_person = CharField(max_length=50, null=True, verbose_name="联系人")
+    phone = PhoneField(index=True, verbose_name="联系电话")
+    phone2 = PhoneField(verbose_name="备用电话")
+    email = CharField(max_length=120, null=True, verbose_name="电子邮件")
+    id_number = CharField(max_length=30, null=True, verbose_name="证件号码")
+    address = CharField(max_length=200, null=True, verbose_name="地址")
+    lease_start = DateField(null=True, verbose_name="租约开始")
+    lease_end = DateField(null=True, verbose_name="租约结束")
+    area_sqm = DecimalField(max_digits=10, decimal_places=2, null=True, verbose_name="面积（㎡）")
+    monthly_rent = MoneyField(null=True, verbose_name="月租金（元）")
+    status = ChoiceField(STATUSES, default=ACTIVE, verbose_name="状态")
+    notes = TextField(null=True, verbose_name="备注")
+
+    date_ranges = (("lease_start", "lease_end"),)
+
+    class Meta:
+        verbose_name = "客户"
+        indexes = ((("kind", "status"), False),)
+
+    def __str__(self):
+        return f"{self.shop_no} {self.name}" if self.shop_no else (self.name or "客户")
+
+
+# ---------------------------------------------------------------- reception
+
+CHANNELS = (("visit", "来访"), ("phone", "来电"), ("letter", "来函"), ("email", "电子邮件"),
+            ("hotline", "服务热线"), ("web", "网络"))
+
+
+class Contact(Register):
+    KINDS = (("enquiry", "咨询"), ("repair", "报修"), ("service", "服务申请"),
+             ("complaint", "投诉"), ("paid", "有偿服务"), ("loan", "物品借用"),
+             ("suggestion", "建议"), ("other", "其他"))
+    OPEN, TRANSFERRED, HANDLED, CLOSED = "open", "transferred", "handled", "closed"
+    STATUSES = ((OPEN, "待处理"), (TRANSFERRED, "已转部门"), (HANDLED, "已处理"), (CLOSED, "已关闭"))
+
+    number_prefix = "JD"
+    number = number_field()
+    customer = ForeignKeyField(Customer, null=True, backref="contacts", on_delete="RESTRICT",
+                               verbose_name="客户")
+    visitor_name = CharField(max_length=50, null=True, verbose_name="来访人")
+    phone = PhoneField(index=True, verbose_name="联系电话")
+    channel = ChoiceField(CHANNELS, default="visit", verbose_name="方式")
+    kind = ChoiceField(KINDS, default="enquiry", verbose_name="事项类别")
+    subject = CharField(max_length=200, verbose_name="事由")
+    content = TextField(null=True, verbose_name="内容")
+    received_at = DateTimeField(default=clock.now, verbose_name="接待时间")
+    received_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                  verbose_name="接待人")
+    department = ForeignKeyField(Department, null=True, backref="+", on_delete="RESTRICT",
+                                 verbose_name="承办部门")
+    outcome = TextField(null=True, verbose_name="处理结果")
+    status = ChoiceField(STATUSES, default=OPEN, verbose_name="状态")
+
+    class Meta:
+        verbose_name = "顾客接待登记"
+        indexes = ((("status", "received_at"), False),)
+
+    def __str__(self):
+        return f"{self.number or '接待'} {self.subject or ''}".strip()
+
+
+class RepairOrder(Register):
+    REGISTERED, DISPATCHED, ACCEPTED, DONE, CLOSED, REFUSED, CANCELLED = (
+        "registered", "dispatched", "accepted", "done", "closed", "refused", "cancelled")
+    STATUSES = ((REGISTERED, "已登记"), (DISPATCHED, "已派单"), (ACCEPTED, "已接单"),
+                (DONE, "已完工"), (CLOSED, "已回访关闭"), (REFUSED, "不予受理"),
+                (CANCELLED, "已取消"))
+
+    number_prefix = "WX"
+    number = number_field()
+    contact = ForeignKeyField(Contact, null=True, backref="repair_orders", on_delete="RESTRICT",
+                              verbose_name="来源接待")
+    customer = ForeignKeyField(Customer, backref="repair_orders", on_delete="RESTRICT",
+                               verbose_name="报修客户")
+    reporter_name = CharField(max_length=50, null=True, verbose_name="报修人")
+    reporter_phone = PhoneField(verbose_name="报修电话")
+    location = CharField(max_length=100, verbose_name="维修地点")
+    description = TextField(verbose_name="报修内容")
+    reported_at = DateTimeField(default=clock.now, verbose_name="报修时间")
+    department = ForeignKeyField(Department, backref="+", on_delete="RESTRICT",
+                                 verbose_name="维修部门")
+    status = ChoiceField(STATUSES, default=REGISTERED, verbose_name="状态")
+    dispatched_at = DateTimeField(null=True, verbose_name="派单时间")
+    accept_deadline = DateTimeField(null=True, verbose_name="接单时限")
+    accepted_at = DateTimeField(null=True, verbose_name="接单时间")
+    accepted_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                  verbose_name="接单人")
+    completed_at = DateTimeField(null=True, verbose_name="完工时间")
+    result = TextField(null=True, verbose_name="维修结果")
+    closed_at = DateTimeField(null=True, verbose_name="关闭时间")
+    refusal_reason = TextField(null=True, verbose_name="不予受理原因")
+
+    date_ranges = (("reported_at", "dispatched_at"), ("dispatched_at", "accepted_at"),
+                   ("accepted_at", "completed_at"))
+
+    class Meta:
+        verbose_name = "维修工作单"
+        indexes = ((("status", "accept_deadline"), False),)
+
+    def __str__(self):
+        return f"{self.number or '维修单'} {self.location or ''}".strip()
+
+
+class ServiceRequest(Register):
+    KINDS = (("renovation", "装修施工"), ("overtime", "延时营业"), ("goods", "货物进出"),
+             ("advertising", "广告宣传"), ("event", "场地活动"), ("other", "其他"))
+    SUBMITTED, APPROVED, REFUSED, HANDED_BACK, CANCELLED = (
+        "submitted", "approved", "refused", "handed_back", "cancelled")
+    STATUSES = ((SUBMITTED, "已提交"), (APPROVED, "已批准"), (REFUSED, "不予批准"),
+                (HANDED_BACK, "已交申请人"), (CANCELLED, "已取消"))
+
+    number_prefix = "FW"
+    number = number_field()
+    contact = ForeignKeyField(Contact, null=True, backref="service_requests",
+                              on_delete="RESTRICT", verbose_name="来源接待")
+    customer = ForeignKeyField(Customer, backref="service_requests", on_delete="RESTRICT",
+                               verbose_name="申请客户")
+    applicant_name = CharField(max_length=50, null=True, verbose_name="申请人")
+    applicant_phone = PhoneField(verbose_name="申请人电话")
+    kind = ChoiceField(KINDS, default="other", verbose_name="申请类别")
+    description = TextField(verbose_name="申请内容")
+    wanted_from = DateField(null=True, verbose_name="申请开始日期")
+    wanted_to = DateField(null=True, verbose_name="申请结束日期")
+    submitted_at = DateTimeField(default=clock.now, verbose_name="提交时间")
+    department = ForeignKeyField(Department, backref="+", on_delete="RESTRICT",
+                                 verbose_name="审批部门")
+    status = ChoiceField(STATUSES, default=SUBMITTED, verbose_name="状态")
+    decided_at = DateTimeField(null=True, verbose_name="审批时间")
+    decided_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                 verbose_name="审批人")
+    decision_note = TextField(null=True, verbose_name="审批意见")
+    handback_deadline = DateTimeField(null=True, verbose_name="交回时限")
+    handed_back_at = DateTimeField(null=True, verbose_name="交回时间")
+
+    date_ranges = (("wanted_from", "wanted_to"), ("submitted_at", "decided_at"))
+
+    class Meta:
+        verbose_name = "服务申请单"
+        indexes = ((("status", "handback_deadline"), False),)
+
+    def __str__(self):
+        return f"{self.number or '服务申请'} {self.choice_label('kind')}".strip()
+
+
+class WorkLetter(Register):
+    DRAFT, SENT, ACKNOWLEDGED, REPLIED, CLOSED = "draft", "sent", "acknowledged", "replied", "closed"
+    STATUSES = ((DRAFT, "草稿"), (SENT, "已发出"), (ACKNOWLEDGED, "已签收"),
+                (REPLIED, "已回复"), (CLOSED, "已关闭"))
+
+    number_prefix = "LXH"
+    number = number_field()
+    contact = ForeignKeyField(Contact, null=True, backref="work_letters", on_delete="RESTRICT",
+                              verbose_name="来源接待")
+    service_request = ForeignKeyField(ServiceRequest, null=True, backref="work_letters",
+                                      on_delete="RESTRICT", verbose_name="相关服务申请")
+    from_department = ForeignKeyField(Department, backref="+", on_delete="RESTRICT",
+                                      verbose_name="发函部门")
+    to_department = ForeignKeyField(Department, backref="+", on_delete="RESTRICT",
+                                    verbose_name="收函部门")
+    subject = CharField(max_length=200, verbose_name="主题")
+    body = TextField(verbose_name="内容")
+    status = ChoiceField(STATUSES, default=DRAFT, verbose_name="状态")
+    sent_at = DateTimeField(null=True, verbose_name="发出时间")
+    forward_deadline = DateTimeField(null=True, verbose_name="转达时限")
+    acknowledged_at = DateTimeField(null=True, verbose_name="签收时间")
+    acknowledged_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                      verbose_name="签收人")
+    reply = TextField(null=True, verbose_name="回复")
+    replied_at = DateTimeField(null=True, verbose_name="回复时间")
+
+    date_ranges = (("sent_at", "acknowledged_at"), ("acknowledged_at", "replied_at"))
+
+    class Meta:
+        verbose_name = "内部工作联系函"
+        indexes = ((("status", "forward_deadline"), False),)
+
+    def __str__(self):
+        return f"{self.number or '联系函'} {self.subject or ''}".strip()
+
+    def clean_extra(self):
+        if self.from_department_id and self.from_department_id == self.to_department_id:
+            return {"to_department": "收函部门不能与发函部门相同"}
+        return {}
+
+
+# ---------------------------------------------------------------- paid services and loans
+
+PAYMENT_METHODS = (("cash", "现金"), ("wechat", "微信"), ("alipay", "支付宝"),
+                   ("card", "银行卡"), ("transfer", "转账"))
+
+
+class FeeItem(Register):
+    UNITS = (("time", "次"), ("hour", "小时"), ("day", "天"), ("piece", "件"), ("sqm", "平方米"))
+
+    code = CharField(max_length=20, unique=True, verbose_name="收费代码")
+    name = CharField(max_length=100, verbose_name="服务项目")
+    unit = ChoiceField(UNITS, default="time", verbose_name="计价单位")
+    price = MoneyField(verbose_name="单价（元）")
+    effective_from = DateField(null=True, verbose_name="执行日期")
+    is_active = BooleanField(default=True, verbose_name="有效")
+    notes = TextField(null=True, verbose_name="说明")
+
+    class Meta:
+        verbose_name = "收费标准"
+
+    def __str__(self):
+        return f"{self.name}（{self.price}元/{self.choice_label('unit')}）" if self.name else "收费项目"
+
+
+class Charge(Register):
+    RECORDED, HANDED_OVER, VOIDED = "recorded", "handed_over", "voided"
+    STATUSES = ((RECORDED, "已收费"), (HANDED_OVER, "已交财务"), (VOIDED, "已作废"))
+
+    number_prefix = "SF"
+    number = number_field()
+    customer = ForeignKeyField(Customer, null=True, backref="charges", on_delete="RESTRICT",
+                               verbose_name="客户")
+    payer_name = CharField(max_length=50, null=True, verbose_name="付款人")
+    fee_item = ForeignKeyField(FeeItem, backref="charges", on_delete="RESTRICT",
+                               verbose_name="收费项目")
+    quantity = DecimalField(max_digits=10, decimal_places=2, default=Decimal("1"),
+                            verbose_name="数量")
+    unit_price = MoneyField(null=True, verbose_name="单价（元）")
+    amount = MoneyField(null=True, verbose_name="金额（元）")
+    payment_method = ChoiceField(PAYMENT_METHODS, default="cash", verbose_name="支付方式")
+    charged_at = DateTimeField(default=clock.now, verbose_name="收费时间")
+    charged_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                 verbose_name="收费人")
+    handed_to_finance_at = DateTimeField(null=True, verbose_name="交财务时间")
+    status = ChoiceField(STATUSES, default=RECORDED, verbose_name="状态")
+    override_reason = TextField(null=True, verbose_name="改价原因")
+
+    class Meta:
+        verbose_name = "有偿服务收费"
+        indexes = ((("status", "charged_at"), False),)
+
+    def __str__(self):
+        return f"{self.number or '收费'} {self.amount or ''}".strip()
+
+    def clean_extra(self):
+        if self.quantity is not None and Decimal(str(self.quantity)) <= 0:
+            return {"quantity": "数量必须大于 0"}
+        return {}
+
+
+class LendableItem(Register):
+    AVAILABLE, ON_LOAN, REPAIR, RETIRED = "available", "on_loan", "repair", "retired"
+    STATUSES = ((AVAILABLE, "在库"), (ON_LOAN, "借出"), (REPAIR, "维修中"), (RETIRED, "已报废"))
+
+    code = CharField(max_length=20, unique=True, verbose_name="物品编号")
+    name = CharField(max_length=100, verbose_name="物品名称")
+    category = CharField(max_length=50, null=True, verbose_name="类别")
+    deposit = MoneyField(default=Decimal("0"), verbose_name="押金（元）")
+    fee_item = ForeignKeyField(FeeItem, null=True, backref="+", on_delete="RESTRICT",
+                               verbose_name="超时收费项目")
+    free_minutes = IntegerField(default=60, verbose_name="免费时长（分钟）")
+    location = CharField(max_length=100, null=True, verbose_name="存放位置")
+    status = ChoiceField(STATUSES, default=AVAILABLE, verbose_name="状态")
+
+    free_minutes.min_value = 0
+
+    class Meta:
+        verbose_name = "借用物品"
+
+    def __str__(self):
+        return f"{self.code} {self.name}" if self.code else (self.name or "物品")
+
+
+class ItemLoan(Register):
+    OUT, RETURNED, REFUNDED, CANCELLED = "out", "returned", "refunded", "cancelled"
+    STATUSES = ((OUT, "借出中"), (RETURNED, "已归还"), (REFUNDED, "已退押金"), (CANCELLED, "已取消"))
+
+    number_prefix = "JY"
+    number = number_field()
+    receipt_no = CharField(max_length=20, unique=True, null=True, verbose_name="押金收据号")
+    item = ForeignKeyField(LendableItem, backref="loans", on_delete="RESTRICT",
+                           verbose_name="借用物品")
+    customer = ForeignKeyField(Customer, null=True, backref="loans", on_delete="RESTRICT",
+                               verbose_name="客户")
+    borrower_name = CharField(max_length=50, verbose_name="借用人")
+    borrower_phone = PhoneField(verbose_name="借用人电话")
+    lent_at = DateTimeField(default=clock.now, verbose_name="借出时间")
+    due_back_at = DateTimeField(null=True, verbose_name="应还时间")
+    returned_at = DateTimeField(null=True, verbose_name="归还时间")
+    deposit = MoneyField(default=Decimal("0"), verbose_name="押金（元）")
+    fee = MoneyField(default=Decimal("0"), verbose_name="超时费（元）")
+    refund = MoneyField(null=True, verbose_name="退还押金（元）")
+    refunded_at = DateTimeField(null=True, verbose_name="退押金时间")
+    lent_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                              verbose_name="经办人")
+    status = ChoiceField(STATUSES, default=OUT, verbose_name="状态")
+
+    date_ranges = (("lent_at", "returned_at"), ("lent_at", "due_back_at"),
+                   ("returned_at", "refunded_at"))
+
+    class Meta:
+        verbose_name = "借用物品登记"
+        indexes = ((("status", "due_back_at"), False),)
+
+    def __str__(self):
+        return f"{self.number or '借用'} {self.borrower_name or ''}".strip()
+
+    def assign_number(self, now):
+        super().assign_number(now)
+        if not self.receipt_no:
+            self.receipt_no = next_number("YJ", now)
+
+
+# ---------------------------------------------------------------- complaints
+
+class Complaint(Register):
+    CATEGORIES = (("product", "商品"), ("sales_staff", "营业员"), ("property", "物业管理"),
+                  ("other", "其他"))
+    MAJOR, IMPORTANT, GENERAL = "major", "important", "general"
+    SEVERITIES = ((MAJOR, "重大"), (IMPORTANT, "重要"), (GENERAL, "一般"))
+    RECEIVED, IN_PROGRESS, RESOLVED, CLOSED, REFUSED, CANCELLED = (
+        "received", "in_progress", "resolved", "closed", "refused", "cancelled")
+    STATUSES = ((RECEIVED, "已受理"), (IN_PROGRESS, "处理中"), (RESOLVED, "已处理待回访"),
+                (CLOSED, "已关闭"), (REFUSED, "不予受理"), (CANCELLED, "已取消"))
+
+    number_prefix = "TS"
+    number = number_field()
+    contact = ForeignKeyField(Contact, null=True, backref="complaints", on_delete="RESTRICT",
+                              verbose_name="来源接待")
+    customer = ForeignKeyField(Customer, null=True, backref="complaints", on_delete="RESTRICT",
+                               verbose_name="投诉客户")
+    complainant_name = CharField(max_length=50, verbose_name="投诉人")
+    complainant_phone = PhoneField(index=True, verbose_name="投诉人电话")
+    channel = ChoiceField(CHANNELS, default="visit", verbose_name="投诉方式")
+    category = ChoiceField(CATEGORIES, default="other", verbose_name="投诉类别")
+    subject = CharField(max_length=200, verbose_name="投诉事由")
+    description = TextField(null=True, verbose_name="投诉内容")
+    request = TextField(null=True, verbose_name="投诉人诉求")
+    requested_by = DateField(null=True, verbose_name="要求解决日期")
+    severity = ChoiceField(SEVERITIES, default=GENERAL, verbose_name="投诉性质")
+    department = ForeignKeyField(Department, backref="+", on_delete="RESTRICT",
+                                 verbose_name="责任部门")
+    owner = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                            verbose_name="负责人")
+    received_at = DateTimeField(default=clock.now, verbose_name="受理时间")
+    start_deadline = DateTimeField(null=True, verbose_name="启动时限")
+    started_at = DateTimeField(null=True, verbose_name="启动时间")
+    resolve_deadline = DateTimeField(null=True, verbose_name="解决时限")
+    resolved_at = DateTimeField(null=True, verbose_name="处理完毕时间")
+    result = TextField(null=True, verbose_name="处理结果")
+    status = ChoiceField(STATUSES, default=RECEIVED, verbose_name="状态")
+    escalation_level = IntegerField(default=0, verbose_name="升级次数")
+    refusal_reason = TextField(null=True, verbose_name="不予受理原因")
+    routing_override_reason = TextField(null=True, verbose_name="改派原因")
+
+    escalation_level.min_value = 0
+    date_ranges = (("received_at", "started_at"), ("received_at", "resolved_at"))
+
+    class Meta:
+        verbose_name = "相关方投诉处理"
+        indexes = ((("status", "resolve_deadline"), False), (("status", "start_deadline"), False))
+
+    def __str__(self):
+        return f"{self.number or '投诉'} {self.subject or ''}".strip()
+
+
+class ComplaintUpdate(Register):
+    KINDS = (("start", "启动处理"), ("progress", "处理进展"), ("feedback", "反馈投诉人"),
+             ("result", "处理结果"), ("follow_up", "每日跟踪"))
+
+    complaint = ForeignKeyField(Complaint, backref="updates", on_delete="RESTRICT",
+                                verbose_name="投诉")
+    kind = ChoiceField(KINDS, default="progress", verbose_name="类型")
+    happened_at = DateTimeField(default=clock.now, verbose_name="时间")
+    content = TextField(verbose_name="处理情况")
+    told_complainant = TextField(null=True, verbose_name="告知投诉人内容")
+    by_user = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                              verbose_name="记录人")
+
+    class Meta:
+        verbose_name = "投诉进展"
+
+    def __str__(self):
+        return f"{self.choice_label('kind')} {self.happened_at:%Y-%m-%d %H:%M}" \
+            if self.happened_at else "投诉进展"
+
+
+class Callback(Register):
+    METHODS = (("phone", "电话"), ("visit", "上门"), ("sms", "短信"), ("other", "其他"))
+
+    number_prefix = "HF"
+    number = number_field()
+    repair_order = ForeignKeyField(RepairOrder, null=True, backref="callbacks",
+                                   on_delete="RESTRICT", verbose_name="维修工作单")
+    complaint = ForeignKeyField(Complaint, null=True, backref="callbacks", on_delete="RESTRICT",
+                                verbose_name="投诉")
+    method = ChoiceField(METHODS, default="phone", verbose_name="回访方式")
+    called_at = DateTimeField(default=clock.now, verbose_name="回访时间")
+    called_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                verbose_name="回访人")
+    person_reached = CharField(max_length=50, null=True, verbose_name="受访人")
+    accepted = BooleanField(default=True, verbose_name="认可处理结果")
+    satisfaction = IntegerField(null=True, constraints=[Check("satisfaction BETWEEN 1 AND 5")],
+                                verbose_name="满意度（1-5）")
+    notes = TextField(null=True, verbose_name="回访记录")
+
+    class Meta:
+        verbose_name = "回访记录单"
+
+    def __str__(self):
+        return f"{self.number or '回访'}"
+
+    def clean_extra(self):
+        errors = {}
+        if not self.repair_order_id and not self.complaint_id:
+            errors["repair_order"] = "请选择回访的维修工作单或投诉"
+        if self.satisfaction is not None and not 1 <= int(self.satisfaction) <= 5:
+            errors["satisfaction"] = "满意度须在 1 到 5 之间"
+        return errors
+
+
+class ComplaintReport(Register):
+    DRAFT, PUBLISHED = "draft", "published"
+    STATUSES = ((DRAFT, "草稿"), (PUBLISHED, "已报送"))
+
+    month = DateField(unique=True, verbose_name="月份")
+    generated_at = DateTimeField(null=True, verbose_name="生成时间")
+    summary = TextField(null=True, verbose_name="分析结论")
+    figures = TextField(null=True, verbose_name="统计数据（JSON）")
+    status = ChoiceField(STATUSES, default=DRAFT, verbose_name="状态")
+
+    class Meta:
+        verbose_name = "相关方投诉分析报告"
+
+    def __str__(self):
+        return f"{self.month:%Y年%m月}投诉分析" if self.month else "投诉分析报告"
+
+    def clean_extra(self):
+        if self.figures:
+            try:
+                json.loads(self.figures)
+            except ValueError:
+                return {"figures": "统计数据不是有效的 JSON"}
+        return {}
+
+
+# ---------------------------------------------------------------- surveys
+
+class Survey(Register):
+    TARGETS = (("consumers", "消费者"), ("tenants", "商户"))
+    DRAFT, SUBMITTED, APPROVED, RUNNING, CLOSED, ARCHIVED = (
+        "draft", "submitted", "approved", "running", "closed", "archived")
+    STATUSES = ((DRAFT, "草拟"), (SUBMITTED, "已报批"), (APPROVED, "已批准"),
+                (RUNNING, "实施中"), (CLOSED, "已结束"), (ARCHIVED, "已归档"))
+
+    title = CharField(max_length=100, verbose_name="调查名称")
+    target = ChoiceField(TARGETS, default="consumers", verbose_name="调查对象")
+    purpose = TextField(null=True, verbose_name="调查目的")
+    scope = TextField(null=True, verbose_name="调查范围")
+    method = CharField(max_length=100, null=True, verbose_name="调查方式")
+    start_date = DateField(verbose_name="开始日期")
+    end_date = DateField(verbose_name="结束日期")
+    staff = TextField(null=True, verbose_name="调查人员")
+    target_distribution_rate = DecimalField(max_digits=5, decimal_places=1,
+                                            default=Decimal("100"), verbose_name="目标发放率（%）")
+    target_return_rate = DecimalField(max_digits=5, decimal_places=1, default=Decimal("70"),
+                                      verbose_name="目标回收率（%）")
+    analysis_method = TextField(null=True, verbose_name="统计分析方法")
+    submitted_at = DateTimeField(null=True, verbose_name="报批时间")
+    approved_at = DateTimeField(null=True, verbose_name="批准时间")
+    approved_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                  verbose_name="批准人")
+    trained_at = DateTimeField(null=True, verbose_name="培训时间")
+    status = ChoiceField(STATUSES, default=DRAFT, verbose_name="状态")
+
+    date_ranges = (("start_date", "end_date"),)
+
+    class Meta:
+        verbose_name = "满意度调查方案"
+
+    def __str__(self):
+        return self.title or "满意度调查"
+
+    def clean_extra(self):
+        errors = {}
+        for name in ("target_distribution_rate", "target_return_rate"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= Decimal(str(value)) <= 100:
+                errors[name] = "比率须在 0 到 100 之间"
+        return errors
+
+
+class SurveyQuestion(Register):
+    RATING, TEXT = "rating", "text"
+    KINDS = ((RATING, "评分（1-5）"), (TEXT, "文字意见"))
+
+    survey = ForeignKeyField(Survey, null=True, backref="questions", on_delete="RESTRICT",
+                             verbose_name="调查方案（空=模板）")
+    seq = IntegerField(default=1, verbose_name="序号")
+    text = CharField(max_length=200, verbose_name="题目")
+    kind = ChoiceField(KINDS, default=RATING, verbose_name="题型")
+
+    seq.min_value = 1
+
+    class Meta:
+        verbose_name = "调查问卷题目"
+
+    def __str__(self):
+        return f"{self.seq}. {self.text}" if self.text else "题目"
+
+
+class SurveyResponse(Register):
+    survey = ForeignKeyField(Survey, backref="responses", on_delete="RESTRICT",
+                             verbose_name="调查方案")
+    customer = ForeignKeyField(Customer, null=True, backref="survey_responses",
+                               on_delete="RESTRICT", verbose_name="受访客户")
+    returned_at = DateTimeField(default=clock.now, verbose_name="回收时间")
+    entered_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                 verbose_name="录入人")
+    answers = TextField(null=True, verbose_name="答卷（JSON）")
+    comments = TextField(null=True, verbose_name="意见建议")
+
+    class Meta:
+        verbose_name = "调查问卷答卷"
+
+    def __str__(self):
+        return f"答卷 #{self.id}" if self.id else "答卷"
+
+    def clean_extra(self):
+        if self.answers:
+            try:
+                json.loads(self.answers)
+            except ValueError:
+                return {"answers": "答卷不是有效的 JSON"}
+        return {}
+
+
+class CorrectiveAction(Register):
+    SOURCES = (("survey", "满意度调查"), ("complaint", "投诉"), ("audit", "内部检查"),
+               ("other", "其他"))
+    OPEN, DONE, VERIFIED, CANCELLED = "open", "done", "verified", "cancelled"
+    STATUSES = ((OPEN, "待整改"), (DONE, "已完成"), (VERIFIED, "已验证"), (CANCELLED, "已取消"))
+
+    number_prefix = "JZ"
+    number = number_field()
+    source = ChoiceField(SOURCES, default="survey", verbose_name="来源")
+    survey = ForeignKeyField(Survey, null=True, backref="corrective_actions",
+                             on_delete="RESTRICT", verbose_name="调查方案")
+    finding = TextField(verbose_name="问题描述")
+    department = ForeignKeyField(Department, backref="+", on_delete="RESTRICT",
+                                 verbose_name="责任部门")
+    action = TextField(null=True, verbose_name="纠正预防措施")
+    due_date = DateField(null=True, verbose_name="完成期限")
+    done_at = DateTimeField(null=True, verbose_name="完成时间")
+    verified_at = DateTimeField(null=True, verbose_name="验证时间")
+    verified_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                  verbose_name="验证人")
+    evidence = TextField(null=True, verbose_name="验证证据")
+    status = ChoiceField(STATUSES, default=OPEN, verbose_name="状态")
+
+    date_ranges = (("done_at", "verified_at"),)
+
+    class Meta:
+        verbose_name = "纠正和预防措施报告"
+        indexes = ((("status", "due_date"), False),)
+
+    def __str__(self):
+        return f"{self.number or '纠正措施'}"
+
+
+# ---------------------------------------------------------------- communication
+
+class Notice(Register):
+    IMPORTANT, GENERAL, REMINDER = "important", "general", "reminder"
+    KINDS = ((IMPORTANT, "重要通知"), (GENERAL, "一般通知"), (REMINDER, "提示提醒"))
+    DRAFT, PUBLISHED, DONE, CANCELLED = "draft", "published", "done", "cancelled"
+    STATUSES = ((DRAFT, "草稿"), (PUBLISHED, "已发布"), (DONE, "已全部确认"), (CANCELLED, "已撤回"))
+
+    number_prefix = "TZ"
+    number = number_field()
+    kind = ChoiceField(KINDS, default=GENERAL, verbose_name="通知类别")
+    title = CharField(max_length=200, verbose_name="标题")
+    body = TextField(verbose_name="正文")
+    audience = CharField(max_length=200, null=True, verbose_name="通知对象")
+    posted_publicly = BooleanField(default=False, verbose_name="公告栏张贴")
+    published_at = DateTimeField(null=True, verbose_name="发布时间")
+    department = ForeignKeyField(Department, null=True, backref="+", on_delete="RESTRICT",
+                                 verbose_name="发布部门")
+    status = ChoiceField(STATUSES, default=DRAFT, verbose_name="状态")
+
+    class Meta:
+        verbose_name = "通知"
+
+    def __str__(self):
+        return f"{self.number or '通知'} {self.title or ''}".strip()
+
+
+class NoticeReceipt(Register):
+    PENDING, CONFIRMED = "pending", "confirmed"
+    STATUSES = ((PENDING, "待确认"), (CONFIRMED, "已确认"))
+    METHODS = (("read", "已阅"), ("signed", "签收"), ("phone", "电话确认"))
+
+    notice = ForeignKeyField(Notice, backref="receipts", on_delete="RESTRICT", verbose_name="通知")
+    customer = ForeignKeyField(Customer, backref="notice_receipts", on_delete="RESTRICT",
+                               verbose_name="接收客户")
+    status = ChoiceField(STATUSES, default=PENDING, verbose_name="状态")
+    method = ChoiceField(METHODS, null=True, verbose_name="确认方式")
+    confirmed_at = DateTimeField(null=True, verbose_name="确认时间")
+    confirmed_person = CharField(max_length=50, null=True, verbose_name="确认人（客户方）")
+    recorded_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                  verbose_name="记录人")
+
+    class Meta:
+        verbose_name = "通知回执"
+        indexes = ((("notice", "customer"), True),)
+
+    def __str__(self):
+        return f"回执 {self.customer}" if self.customer_id else "回执"
+
+    def clean_extra(self):
+        if self.status == self.CONFIRMED and (not self.method or not self.confirmed_at):
+            return {"method": "已确认的回执须填写确认方式和确认时间"}
+        return {}
+
+
+class Meeting(Register):
+    KINDS = (("anchor", "主力店座谈会"), ("tenants", "商户座谈会"), ("consumers", "消费者座谈会"),
+             ("owners_committee", "业委会座谈会"), ("merchants_committee", "商委会座谈会"))
+
+    number_prefix = "ZT"
+    number = number_field()
+    kind = ChoiceField(KINDS, default="tenants", verbose_name="会议类别")
+    title = CharField(max_length=200, verbose_name="会议主题")
+    held_at = DateTimeField(verbose_name="会议时间")
+    location = CharField(max_length=100, null=True, verbose_name="地点")
+    department = ForeignKeyField(Department, null=True, backref="+", on_delete="RESTRICT",
+                                 verbose_name="组织部门")
+    attendees = TextField(null=True, verbose_name="参会人员")
+    gm_attended = BooleanField(default=False, verbose_name="总经理参加")
+    minutes = TextField(null=True, verbose_name="会议纪要")
+
+    class Meta:
+        verbose_name = "座谈会记录"
+
+    def __str__(self):
+        return f"{self.held_at:%Y-%m-%d} {self.title}" if self.held_at else (self.title or "座谈会")
+
+
+class ActionItem(Register):
+    OPEN, DONE, CANCELLED = "open", "done", "cancelled"
+    STATUSES = ((OPEN, "待落实"), (DONE, "已落实"), (CANCELLED, "已取消"))
+
+    meeting = ForeignKeyField(Meeting, backref="action_items", on_delete="RESTRICT",
+                              verbose_name="座谈会")
+    description = TextField(verbose_name="议定事项")
+    department = ForeignKeyField(Department, backref="+", on_delete="RESTRICT",
+                                 verbose_name="责任部门")
+    owner = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                            verbose_name="责任人")
+    due_date = DateField(null=True, verbose_name="完成期限")
+    done_at = DateTimeField(null=True, verbose_name="落实时间")
+    status = ChoiceField(STATUSES, default=OPEN, verbose_name="状态")
+
+    class Meta:
+        verbose_name = "会议议定事项"
+        indexes = ((("status", "due_date"), False),)
+
+    def __str__(self):
+        return (self.description or "议定事项")[:30]
+
+
+# ---------------------------------------------------------------- time limits and alerts
+
+class SlaRule(Register):
+    CLOCKS = (("calendar", "自然时间"), ("business_hours", "营业时间"), ("working_days", "工作日"))
+    UNITS = (("minutes", "分钟"), ("hours", "小时"), ("calendar_days", "自然日"),
+             ("working_days", "工作日"))
+
+    code = CharField(max_length=40, unique=True, verbose_name="规则代码")
+    name = CharField(max_length=100, verbose_name="规则名称")
+    rule_ref = CharField(max_length=20, null=True, verbose_name="制度条款")
+    applies_to = CharField(max_length=40, verbose_name="适用登记表")
+    starts_on = CharField(max_length=100, null=True, verbose_name="起算事件")
+    clock = ChoiceField(CLOCKS, default="calendar", verbose_name="计时方式")
+    amount = IntegerField(verbose_name="时限数值")
+    unit = ChoiceField(UNITS, default="minutes", verbose_name="时限单位")
+    warn_percent = IntegerField(default=75, verbose_name="预警比例（%）")
+    is_active = BooleanField(default=True, verbose_name="启用")
+
+    amount.min_value = 0
+    warn_percent.min_value = 1
+
+    class Meta:
+        verbose_name = "时限规则"
+
+    def __str__(self):
+        return f"{self.name}（{self.amount}{self.choice_label('unit')}）" if self.name else "时限规则"
+
+    def clean_extra(self):
+        if self.warn_percent is not None and self.warn_percent > 100:
+            return {"warn_percent": "预警比例须在 1 到 100 之间"}
+        return {}
+
+
+class CalendarDay(Register):
+    HOLIDAY, WORKDAY = "holiday", "workday"
+    KINDS = ((HOLIDAY, "节假日（休息）"), (WORKDAY, "调休上班"))
+    SOURCES = (("package", "法定日历"), ("manual", "手工维护"))
+
+    day = DateField(unique=True, verbose_name="日期")
+    kind = ChoiceField(KINDS, default=HOLIDAY, verbose_name="类型")
+    name = CharField(max_length=50, null=True, verbose_name="名称")
+    source = ChoiceField(SOURCES, default="manual", verbose_name="来源")
+
+    class Meta:
+        verbose_name = "工作日历"
+
+    def __str__(self):
+        return f"{self.day} {self.name or self.choice_label('kind')}" if self.day else "日历"
+
+
+class Alert(Register):
+    KINDS = (("overdue", "已逾期"), ("due_soon", "即将到期"), ("escalation", "升级"),
+             ("reminder", "提醒"))
+    OPEN, RESOLVED = "open", "resolved"
+    STATUSES = ((OPEN, "未处理"), (RESOLVED, "已解决"))
+
+    kind = ChoiceField(KINDS, default="overdue", verbose_name="提醒类型")
+    title = CharField(max_length=200, verbose_name="事项")
+    record_type = CharField(max_length=40, verbose_name="登记表")
+    record_id = IntegerField(verbose_name="记录号")
+    rule = ForeignKeyField(SlaRule, null=True, backref="alerts", on_delete="RESTRICT",
+                           verbose_name="时限规则")
+    since = DateTimeField(verbose_name="逾期起始")
+    department = ForeignKeyField(Department, null=True, backref="+", on_delete="RESTRICT",
+                                 verbose_name="责任部门")
+    assignee = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                               verbose_name="责任人")
+    level = IntegerField(default=1, verbose_name="升级级别")
+    status = ChoiceField(STATUSES, default=OPEN, verbose_name="状态")
+    resolved_at = DateTimeField(null=True, verbose_name="解决时间")
+    resolved_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                  verbose_name="解决人")
+    resolution_note = TextField(null=True, verbose_name="处理说明")
+
+    level.min_value = 1
+
+    class Meta:
+        verbose_name = "逾期提醒"
+        indexes = ((("record_type", "record_id", "kind"), False), (("status", "since"), False))
+
+    def __str__(self):
+        return self.title or "提醒"
+
+
+class AuditLog(BaseModel):
+    """One append-only line of who did what; never updated, never deleted."""
+    at = DateTimeField(default=clock.now, index=True, verbose_name="时间")
+    user = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                           verbose_name="操作人")
+    username = CharField(max_length=40, null=True, verbose_name="登录名")
+    ip = CharField(max_length=64, null=True, verbose_name="来源地址")
+    action = CharField(max_length=40, index=True, verbose_name="操作")
+    model = CharField(max_length=40, null=True, verbose_name="登记表")
+    record_id = CharField(max_length=40, null=True, verbose_name="记录号")
+    summary = CharField(max_length=200, null=True, verbose_name="记录")
+    changes = TextField(null=True, verbose_name="变更内容")
+
+    class Meta:
+        verbose_name = "操作日志"
+        indexes = ((("model", "record_id"), False),)
+
+    def __str__(self):
+        return f"{self.at} {self.username or ''} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.id is not None and not kwargs.get("force_insert"):
+            raise DomainError("操作日志只能追加，不能修改")
+        return super().save(*args, **kwargs)
+
+    def delete_instance(self, *args, **kwargs):
+        raise DomainError("操作日志只能追加，不能删除")
+
+
+# Every register with a Flask-Admin grid, in glossary order.
+REGISTERS = (
+    Customer, Department, User, Contact, RepairOrder, ServiceRequest, WorkLetter, FeeItem,
+    Charge, LendableItem, ItemLoan, Complaint, ComplaintUpdate, Callback, ComplaintReport,
+    Survey, SurveyQuestion, SurveyResponse, CorrectiveAction, Notice, NoticeReceipt, Meeting,
+    ActionItem, SlaRule, CalendarDay, Alert, AuditLog,
+)
+ALL_MODELS = (DocumentCounter,) + REGISTERS

@@ -1,0 +1,98 @@
+"""Settings and oversight (系统管理): departments, users, time limits, calendar, alerts, audit log."""
+from flask_admin.contrib.peewee import filters as pf
+from flask_login import current_user
+from wtforms import PasswordField, SelectMultipleField, validators
+
+from models import Alert, AuditLog, CalendarDay, Department, SlaRule, User, ValidationError
+from views.base import A, AU, GM, PM, KefuModelView, user_scope_department
+
+
+class DepartmentView(KefuModelView):
+    scope_field = None
+    column_list = ("code", "name", "head", "phone", "is_active")
+    column_default_sort = ("id", False)
+
+
+class RolesField(SelectMultipleField):
+    """The comma-separated roles column as a multiple choice."""
+
+    def process_data(self, value):
+        self.data = [r for r in value.split(",") if r] if isinstance(value, str) else value
+
+    def populate_obj(self, obj, name):
+        setattr(obj, name, ",".join(self.data or []))
+
+
+class UserView(KefuModelView):
+    read_roles = frozenset({A, PM, GM, AU})
+    scope_field = None
+    column_list = ("username", "full_name", "department", "roles", "phone", "is_active",
+                   "last_login_at")
+    column_formatters = {
+        "roles": lambda v, c, m, n: "、".join(dict(User.ROLES).get(r, r) for r in m.role_set)}
+    form_excluded_extra = ("last_login_at",)
+    form_overrides = {"roles": RolesField}
+    form_args = {"roles": {"choices": User.ROLES}}
+    form_extra_fields = {"password": PasswordField(
+        "密码（修改时留空表示不变）",
+        validators=[validators.Optional(), validators.Length(min=8, message="密码至少 8 位")])}
+    column_default_sort = ("username", False)
+
+    def before_save(self, form, model, created, now):
+        if form.password.data:
+            model.set_password(form.password.data)
+        elif created:
+            raise ValidationError({"password": "新员工必须设置密码"})
+
+
+class SlaRuleView(KefuModelView):
+    scope_field = None
+    column_list = ("code", "name", "rule_ref", "applies_to", "starts_on", "clock", "amount",
+                   "unit", "warn_percent", "is_active")
+    column_default_sort = ("id", False)
+
+
+class CalendarDayView(KefuModelView):
+    scope_field = None
+    column_list = ("day", "kind", "name", "source")
+    column_default_sort = ("day", True)
+
+
+class AlertView(KefuModelView):
+    column_list = ("kind", "title", "record_type", "record_id", "since", "department",
+                   "assignee", "level", "status")
+    column_default_sort = ("since", True)
+
+    def scope_condition(self):
+        dept = user_scope_department()
+        if dept is None:
+            return None
+        return (Alert.department == dept) | (Alert.assignee == current_user.id)
+
+
+class AuditLogView(KefuModelView):
+    """Append-only: nobody creates, edits or archives audit rows here."""
+    read_roles = frozenset({A, AU, PM, GM})
+    write_roles = frozenset()
+    scope_field = None
+    column_list = ("at", "username", "ip", "action", "model", "record_id", "summary", "changes")
+    column_searchable_list = (AuditLog.username, AuditLog.action, AuditLog.model,
+                              AuditLog.record_id, AuditLog.summary)
+    column_filters = [
+        pf.DateTimeBetweenFilter(AuditLog.at, "时间"),
+        pf.DateTimeGreaterFilter(AuditLog.at, "时间"),
+        pf.FilterEqual(AuditLog.action, "操作"),
+        pf.FilterEqual(AuditLog.model, "登记表"),
+        pf.FilterEqual(AuditLog.username, "登录名"),
+        pf.FilterEqual(AuditLog.record_id, "记录号"),
+    ]
+    column_default_sort = ("at", True)
+
+
+def register(admin, category):
+    admin.add_view(DepartmentView(Department, category=category))
+    admin.add_view(UserView(User, category=category))
+    admin.add_view(SlaRuleView(SlaRule, category=category))
+    admin.add_view(CalendarDayView(CalendarDay, category=category))
+    admin.add_view(AlertView(Alert, category=category))
+    admin.add_view(AuditLogView(AuditLog, category=category))

@@ -1,0 +1,388 @@
+"""What every register's grid shares: login and roles, Chinese labels, filters, audited saves."""
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee import filters as pf
+from flask_admin.contrib.peewee.form import CustomModelConverter
+from flask_admin.form import SecureForm
+from flask_admin.helpers import get_redirect_target
+from flask_login import current_user
+from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
+                    IntegrityError, TextField, AutoField)
+from wtforms import validators
+
+import clock
+from audit import audit, snapshot
+from models import (ChoiceField, Contact, Complaint, Customer, Department, DomainError,
+                    MoneyField, PhoneField, RepairOrder, ServiceRequest, Survey, User,
+                    ValidationError, db, PHONE_RE)
+
+A, C, S, M, PM, GM, AU = (User.ADMIN, User.CLERK, User.STAFF, User.MANAGER, User.PM, User.GM,
+                          User.AUDITOR)
+ALL_ROLES = frozenset({A, C, S, M, PM, GM, AU})
+# Roles that see every department's rows; staff and managers see their department's.
+HUB_ROLES = frozenset({A, C, PM, GM, AU})
+
+# Never typed into a form: stamped by the console itself.
+SYSTEM_COLUMNS = ("created_at", "updated_at", "created_by", "archived_at", "archive_reason",
+                  "number", "receipt_no", "password_hash")
+# Foreign keys to registers too large for a drop-down: chosen by typing (ajax).
+AJAX_SEARCH = {
+    Customer: (Customer.name, Customer.shop_no, Customer.phone),
+    Contact: (Contact.number, Contact.subject),
+    RepairOrder: (RepairOrder.number, RepairOrder.location),
+    ServiceRequest: (ServiceRequest.number,),
+    Complaint: (Complaint.number, Complaint.subject),
+}
+SEARCH_NAMES = ("number", "receipt_no", "name", "code", "title", "subject", "shop_no",
+                "username", "full_name", "contact_person", "location", "text")
+
+
+def user_scope_department():
+    """Return the department id that limits this user's rows, or None for hub roles."""
+    if not current_user.is_authenticated or current_user.has_role(*HUB_ROLES):
+        return None
+    return current_user.department_id or -1
+
+
+class CustomerNameFilter(pf.BasePeeweeFilter):
+    """Rows whose customer's name, shop number or phone contains the text."""
+
+    def apply(self, query, value):
+        match = Customer.select(Customer.id).where(
+            Customer.name.contains(value) | Customer.shop_no.contains(value)
+            | Customer.phone.contains(value))
+        return query.where(self.column.in_(match))
+
+    def operation(self):
+        return "包含"
+
+
+class NotArchivedFilter(pf.BasePeeweeFilter, pf.filters.BaseBooleanFilter):
+    def apply(self, query, value):
+        return query.where(self.column.is_null(value == "1"))
+
+    def operation(self):
+        return "未归档"
+
+
+class KefuConverter(CustomModelConverter):
+    """Map AutoField like the old PrimaryKeyField so new inline rows save (flask-admin #1718)."""
+
+    def __init__(self, view, additional=None):
+        super().__init__(view, additional)
+        self.converters[AutoField] = self.handle_pk
+
+
+def _options(model, label=str, where=None):
+    def load():
+        query = model.select()
+        if where is not None:
+            query = query.where(where)
+        return [(str(row.id), label(row)) for row in query.order_by(model.id)]
+    return load
+
+
+class KefuModelView(ModelView):
+    """A register's grid: role-checked, labelled in Chinese, saved atomically with an audit row."""
+
+    form_base_class = SecureForm
+    model_form_converter = KefuConverter
+    can_view_details = True
+    can_export = True
+    export_types = ["csv"]
+    export_max_rows = 0
+    page_size = 20
+    can_set_page_size = True
+    column_display_pk = False
+    details_template = "kefu/details.html"
+    list_template = "kefu/list.html"
+    create_template = "kefu/create.html"
+    edit_template = "kefu/edit.html"
+
+    read_roles = ALL_ROLES
+    write_roles = frozenset({A})
+    scope_field = "department"  # the column that limits staff to their department
+    form_excluded_extra = ()
+    stamp_user_fields = ()  # set to the logged-in user when a record is created
+
+    def __init__(self, model, category=None, **kwargs):
+        self.model = model
+        self._configure(model)
+        super().__init__(model, name=kwargs.pop("name", model.verbose_name()),
+                         category=category, **kwargs)
+
+    # ------------------------------------------------------------ configuration
+
+    def _configure(self, model):
+        fields = model._meta.sorted_fields
+        labels = {f.name: f.verbose_name or f.name for f in fields}
+        labels.update(self.column_labels or {})
+        self.column_labels = labels
+        self.column_choices = {f.name: list(f.choices) for f in fields
+                               if isinstance(f, ChoiceField)}
+        if self.column_filters is None:
+            self.column_filters = self._default_filters(model)
+        if self.column_searchable_list is None:
+            self.column_searchable_list = self._default_search(model)
+        if self.column_sortable_list is None:
+            self.column_sortable_list = self._default_sortable(model)
+        if self.form_ajax_refs is None:
+            self.form_ajax_refs = {
+                f.name: {"fields": AJAX_SEARCH[f.rel_model], "page_size": 10,
+                         "placeholder": "输入名称或编号搜索"}
+                for f in fields if isinstance(f, ForeignKeyField) and f.rel_model in AJAX_SEARCH}
+        if self.form_excluded_columns is None:
+            self.form_excluded_columns = (SYSTEM_COLUMNS + tuple(self.form_excluded_extra)
+                                          + tuple(self.stamp_user_fields))
+        self.column_details_exclude_list = ("password_hash",)
+        self.column_export_exclude_list = ("password_hash",)
+        self.form_args = self._default_form_args(model, self.form_args or {})
+        if self.column_default_sort is None:
+            self.column_default_sort = ("id", True)
+
+    def _default_filters(self, model):
+        filters = []
+        for f in model._meta.sorted_fields:
+            label = f.verbose_name or f.name
+            if isinstance(f, ChoiceField):
+                filters.append(pf.FilterEqual(f, label, options=f.choices))
+                filters.append(pf.FilterInList(f, label, options=f.choices))
+            elif isinstance(f, BooleanField):
+                filters.append(pf.BooleanEqualFilter(f, label))
+            elif isinstance(f, (DateField, DateTimeField)):
+                if f.name == "archived_at":
+                    filters.append(NotArchivedFilter(f, "归档"))
+                    continue
+                if f.name == "updated_at":
+                    continue
+                kind = "Date" if isinstance(f, DateField) else "DateTime"
+                for op in ("BetweenFilter", "GreaterFilter", "SmallerFilter", "EqualFilter"):
+                    filters.append(getattr(pf, kind + op)(f, label))
+            elif isinstance(f, ForeignKeyField):
+                if f.rel_model is Customer:
+                    filters.append(CustomerNameFilter(f, label))
+                elif f.rel_model is Department:
+                    filters.append(pf.FilterEqual(f, label, options=_options(Department)))
+                elif f.rel_model is User:
+                    filters.append(pf.FilterEqual(f, label, options=_options(User)))
+                elif f.rel_model is Survey:
+                    filters.append(pf.FilterEqual(f, label, options=_options(Survey)))
+        return filters
+
+    def _default_search(self, model):
+        search = [f for f in model._meta.sorted_fields
+                  if isinstance(f, CharField) and not isinstance(f, ChoiceField)
+                  and (f.name in SEARCH_NAMES or isinstance(f, PhoneField)
+                       or f.name.endswith("_name"))]
+        if "customer" in model._meta.fields:
+            search += [Customer.name, Customer.shop_no, Customer.phone]
+        return search or None
+
+    def _default_sortable(self, model):
+        sortable = []
+        fk_targets = [f.rel_model for f in model._meta.sorted_fields
+                      if isinstance(f, ForeignKeyField)]
+        for f in model._meta.sorted_fields:
+            if isinstance(f, ForeignKeyField):
+                name_field = getattr(f.rel_model, "name", None)
+                # Sorting joins the related table: only unambiguous with one key to it.
+                if fk_targets.count(f.rel_model) == 1 and isinstance(name_field, CharField):
+                    sortable.append((f.name, name_field))
+            elif not isinstance(f, TextField):
+                sortable.append(f.name)
+        return sortable
+
+    def _default_form_args(self, model, form_args):
+        args = {}
+        for f in model._meta.sorted_fields:
+            extra = []
+            if isinstance(f, PhoneField):
+                extra.append(validators.Optional())
+                extra.append(validators.Regexp(
+                    PHONE_RE, message="电话格式不正确（例如 13800138000 或 021-12345678）"))
+            if isinstance(f, MoneyField):
+                extra.append(validators.Optional())
+                extra.append(validators.NumberRange(min=0, message="金额不能为负数"))
+            if isinstance(f, CharField) and f.max_length:
+                extra.append(validators.Length(max=f.max_length,
+                                               message=f"不能超过 {f.max_length} 个字符"))
+            if getattr(f, "min_value", None) is not None:
+                extra.append(validators.NumberRange(min=f.min_value,
+                                                    message=f"不能小于 {f.min_value}"))
+            if extra:
+                args[f.name] = {"validators": extra}
+        for name, value in form_args.items():
+            args.setdefault(name, {}).update(value)
+        return args
+
+    def get_filter_arg(self, index, flt):
+        """Name filters by column and operation so bookmarked URLs survive new filters."""
+        return "%s_%s" % (flt.column.name, type(flt).__name__.lower().replace("filter", ""))
+
+    # ------------------------------------------------------------ access
+
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.has_role(*self.read_roles)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.url))
+        abort(403)
+
+    def may_write(self):
+        return (current_user.is_authenticated
+                and bool(current_user.role_set & (self.write_roles - {AU})))
+
+    @property
+    def can_create(self):
+        return self.may_write()
+
+    @property
+    def can_edit(self):
+        return self.may_write()
+
+    # Records are archived with a reason, never deleted through the console.
+    can_delete = False
+
+    def _handle_view(self, name, **kwargs):
+        denied = super()._handle_view(name, **kwargs)
+        if denied is not None:
+            return denied
+        if name in ("create_view", "edit_view", "action_view", "ajax_update", "archive_view") \
+                and not self.may_write():
+            abort(403)
+        return None
+
+    def scope_condition(self):
+        """Return the condition limiting rows to the user's department, or None."""
+        dept = user_scope_department()
+        if dept is None or not self.scope_field:
+            return None
+        return getattr(self.model, self.scope_field) == dept
+
+    def get_query(self):
+        query = self.model.select()
+        condition = self.scope_condition()
+        if condition is not None:
+            query = query.where(condition)
+        related = [getattr(self.model, name) for name in self._related_columns()]
+        return query.with_related(*related) if related else query
+
+    def _related_columns(self):
+        columns = self.column_list or ()
+        return [c for c in columns if isinstance(c, str)
+                and isinstance(self.model._meta.fields.get(c), ForeignKeyField)]
+
+    def get_one(self, id):
+        try:
+            pk = int(id)
+        except (TypeError, ValueError):
+            return None
+        query = self.model.select().where(self.model.id == pk)
+        condition = self.scope_condition()
+        if condition is not None:
+            query = query.where(condition)
+        return query.first()
+
+    # ------------------------------------------------------------ saving
+
+    def create_model(self, form):
+        model = self.model()
+        return model if self._save(form, model, created=True) else False
+
+    def update_model(self, form, model):
+        return self._save(form, model, created=False)
+
+    def _save(self, form, model, created):
+        """Populate, validate and save in one transaction with its audit row."""
+        now = clock.now()
+        before = {} if created else snapshot(model)
+        try:
+            with db.atomic():
+                form.populate_obj(model)
+                self.before_save(form, model, created, now)
+                model.full_clean()
+                if created:
+                    model.created_at = now
+                    model.created_by = current_user.id
+                    for name in self.stamp_user_fields:
+                        if getattr(model, name + "_id") is None:
+                            setattr(model, name, current_user.id)
+                    model.assign_number(now) if hasattr(model, "assign_number") else None
+                model.updated_at = now
+                model.save(force_insert=created)
+                self.after_save(form, model, created, now)
+                audit("create" if created else "update", model, before=before, now=now)
+        except ValidationError as err:
+            self._attach_errors(form, err.errors)
+            return False
+        except DomainError as err:
+            flash(str(err), "error")
+            return False
+        except IntegrityError as err:
+            flash(self.integrity_message(err), "error")
+            return False
+        return True
+
+    def before_save(self, form, model, created, now):
+        """Set values the form does not carry (overridden per register)."""
+
+    def after_save(self, form, model, created, now):
+        """Save what depends on the saved row (overridden per register)."""
+
+    def _attach_errors(self, form, errors):
+        for name, message in errors.items():
+            field = getattr(form, name, None)
+            if field is not None:
+                field.errors = list(field.errors or []) + [message]
+            else:
+                flash(message, "error")
+
+    def integrity_message(self, err):
+        text = str(err).lower()
+        if "unique" in text or "duplicate" in text:
+            return "保存失败：已存在相同编号或名称的记录"
+        if "foreign key" in text:
+            return "保存失败：引用的记录不存在或正被使用"
+        if "check" in text:
+            return "保存失败：有字段的值不在允许范围内"
+        return "保存失败：数据不符合约束"
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, DomainError):
+            flash(str(exc), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    # ------------------------------------------------------------ archive instead of delete
+
+    @expose("/archive/", methods=("GET", "POST"))
+    def archive_view(self):
+        """Archive one record with a reason (GET shows the form, POST archives)."""
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        model = self.get_one(request.args.get("id"))
+        if model is None or not hasattr(model, "archive"):
+            abort(404)
+        form = ArchiveForm(request.form if request.method == "POST" else None)
+        if request.method == "POST" and form.validate():
+            before = snapshot(model)
+            try:
+                with db.atomic():
+                    model.archive(current_user.id, clock.now(), form.reason.data)
+                    audit("archive", model, before=before)
+            except ValidationError as err:
+                form.reason.errors = list(err.errors.values())
+            except DomainError as err:
+                flash(str(err), "error")
+            else:
+                flash("已归档：%s" % model, "success")
+                return redirect(return_url)
+        return self.render("kefu/archive.html", model=model, form=form, return_url=return_url)
+
+
+class ArchiveForm(SecureForm):
+    from wtforms import TextAreaField as _Text
+    reason = _Text("归档原因", validators=[validators.InputRequired(message="请填写归档原因"),
+                                       validators.Length(max=500, message="不能超过 500 个字符")])
+
