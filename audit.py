@@ -54,7 +54,8 @@ def audit(action, model=None, before=None, now=None, user=None, summary=None, ex
     if extra:
         changes.update(extra)
     AuditLog.create(
-        at=now or clock.now(),
+        created_at=now or clock.now(),
+        updated_at=now or clock.now(),
         user=user_id,
         username=username,
         ip=request.remote_addr if has_request_context() else None,

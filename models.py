@@ -1061,7 +1061,6 @@ class Alert(Register):
 
 class AuditLog(BaseModel):
     """One append-only line of who did what; never updated, never deleted."""
-    at = DateTimeField(default=clock.now, index=True, verbose_name="时间")
     user = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
                            verbose_name="操作人")
     username = CharField(max_length=40, null=True, verbose_name="登录名")
@@ -1077,7 +1076,7 @@ class AuditLog(BaseModel):
         indexes = ((("model", "record_id"), False),)
 
     def __str__(self):
-        return f"{self.at} {self.username or ''} {self.action}"
+        return f"{self.created_at} {self.username or ''} {self.action}"
 
     def save(self, *args, **kwargs):
         if self.id is not None and not kwargs.get("force_insert"):

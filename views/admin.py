@@ -62,6 +62,7 @@ class AlertView(KefuModelView):
     column_list = ("kind", "title", "record_type", "record_id", "since", "department",
                    "assignee", "level", "status")
     column_default_sort = ("since", True)
+    form_excluded_extra = ("resolved_at", "resolved_by")
 
     def scope_condition(self):
         dept = user_scope_department()
@@ -75,18 +76,19 @@ class AuditLogView(KefuModelView):
     read_roles = frozenset({A, AU, PM, GM})
     write_roles = frozenset()
     scope_field = None
-    column_list = ("at", "username", "ip", "action", "model", "record_id", "summary", "changes")
+    column_list = ("created_at", "username", "ip", "action", "model", "record_id", "summary", "changes")
     column_searchable_list = (AuditLog.username, AuditLog.action, AuditLog.model,
                               AuditLog.record_id, AuditLog.summary)
     column_filters = [
-        pf.DateTimeBetweenFilter(AuditLog.at, "时间"),
-        pf.DateTimeGreaterFilter(AuditLog.at, "时间"),
+        pf.DateTimeBetweenFilter(AuditLog.created_at, "时间"),
+        pf.DateTimeGreaterFilter(AuditLog.created_at, "时间"),
         pf.FilterEqual(AuditLog.action, "操作"),
         pf.FilterEqual(AuditLog.model, "登记表"),
         pf.FilterEqual(AuditLog.username, "登录名"),
         pf.FilterEqual(AuditLog.record_id, "记录号"),
     ]
-    column_default_sort = ("at", True)
+    column_default_sort = ("created_at", True)
+    column_labels = {"created_at": "时间"}
 
 
 def register(admin, category):

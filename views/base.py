@@ -216,6 +216,15 @@ class KefuModelView(ModelView):
             args.setdefault(name, {}).update(value)
         return args
 
+    def search_placeholder(self):
+        names = []
+        for field in self._search_fields:
+            label = field.verbose_name or field.name
+            if field.model is not self.model:
+                label = field.model.verbose_name() + label
+            names.append(label)
+        return "搜索：" + "、".join(dict.fromkeys(names))
+
     def get_filter_arg(self, index, flt):
         """Name filters by column and operation so bookmarked URLs survive new filters."""
         return "%s_%s" % (flt.column.name, type(flt).__name__.lower().replace("filter", ""))
@@ -252,6 +261,10 @@ class KefuModelView(ModelView):
         if name in ("create_view", "edit_view", "action_view", "ajax_update", "archive_view") \
                 and not self.may_write():
             abort(403)
+        # A missing, malformed or out-of-scope id is a 404, not a redirect.
+        if name in ("details_view", "edit_view", "archive_view") \
+                and self.get_one(request.args.get("id")) is None:
+            abort(404)
         return None
 
     def scope_condition(self):
@@ -268,6 +281,13 @@ class KefuModelView(ModelView):
             query = query.where(condition)
         related = [getattr(self.model, name) for name in self._related_columns()]
         return query.with_related(*related) if related else query
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
+                 page_size=None):
+        # An unknown sort column in a hand-edited URL sorts by default instead of failing.
+        if sort_column is not None and sort_column not in self._sortable_columns:
+            sort_column = None
+        return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
 
     def _related_columns(self):
         columns = self.column_list or ()

@@ -11,7 +11,8 @@ class ComplaintView(KefuModelView):
                    "complainant_name", "complainant_phone", "subject", "department", "status",
                    "start_deadline", "resolve_deadline")
     form_excluded_extra = ("status", "start_deadline", "started_at", "resolve_deadline",
-                           "resolved_at", "escalation_level")
+                           "resolved_at", "escalation_level", "result", "refusal_reason",
+                           "routing_override_reason")
 
 
 class ComplaintUpdateView(KefuModelView):
@@ -32,6 +33,7 @@ class ComplaintReportView(KefuModelView):
     scope_field = None
     column_list = ("month", "status", "generated_at", "summary")
     column_default_sort = ("month", True)
+    form_excluded_extra = ("generated_at", "figures")
 
 
 def register(admin, category):

@@ -18,15 +18,15 @@ class RepairOrderView(KefuModelView):
                    "accept_deadline", "accepted_at", "completed_at")
     # Workflow stamps are set by the dispatch/accept/close actions, not typed.
     form_excluded_extra = ("status", "dispatched_at", "accept_deadline", "accepted_at",
-                           "accepted_by", "completed_at", "closed_at")
+                           "accepted_by", "completed_at", "closed_at", "result", "refusal_reason")
 
 
 class ServiceRequestView(KefuModelView):
     write_roles = RECEPTION_WRITERS
     column_list = ("number", "submitted_at", "customer", "kind", "department", "status",
                    "handback_deadline", "handed_back_at")
-    form_excluded_extra = ("status", "decided_at", "decided_by", "handback_deadline",
-                           "handed_back_at")
+    form_excluded_extra = ("status", "decided_at", "decided_by", "decision_note",
+                           "handback_deadline", "handed_back_at")
 
 
 class WorkLetterView(KefuModelView):
