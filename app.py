@@ -79,8 +79,14 @@ def login():
                            demo_users=DEMO_USERS if demo else ())
 
 
+class LogoutForm(SecureForm):
+    """Only the CSRF token: logging out is a POST from the console's own page."""
+
+
 @auth.route("/logout", methods=("POST",))
 def logout():
+    if not LogoutForm(request.form).validate():
+        abort(400)
     if current_user.is_authenticated:
         with db.atomic():
             audit("logout", None, summary=current_user.username)
@@ -188,9 +194,10 @@ def create_app(test_config=None):
 
     @app.context_processor
     def _globals():
-        return {"languages": LANGUAGES, "current_locale": select_locale()}
+        return {"languages": LANGUAGES, "current_locale": select_locale(),
+                "logout_form": LogoutForm}
 
-    for code in (403, 404, 405):
+    for code in (400, 403, 404, 405):
         app.register_error_handler(code, _error_page(code))
 
     @app.errorhandler(DomainError)
@@ -208,7 +215,7 @@ def create_app(test_config=None):
     return app
 
 
-ERROR_TEXT = {403: "没有权限访问该页面", 404: "页面或记录不存在", 405: "不支持该请求方式"}
+ERROR_TEXT = {400: "请求无效或已过期，请返回重试", 403: "没有权限访问该页面", 404: "页面或记录不存在", 405: "不支持该请求方式"}
 
 
 def _error_page(code):
