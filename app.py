@@ -15,6 +15,7 @@ from flask_admin.form import SecureForm
 
 import clock
 import database
+from i18n import TRANSLATIONS_DIR, _l, compile_catalogs
 from audit import audit
 from models import REGISTERS, Department, DomainError, User, db
 
@@ -48,9 +49,9 @@ def load_user(user_id):
 
 
 class LoginForm(SecureForm):
-    username = StringField("登录名", validators=[validators.InputRequired(message="请输入登录名"),
+    username = StringField(_l("登录名"), validators=[validators.InputRequired(message=_l("请输入登录名")),
                                                validators.Length(max=40)])
-    password = PasswordField("密码", validators=[validators.InputRequired(message="请输入密码"),
+    password = PasswordField(_l("密码"), validators=[validators.InputRequired(message=_l("请输入密码")),
                                                validators.Length(max=200)])
 
 
@@ -73,7 +74,7 @@ def login():
             return redirect(target)
         with db.atomic():
             audit("login_failed", None, now=now, summary=form.username.data[:40])
-        form.password.errors = ["登录名或密码不正确"]
+        form.password.errors = [_l("登录名或密码不正确")]
     demo = database.Setting.read("demo") == "1"
     return render_template("kefu/login.html", form=form, demo=demo,
                            demo_users=DEMO_USERS if demo else ())
@@ -171,15 +172,17 @@ def create_app(test_config=None):
     database.open_database(app.config["DATABASE_URL"])
     prepare_database(app.config["KEFU_DEMO"])
 
-    babel.init_app(app, locale_selector=select_locale)
+    compile_catalogs()
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=TRANSLATIONS_DIR)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录"
+    login_manager.login_message = _l("请先登录")
     app.register_blueprint(auth)
 
     admin = Admin(app, name="客服台 Kefu Desk", url="/admin",
                   theme=Bootstrap4Theme(base_template="kefu/master.html", fluid=True),
-                  index_view=HomeView(name="首页", url="/admin"))
+                  index_view=HomeView(name=_l("首页"), url="/admin"))
     from views import register_views
     register_views(admin)
 
@@ -215,7 +218,8 @@ def create_app(test_config=None):
     return app
 
 
-ERROR_TEXT = {400: "请求无效或已过期，请返回重试", 403: "没有权限访问该页面", 404: "页面或记录不存在", 405: "不支持该请求方式"}
+ERROR_TEXT = {400: _l("请求无效或已过期，请返回重试"), 403: _l("没有权限访问该页面"),
+              404: _l("页面或记录不存在"), 405: _l("不支持该请求方式")}
 
 
 def _error_page(code):

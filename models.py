@@ -1076,7 +1076,8 @@ class AuditLog(BaseModel):
         indexes = ((("model", "record_id"), False),)
 
     def __str__(self):
-        return f"{self.created_at} {self.username or ''} {self.action}"
+        return " ".join(str(part) for part in (self.created_at, self.username, self.action) if part) \
+            or "操作日志"
 
     def save(self, *args, **kwargs):
         if self.id is not None and not kwargs.get("force_insert"):

@@ -13,6 +13,7 @@ from wtforms import validators
 
 import clock
 from audit import audit, snapshot
+from i18n import _l
 from models import (ChoiceField, Contact, Complaint, Customer, Department, DomainError,
                     MoneyField, PhoneField, RepairOrder, ServiceRequest, Survey, User,
                     ValidationError, db, PHONE_RE)
@@ -55,7 +56,7 @@ class CustomerNameFilter(pf.BasePeeweeFilter):
         return query.where(self.column.in_(match))
 
     def operation(self):
-        return "包含"
+        return _l("包含")
 
 
 class NotArchivedFilter(pf.BasePeeweeFilter, pf.filters.BaseBooleanFilter):
@@ -63,7 +64,7 @@ class NotArchivedFilter(pf.BasePeeweeFilter, pf.filters.BaseBooleanFilter):
         return query.where(self.column.is_null(value == "1"))
 
     def operation(self):
-        return "未归档"
+        return _l("未归档")
 
 
 class KefuConverter(CustomModelConverter):
@@ -72,6 +73,11 @@ class KefuConverter(CustomModelConverter):
     def __init__(self, view, additional=None):
         super().__init__(view, additional)
         self.converters[AutoField] = self.handle_pk
+
+
+def translated(choices):
+    """Return (code, label) pairs with labels translated at render time."""
+    return [(code, _l(label)) for code, label in choices]
 
 
 def _options(model, label=str, where=None):
@@ -109,8 +115,8 @@ class KefuModelView(ModelView):
     def __init__(self, model, category=None, **kwargs):
         self.model = model
         self._configure(model)
-        super().__init__(model, name=kwargs.pop("name", model.verbose_name()),
-                         category=category, **kwargs)
+        super().__init__(model, name=_l(kwargs.pop("name", model.verbose_name())),
+                         category=_l(category), **kwargs)
 
     # ------------------------------------------------------------ configuration
 
@@ -118,8 +124,8 @@ class KefuModelView(ModelView):
         fields = model._meta.sorted_fields
         labels = {f.name: f.verbose_name or f.name for f in fields}
         labels.update(self.column_labels or {})
-        self.column_labels = labels
-        self.column_choices = {f.name: list(f.choices) for f in fields
+        self.column_labels = {name: _l(label) for name, label in labels.items()}
+        self.column_choices = {f.name: translated(f.choices) for f in fields
                                if isinstance(f, ChoiceField)}
         if self.column_filters is None:
             self.column_filters = self._default_filters(model)
@@ -144,15 +150,15 @@ class KefuModelView(ModelView):
     def _default_filters(self, model):
         filters = []
         for f in model._meta.sorted_fields:
-            label = f.verbose_name or f.name
+            label = _l(f.verbose_name or f.name)
             if isinstance(f, ChoiceField):
-                filters.append(pf.FilterEqual(f, label, options=f.choices))
-                filters.append(pf.FilterInList(f, label, options=f.choices))
+                filters.append(pf.FilterEqual(f, label, options=translated(f.choices)))
+                filters.append(pf.FilterInList(f, label, options=translated(f.choices)))
             elif isinstance(f, BooleanField):
                 filters.append(pf.BooleanEqualFilter(f, label))
             elif isinstance(f, (DateField, DateTimeField)):
                 if f.name == "archived_at":
-                    filters.append(NotArchivedFilter(f, "归档"))
+                    filters.append(NotArchivedFilter(f, _l("归档")))
                     continue
                 if f.name == "updated_at":
                     continue
@@ -196,6 +202,7 @@ class KefuModelView(ModelView):
     def _default_form_args(self, model, form_args):
         args = {}
         for f in model._meta.sorted_fields:
+            args[f.name] = {"label": _l(f.verbose_name or f.name)}
             extra = []
             if isinstance(f, PhoneField):
                 extra.append(validators.Optional())
@@ -211,7 +218,7 @@ class KefuModelView(ModelView):
                 extra.append(validators.NumberRange(min=f.min_value,
                                                     message=f"不能小于 {f.min_value}"))
             if extra:
-                args[f.name] = {"validators": extra}
+                args[f.name]["validators"] = extra
         for name, value in form_args.items():
             args.setdefault(name, {}).update(value)
         return args
@@ -219,11 +226,11 @@ class KefuModelView(ModelView):
     def search_placeholder(self):
         names = []
         for field in self._search_fields:
-            label = field.verbose_name or field.name
+            label = str(_l(field.verbose_name or field.name))
             if field.model is not self.model:
-                label = field.model.verbose_name() + label
+                label = "%s%s" % (_l(field.model.verbose_name()), label)
             names.append(label)
-        return "搜索：" + "、".join(dict.fromkeys(names))
+        return "%s：%s" % (_l("搜索"), "、".join(dict.fromkeys(names)))
 
     def get_filter_arg(self, index, flt):
         """Name filters by column and operation so bookmarked URLs survive new filters."""
@@ -403,6 +410,6 @@ class KefuModelView(ModelView):
 
 class ArchiveForm(SecureForm):
     from wtforms import TextAreaField as _Text
-    reason = _Text("归档原因", validators=[validators.InputRequired(message="请填写归档原因"),
+    reason = _Text(_l("归档原因"), validators=[validators.InputRequired(message="请填写归档原因"),
                                        validators.Length(max=500, message="不能超过 500 个字符")])
 

@@ -1,0 +1,45 @@
+"""Translations of the console's own labels (Chinese is the source language; English is a catalog)."""
+import os
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask_babel import lazy_gettext
+
+TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "translations")
+
+
+def _l(text):
+    """Return `text` (Chinese) translated lazily into the request's language."""
+    return lazy_gettext(text) if text else text
+
+
+def compile_catalogs():
+    """Compile every translations/*/LC_MESSAGES/messages.po whose .mo is missing or older."""
+    for lang in os.listdir(TRANSLATIONS_DIR):
+        po_path = os.path.join(TRANSLATIONS_DIR, lang, "LC_MESSAGES", "messages.po")
+        if not os.path.exists(po_path):
+            continue
+        mo_path = po_path[:-3] + ".mo"
+        if os.path.exists(mo_path) and os.path.getmtime(mo_path) >= os.path.getmtime(po_path):
+            continue
+        with open(po_path, "rb") as fh:
+            catalog = read_po(fh, locale=lang)
+        tmp = mo_path + ".tmp"
+        with open(tmp, "wb") as fh:
+            write_mo(fh, catalog)
+        os.replace(tmp, mo_path)
+
+
+def ui_strings():
+    """Return every label the grids show: register, field, choice, role and menu names."""
+    from models import REGISTERS, ChoiceField, User
+    from views import MENU
+    strings = [category for _, category in MENU]
+    strings += [label for _, label in User.ROLES]
+    for model in REGISTERS:
+        strings.append(model.verbose_name())
+        for field in model._meta.sorted_fields:
+            strings.append(field.verbose_name)
+            if isinstance(field, ChoiceField):
+                strings += [label for _, label in field.choices]
+    return sorted({s for s in strings if s})
