@@ -3,6 +3,7 @@ import argparse
 import os
 import secrets
 import sys
+from urllib.parse import urlsplit
 
 import click
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, session, url_for
@@ -67,17 +68,22 @@ def login():
                 audit("login", None, now=now, user=user, summary=user.username)
             session.permanent = True
             login_user(user)
-            target = request.args.get("next") or ""
-            # Only local paths: never bounce a user to another site after login.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("admin.index")
-            return redirect(target)
+            return redirect(_local_target(request.args.get("next")))
         with db.atomic():
             audit("login_failed", None, now=now, summary=form.username.data[:40])
         form.password.errors = [_l("登录名或密码不正确")]
     demo = database.Setting.read("demo") == "1"
     return render_template("kefu/login.html", form=form, demo=demo,
                            demo_users=DEMO_USERS if demo else ())
+
+
+def _local_target(target):
+    """Return `target` as a path on this site, or the home page (never another site)."""
+    parts = urlsplit(target or "")
+    if parts.scheme not in ("", "http", "https") or parts.netloc not in ("", request.host) \
+            or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return url_for("admin.index")
+    return parts.path + ("?" + parts.query if parts.query else "")
 
 
 class LogoutForm(SecureForm):
@@ -313,9 +319,9 @@ def main(argv=None):
     app = create_app()
     with db.connection_context():
         demo = database.Setting.read("demo") == "1"
-    print(f"客服台 Kefu Desk: http://{args.host}:{args.port}/  数据库 {app.config['DATABASE_URL']}")
+    print(f"客服台 Kefu Desk: http://{args.host}:{args.port}/  数据库 {app.config['DATABASE_URL']}", flush=True)
     if demo:
-        print("演示账号 demo logins (password 'demo'): " + ", ".join(u[0] for u in DEMO_USERS))
+        print("演示账号 demo logins (password 'demo'): " + ", ".join(u[0] for u in DEMO_USERS), flush=True)
     app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
     return 0
 

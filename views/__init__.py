@@ -16,3 +16,29 @@ def register_views(admin):
     """Add every register's view to `admin`."""
     for module, category in MENU:
         module.register(admin, category)
+
+
+ROLE_ORDER = ("admin", "clerk", "staff", "manager", "pm", "gm", "auditor")
+
+
+def access_matrix(admin):
+    """Return the role matrix as Markdown table rows (the README shows the same table)."""
+    from views.base import AU, HUB_ROLES, KefuModelView
+    lines = ["| register | URL | " + " | ".join(ROLE_ORDER) + " |",
+             "|---|---|" + "---|" * len(ROLE_ORDER)]
+    for view in admin._views:
+        model = getattr(view, "model", None)
+        if model is None:
+            continue
+        scoped = view.scope_field is not None or \
+            type(view).scope_condition is not KefuModelView.scope_condition
+        cells = []
+        for role in ROLE_ORDER:
+            if role not in view.read_roles:
+                cells.append("–")
+                continue
+            cell = "edit" if role in view.write_roles and role != AU else "read"
+            cells.append(cell + ("（本部门）" if scoped and role not in HUB_ROLES else ""))
+        lines.append(f"| {model.verbose_name()} {model.__name__} | `/admin/{model.__name__.lower()}/` | "
+                     + " | ".join(cells) + " |")
+    return lines
