@@ -189,6 +189,8 @@ def create_app(test_config=None):
     admin = Admin(app, name="客服台 Kefu Desk", url="/admin",
                   theme=Bootstrap4Theme(base_template="kefu/master.html", fluid=True),
                   index_view=HomeView(name=_l("首页"), url="/admin"))
+    # Flask-Admin's packaged zh_Hans_CN admin.mo lacks strings its admin.po has: ours fills them.
+    admin.translations_path = TRANSLATIONS_DIR
     from views import register_views
     register_views(admin)
 

@@ -14,20 +14,26 @@ def _l(text):
 
 
 def compile_catalogs():
-    """Compile every translations/*/LC_MESSAGES/messages.po whose .mo is missing or older."""
+    """Compile every translations/*/LC_MESSAGES/*.po whose .mo is missing or older."""
     for lang in os.listdir(TRANSLATIONS_DIR):
-        po_path = os.path.join(TRANSLATIONS_DIR, lang, "LC_MESSAGES", "messages.po")
-        if not os.path.exists(po_path):
-            continue
-        mo_path = po_path[:-3] + ".mo"
-        if os.path.exists(mo_path) and os.path.getmtime(mo_path) >= os.path.getmtime(po_path):
-            continue
-        with open(po_path, "rb") as fh:
-            catalog = read_po(fh, locale=lang)
-        tmp = mo_path + ".tmp"
-        with open(tmp, "wb") as fh:
-            write_mo(fh, catalog)
-        os.replace(tmp, mo_path)
+        folder = os.path.join(TRANSLATIONS_DIR, lang, "LC_MESSAGES")
+        for name in os.listdir(folder) if os.path.isdir(folder) else ():
+            if name.endswith(".po"):
+                _compile(os.path.join(folder, name), lang)
+
+
+def _compile(po_path, lang):
+    """Write the .mo beside a .po file when it is missing or older."""
+    mo_path = po_path[:-3] + ".mo"
+    if os.path.exists(mo_path) and os.path.getmtime(mo_path) >= os.path.getmtime(po_path):
+        return
+    with open(po_path, "rb") as fh:
+        catalog = read_po(fh, locale=lang)
+    # A temporary name per process: several workers may start at once.
+    tmp = "%s.%d.tmp" % (mo_path, os.getpid())
+    with open(tmp, "wb") as fh:
+        write_mo(fh, catalog)
+    os.replace(tmp, mo_path)
 
 
 def ui_strings():

@@ -1,8 +1,14 @@
 """Fixtures: an app on a temporary demo database, and logged-in clients per role."""
+import glob
 import os
 import re
 import shutil
+import socket
+import subprocess
 import sys
+import tempfile
+import time
+import uuid
 
 import pytest
 
@@ -22,9 +28,62 @@ def csrf_token(html):
     return match.group(1)
 
 
+# KEFU_TEST_POSTGRES=1 runs the whole suite on a real PostgreSQL server that the tests
+# start themselves (Debian's postgresql package); otherwise on SQLite.
+ON_POSTGRES = os.environ.get("KEFU_TEST_POSTGRES") == "1"
+
+
+def _run_as_postgres(args, **kw):
+    """Run a PostgreSQL program, as the postgres user when we are root (initdb refuses root)."""
+    if os.geteuid() == 0:
+        args = ["runuser", "-u", "postgres", "--"] + args
+    return subprocess.run(args, check=True, capture_output=True, text=True, **kw)
+
+
 @pytest.fixture(scope="session")
-def demo_db_template(tmp_path_factory):
-    """Build one demo database per test session; each test gets a copy."""
+def postgres_server():
+    """Start a throw-away PostgreSQL cluster on a free loopback port; yield its admin URL."""
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not bins:
+        pytest.fail("PostgreSQL is not installed: apt-get install postgresql (.ci/run does)")
+    bindir = os.path.dirname(bins[-1])
+    home = tempfile.mkdtemp(prefix="kefu-pg-")
+    if os.geteuid() == 0:
+        shutil.chown(home, "postgres")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    data = os.path.join(home, "data")
+    _run_as_postgres([f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "kefu", "-E", "UTF8"])
+    _run_as_postgres([f"{bindir}/pg_ctl", "-D", data, "-l", os.path.join(home, "log"), "-w",
+                      "-o", f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off",
+                      "start"])
+    yield f"postgresql://kefu@127.0.0.1:{port}"
+    _run_as_postgres([f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"])
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def _postgres_admin(server_url, sql):
+    import psycopg2
+    conn = psycopg2.connect(server_url + "/postgres")
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def demo_db_template(request, tmp_path_factory):
+    """Build one demo database per test session; each test gets a copy of it."""
+    if ON_POSTGRES:
+        server = request.getfixturevalue("postgres_server")
+        _postgres_admin(server, "CREATE DATABASE kefu_template")
+        kefu.create_app({"TESTING": True, "SECRET_KEY": "test", "KEFU_DEMO": True,
+                         "DATABASE_URL": f"{server}/kefu_template"})
+        db.close()
+        return server
     path = tmp_path_factory.mktemp("template") / "kefu.db"
     kefu.create_app({"TESTING": True, "SECRET_KEY": "test", "KEFU_DEMO": True,
                      "DATABASE_URL": f"sqlite:///{path}"})
@@ -34,13 +93,21 @@ def demo_db_template(tmp_path_factory):
 
 @pytest.fixture
 def app(demo_db_template, tmp_path):
-    path = tmp_path / "kefu.db"
-    shutil.copy(demo_db_template, path)
-    application = kefu.create_app({"TESTING": True, "SECRET_KEY": "test",
-                                   "DATABASE_URL": f"sqlite:///{path}"})
+    if ON_POSTGRES:
+        name = "kefu_" + uuid.uuid4().hex[:12]
+        _postgres_admin(demo_db_template, f"CREATE DATABASE {name} TEMPLATE kefu_template")
+        url = f"{demo_db_template}/{name}"
+    else:
+        path = tmp_path / "kefu.db"
+        shutil.copy(demo_db_template, path)
+        url = f"sqlite:///{path}"
+    application = kefu.create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url})
     yield application
     if not db.is_closed():
         db.close()
+    if ON_POSTGRES:
+        db.obj.close_all() if hasattr(db.obj, "close_all") else None
+        _postgres_admin(demo_db_template, f"DROP DATABASE {name} WITH (FORCE)")
 
 
 @pytest.fixture

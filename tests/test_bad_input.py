@@ -95,3 +95,9 @@ def test_model_validation_speaks_chinese():
         Customer(name="", kind="tenant", phone="123").full_clean()
     assert err.value.errors["name"] == "客户名称不能为空"
     assert "电话格式不正确" in err.value.errors["phone"]
+
+
+def test_failed_save_message_is_chinese(as_clerk):
+    response = as_clerk.submit(url(Customer, "new/"), valid_form(Customer) | {"phone": "138001"})
+    assert "创建记录失败" in response.text
+    assert "Failed to create record" not in response.text

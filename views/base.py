@@ -123,6 +123,7 @@ class KefuModelView(ModelView):
     def _configure(self, model):
         fields = model._meta.sorted_fields
         labels = {f.name: f.verbose_name or f.name for f in fields}
+        labels["id"] = "记录号"
         labels.update(self.column_labels or {})
         self.column_labels = {name: _l(label) for name, label in labels.items()}
         self.column_choices = {f.name: translated(f.choices) for f in fields
