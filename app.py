@@ -12,10 +12,10 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
 from flask_login import LoginManager, current_user, login_user, logout_user
 from wtforms import PasswordField, StringField, validators
-from flask_admin.form import SecureForm
 
 import clock
 import database
+from forms import KefuForm
 from i18n import TRANSLATIONS_DIR, _l, compile_catalogs
 from audit import audit
 from models import REGISTERS, Department, DomainError, User, db
@@ -49,7 +49,7 @@ def load_user(user_id):
         return None
 
 
-class LoginForm(SecureForm):
+class LoginForm(KefuForm):
     username = StringField(_l("登录名"), validators=[validators.InputRequired(message=_l("请输入登录名")),
                                                validators.Length(max=40)])
     password = PasswordField(_l("密码"), validators=[validators.InputRequired(message=_l("请输入密码")),
@@ -86,7 +86,7 @@ def _local_target(target):
     return parts.path + ("?" + parts.query if parts.query else "")
 
 
-class LogoutForm(SecureForm):
+class LogoutForm(KefuForm):
     """Only the CSRF token: logging out is a POST from the console's own page."""
 
 
@@ -167,7 +167,7 @@ def create_app(test_config=None):
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         # A long complaint form must still save after a phone call: 4 hours.
-        WTF_CSRF_TIME_LIMIT=4 * 3600,
+        KEFU_CSRF_TIME_LIMIT=4 * 3600,
     )
     if test_config:
         app.config.update(test_config)

@@ -160,3 +160,20 @@ def test_audit_log_cannot_be_edited_by_anyone(as_admin):
         row.save()
     with pytest.raises(DomainError):
         row.delete_instance()
+
+
+def test_csrf_token_outlives_a_long_phone_call_but_not_a_shift(as_clerk, monkeypatch):
+    """Tokens last 4 hours (KEFU_CSRF_TIME_LIMIT), not WTForms' default 30 minutes."""
+    from datetime import datetime, timedelta
+    from wtforms.csrf.session import SessionCSRF
+    from conftest import csrf_token
+    form_url = url(RepairOrder, "new/")
+    before = RepairOrder.select().count()
+    for minutes_later, saved in ((120, True), (5 * 60, False)):
+        token = csrf_token(as_clerk.get(form_url).text)
+        later = datetime.now() + timedelta(minutes=minutes_later)
+        monkeypatch.setattr(SessionCSRF, "now", lambda self, t=later: t)
+        as_clerk.post(form_url, data=valid_form(RepairOrder) | {"csrf_token": token})
+        monkeypatch.undo()
+        before += saved
+        assert RepairOrder.select().count() == before

@@ -159,3 +159,17 @@ def test_readme_role_matrix_matches_the_code(app):
         readme = fh.read()
     for line in access_matrix(app.extensions["admin"][0]):
         assert line in readme, f"README role matrix is stale: {line}"
+
+
+def test_a_new_migration_is_applied_once_at_start(app, monkeypatch):
+    from playhouse.migrate import SchemaMigrator, migrate
+    from peewee import CharField
+
+    def add_column(database):
+        migrator = SchemaMigrator.from_database(database)
+        migrate(migrator.add_column("customer", "wechat_id", CharField(null=True)))
+
+    monkeypatch.setattr(database, "MIGRATIONS", database.MIGRATIONS + [(99, "wechat id", add_column)])
+    assert database.migrate() == [99]
+    assert "wechat_id" in [c.name for c in db.get_columns("customer")]
+    assert database.migrate() == []

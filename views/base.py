@@ -4,7 +4,6 @@ from flask_admin import expose
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee import filters as pf
 from flask_admin.contrib.peewee.form import CustomModelConverter
-from flask_admin.form import SecureForm
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
@@ -12,6 +11,7 @@ from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKe
 from wtforms import validators
 
 import clock
+from forms import KefuForm
 from audit import audit, snapshot
 from i18n import _l
 from models import (ChoiceField, Contact, Complaint, Customer, Department, DomainError,
@@ -92,7 +92,7 @@ def _options(model, label=str, where=None):
 class KefuModelView(ModelView):
     """A register's grid: role-checked, labelled in Chinese, saved atomically with an audit row."""
 
-    form_base_class = SecureForm
+    form_base_class = KefuForm
     model_form_converter = KefuConverter
     can_view_details = True
     can_export = True
@@ -409,7 +409,7 @@ class KefuModelView(ModelView):
         return self.render("kefu/archive.html", model=model, form=form, return_url=return_url)
 
 
-class ArchiveForm(SecureForm):
+class ArchiveForm(KefuForm):
     from wtforms import TextAreaField as _Text
     reason = _Text(_l("归档原因"), validators=[validators.InputRequired(message="请填写归档原因"),
                                        validators.Length(max=500, message="不能超过 500 个字符")])
