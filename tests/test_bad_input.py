@@ -63,6 +63,8 @@ def test_edit_with_bad_input_changes_nothing(as_clerk):
 @pytest.mark.parametrize("path", [
     "/admin/customer/details/?id=abc",
     "/admin/customer/details/?id=999999",
+    "/admin/customer/details/?id=99999999999999999999999",
+    "/admin/customer/details/?id=-1",
     "/admin/customer/edit/?id=1%27%20OR%201=1",
     "/admin/customer/details/",
     "/admin/nosuchregister/",

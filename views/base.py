@@ -307,6 +307,8 @@ class KefuModelView(ModelView):
             pk = int(id)
         except (TypeError, ValueError):
             return None
+        if not 0 < pk < 2 ** 63:  # beyond a 64-bit key the database itself would fail
+            return None
         query = self.model.select().where(self.model.id == pk)
         condition = self.scope_condition()
         if condition is not None:
