@@ -150,8 +150,6 @@ class Client:
 @pytest.fixture
 def login(app):
     """login('clerk') returns a Client logged in as that demo user."""
-    with app.app_context():
-        pass
     return lambda username: Client(app, username)
 
 

@@ -207,3 +207,10 @@ def test_bookmarked_filter_url_is_stable(app):
     args = {view.get_filter_arg(i, f) for i, f in enumerate(view._filters)}
     assert {"status_equal", "department_equal", "customer_customername"} <= args
     assert len(args) == len(view._filters)
+
+
+def test_alerts_and_audit_rows_link_to_their_record(as_admin):
+    alert = Alert.select().first()
+    grid = as_admin.get(url(Alert)).text
+    assert f'href="/admin/{alert.record_type.lower()}/details/?id={alert.record_id}"' in grid
+    assert "维修工作单 #" in grid

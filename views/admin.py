@@ -4,7 +4,7 @@ from flask_login import current_user
 from wtforms import PasswordField, SelectMultipleField, validators
 
 from models import Alert, AuditLog, CalendarDay, Department, SlaRule, User, ValidationError
-from views.base import A, AU, GM, PM, KefuModelView, user_scope_department
+from views.base import A, AU, GM, PM, KefuModelView, record_link, user_scope_department
 
 
 class DepartmentView(KefuModelView):
@@ -59,8 +59,9 @@ class CalendarDayView(KefuModelView):
 
 
 class AlertView(KefuModelView):
-    column_list = ("kind", "title", "record_type", "record_id", "since", "department",
-                   "assignee", "level", "status")
+    column_list = ("kind", "title", "record_id", "since", "department", "assignee", "level",
+                   "status")
+    column_formatters = {"record_id": record_link("record_type")}
     column_default_sort = ("since", True)
     form_excluded_extra = ("resolved_at", "resolved_by")
 
@@ -76,7 +77,8 @@ class AuditLogView(KefuModelView):
     read_roles = frozenset({A, AU, PM, GM})
     write_roles = frozenset()
     scope_field = None
-    column_list = ("created_at", "username", "ip", "action", "model", "record_id", "summary", "changes")
+    column_list = ("created_at", "username", "ip", "action", "record_id", "summary", "changes")
+    column_formatters = {"record_id": record_link("model")}
     column_searchable_list = (AuditLog.username, AuditLog.action, AuditLog.model,
                               AuditLog.record_id, AuditLog.summary)
     column_filters = [

@@ -75,6 +75,22 @@ class KefuConverter(CustomModelConverter):
         self.converters[AutoField] = self.handle_pk
 
 
+def record_link(type_field):
+    """Return a formatter showing (register name, id) columns as a link to that record."""
+    from markupsafe import Markup, escape
+    from models import REGISTERS
+    registers = {m.__name__: m for m in REGISTERS}
+
+    def formatter(view, context, row, name):
+        register, record_id = registers.get(getattr(row, type_field)), getattr(row, name)
+        if register is None or not record_id:
+            return record_id or ""
+        href = url_for(f"{register.__name__.lower()}.details_view", id=record_id)
+        return Markup('<a href="%s">%s #%s</a>') % (
+            href, _l(register.verbose_name()), escape(record_id))
+    return formatter
+
+
 def translated(choices):
     """Return (code, label) pairs with labels translated at render time."""
     return [(code, _l(label)) for code, label in choices]
