@@ -358,6 +358,7 @@ class KefuModelView(ModelView):
                     model.assign_number(now) if hasattr(model, "assign_number") else None
                 model.updated_at = now
                 model.save(force_insert=created)
+                self._check_still_in_scope(model)
                 self.after_save(form, model, created, now)
                 audit("create" if created else "update", model, before=before, now=now)
         except ValidationError as err:
@@ -370,6 +371,14 @@ class KefuModelView(ModelView):
             flash(self.integrity_message(err), "error")
             return False
         return True
+
+    def _check_still_in_scope(self, model):
+        """Refuse a save that would put the row outside the user's own department."""
+        condition = self.scope_condition()
+        if condition is None:
+            return
+        if not self.model.select().where((self.model.id == model.id) & condition).exists():
+            raise ValidationError({self.scope_field or "department": "只能登记或修改本部门的记录"})
 
     def before_save(self, form, model, created, now):
         """Set values the form does not carry (overridden per register)."""

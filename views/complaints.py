@@ -17,6 +17,7 @@ class ComplaintView(KefuModelView):
 
 class ComplaintUpdateView(KefuModelView):
     write_roles = COMPLAINT_WRITERS
+    scope_field = "complaint"  # staff see updates of their department's complaints
     column_list = ("complaint", "kind", "happened_at", "content", "told_complainant", "by_user")
     stamp_user_fields = ("by_user",)
 

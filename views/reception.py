@@ -31,6 +31,7 @@ class ServiceRequestView(KefuModelView):
 
 class WorkLetterView(KefuModelView):
     write_roles = RECEPTION_WRITERS
+    scope_field = "from_department"  # staff see letters from or to their department
     column_list = ("number", "from_department", "to_department", "subject", "status", "sent_at",
                    "forward_deadline", "acknowledged_at")
     form_excluded_extra = ("status", "sent_at", "forward_deadline", "acknowledged_at",
