@@ -3,6 +3,7 @@ import argparse
 import os
 import secrets
 import sys
+import time
 from urllib.parse import urlsplit
 
 import click
@@ -63,13 +64,13 @@ def login():
         user = User.get_or_none(User.username == form.username.data.strip())
         now = clock.now()
         if user is not None and user.is_active and user.check_password(form.password.data):
-            with db.atomic():
+            with database.write_transaction():
                 User.update(last_login_at=now).where(User.id == user.id).execute()
                 audit("login", None, now=now, user=user, summary=user.username)
             session.permanent = True
             login_user(user)
             return redirect(_local_target(request.args.get("next")))
-        with db.atomic():
+        with database.write_transaction():
             audit("login_failed", None, now=now, summary=form.username.data[:40])
         form.password.errors = [_l("登录名或密码不正确")]
     demo = database.Setting.read("demo") == "1"
@@ -95,7 +96,7 @@ def logout():
     if not LogoutForm(request.form).validate():
         abort(400)
     if current_user.is_authenticated:
-        with db.atomic():
+        with database.write_transaction():
             audit("logout", None, summary=current_user.username)
     logout_user()
     return redirect(url_for("auth.login"))
@@ -142,13 +143,22 @@ def _secret_key(instance_path):
     if os.environ.get("KEFU_SECRET_KEY"):
         return os.environ["KEFU_SECRET_KEY"]
     path = os.path.join(instance_path, "secret_key")
-    if not os.path.exists(path):
-        os.makedirs(instance_path, exist_ok=True)
-        with open(path, "w") as fh:
+    os.makedirs(instance_path, exist_ok=True)
+    try:
+        # O_EXCL: of several workers starting at once exactly one writes the key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
-        os.chmod(path, 0o600)
-    with open(path) as fh:
-        return fh.read().strip()
+    for _ in range(50):  # another worker may be between creating and writing the file
+        with open(path) as fh:
+            key = fh.read().strip()
+        if key:
+            return key
+        time.sleep(0.1)
+    raise RuntimeError(f"{path} is empty: delete it and start again")
 
 
 def create_app(test_config=None):
@@ -252,7 +262,7 @@ DEMO_PASSWORD = "demo"
 
 def prepare_database(demo):
     """Migrate, seed reference data, and on a new demo database create demo users and data."""
-    with db.connection_context():
+    with db.connection_context(), database.startup_transaction():
         applied = database.migrate()
         now = clock.now()
         database.seed_reference_data(now)
@@ -273,7 +283,7 @@ def create_user(username, full_name, password, roles, department_code=None):
     if len(password or "") < 8:
         raise DomainError("密码至少 8 位")
     now = clock.now()
-    with db.connection_context(), db.atomic():
+    with db.connection_context(), database.write_transaction():
         if User.select().where(User.username == username).exists():
             raise DomainError(f"登录名 {username} 已存在")
         dept = None

@@ -76,19 +76,45 @@ def is_sqlite():
     return isinstance(db.obj, SqliteDatabase)
 
 
+def write_transaction():
+    """Begin a transaction that writes: on SQLite take the write lock at once (IMMEDIATE), so
+    two writers queue on the busy timeout instead of failing to upgrade a read lock."""
+    return db.atomic(lock_type="IMMEDIATE") if is_sqlite() else db.atomic()
+
+
+STARTUP_LOCK_KEY = 0x6B656675  # "kefu": PostgreSQL advisory lock for migrations and seeding
+
+
+def startup_transaction():
+    """A transaction that only one starting process holds at a time (migrate, seed, demo)."""
+    transaction = write_transaction()
+    if not is_sqlite():
+        class _Locked:
+            def __enter__(self):
+                transaction.__enter__()
+                db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (STARTUP_LOCK_KEY,))
+                return transaction
+
+            def __exit__(self, *exc):
+                return transaction.__exit__(*exc)
+        return _Locked()
+    return transaction
+
+
 def migrate():
-    """Apply every migration not yet applied; return the versions applied now."""
+    """Apply every migration not yet applied; return the versions applied now.
+
+    Call inside startup_transaction(): several workers may start at once."""
     applied = []
-    with db.connection_context():
-        db.create_tables([SchemaMigration])
-        done = {m.version for m in SchemaMigration.select(SchemaMigration.version)}
-        for version, name, apply in MIGRATIONS:
-            if version in done:
-                continue
-            with db.atomic():
-                apply(db.obj)
-                SchemaMigration.create(version=version, name=name, applied_at=clock.now())
-            applied.append(version)
+    db.create_tables([SchemaMigration])
+    done = {m.version for m in SchemaMigration.select(SchemaMigration.version)}
+    for version, name, apply in MIGRATIONS:
+        if version in done:
+            continue
+        with db.atomic():
+            apply(db.obj)
+            SchemaMigration.create(version=version, name=name, applied_at=clock.now())
+        applied.append(version)
     return applied
 
 
@@ -126,14 +152,15 @@ HOLIDAY_NAMES = {
 def seed_reference_data(now):
     """Create departments, time-limit rules and the holiday calendar where missing."""
     with db.atomic():
-        for code, name in Department.CODES:
-            if not Department.select().where(Department.code == code).exists():
-                Department.create(code=code, name=name, created_at=now, updated_at=now)
-        for code, name, ref, applies_to, starts_on, clk, amount, unit in SLA_RULES:
-            if not SlaRule.select().where(SlaRule.code == code).exists():
-                SlaRule.create(code=code, name=name, rule_ref=ref, applies_to=applies_to,
-                               starts_on=starts_on, clock=clk, amount=amount, unit=unit,
-                               created_at=now, updated_at=now)
+        Department.insert_many(
+            [{"code": code, "name": name, "created_at": now, "updated_at": now}
+             for code, name in Department.CODES]).on_conflict_ignore().execute()
+        SlaRule.insert_many(
+            [{"code": code, "name": name, "rule_ref": ref, "applies_to": applies_to,
+              "starts_on": starts_on, "clock": clk, "amount": amount, "unit": unit,
+              "created_at": now, "updated_at": now}
+             for code, name, ref, applies_to, starts_on, clk, amount, unit in SLA_RULES]
+        ).on_conflict_ignore().execute()
         seed_calendar(now)
 
 
@@ -151,7 +178,7 @@ def seed_calendar(now):
             rows.append({"day": day, "kind": kind, "name": HOLIDAY_NAMES.get(name, name),
                          "source": "package", "created_at": now, "updated_at": now})
     for start in range(0, len(rows), 200):
-        CalendarDay.insert_many(rows[start:start + 200]).execute()
+        CalendarDay.insert_many(rows[start:start + 200]).on_conflict_ignore().execute()
     return len(rows)
 
 

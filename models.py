@@ -39,6 +39,9 @@ class ValidationError(DomainError):
 
 # ---------------------------------------------------------------- field types
 
+TEXT_MAX = 20000  # characters in one free-text field: a long letter, never a pasted book
+INT_MAX = 2 ** 31 - 1
+
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|[48]00-?\d{3}-?\d{4}|\d{5})$")
 
 
@@ -113,19 +116,26 @@ class BaseModel(Model):
                 errors[field.name] = f"{label}格式不正确（例如 13800138000 或 021-12345678）"
             elif isinstance(field, CharField) and field.max_length and len(str(value)) > field.max_length:
                 errors[field.name] = f"{label}不能超过 {field.max_length} 个字符"
+            elif isinstance(field, TextField) and len(str(value)) > TEXT_MAX:
+                errors[field.name] = f"{label}不能超过 {TEXT_MAX} 个字符"
             elif isinstance(field, DecimalField):
                 try:
                     amount = Decimal(str(value))
                 except Exception:
                     errors[field.name] = f"{label}必须是数字"
                     continue
-                if isinstance(field, MoneyField) and amount < 0:
+                if not amount.is_finite():
+                    errors[field.name] = f"{label}必须是有效的数字"
+                elif isinstance(field, MoneyField) and amount < 0:
                     errors[field.name] = f"{label}不能为负数"
                 elif amount.adjusted() >= field.max_digits - field.decimal_places:
                     errors[field.name] = f"{label}数值过大"
             elif isinstance(field, IntegerField) and not isinstance(field, ForeignKeyField) \
-                    and getattr(field, "min_value", None) is not None and value < field.min_value:
-                errors[field.name] = f"{label}不能小于 {field.min_value}"
+                    and not field.primary_key:
+                if getattr(field, "min_value", None) is not None and value < field.min_value:
+                    errors[field.name] = f"{label}不能小于 {field.min_value}"
+                elif abs(value) > INT_MAX:
+                    errors[field.name] = f"{label}数值过大"
         for start, end in self.date_ranges:
             a, b = getattr(self, start), getattr(self, end)
             if a and b and b < a:

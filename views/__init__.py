@@ -23,15 +23,15 @@ ROLE_ORDER = ("admin", "clerk", "staff", "manager", "pm", "gm", "auditor")
 
 def access_matrix(admin):
     """Return the role matrix as Markdown table rows (the README shows the same table)."""
-    from views.base import AU, HUB_ROLES, KefuModelView
+    from views.base import AU
+    from views.scopes import HUB_ROLES, row_scope
     lines = ["| register | URL | " + " | ".join(ROLE_ORDER) + " |",
              "|---|---|" + "---|" * len(ROLE_ORDER)]
     for view in admin._views:
         model = getattr(view, "model", None)
         if model is None:
             continue
-        scoped = view.scope_field is not None or \
-            type(view).scope_condition is not KefuModelView.scope_condition
+        scoped = row_scope(model, 0) is not None
         cells = []
         for role in ROLE_ORDER:
             if role not in view.read_roles:

@@ -3,26 +3,27 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee import filters as pf
+from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.form import CustomModelConverter
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
-from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
-                    IntegrityError, TextField, AutoField)
+from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, DecimalField,
+                    ForeignKeyField, IntegerField, IntegrityError, TextField)
 from wtforms import validators
 
 import clock
 from forms import KefuForm
 from audit import audit, snapshot
 from i18n import _l
-from models import (ChoiceField, Contact, Complaint, Customer, Department, DomainError,
-                    MoneyField, PhoneField, RepairOrder, ServiceRequest, Survey, User,
-                    ValidationError, db, PHONE_RE)
+from views.scopes import HUB_ROLES, current_scope, user_department
+from database import write_transaction
+from models import (INT_MAX, PHONE_RE, TEXT_MAX, ChoiceField, Complaint, Contact, Customer,
+                    Department, DomainError, MoneyField, PhoneField, RepairOrder, ServiceRequest,
+                    Survey, User, ValidationError)
 
 A, C, S, M, PM, GM, AU = (User.ADMIN, User.CLERK, User.STAFF, User.MANAGER, User.PM, User.GM,
                           User.AUDITOR)
 ALL_ROLES = frozenset({A, C, S, M, PM, GM, AU})
-# Roles that see every department's rows; staff and managers see their department's.
-HUB_ROLES = frozenset({A, C, PM, GM, AU})
 
 # Never typed into a form: stamped by the console itself.
 SYSTEM_COLUMNS = ("created_at", "updated_at", "created_by", "archived_at", "archive_reason",
@@ -39,11 +40,55 @@ SEARCH_NAMES = ("number", "receipt_no", "name", "code", "title", "subject", "sho
                 "username", "full_name", "contact_person", "location", "text")
 
 
-def user_scope_department():
-    """Return the department id that limits this user's rows, or None for hub roles."""
-    if not current_user.is_authenticated or current_user.has_role(*HUB_ROLES):
+def parse_id(value):
+    """Return `value` as a positive 64-bit id, or None."""
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
         return None
-    return current_user.department_id or -1
+    return pk if 0 < pk < 2 ** 63 else None
+
+
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """Type-to-search for a foreign key, limited to the rows the user may see."""
+
+    def _query(self):
+        query = self.model.select()
+        condition = current_scope(self.model)
+        return query.where(condition) if condition is not None else query
+
+    def get_one(self, pk):
+        pk = parse_id(pk)
+        return self._query().where(self.model.id == pk).first() if pk else None
+
+    def get_list(self, term, offset=0, limit=10):
+        query = self._query()
+        term = (term or "").strip()
+        if term:
+            condition = None
+            for field in self._cached_fields:
+                match = field ** f"%{term}%"
+                condition = match if condition is None else condition | match
+            query = query.where(condition)
+        return list(query.order_by(self.model.id.desc())
+                    .offset(max(offset or 0, 0)).limit(min(max(limit or 10, 1), 50)))
+
+
+class RelatedSearch:
+    """Search a foreign key's target by text through a subquery: no join, so sorting by
+    another related column cannot collide with it."""
+
+    def __init__(self, fk, *target_fields):
+        self.fk, self.target_fields = fk, target_fields
+        self.model = fk.model  # Flask-Admin joins only fields of other models
+        self.name = fk.name
+        self.verbose_name = fk.rel_model.verbose_name()
+
+    def __pow__(self, term):
+        match = None
+        for field in self.target_fields:
+            match = (field ** term) if match is None else match | (field ** term)
+        return self.fk.in_(self.fk.rel_model.select(self.fk.rel_model.id).where(match))
 
 
 class CustomerNameFilter(pf.BasePeeweeFilter):
@@ -91,6 +136,20 @@ def record_link(type_field):
     return formatter
 
 
+def finite_number(form, field):
+    """Refuse NaN and Infinity, which Python's Decimal parses but no amount can be."""
+    if field.data is not None and not field.data.is_finite():
+        raise validators.ValidationError("请输入有效的数字")
+
+
+class ForeignKeyEqual(pf.FilterEqual):
+    """Equality on a foreign key, chosen from a list; a hand-typed bad id is ignored."""
+    url_name = "equal"
+
+    def validate(self, value):
+        return parse_id(value) is not None
+
+
 def translated(choices):
     """Return (code, label) pairs with labels translated at render time."""
     return [(code, _l(label)) for code, label in choices]
@@ -124,7 +183,7 @@ class KefuModelView(ModelView):
 
     read_roles = ALL_ROLES
     write_roles = frozenset({A})
-    scope_field = "department"  # the column that limits staff to their department
+    scope_error_field = "department"  # where "only your department" errors are shown
     form_excluded_extra = ()
     stamp_user_fields = ()  # set to the logged-in user when a record is created
 
@@ -186,11 +245,11 @@ class KefuModelView(ModelView):
                 if f.rel_model is Customer:
                     filters.append(CustomerNameFilter(f, label))
                 elif f.rel_model is Department:
-                    filters.append(pf.FilterEqual(f, label, options=_options(Department)))
+                    filters.append(ForeignKeyEqual(f, label, options=_options(Department)))
                 elif f.rel_model is User:
-                    filters.append(pf.FilterEqual(f, label, options=_options(User)))
+                    filters.append(ForeignKeyEqual(f, label, options=_options(User)))
                 elif f.rel_model is Survey:
-                    filters.append(pf.FilterEqual(f, label, options=_options(Survey)))
+                    filters.append(ForeignKeyEqual(f, label, options=_options(Survey)))
         return filters
 
     def _default_search(self, model):
@@ -198,9 +257,14 @@ class KefuModelView(ModelView):
                   if isinstance(f, CharField) and not isinstance(f, ChoiceField)
                   and (f.name in SEARCH_NAMES or isinstance(f, PhoneField)
                        or f.name.endswith("_name"))]
-        if "customer" in model._meta.fields:
-            search += [Customer.name, Customer.shop_no, Customer.phone]
         return search or None
+
+    def init_search(self):
+        super().init_search()
+        if "customer" in self.model._meta.fields:
+            self._search_fields.append(RelatedSearch(
+                self.model.customer, Customer.name, Customer.shop_no, Customer.phone))
+        return bool(self._search_fields)
 
     def _default_sortable(self, model):
         sortable = []
@@ -231,9 +295,14 @@ class KefuModelView(ModelView):
             if isinstance(f, CharField) and f.max_length:
                 extra.append(validators.Length(max=f.max_length,
                                                message=f"不能超过 {f.max_length} 个字符"))
-            if getattr(f, "min_value", None) is not None:
-                extra.append(validators.NumberRange(min=f.min_value,
-                                                    message=f"不能小于 {f.min_value}"))
+            if isinstance(f, TextField):
+                extra.append(validators.Length(max=TEXT_MAX, message=f"不能超过 {TEXT_MAX} 个字符"))
+            if isinstance(f, DecimalField):
+                extra.append(finite_number)
+            if isinstance(f, IntegerField) and not isinstance(f, (ForeignKeyField, AutoField)):
+                extra.append(validators.NumberRange(
+                    min=getattr(f, "min_value", None), max=INT_MAX,
+                    message=f"须在 {getattr(f, 'min_value', None) or -INT_MAX} 到 {INT_MAX} 之间"))
             if extra:
                 args[f.name]["validators"] = extra
         for name, value in form_args.items():
@@ -243,15 +312,13 @@ class KefuModelView(ModelView):
     def search_placeholder(self):
         names = []
         for field in self._search_fields:
-            label = str(_l(field.verbose_name or field.name))
-            if field.model is not self.model:
-                label = "%s%s" % (_l(field.model.verbose_name()), label)
-            names.append(label)
+            names.append(str(_l(field.verbose_name or field.name)))
         return "%s：%s" % (_l("搜索"), "、".join(dict.fromkeys(names)))
 
     def get_filter_arg(self, index, flt):
         """Name filters by column and operation so bookmarked URLs survive new filters."""
-        return "%s_%s" % (flt.column.name, type(flt).__name__.lower().replace("filter", ""))
+        operation = getattr(flt, "url_name", None) or type(flt).__name__.lower().replace("filter", "")
+        return "%s_%s" % (flt.column.name, operation)
 
     # ------------------------------------------------------------ access
 
@@ -286,17 +353,25 @@ class KefuModelView(ModelView):
                 and not self.may_write():
             abort(403)
         # A missing, malformed or out-of-scope id is a 404, not a redirect.
-        if name in ("details_view", "edit_view", "archive_view") \
-                and self.get_one(request.args.get("id")) is None:
-            abort(404)
+        if name in ("details_view", "edit_view", "archive_view"):
+            model = self.get_one(request.args.get("id"))
+            if model is None:
+                abort(404)
+            if name != "details_view" and not self._in_scope(model, write=True):
+                abort(403)
         return None
 
-    def scope_condition(self):
+    def _in_scope(self, model, write=False):
+        condition = self.scope_condition(write)
+        return condition is None or self.model.select().where(
+            (self.model.id == model.id) & condition).exists()
+
+    def scope_condition(self, write=False):
         """Return the condition limiting rows to the user's department, or None."""
-        dept = user_scope_department()
-        if dept is None or not self.scope_field:
-            return None
-        return getattr(self.model, self.scope_field) == dept
+        return current_scope(self.model, write)
+
+    def _create_ajax_loader(self, name, options):
+        return ScopedAjaxLoader(name, self.model._meta.fields[name].rel_model, **options)
 
     def get_query(self):
         query = self.model.select()
@@ -311,6 +386,7 @@ class KefuModelView(ModelView):
         # An unknown sort column in a hand-edited URL sorts by default instead of failing.
         if sort_column is not None and sort_column not in self._sortable_columns:
             sort_column = None
+        page = min(page or 0, 100_000)  # a page number past any table, not an SQL overflow
         return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
 
     def _related_columns(self):
@@ -319,11 +395,8 @@ class KefuModelView(ModelView):
                 and isinstance(self.model._meta.fields.get(c), ForeignKeyField)]
 
     def get_one(self, id):
-        try:
-            pk = int(id)
-        except (TypeError, ValueError):
-            return None
-        if not 0 < pk < 2 ** 63:  # beyond a 64-bit key the database itself would fail
+        pk = parse_id(id)
+        if pk is None:
             return None
         query = self.model.select().where(self.model.id == pk)
         condition = self.scope_condition()
@@ -345,7 +418,7 @@ class KefuModelView(ModelView):
         now = clock.now()
         before = {} if created else snapshot(model)
         try:
-            with db.atomic():
+            with write_transaction():
                 form.populate_obj(model)
                 self.before_save(form, model, created, now)
                 model.full_clean()
@@ -374,11 +447,8 @@ class KefuModelView(ModelView):
 
     def _check_still_in_scope(self, model):
         """Refuse a save that would put the row outside the user's own department."""
-        condition = self.scope_condition()
-        if condition is None:
-            return
-        if not self.model.select().where((self.model.id == model.id) & condition).exists():
-            raise ValidationError({self.scope_field or "department": "只能登记或修改本部门的记录"})
+        if not self._in_scope(model, write=True):
+            raise ValidationError({self.scope_error_field: "只能登记或修改本部门的记录"})
 
     def before_save(self, form, model, created, now):
         """Set values the form does not carry (overridden per register)."""
@@ -423,7 +493,7 @@ class KefuModelView(ModelView):
         if request.method == "POST" and form.validate():
             before = snapshot(model)
             try:
-                with db.atomic():
+                with write_transaction():
                     model.archive(current_user.id, clock.now(), form.reason.data)
                     audit("archive", model, before=before)
             except ValidationError as err:

@@ -7,13 +7,11 @@ COMMUNICATION_WRITERS = frozenset({A, C, M, GM})
 
 class NoticeView(KefuModelView):
     write_roles = COMMUNICATION_WRITERS
-    scope_field = None
     column_list = ("number", "kind", "title", "audience", "published_at", "department", "status")
 
 
 class NoticeReceiptView(KefuModelView):
     write_roles = COMMUNICATION_WRITERS
-    scope_field = None
     column_list = ("notice", "customer", "status", "method", "confirmed_at", "confirmed_person",
                    "recorded_by")
     stamp_user_fields = ("recorded_by",)
@@ -21,7 +19,6 @@ class NoticeReceiptView(KefuModelView):
 
 class MeetingView(KefuModelView):
     write_roles = COMMUNICATION_WRITERS
-    scope_field = None
     column_list = ("number", "held_at", "kind", "title", "location", "department", "gm_attended")
 
 

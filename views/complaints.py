@@ -1,6 +1,6 @@
 """Complaint handling (投诉处理): complaints, progress entries, monthly analyses."""
 from models import Complaint, ComplaintReport, ComplaintUpdate
-from views.base import A, C, GM, M, PM, S, KefuModelView, user_scope_department
+from views.base import A, C, GM, M, PM, S, KefuModelView
 
 COMPLAINT_WRITERS = frozenset({A, C, S, M, PM, GM})
 
@@ -17,21 +17,13 @@ class ComplaintView(KefuModelView):
 
 class ComplaintUpdateView(KefuModelView):
     write_roles = COMPLAINT_WRITERS
-    scope_field = "complaint"  # staff see updates of their department's complaints
+    scope_error_field = "complaint"
     column_list = ("complaint", "kind", "happened_at", "content", "told_complainant", "by_user")
     stamp_user_fields = ("by_user",)
-
-    def scope_condition(self):
-        dept = user_scope_department()
-        if dept is None:
-            return None
-        return ComplaintUpdate.complaint.in_(
-            Complaint.select(Complaint.id).where(Complaint.department == dept))
 
 
 class ComplaintReportView(KefuModelView):
     write_roles = frozenset({A, M, PM, GM})
-    scope_field = None
     column_list = ("month", "status", "generated_at", "summary")
     column_default_sort = ("month", True)
     form_excluded_extra = ("generated_at", "figures")

@@ -5,7 +5,6 @@ from views.base import A, C, M, KefuModelView
 
 class CustomerView(KefuModelView):
     write_roles = frozenset({A, C, M})
-    scope_field = None
     column_list = ("name", "kind", "shop_no", "floor", "category", "contact_person", "phone",
                    "lease_end", "status")
     column_default_sort = ("name", False)

@@ -6,7 +6,6 @@ from views.base import A, AU, C, GM, PM, S, KefuModelView
 
 
 class FeeItemView(KefuModelView):
-    scope_field = None
     column_list = ("code", "name", "unit", "price", "effective_from", "is_active")
     column_default_sort = ("code", False)
 
@@ -14,7 +13,6 @@ class FeeItemView(KefuModelView):
 class ChargeView(KefuModelView):
     read_roles = frozenset({A, C, PM, GM, AU})
     write_roles = frozenset({A, C})
-    scope_field = None
     column_list = ("number", "charged_at", "customer", "payer_name", "fee_item", "quantity",
                    "amount", "payment_method", "status", "charged_by", "handed_to_finance_at")
     # The amount comes from the price list (issue 3); hand-over is an action.
@@ -29,7 +27,6 @@ class ChargeView(KefuModelView):
 
 class LendableItemView(KefuModelView):
     write_roles = frozenset({A, C})
-    scope_field = None
     column_list = ("code", "name", "category", "deposit", "fee_item", "free_minutes", "location",
                    "status")
     column_default_sort = ("code", False)
@@ -37,7 +34,6 @@ class LendableItemView(KefuModelView):
 
 class ItemLoanView(KefuModelView):
     write_roles = frozenset({A, C, S})
-    scope_field = None
     column_list = ("number", "receipt_no", "item", "borrower_name", "borrower_phone", "lent_at",
                    "due_back_at", "returned_at", "deposit", "fee", "status")
     form_excluded_extra = ("status", "returned_at", "fee", "refund", "refunded_at", "deposit")

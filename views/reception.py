@@ -1,6 +1,6 @@
 """Reception registers (咨询接待): contacts, repairs, service applications, letters, callbacks."""
 from models import Callback, Contact, RepairOrder, ServiceRequest, WorkLetter
-from views.base import A, C, M, S, KefuModelView, user_scope_department
+from views.base import A, C, M, S, KefuModelView
 
 RECEPTION_WRITERS = frozenset({A, C, S, M})
 
@@ -31,22 +31,16 @@ class ServiceRequestView(KefuModelView):
 
 class WorkLetterView(KefuModelView):
     write_roles = RECEPTION_WRITERS
-    scope_field = "from_department"  # staff see letters from or to their department
+    scope_error_field = "from_department"  # staff write letters from their department only
     column_list = ("number", "from_department", "to_department", "subject", "status", "sent_at",
                    "forward_deadline", "acknowledged_at")
     form_excluded_extra = ("status", "sent_at", "forward_deadline", "acknowledged_at",
                            "acknowledged_by", "replied_at")
 
-    def scope_condition(self):
-        dept = user_scope_department()
-        if dept is None:
-            return None
-        return (WorkLetter.from_department == dept) | (WorkLetter.to_department == dept)
-
 
 class CallbackView(KefuModelView):
     write_roles = frozenset({A, C})
-    scope_field = None
+    scope_error_field = "repair_order"
     column_list = ("number", "called_at", "repair_order", "complaint", "method", "person_reached",
                    "accepted", "satisfaction", "called_by")
     stamp_user_fields = ("called_by",)

@@ -7,7 +7,6 @@ SURVEY_WRITERS = frozenset({A, C, M, GM})
 
 class SurveyView(KefuModelView):
     write_roles = SURVEY_WRITERS
-    scope_field = None
     column_list = ("title", "target", "start_date", "end_date", "status", "approved_at",
                    "approved_by", "trained_at")
     form_excluded_extra = ("approved_at", "approved_by", "submitted_at")
@@ -15,7 +14,6 @@ class SurveyView(KefuModelView):
 
 class SurveyQuestionView(KefuModelView):
     write_roles = SURVEY_WRITERS
-    scope_field = None
     column_list = ("survey", "seq", "text", "kind")
     column_default_sort = ("seq", False)
 
@@ -23,7 +21,6 @@ class SurveyQuestionView(KefuModelView):
 class SurveyResponseView(KefuModelView):
     read_roles = frozenset({A, C, M, PM, GM, AU})
     write_roles = frozenset({A, C})
-    scope_field = None
     column_list = ("survey", "returned_at", "entered_by")
     stamp_user_fields = ("entered_by",)
 
