@@ -194,3 +194,30 @@ def test_staff_cannot_file_or_move_rows_into_another_department(as_property):
     assert Complaint.get_by_id(ours.id).department_id == prop.id
     ok = as_property.submit(url(Complaint, "new/"), valid_form(Complaint))
     assert ok.status_code == 302 and Complaint.select().count() == before + 1
+
+
+def test_csv_export_opens_in_excel_safely_and_is_audited(as_clerk):
+    import csv
+    import io
+    as_clerk.submit(url(Customer, "new/"), valid_form(Customer) | {
+        "name": '=HYPERLINK("http://x","点我")', "notes": "-5", "shop_no": "@SUM(A1)"})
+    response = as_clerk.get(url(Customer, "export/csv/?search=HYPERLINK"))
+    assert response.status_code == 200
+    body = response.get_data()
+    assert body.startswith("\ufeff".encode("utf-8"))
+    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0][0] == "客户名称"
+    assert rows[1][0] == "'=HYPERLINK(\"http://x\",\"点我\")"
+    assert "'@SUM(A1)" in rows[1]
+    assert len(rows) == 2
+    export = AuditLog.select().where(AuditLog.action == "export").order_by(AuditLog.id.desc()).get()
+    assert export.username == "clerk" and "Customer" in export.summary and "HYPERLINK" in export.changes
+
+
+def test_excel_safe_keeps_negative_numbers():
+    from views.base import excel_safe
+    assert excel_safe("-12.5") == "-12.5"
+    assert excel_safe("-x") == "'-x"
+    assert excel_safe("\tcmd") == "'\tcmd"
+    assert excel_safe(None) == ""
