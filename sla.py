@@ -1,0 +1,177 @@
+"""Time limits: the working-day calendar and deadline arithmetic, as pure functions.
+
+Nothing else computes a deadline. Every function takes its times as arguments (naive local
+time of the configured zone); none reads the clock.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+CALENDAR, BUSINESS_HOURS, WORKING_DAYS = "calendar", "business_hours", "working_days"
+MINUTES, HOURS, CALENDAR_DAYS, WORKING_DAY_UNITS = "minutes", "hours", "calendar_days", "working_days"
+
+# The service center's default opening hours on a working day (Monday=0): morning and
+# afternoon with a lunch break. Admins change them in the setting `opening_hours`.
+DEFAULT_OPENING_HOURS = {wd: ((time(9, 0), time(12, 0)), (time(13, 0), time(18, 0)))
+                         for wd in range(7)}
+# Far enough for any limit in the rules; a loop never runs away on bad data.
+MAX_DAYS_SEARCHED = 3660
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Working days: Monday–Friday, corrected by holiday and make-up-day overrides."""
+    holidays: frozenset = frozenset()
+    workdays: frozenset = frozenset()  # make-up working days (调休) on weekends
+    known_years: frozenset = frozenset()
+    opening_hours: dict = field(default_factory=lambda: DEFAULT_OPENING_HOURS)
+
+    def is_working_day(self, day):
+        if day in self.holidays:
+            return False
+        if day in self.workdays:
+            return True
+        return day.weekday() < 5
+
+    def knows(self, year):
+        """True when the official calendar of `year` is loaded (else Monday–Friday is assumed)."""
+        return year in self.known_years
+
+    def nth_working_day_after(self, day, n):
+        """Return the n-th working day after `day` (n ≥ 1); `day` itself does not count."""
+        found = 0
+        for offset in range(1, MAX_DAYS_SEARCHED):
+            candidate = day + timedelta(days=offset)
+            if self.is_working_day(candidate):
+                found += 1
+                if found == n:
+                    return candidate
+        raise ValueError("no %d working days within ten years after %s" % (n, day))
+
+    def open_intervals(self, day):
+        """Return the day's opening intervals as datetimes (none on a non-working day)."""
+        if not self.is_working_day(day):
+            return []
+        return [(datetime.combine(day, start), datetime.combine(day, end))
+                for start, end in self.opening_hours.get(day.weekday(), ())]
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The values of one time-limit rule, as stamped with a deadline."""
+    code: str
+    amount: int
+    unit: str
+    clock: str = CALENDAR
+
+    def describe(self):
+        unit = {MINUTES: "分钟", HOURS: "小时", CALENDAR_DAYS: "天", WORKING_DAY_UNITS: "个工作日"}
+        clock = {CALENDAR: "自然时间", BUSINESS_HOURS: "营业时间", WORKING_DAYS: "工作日"}
+        return "%s：%d%s（%s）" % (self.code, self.amount, unit[self.unit], clock[self.clock])
+
+
+def duration(limit):
+    """Return a limit in minutes/hours/calendar days as a timedelta."""
+    if limit.unit == MINUTES:
+        return timedelta(minutes=limit.amount)
+    if limit.unit == HOURS:
+        return timedelta(hours=limit.amount)
+    if limit.unit == CALENDAR_DAYS:
+        return timedelta(days=limit.amount)
+    raise ValueError("working days are not a fixed duration")
+
+
+def deadline(start, limit, calendar):
+    """Return when a clock started at `start` under `limit` runs out."""
+    if limit.unit == WORKING_DAY_UNITS:
+        # The same clock time on the N-th working day after the start day.
+        if limit.amount == 0:
+            return start
+        day = calendar.nth_working_day_after(start.date(), limit.amount)
+        return datetime.combine(day, start.time())
+    if limit.clock == BUSINESS_HOURS:
+        return add_business_time(start, duration(limit), calendar)
+    return start + duration(limit)
+
+
+def add_business_time(start, amount, calendar):
+    """Return the moment `amount` of opening hours after `start` (working days only)."""
+    remaining = amount
+    day = start.date()
+    for _ in range(MAX_DAYS_SEARCHED):
+        for opens, closes in calendar.open_intervals(day):
+            begin = max(opens, start)
+            if begin >= closes:
+                continue
+            available = closes - begin
+            if remaining <= available:
+                return begin + remaining
+            remaining -= available
+        day += timedelta(days=1)
+    raise ValueError("opening hours never add up to %s" % amount)
+
+
+def business_time_between(a, b, calendar):
+    """Return how much opening time lies between `a` and `b`."""
+    total = timedelta(0)
+    day = a.date()
+    while day <= b.date():
+        for opens, closes in calendar.open_intervals(day):
+            begin, end = max(opens, a), min(closes, b)
+            if end > begin:
+                total += end - begin
+        day += timedelta(days=1)
+    return total
+
+
+def working_time_between(a, b, calendar):
+    """Return how much of [a, b) falls on working days (whole days count 24 hours)."""
+    total = timedelta(0)
+    day = a.date()
+    while day <= b.date():
+        if calendar.is_working_day(day):
+            begin = max(a, datetime.combine(day, time.min))
+            end = min(b, datetime.combine(day + timedelta(days=1), time.min))
+            if end > begin:
+                total += end - begin
+        day += timedelta(days=1)
+    return total
+
+
+def add_working_time(start, amount, calendar):
+    """Return the moment `amount` of working-day time after `start`."""
+    remaining = amount
+    moment = start
+    for _ in range(MAX_DAYS_SEARCHED):
+        day_end = datetime.combine(moment.date() + timedelta(days=1), time.min)
+        if calendar.is_working_day(moment.date()):
+            if remaining <= day_end - moment:
+                return moment + remaining
+            remaining -= day_end - moment
+        moment = day_end
+    raise ValueError("working days never add up to %s" % amount)
+
+
+def extend_for_hold(due, hold_start, hold_end, limit, calendar):
+    """Move a deadline out by the time spent on hold, measured on the rule's own clock."""
+    if hold_end <= hold_start:
+        return due
+    if limit.clock == BUSINESS_HOURS:
+        return add_business_time(due, business_time_between(hold_start, hold_end, calendar),
+                                 calendar)
+    if limit.clock == WORKING_DAYS or limit.unit == WORKING_DAY_UNITS:
+        return add_working_time(due, working_time_between(hold_start, hold_end, calendar),
+                                calendar)
+    return due + (hold_end - hold_start)
+
+
+def due_soon_at(start, due, warn_percent):
+    """Return when a clock enters its warning zone (warn_percent of the time allowed)."""
+    return start + (due - start) * warn_percent / 100
+
+
+def years_missing(calendar, today, ahead_days=60):
+    """Return the years (this one, and next once within `ahead_days` of it) without data."""
+    years = {today.year}
+    if (date(today.year + 1, 1, 1) - today).days <= ahead_days:
+        years.add(today.year + 1)
+    return sorted(y for y in years if not calendar.knows(y))
