@@ -19,7 +19,7 @@ import database
 from forms import KefuForm
 from i18n import TRANSLATIONS_DIR, _l, compile_catalogs
 from audit import audit
-from models import REGISTERS, Department, DomainError, User, db
+from models import REGISTERS, Department, DomainError, Setting, User, db
 
 DEFAULT_DB_FILE = "kefu.db"
 LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
@@ -73,7 +73,7 @@ def login():
         with database.write_transaction():
             audit("login_failed", None, now=now, summary=form.username.data[:40])
         form.password.errors = [_l("登录名或密码不正确")]
-    demo = database.Setting.read("demo") == "1"
+    demo = Setting.read("demo") == "1"
     return render_template("kefu/login.html", form=form, demo=demo,
                            demo_users=DEMO_USERS if demo else ())
 
@@ -216,7 +216,7 @@ def create_app(test_config=None):
     @app.context_processor
     def _globals():
         return {"languages": LANGUAGES, "current_locale": select_locale(),
-                "logout_form": LogoutForm}
+                "logout_form": LogoutForm, "now": clock.now()}
 
     for code in (400, 403, 404, 405):
         app.register_error_handler(code, _error_page(code))
@@ -269,7 +269,7 @@ def prepare_database(demo):
         if 1 in applied and demo:
             import demo as demo_data
             with db.atomic():
-                database.Setting.write("demo", "1")
+                Setting.write("demo", "1")
                 for username, name, dept, role in DEMO_USERS:
                     user = User(username=username, full_name=name, roles=role,
                                 department=Department.by_code(dept), created_at=now, updated_at=now)
@@ -330,7 +330,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     app = create_app()
     with db.connection_context():
-        demo = database.Setting.read("demo") == "1"
+        demo = Setting.read("demo") == "1"
     print(f"客服台 Kefu Desk: http://{args.host}:{args.port}/  数据库 {app.config['DATABASE_URL']}", flush=True)
     if demo:
         print("演示账号 demo logins (password 'demo'): " + ", ".join(u[0] for u in DEMO_USERS), flush=True)

@@ -297,6 +297,23 @@ def create_demo_data(now):
                               department=dept[Department.OPERATIONS], owner=users["ops"],
                               due_date=(now + timedelta(days=10)).date(), status=ActionItem.OPEN))
 
+    # A few records moved through the real workflow, so their clocks and holds are stamped.
+    order = RepairOrder.create(**stamp(
+        number=number("WX", now - timedelta(minutes=50)), customer=tenants[0],
+        reporter_name=tenants[0].contact_person, reporter_phone=tenants[0].phone,
+        location=f"{tenants[0].shop_no} 配电箱", description="跳闸，店铺断电",
+        reported_at=now - timedelta(minutes=50), department=dept[Department.PROPERTY],
+        created_at=now - timedelta(minutes=50)))
+    order.dispatch(clerk, now - timedelta(minutes=45))
+    order.accept(prop, now - timedelta(minutes=20))
+    request = ServiceRequest.create(**stamp(
+        number=number("FW", now - timedelta(hours=3)), customer=tenants[1],
+        applicant_name=tenants[1].contact_person, kind="renovation",
+        description=f"{tenants[1].name}申请夜间更换招牌", submitted_at=now - timedelta(hours=3),
+        department=dept[Department.OPERATIONS], created_at=now - timedelta(hours=3)))
+    request.submit(clerk, now - timedelta(hours=3))
+    request.hold(clerk, now - timedelta(hours=2), "等待商户补交施工图纸")
+
     overdue = RepairOrder.select().where(
         (RepairOrder.status == RepairOrder.DISPATCHED) & (RepairOrder.accept_deadline < now))
     rule = SlaRule.get(SlaRule.code == "REP_ACCEPT")

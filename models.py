@@ -1,6 +1,8 @@
 """Every register of the service center, with its Chinese labels, choices and checks."""
 import json
+import math
 import re
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from peewee import (
@@ -21,6 +23,7 @@ from peewee import (
 from werkzeug.security import check_password_hash, generate_password_hash
 
 import clock
+import sla
 
 db = DatabaseProxy()
 
@@ -273,6 +276,16 @@ class User(BaseModel):
         return {}
 
 
+# What each state change is called in messages and the audit log.
+ACTION_LABELS = {
+    "dispatch": "派单", "accept": "接单", "complete": "完工", "callback": "回访", "refuse": "不予受理",
+    "approve": "批准", "decline": "不予批准", "hand_back": "交回申请人", "send": "发出",
+    "acknowledge": "签收", "reply": "回复", "close": "关闭", "hand_to_finance": "交财务",
+    "void": "作废", "return_item": "归还", "refund": "退押金", "hold": "挂起", "release": "解除挂起",
+    "reopen": "重新派单", "transfer": "转办", "handled": "答复",
+}
+
+
 class Register(BaseModel):
     """Base of every business register: who created it, and archiving instead of deleting."""
     created_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
@@ -281,6 +294,100 @@ class Register(BaseModel):
     archive_reason = TextField(null=True, verbose_name="归档原因")
 
     number_prefix = None
+    # Clock kind -> the column that shows its current deadline, e.g. {"accept": "accept_deadline"}.
+    deadline_columns = {}
+
+    def transition(self, action, by, now, allowed_from, **changes):
+        """Change state only if the row is still in one of `allowed_from`: of two clerks
+        pressing the same button, exactly one wins. Audited; call inside a transaction."""
+        from audit import audit, snapshot
+        model = type(self)
+        before = snapshot(self)
+        changes["updated_at"] = now
+        updated = (model.update(**changes)
+                   .where((model.id == self.id) & model.status.in_(allowed_from)).execute())
+        if updated != 1:
+            current = model.get_by_id(self.id)
+            raise DomainError("%s当前状态为“%s”，不能%s" % (
+                current, current.choice_label("status"), ACTION_LABELS.get(action, action)))
+        for name, value in changes.items():
+            setattr(self, name, value)
+        audit(action, self, before=before, now=now, user=by)
+
+    def start_clock(self, kind, rule_code, start, now):
+        """Stamp a deadline from rule `rule_code` started at `start` (values frozen on the row)."""
+        rule = SlaRule.get(SlaRule.code == rule_code)
+        limit = rule.limit()
+        due = sla.deadline(start, limit, CalendarDay.work_calendar())
+        Deadline.update(status=Deadline.CANCELLED, updated_at=now).where(
+            (Deadline.record_type == type(self).__name__) & (Deadline.record_id == self.id)
+            & (Deadline.kind == kind) & (Deadline.status == Deadline.RUNNING)).execute()
+        Deadline.create(record_type=type(self).__name__, record_id=self.id, kind=kind, rule=rule,
+                        rule_code=rule.code, limit_amount=limit.amount, limit_unit=limit.unit,
+                        limit_clock=limit.clock, explanation=limit.describe(), started_at=start,
+                        original_due_at=due, due_at=due, created_at=now, updated_at=now)
+        self._show_deadline(kind, due, now)
+        return due
+
+    def stop_clock(self, kind, now):
+        """Mark the running clock of `kind` as met at `now`."""
+        Deadline.update(status=Deadline.MET, met_at=now, updated_at=now).where(
+            (Deadline.record_type == type(self).__name__) & (Deadline.record_id == self.id)
+            & (Deadline.kind == kind) & (Deadline.status == Deadline.RUNNING)).execute()
+
+    def _show_deadline(self, kind, due, now):
+        column = self.deadline_columns.get(kind)
+        if column:
+            type(self).update({column: due, "updated_at": now}).where(
+                type(self).id == self.id).execute()
+            setattr(self, column, due)
+
+    def deadlines(self):
+        return list(Deadline.select().where((Deadline.record_type == type(self).__name__)
+                                            & (Deadline.record_id == self.id))
+                    .order_by(Deadline.started_at, Deadline.id))
+
+    def hold(self, by, now, reason):
+        """Put the record on hold (挂起): its clocks stop until release()."""
+        if not (reason or "").strip():
+            raise ValidationError({"reason": "请填写挂起原因"})
+        from audit import audit, snapshot
+        before = snapshot(self)
+        model = type(self)
+        if model.update(on_hold_since=now, updated_at=now).where(
+                (model.id == self.id) & model.on_hold_since.is_null()
+                & model.status.in_(self.holdable_states)).execute() != 1:
+            raise DomainError("%s已挂起或当前状态不能挂起" % self)
+        self.on_hold_since = now
+        Hold.create(record_type=model.__name__, record_id=self.id, reason=reason.strip(),
+                    started_at=now, created_by=by, created_at=now, updated_at=now)
+        audit("hold", self, before=before, now=now, user=by, extra={"reason": reason.strip()})
+
+    def release(self, by, now):
+        """End the hold: every running deadline moves out by the time spent on hold."""
+        from audit import audit, snapshot
+        before = snapshot(self)
+        model = type(self)
+        since = self.on_hold_since
+        if since is None or model.update(on_hold_since=None, updated_at=now).where(
+                (model.id == self.id) & (model.on_hold_since == since)).execute() != 1:
+            raise DomainError("%s未挂起" % self)
+        self.on_hold_since = None
+        Hold.update(ended_at=now, ended_by=by, updated_at=now).where(
+            (Hold.record_type == model.__name__) & (Hold.record_id == self.id)
+            & Hold.ended_at.is_null()).execute()
+        calendar = CalendarDay.work_calendar()
+        for clock_row in Deadline.select().where(
+                (Deadline.record_type == model.__name__) & (Deadline.record_id == self.id)
+                & (Deadline.status == Deadline.RUNNING)):
+            due = sla.extend_for_hold(clock_row.due_at, since, now, clock_row.limit(), calendar)
+            Deadline.update(due_at=due, held_seconds=Deadline.held_seconds
+                            + int((now - since).total_seconds()), updated_at=now).where(
+                Deadline.id == clock_row.id).execute()
+            self._show_deadline(clock_row.kind, due, now)
+        audit("release", self, before=before, now=now, user=by)
+
+    holdable_states = ()
 
     def assign_number(self, now):
         """Give a new paper-form record its document number."""
@@ -379,6 +486,64 @@ class Contact(Register):
     def __str__(self):
         return f"{self.number or '接待'} {self.subject or ''}".strip()
 
+    def _open(self, by, now, record):
+        """Save a record created from this contact, linked back, and mark the contact transferred."""
+        record.created_by, record.created_at, record.updated_at = by, now, now
+        record.full_clean()
+        record.assign_number(now)
+        record.save(force_insert=True)
+        from audit import audit
+        audit("create", record, now=now, user=by, summary=f"由{self.number}转入：{record}")
+        if self.status == self.OPEN:
+            self.transition("transfer", by, now, (self.OPEN,), status=self.TRANSFERRED,
+                            department=record.department if hasattr(record, "department_id")
+                            and record.department_id else self.department)
+        return record
+
+    def _require_customer(self):
+        if not self.customer_id:
+            raise DomainError("请先在接待登记中选择客户")
+
+    def open_repair_order(self, by, now):
+        """A repair report becomes a RepairOrder filled in by the service center (R-REP-1)."""
+        self._require_customer()
+        return self._open(by, now, RepairOrder(
+            contact=self, customer=self.customer, reporter_name=self.visitor_name,
+            reporter_phone=self.phone, location=self.customer.shop_no or self.customer.name,
+            description=self.content or self.subject, reported_at=self.received_at,
+            department=Department.by_code(Department.PROPERTY)))
+
+    def open_service_request(self, by, now):
+        self._require_customer()
+        request = self._open(by, now, ServiceRequest(
+            contact=self, customer=self.customer, applicant_name=self.visitor_name,
+            applicant_phone=self.phone, description=self.content or self.subject,
+            submitted_at=now, department=Department.by_code(Department.OPERATIONS)))
+        request.submit(by, now)
+        return request
+
+    def open_complaint(self, by, now):
+        """Every complaint is registered as a contact first (R-CMP-3)."""
+        return self._open(by, now, Complaint(
+            contact=self, customer=self.customer,
+            complainant_name=self.visitor_name or (self.customer.name if self.customer_id else "顾客"),
+            complainant_phone=self.phone, channel=self.channel, subject=self.subject,
+            description=self.content, received_at=self.received_at,
+            department=Department.by_code(Department.OPERATIONS)))
+
+    def open_work_letter(self, by, now, department):
+        """Another department must act: a WorkLetter within 1 hour of the enquiry (R-ENQ-2)."""
+        letter = self._open(by, now, WorkLetter(
+            contact=self, from_department=Department.by_code(Department.SERVICE),
+            to_department=department, subject=self.subject,
+            body=(self.content or self.subject) + (f"\n来访人：{self.visitor_name or ''} {self.phone or ''}")))
+        letter.start(by, now)
+        return letter
+
+    def mark_handled(self, by, now, outcome):
+        self.transition("handled", by, now, (self.OPEN,), status=self.HANDLED,
+                        outcome=(outcome or "").strip())
+
 
 class RepairOrder(Register):
     REGISTERED, DISPATCHED, ACCEPTED, DONE, CLOSED, REFUSED, CANCELLED = (
@@ -410,16 +575,66 @@ class RepairOrder(Register):
     result = TextField(null=True, verbose_name="维修结果")
     closed_at = DateTimeField(null=True, verbose_name="关闭时间")
     refusal_reason = TextField(null=True, verbose_name="不予受理原因")
+    callback_deadline = DateTimeField(null=True, verbose_name="回访时限")
+    on_hold_since = DateTimeField(null=True, verbose_name="挂起时间")
 
     date_ranges = (("reported_at", "dispatched_at"), ("dispatched_at", "accepted_at"),
                    ("accepted_at", "completed_at"))
+    deadline_columns = {"accept": "accept_deadline", "callback": "callback_deadline"}
+    holdable_states = (DISPATCHED, ACCEPTED)
 
     class Meta:
         verbose_name = "维修工作单"
-        indexes = ((("status", "accept_deadline"), False),)
+        indexes = ((("status", "accept_deadline"), False), (("status", "callback_deadline"), False))
 
     def __str__(self):
         return f"{self.number or '维修单'} {self.location or ''}".strip()
+
+    def dispatch(self, by, now):
+        """Send the order to property management; it must be accepted within 30 minutes (R-REP-2)."""
+        self.transition("dispatch", by, now, (self.REGISTERED,), status=self.DISPATCHED,
+                        dispatched_at=now)
+        self.start_clock("accept", "REP_ACCEPT", now, now)
+
+    def accept(self, by, now):
+        """Property management takes the order (接单)."""
+        self.transition("accept", by, now, (self.DISPATCHED,), status=self.ACCEPTED,
+                        accepted_at=now, accepted_by=by)
+        self.stop_clock("accept", now)
+
+    def complete(self, by, now, result):
+        """The repair is done; the service center must call back (R-REP-3)."""
+        if not (result or "").strip():
+            raise ValidationError({"result": "请填写维修结果"})
+        self.transition("complete", by, now, (self.ACCEPTED,), status=self.DONE,
+                        completed_at=now, result=result.strip())
+        self.start_clock("callback", "REP_CALLBACK", now, now)
+
+    def record_callback(self, by, now, fixed, satisfaction=None, notes=None, person=None,
+                        method="phone"):
+        """Record the callback: fixed closes the order, not fixed sends it back (R-REP-3/5)."""
+        callback = Callback(repair_order=self, called_at=now, called_by=by, accepted=fixed,
+                            satisfaction=satisfaction, notes=notes, person_reached=person,
+                            method=method, created_by=by, created_at=now, updated_at=now)
+        callback.full_clean()
+        if fixed:
+            self.transition("callback", by, now, (self.DONE,), status=self.CLOSED, closed_at=now)
+        else:
+            self.transition("reopen", by, now, (self.DONE,), status=self.DISPATCHED,
+                            dispatched_at=now, accepted_at=None, accepted_by=None,
+                            completed_at=None)
+            self.start_clock("accept", "REP_ACCEPT", now, now)
+        self.stop_clock("callback", now)
+        callback.assign_number(now)
+        callback.save(force_insert=True)
+        return callback
+
+    def refuse(self, by, now, reason):
+        """Out of the repair scope: not accepted, the explanation recorded (R-REP-4)."""
+        if not (reason or "").strip():
+            raise ValidationError({"reason": "请填写不予受理的原因及向客户所作的解释"})
+        self.transition("refuse", by, now, (self.REGISTERED,), status=self.REFUSED,
+                        refusal_reason=reason.strip())
 
 
 class ServiceRequest(Register):
@@ -452,8 +667,11 @@ class ServiceRequest(Register):
     decision_note = TextField(null=True, verbose_name="审批意见")
     handback_deadline = DateTimeField(null=True, verbose_name="交回时限")
     handed_back_at = DateTimeField(null=True, verbose_name="交回时间")
+    on_hold_since = DateTimeField(null=True, verbose_name="挂起时间")
 
     date_ranges = (("wanted_from", "wanted_to"), ("submitted_at", "decided_at"))
+    deadline_columns = {"handback": "handback_deadline"}
+    holdable_states = (SUBMITTED, APPROVED, REFUSED)
 
     class Meta:
         verbose_name = "服务申请单"
@@ -461,6 +679,50 @@ class ServiceRequest(Register):
 
     def __str__(self):
         return f"{self.number or '服务申请'} {self.choice_label('kind')}".strip()
+
+    def submit(self, by, now):
+        """Start the 1-working-day clock for handing the decision back (R-SVC-2)."""
+        self.start_clock("handback", "SVC_HANDBACK", self.submitted_at or now, now)
+
+    def approve(self, by, now, note=None):
+        self.transition("approve", by, now, (self.SUBMITTED,), status=self.APPROVED,
+                        decided_at=now, decided_by=by, decision_note=(note or "").strip() or None)
+
+    def decline(self, by, now, reason):
+        """Out of the service scope: refused with an explanation (R-SVC-4)."""
+        if not (reason or "").strip():
+            raise ValidationError({"reason": "请填写不予批准的原因及解释"})
+        self.transition("decline", by, now, (self.SUBMITTED,), status=self.REFUSED,
+                        decided_at=now, decided_by=by, decision_note=reason.strip())
+
+    def hand_back(self, by, now):
+        """Give the decided application back to the applicant (R-SVC-2)."""
+        self.transition("hand_back", by, now, (self.APPROVED, self.REFUSED),
+                        status=self.HANDED_BACK, handed_back_at=now)
+        self.stop_clock("handback", now)
+
+    def notify_departments(self, by, now, departments):
+        """Send a WorkLetter to each department that must cooperate (R-SVC-3)."""
+        if self.status not in (self.APPROVED, self.HANDED_BACK):
+            raise DomainError("只有已批准的服务申请才能书面转达配合部门")
+        if not departments:
+            raise ValidationError({"departments": "请选择至少一个配合部门"})
+        service = Department.by_code(Department.SERVICE)
+        letters = []
+        for dept in departments:
+            letter = WorkLetter(service_request=self, from_department=service, to_department=dept,
+                                subject=f"请配合办理：{self}",
+                                body=f"{self.customer}：{self.description}\n申请时间：{self.wanted_from or ''}"
+                                     f" 至 {self.wanted_to or ''}\n审批意见：{self.decision_note or ''}",
+                                status=WorkLetter.SENT, sent_at=now, created_by=by,
+                                created_at=now, updated_at=now)
+            letter.full_clean()
+            letter.assign_number(now)
+            letter.save(force_insert=True)
+            from audit import audit
+            audit("create", letter, now=now, user=by)
+            letters.append(letter)
+        return letters
 
 
 class WorkLetter(Register):
@@ -490,6 +752,7 @@ class WorkLetter(Register):
     replied_at = DateTimeField(null=True, verbose_name="回复时间")
 
     date_ranges = (("sent_at", "acknowledged_at"), ("acknowledged_at", "replied_at"))
+    deadline_columns = {"forward": "forward_deadline"}
 
     class Meta:
         verbose_name = "内部工作联系函"
@@ -502,6 +765,29 @@ class WorkLetter(Register):
         if self.from_department_id and self.from_department_id == self.to_department_id:
             return {"to_department": "收函部门不能与发函部门相同"}
         return {}
+
+    def start(self, by, now):
+        """A letter from an enquiry must reach its department within 1 hour of it (R-ENQ-2)."""
+        if self.contact_id:
+            self.start_clock("forward", "ENQ_LETTER", self.contact.received_at, now)
+
+    def send(self, by, now):
+        self.transition("send", by, now, (self.DRAFT,), status=self.SENT, sent_at=now)
+        self.stop_clock("forward", now)
+
+    def acknowledge(self, by, now):
+        """The receiving department signs for the letter."""
+        self.transition("acknowledge", by, now, (self.SENT,), status=self.ACKNOWLEDGED,
+                        acknowledged_at=now, acknowledged_by=by)
+
+    def answer(self, by, now, reply):
+        if not (reply or "").strip():
+            raise ValidationError({"reply": "请填写回复内容"})
+        self.transition("reply", by, now, (self.SENT, self.ACKNOWLEDGED), status=self.REPLIED,
+                        reply=reply.strip(), replied_at=now)
+
+    def close(self, by, now):
+        self.transition("close", by, now, (self.REPLIED,), status=self.CLOSED)
 
 
 # ---------------------------------------------------------------- paid services and loans
@@ -550,16 +836,51 @@ class Charge(Register):
     handed_to_finance_at = DateTimeField(null=True, verbose_name="交财务时间")
     status = ChoiceField(STATUSES, default=RECORDED, verbose_name="状态")
     override_reason = TextField(null=True, verbose_name="改价原因")
+    finance_deadline = DateTimeField(null=True, verbose_name="交财务时限")
+
+    deadline_columns = {"finance": "finance_deadline"}
 
     class Meta:
         verbose_name = "有偿服务收费"
-        indexes = ((("status", "charged_at"), False),)
+        indexes = ((("status", "charged_at"), False), (("status", "finance_deadline"), False))
 
     def __str__(self):
         return f"{self.number or '收费'} {self.amount or ''}".strip()
 
+    def price(self, override_amount=None, reason=None, may_override=False):
+        """Take the price from the published list (R-PAY-1); a manager may override with a reason."""
+        self.unit_price = self.fee_item.price
+        listed = (self.unit_price * Decimal(str(self.quantity))).quantize(Decimal("0.01"))
+        if override_amount is None or Decimal(str(override_amount)) == listed:
+            self.amount = listed
+            return
+        if not may_override:
+            raise ValidationError({"override_amount": "只有经理可以改价"})
+        if not (reason or "").strip():
+            raise ValidationError({"override_reason": "改价必须填写原因"})
+        self.amount = Decimal(str(override_amount)).quantize(Decimal("0.01"))
+        self.override_reason = reason.strip()
+
+    def start(self, by, now):
+        """The cash goes to finance the same day: the clock runs out at the day's end (R-PAY-1)."""
+        end_of_day = datetime.combine(self.charged_at.date(), time(23, 59, 59))
+        self.start_clock("finance", "PAY_FINANCE", end_of_day, now)
+
+    def hand_to_finance(self, by, now):
+        self.transition("hand_to_finance", by, now, (self.RECORDED,), status=self.HANDED_OVER,
+                        handed_to_finance_at=now)
+        self.stop_clock("finance", now)
+
+    def void(self, by, now, reason):
+        if not (reason or "").strip():
+            raise ValidationError({"reason": "请填写作废原因"})
+        self.transition("void", by, now, (self.RECORDED,), status=self.VOIDED,
+                        override_reason=reason.strip())
+        self.stop_clock("finance", now)
+
     def clean_extra(self):
-        if self.quantity is not None and Decimal(str(self.quantity)) <= 0:
+        if self.quantity is not None and Decimal(str(self.quantity)).is_finite() \
+                and Decimal(str(self.quantity)) <= 0:
             return {"quantity": "数量必须大于 0"}
         return {}
 
@@ -613,6 +934,7 @@ class ItemLoan(Register):
 
     date_ranges = (("lent_at", "returned_at"), ("lent_at", "due_back_at"),
                    ("returned_at", "refunded_at"))
+    deadline_columns = {"free": "due_back_at"}
 
     class Meta:
         verbose_name = "借用物品登记"
@@ -625,6 +947,46 @@ class ItemLoan(Register):
         super().assign_number(now)
         if not self.receipt_no:
             self.receipt_no = next_number("YJ", now)
+
+    def take_item(self, now):
+        """Check the item out for this loan: an item already out cannot be lent twice."""
+        if LendableItem.update(status=LendableItem.ON_LOAN, updated_at=now).where(
+                (LendableItem.id == self.item_id)
+                & (LendableItem.status == LendableItem.AVAILABLE)).execute() != 1:
+            raise ValidationError({"item": "%s已借出或不可借用" % self.item})
+        self.deposit = self.item.deposit
+
+    def start(self, by, now):
+        """Borrowing is free for the item's free time (default 1 hour, R-LOAN-4)."""
+        self.start_clock("free", "LOAN_FREE", self.lent_at, now)
+
+    def fee_for(self, returned_at):
+        """Return the fee for the time beyond the free period: started hours × the listed price."""
+        free = timedelta(minutes=self.item.free_minutes)
+        over = returned_at - self.lent_at - free
+        if over <= timedelta(0) or self.item.fee_item_id is None:
+            return Decimal("0.00")
+        hours = math.ceil(over.total_seconds() / 3600)
+        return (self.item.fee_item.price * hours).quantize(Decimal("0.01"))
+
+    def return_item(self, by, now):
+        """The warehouse takes the item back and writes the time on the certificate (R-LOAN-2)."""
+        self.transition("return_item", by, now, (self.OUT,), status=self.RETURNED,
+                        returned_at=now, fee=self.fee_for(now))
+        LendableItem.update(status=LendableItem.AVAILABLE, updated_at=now).where(
+            LendableItem.id == self.item_id).execute()
+        self.stop_clock("free", now)
+
+    def refund_deposit(self, by, now):
+        """Refund the deposit less the fee, against receipt and certificate (R-LOAN-3)."""
+        refund = max(Decimal(str(self.deposit)) - Decimal(str(self.fee)), Decimal("0.00"))
+        self.transition("refund", by, now, (self.RETURNED,), status=self.REFUNDED,
+                        refund=refund, refunded_at=now)
+
+    @property
+    def fee_owed(self):
+        """What the borrower still owes when the fee exceeds the deposit."""
+        return max(Decimal(str(self.fee or 0)) - Decimal(str(self.deposit or 0)), Decimal("0.00"))
 
 
 # ---------------------------------------------------------------- complaints
@@ -668,6 +1030,9 @@ class Complaint(Register):
     escalation_level = IntegerField(default=0, verbose_name="升级次数")
     refusal_reason = TextField(null=True, verbose_name="不予受理原因")
     routing_override_reason = TextField(null=True, verbose_name="改派原因")
+    on_hold_since = DateTimeField(null=True, verbose_name="挂起时间")
+
+    holdable_states = (RECEIVED, IN_PROGRESS)
 
     escalation_level.min_value = 0
     date_ranges = (("received_at", "started_at"), ("received_at", "resolved_at"))
@@ -1015,7 +1380,13 @@ class SlaRule(Register):
     def clean_extra(self):
         if self.warn_percent is not None and self.warn_percent > 100:
             return {"warn_percent": "预警比例须在 1 到 100 之间"}
+        if (self.clock == "working_days") != (self.unit == "working_days"):
+            return {"unit": "按工作日计时的规则，时限单位须为工作日（反之亦然）"}
         return {}
+
+    def limit(self):
+        """The rule's values as an sla.Limit."""
+        return sla.Limit(self.code, self.amount, self.unit, self.clock)
 
 
 class CalendarDay(Register):
@@ -1033,6 +1404,17 @@ class CalendarDay(Register):
 
     def __str__(self):
         return f"{self.day} {self.name or self.choice_label('kind')}" if self.day else "日历"
+
+    @classmethod
+    def work_calendar(cls):
+        """Load the working-day calendar (overrides, known years, opening hours) from the data."""
+        holidays, workdays, years = set(), set(), set()
+        for day, kind in cls.select(cls.day, cls.kind).where(cls.archived_at.is_null()).tuples():
+            (holidays if kind == cls.HOLIDAY else workdays).add(day)
+            if kind == cls.HOLIDAY:
+                years.add(day.year)
+        return sla.WorkCalendar(frozenset(holidays), frozenset(workdays), frozenset(years),
+                                opening_hours=Setting.opening_hours())
 
 
 class Alert(Register):
@@ -1069,6 +1451,93 @@ class Alert(Register):
         return self.title or "提醒"
 
 
+class Deadline(Register):
+    """One running clock of a record: the rule and values that produced it, and its fate."""
+    RUNNING, MET, CANCELLED = "running", "met", "cancelled"
+    STATUSES = ((RUNNING, "计时中"), (MET, "已完成"), (CANCELLED, "已撤销"))
+
+    record_type = CharField(max_length=40, verbose_name="登记表")
+    record_id = IntegerField(verbose_name="记录号")
+    kind = CharField(max_length=20, verbose_name="时限类型")
+    rule = ForeignKeyField(SlaRule, null=True, backref="+", on_delete="RESTRICT",
+                           verbose_name="时限规则")
+    rule_code = CharField(max_length=40, verbose_name="规则代码")
+    limit_amount = IntegerField(verbose_name="时限数值")
+    limit_unit = CharField(max_length=20, verbose_name="时限单位")
+    limit_clock = CharField(max_length=20, verbose_name="计时方式")
+    explanation = CharField(max_length=200, verbose_name="计算依据")
+    started_at = DateTimeField(verbose_name="起算时间")
+    original_due_at = DateTimeField(verbose_name="原定时限")
+    due_at = DateTimeField(verbose_name="当前时限")
+    held_seconds = IntegerField(default=0, verbose_name="挂起秒数")
+    met_at = DateTimeField(null=True, verbose_name="完成时间")
+    status = ChoiceField(STATUSES, default=RUNNING, verbose_name="状态")
+
+    class Meta:
+        verbose_name = "时限记录"
+        indexes = ((("record_type", "record_id", "kind"), False), (("status", "due_at"), False))
+
+    def __str__(self):
+        return f"{self.record_type} #{self.record_id} {self.kind}" if self.record_type else "时限记录"
+
+    def limit(self):
+        return sla.Limit(self.rule_code, self.limit_amount, self.limit_unit, self.limit_clock)
+
+    def overdue(self, now):
+        end = self.met_at or now
+        return end > self.due_at
+
+
+class Hold(Register):
+    """A period a record waited on the customer or on parts (挂起): its clocks did not run."""
+    record_type = CharField(max_length=40, verbose_name="登记表")
+    record_id = IntegerField(verbose_name="记录号")
+    reason = TextField(verbose_name="挂起原因")
+    started_at = DateTimeField(verbose_name="挂起时间")
+    ended_at = DateTimeField(null=True, verbose_name="解除时间")
+    ended_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                               verbose_name="解除人")
+
+    date_ranges = (("started_at", "ended_at"),)
+
+    class Meta:
+        verbose_name = "挂起记录"
+        indexes = ((("record_type", "record_id"), False),)
+
+    def __str__(self):
+        return f"{self.record_type} #{self.record_id} 挂起" if self.record_type else "挂起记录"
+
+
+class Setting(Model):
+    """A site-wide setting (key/value), e.g. whether this is the demo database."""
+    key = CharField(max_length=50, primary_key=True)
+    value = TextField(null=True)
+
+    class Meta:
+        database = db
+        table_name = "setting"
+
+    @classmethod
+    def read(cls, key, default=None):
+        row = cls.get_or_none(cls.key == key)
+        return row.value if row else default
+
+    @classmethod
+    def write(cls, key, value):
+        cls.insert(key=key, value=value).on_conflict(
+            conflict_target=[cls.key], update={cls.value: value}).execute()
+
+    @classmethod
+    def opening_hours(cls):
+        """The center's opening hours per weekday: {"0": [["09:00", "12:00"], …], …}."""
+        raw = cls.read("opening_hours")
+        if not raw:
+            return sla.DEFAULT_OPENING_HOURS
+        parse = lambda text: datetime.strptime(text, "%H:%M").time()  # noqa: E731
+        return {int(wd): tuple((parse(a), parse(b)) for a, b in spans)
+                for wd, spans in json.loads(raw).items()}
+
+
 class AuditLog(BaseModel):
     """One append-only line of who did what; never updated, never deleted."""
     user = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
@@ -1103,6 +1572,6 @@ REGISTERS = (
     Customer, Department, User, Contact, RepairOrder, ServiceRequest, WorkLetter, FeeItem,
     Charge, LendableItem, ItemLoan, Complaint, ComplaintUpdate, Callback, ComplaintReport,
     Survey, SurveyQuestion, SurveyResponse, CorrectiveAction, Notice, NoticeReceipt, Meeting,
-    ActionItem, SlaRule, CalendarDay, Alert, AuditLog,
+    ActionItem, SlaRule, CalendarDay, Alert, AuditLog, Deadline, Hold,
 )
 ALL_MODELS = (DocumentCounter,) + REGISTERS

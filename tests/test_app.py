@@ -9,6 +9,7 @@ from peewee import ForeignKeyField
 
 import app as kefu
 import database
+from models import Setting
 from models import (REGISTERS, AuditLog, CalendarDay, Department, DocumentCounter, SlaRule, User,
                     db, next_number)
 
@@ -147,7 +148,7 @@ def test_real_database_gets_no_demo_users_and_python_app_create_user_works(tmp_p
     database.open_database(url)
     with db.connection_context():
         assert [u.username for u in User.select()] == ["boss"]
-        assert database.Setting.read("demo") is None
+        assert Setting.read("demo") is None
         from models import Customer
         assert Customer.select().count() == 0
         assert Department.select().count() == len(Department.CODES)

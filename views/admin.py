@@ -2,8 +2,9 @@
 from flask_admin.contrib.peewee import filters as pf
 from wtforms import PasswordField, SelectMultipleField, validators
 
-from models import Alert, AuditLog, CalendarDay, Department, SlaRule, User, ValidationError
-from views.base import A, AU, GM, PM, KefuModelView, record_link
+from models import (Alert, AuditLog, CalendarDay, Deadline, Department, Hold, SlaRule, User,
+                    ValidationError)
+from views.base import A, AU, C, GM, PM, KefuModelView, record_link
 
 
 class DepartmentView(KefuModelView):
@@ -61,6 +62,24 @@ class AlertView(KefuModelView):
     form_excluded_extra = ("resolved_at", "resolved_by")
 
 
+class DeadlineView(KefuModelView):
+    """Every stamped deadline with the rule values that produced it; written by the console only."""
+    read_roles = frozenset({A, C, PM, GM, AU})  # staff see deadlines on their records' pages
+    write_roles = frozenset()
+    column_list = ("record_id", "kind", "explanation", "started_at", "original_due_at", "due_at",
+                   "held_seconds", "met_at", "status")
+    column_formatters = {"record_id": record_link("record_type")}
+    column_default_sort = ("id", True)
+
+
+class HoldView(KefuModelView):
+    """Every hold (挂起) with its reason; written by the hold and release steps only."""
+    read_roles = frozenset({A, C, PM, GM, AU})
+    write_roles = frozenset()
+    column_list = ("record_id", "reason", "started_at", "created_by", "ended_at", "ended_by")
+    column_formatters = {"record_id": record_link("record_type")}
+
+
 class AuditLogView(KefuModelView):
     """Append-only: nobody creates, edits or archives audit rows here."""
     read_roles = frozenset({A, AU, PM, GM})
@@ -87,4 +106,6 @@ def register(admin, category):
     admin.add_view(SlaRuleView(SlaRule, category=category))
     admin.add_view(CalendarDayView(CalendarDay, category=category))
     admin.add_view(AlertView(Alert, category=category))
+    admin.add_view(DeadlineView(Deadline, category=category))
+    admin.add_view(HoldView(Hold, category=category))
     admin.add_view(AuditLogView(AuditLog, category=category))

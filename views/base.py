@@ -2,7 +2,8 @@
 import csv
 from urllib.parse import quote
 
-from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
+from flask import (Response, abort, flash, redirect, render_template, request,
+                   stream_with_context, url_for)
 from flask_admin import expose
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee import filters as pf
@@ -19,6 +20,7 @@ from forms import KefuForm
 from audit import audit, snapshot
 from i18n import _l
 from views.scopes import HUB_ROLES, current_scope, user_department
+from views.steps import STEP_ROW_ACTION, StepsMixin
 from database import write_transaction
 from models import (INT_MAX, PHONE_RE, TEXT_MAX, ChoiceField, Complaint, Contact, Customer,
                     Department, DomainError, MoneyField, PhoneField, RepairOrder, ServiceRequest,
@@ -181,7 +183,7 @@ def _options(model, label=str, where=None):
     return load
 
 
-class KefuModelView(ModelView):
+class KefuModelView(StepsMixin, ModelView):
     """A register's grid: role-checked, labelled in Chinese, saved atomically with an audit row."""
 
     form_base_class = KefuForm
@@ -203,6 +205,7 @@ class KefuModelView(ModelView):
     scope_error_field = "department"  # where "only your department" errors are shown
     form_excluded_extra = ()
     stamp_user_fields = ()  # set to the logged-in user when a record is created
+    print_slips = ()  # (slip, label): printable paper forms, templates/kefu/print/<slip>.html
 
     def __init__(self, model, category=None, **kwargs):
         self.model = model
@@ -239,6 +242,8 @@ class KefuModelView(ModelView):
         self.form_args = self._default_form_args(model, self.form_args or {})
         if self.column_default_sort is None:
             self.column_default_sort = ("id", True)
+        if self.steps and self.column_extra_row_actions is None:
+            self.column_extra_row_actions = [STEP_ROW_ACTION]
 
     def _default_filters(self, model):
         filters = []
@@ -366,8 +371,8 @@ class KefuModelView(ModelView):
         denied = super()._handle_view(name, **kwargs)
         if denied is not None:
             return denied
-        if name in ("create_view", "edit_view", "action_view", "ajax_update", "archive_view") \
-                and not self.may_write():
+        if name in ("create_view", "edit_view", "action_view", "ajax_update", "archive_view",
+                    "step_view") and not self.may_write():
             abort(403)
         # A missing, malformed or out-of-scope id is a 404, not a redirect.
         if name in ("details_view", "edit_view", "archive_view"):
@@ -525,6 +530,20 @@ class KefuModelView(ModelView):
             self.model.__name__.lower(), quote(filename))
         return Response(stream_with_context(generate()), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": disposition})
+
+    # ------------------------------------------------------------ printable slips
+
+    @expose("/print/")
+    def print_view(self):
+        """An A5 paper form of one record, to print from the browser."""
+        slip = request.args.get("slip")
+        if slip not in dict(self.print_slips):
+            abort(404)
+        record = self.get_one(request.args.get("id"))
+        if record is None:
+            abort(404)
+        return render_template(f"kefu/print/{slip}.html", record=record, now=clock.now(),
+                               title=dict(self.print_slips)[slip])
 
     # ------------------------------------------------------------ archive instead of delete
 

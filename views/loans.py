@@ -1,8 +1,19 @@
-"""Paid services and loans (有偿服务): price list, charges, lendable items, loans."""
+"""Paid services and loans (有偿服务): price list, charges, shift handover, lendable items, loans."""
+from collections import OrderedDict
 from decimal import Decimal
 
-from models import Charge, FeeItem, ItemLoan, LendableItem
-from views.base import A, AU, C, GM, PM, S, KefuModelView
+from flask import redirect, request
+from flask_admin import expose
+from flask_login import current_user
+from wtforms import DecimalField, validators
+
+from forms import KefuForm
+from models import PAYMENT_METHODS, Charge, FeeItem, ItemLoan, LendableItem, ValidationError
+from views.base import A, AU, C, GM, M, PM, S, KefuModelView, finite_number
+from views.steps import Step, bulk_action, reason_field
+
+# Who may charge a price other than the published one (with a reason).
+PRICE_OVERRIDERS = (A, M, PM, GM)
 
 
 class FeeItemView(KefuModelView):
@@ -14,15 +25,48 @@ class ChargeView(KefuModelView):
     read_roles = frozenset({A, C, PM, GM, AU})
     write_roles = frozenset({A, C})
     column_list = ("number", "charged_at", "customer", "payer_name", "fee_item", "quantity",
-                   "amount", "payment_method", "status", "charged_by", "handed_to_finance_at")
-    # The amount comes from the price list (issue 3); hand-over is an action.
-    form_excluded_extra = ("status", "handed_to_finance_at", "unit_price", "amount")
+                   "amount", "payment_method", "status", "charged_by", "finance_deadline",
+                   "handed_to_finance_at")
+    # The amount comes from the price list (R-PAY-1); hand-over is a step.
+    form_excluded_extra = ("status", "handed_to_finance_at", "unit_price", "amount",
+                           "finance_deadline")
+    form_extra_fields = {"override_amount": DecimalField(
+        "改价金额（元，仅经理；留空按收费标准）",
+        validators=[validators.Optional(), validators.NumberRange(min=0, message="金额不能为负数"),
+                    finite_number])}
     stamp_user_fields = ("charged_by",)
+    steps = (
+        Step("hand_to_finance", "交财务", (A, C), lambda r, by, now, f: r.hand_to_finance(by, now),
+             when=(Charge.RECORDED,), bulk=True),
+        Step("void", "作废", (A, C), lambda r, by, now, f: r.void(by, now, f["reason"]),
+             when=(Charge.RECORDED,), fields={"reason": reason_field("作废原因")}, style="danger"),
+    )
+    action_hand_to_finance = bulk_action("hand_to_finance", "交财务")
 
     def before_save(self, form, model, created, now):
-        model.unit_price = model.fee_item.price if model.fee_item_id else None
-        if model.unit_price is not None and model.quantity is not None:
-            model.amount = (model.unit_price * model.quantity).quantize(Decimal("0.01"))
+        model.price(form.override_amount.data, model.override_reason,
+                    may_override=current_user.has_role(*PRICE_OVERRIDERS))
+
+    def after_save(self, form, model, created, now):
+        if created:
+            model.start(current_user, now)
+
+    @expose("/handover/", methods=("GET", "POST"))
+    def handover_view(self):
+        """Shift handover (交接班对账): this clerk's charges not yet handed over, by method."""
+        charges = list(Charge.select().where((Charge.charged_by == current_user.id)
+                                             & (Charge.status == Charge.RECORDED))
+                       .order_by(Charge.charged_at))
+        totals = OrderedDict((code, [label, 0, Decimal("0.00")]) for code, label in PAYMENT_METHODS)
+        for charge in charges:
+            totals[charge.payment_method][1] += 1
+            totals[charge.payment_method][2] += charge.amount
+        form = KefuForm(request.form if request.method == "POST" else None)
+        if request.method == "POST" and self.may_write() and form.validate():
+            self.run_bulk([c.id for c in charges], "hand_to_finance")
+            return redirect(self.get_url(".handover_view"))
+        return self.render("kefu/handover.html", charges=charges, totals=totals, form=form,
+                           grand_total=sum((c.amount for c in charges), Decimal("0.00")))
 
 
 class LendableItemView(KefuModelView):
@@ -35,17 +79,36 @@ class LendableItemView(KefuModelView):
 class ItemLoanView(KefuModelView):
     write_roles = frozenset({A, C, S})
     column_list = ("number", "receipt_no", "item", "borrower_name", "borrower_phone", "lent_at",
-                   "due_back_at", "returned_at", "deposit", "fee", "status")
-    form_excluded_extra = ("status", "returned_at", "fee", "refund", "refunded_at", "deposit")
+                   "due_back_at", "returned_at", "deposit", "fee", "refund", "status")
+    form_excluded_extra = ("status", "returned_at", "fee", "refund", "refunded_at", "deposit",
+                           "due_back_at")
     stamp_user_fields = ("lent_by",)
+    print_slips = (("deposit_receipt", "打印押金收据"), ("loan_certificate", "打印借用物品证明"))
+    steps = (
+        Step("return_item", "归还", (A, C, S), lambda r, by, now, f: r.return_item(by, now),
+             when=(ItemLoan.OUT,), bulk=True),
+        Step("refund", "退押金", (A, C), lambda r, by, now, f: r.refund_deposit(by, now),
+             when=(ItemLoan.RETURNED,), bulk=True, style="success"),
+    )
+    action_return_item = bulk_action("return_item", "归还")
+    action_refund = bulk_action("refund", "退押金")
 
     def before_save(self, form, model, created, now):
-        if created and model.item_id:
-            model.deposit = model.item.deposit
+        if created:
+            model.take_item(now)
+        elif model.item_id != ItemLoan.get_by_id(model.id).item_id:
+            raise ValidationError({"item": "借出后不能更换物品，请归还后重新借用"})
+
+    def after_save(self, form, model, created, now):
+        if created:
+            model.start(current_user, now)
 
 
 def register(admin, category):
+    from flask_admin.menu import MenuLink
+    from i18n import _l
     admin.add_view(FeeItemView(FeeItem, category=category))
     admin.add_view(ChargeView(Charge, category=category))
+    admin.add_link(MenuLink(_l("交接班对账"), url="/admin/charge/handover/", category=_l(category)))
     admin.add_view(LendableItemView(LendableItem, category=category))
     admin.add_view(ItemLoanView(ItemLoan, category=category))

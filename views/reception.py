@@ -1,8 +1,56 @@
 """Reception registers (咨询接待): contacts, repairs, service applications, letters, callbacks."""
-from models import Callback, Contact, RepairOrder, ServiceRequest, WorkLetter
+from wtforms import SelectField, SelectMultipleField, validators
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from models import Callback, Contact, Department, RepairOrder, ServiceRequest, WorkLetter
 from views.base import A, C, M, S, KefuModelView
+from views.steps import Step, bulk_action, callback_fields, reason_field
 
 RECEPTION_WRITERS = frozenset({A, C, S, M})
+DESK = (A, C)                # the service center's desk
+HANDLERS = (A, S, M)         # the department that does the work
+
+
+def hold_steps(holdable):
+    """Put on hold / release, for registers whose clocks may wait on the customer or parts."""
+    return (
+        Step("hold", "挂起", DESK + HANDLERS, lambda r, by, now, f: r.hold(by, now, f["reason"]),
+             when=holdable, fields={"reason": reason_field("挂起原因")}, style="secondary",
+             show=lambda r: r.on_hold_since is None),
+        Step("release", "解除挂起", DESK + HANDLERS, lambda r, by, now, f: r.release(by, now),
+             style="secondary", show=lambda r: r.on_hold_since is not None),
+    )
+
+
+def department_choices():
+    return [(str(d.id), d.name) for d in Department.select().where(Department.is_active == True)  # noqa: E712
+            .order_by(Department.id)]
+
+
+class LiveChoices:
+    """Choices read from the database when the form is drawn or checked, not at import."""
+
+    @property
+    def choices(self):
+        return department_choices()
+
+    @choices.setter
+    def choices(self, value):
+        pass
+
+
+class DepartmentField(LiveChoices, SelectField):
+    def __init__(self, label, **kw):
+        super().__init__(label, coerce=int, **kw)
+
+
+class DepartmentsField(LiveChoices, SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label, **kw):
+        super().__init__(label, coerce=int, validators=[
+            validators.InputRequired(message="请选择至少一个部门")], **kw)
 
 
 class ContactView(KefuModelView):
@@ -10,15 +58,49 @@ class ContactView(KefuModelView):
     column_list = ("number", "received_at", "channel", "kind", "customer", "visitor_name",
                    "phone", "subject", "department", "status")
     stamp_user_fields = ("received_by",)
+    steps = (
+        Step("to_repair", "转维修单", DESK, lambda r, by, now, f: r.open_repair_order(by, now),
+             when=(Contact.OPEN,)),
+        Step("to_service_request", "转服务申请", DESK,
+             lambda r, by, now, f: r.open_service_request(by, now), when=(Contact.OPEN,)),
+        Step("to_complaint", "转投诉", DESK, lambda r, by, now, f: r.open_complaint(by, now),
+             when=(Contact.OPEN,), style="danger"),
+        Step("to_letter", "发联系函", DESK,
+             lambda r, by, now, f: r.open_work_letter(by, now, Department.get_by_id(f["department"])),
+             when=(Contact.OPEN, Contact.TRANSFERRED),
+             fields={"department": DepartmentField("收函部门")}),
+        Step("handled", "已答复", DESK, lambda r, by, now, f: r.mark_handled(by, now, f["outcome"]),
+             when=(Contact.OPEN,), fields={"outcome": reason_field("处理结果")}, style="success"),
+    )
 
 
 class RepairOrderView(KefuModelView):
     write_roles = RECEPTION_WRITERS
     column_list = ("number", "reported_at", "customer", "location", "department", "status",
-                   "accept_deadline", "accepted_at", "completed_at")
-    # Workflow stamps are set by the dispatch/accept/close actions, not typed.
+                   "accept_deadline", "accepted_at", "completed_at", "callback_deadline")
+    # Workflow stamps are set by the steps below, never typed.
     form_excluded_extra = ("status", "dispatched_at", "accept_deadline", "accepted_at",
-                           "accepted_by", "completed_at", "closed_at", "result", "refusal_reason")
+                           "accepted_by", "completed_at", "closed_at", "result", "refusal_reason",
+                           "callback_deadline", "on_hold_since")
+    print_slips = (("repair_order", "打印维修工作单"),)
+    steps = (
+        Step("dispatch", "派单", DESK, lambda r, by, now, f: r.dispatch(by, now),
+             when=(RepairOrder.REGISTERED,), bulk=True),
+        Step("accept", "接单", HANDLERS, lambda r, by, now, f: r.accept(by, now),
+             when=(RepairOrder.DISPATCHED,), bulk=True),
+        Step("complete", "完工", HANDLERS, lambda r, by, now, f: r.complete(by, now, f["result"]),
+             when=(RepairOrder.ACCEPTED,), fields={"result": reason_field("维修结果")},
+             style="success"),
+        Step("callback", "回访", DESK, lambda r, by, now, f: r.record_callback(
+            by, now, f["fixed"], int(f["satisfaction"]) if f["satisfaction"] else None,
+            f["notes"] or None, f["person"] or None), when=(RepairOrder.DONE,),
+             fields=callback_fields(), style="info"),
+        Step("refuse", "不予受理", DESK, lambda r, by, now, f: r.refuse(by, now, f["reason"]),
+             when=(RepairOrder.REGISTERED,), fields={"reason": reason_field("不予受理原因及解释")},
+             style="danger"),
+    ) + hold_steps(RepairOrder.holdable_states)
+    action_dispatch = bulk_action("dispatch", "派单")
+    action_accept = bulk_action("accept", "接单")
 
 
 class ServiceRequestView(KefuModelView):
@@ -26,7 +108,28 @@ class ServiceRequestView(KefuModelView):
     column_list = ("number", "submitted_at", "customer", "kind", "department", "status",
                    "handback_deadline", "handed_back_at")
     form_excluded_extra = ("status", "decided_at", "decided_by", "decision_note",
-                           "handback_deadline", "handed_back_at")
+                           "handback_deadline", "handed_back_at", "on_hold_since")
+    print_slips = (("service_request", "打印服务申请单"),)
+    steps = (
+        Step("approve", "批准", HANDLERS + (C,), lambda r, by, now, f: r.approve(by, now, f["note"]),
+             when=(ServiceRequest.SUBMITTED,), fields={"note": reason_field("审批意见")},
+             style="success"),
+        Step("decline", "不予批准", HANDLERS + (C,), lambda r, by, now, f: r.decline(by, now, f["reason"]),
+             when=(ServiceRequest.SUBMITTED,), fields={"reason": reason_field("不予批准原因及解释")},
+             style="danger"),
+        Step("hand_back", "交回申请人", DESK, lambda r, by, now, f: r.hand_back(by, now),
+             when=(ServiceRequest.APPROVED, ServiceRequest.REFUSED), bulk=True),
+        Step("notify", "书面转达配合部门", DESK, lambda r, by, now, f: r.notify_departments(
+            by, now, list(Department.select().where(Department.id.in_(f["departments"])))),
+             when=(ServiceRequest.APPROVED, ServiceRequest.HANDED_BACK),
+             fields={"departments": DepartmentsField("配合部门")}, style="info"),
+    ) + hold_steps(ServiceRequest.holdable_states)
+    action_hand_back = bulk_action("hand_back", "交回申请人")
+
+    def after_save(self, form, model, created, now):
+        if created:
+            from flask_login import current_user
+            model.submit(current_user, now)
 
 
 class WorkLetterView(KefuModelView):
@@ -35,7 +138,26 @@ class WorkLetterView(KefuModelView):
     column_list = ("number", "from_department", "to_department", "subject", "status", "sent_at",
                    "forward_deadline", "acknowledged_at")
     form_excluded_extra = ("status", "sent_at", "forward_deadline", "acknowledged_at",
-                           "acknowledged_by", "replied_at")
+                           "acknowledged_by", "replied_at", "reply")
+    print_slips = (("work_letter", "打印内部工作联系函"),)
+    steps = (
+        Step("send", "发出", DESK + HANDLERS, lambda r, by, now, f: r.send(by, now),
+             when=(WorkLetter.DRAFT,), bulk=True),
+        Step("acknowledge", "签收", HANDLERS + (C,), lambda r, by, now, f: r.acknowledge(by, now),
+             when=(WorkLetter.SENT,), bulk=True),
+        Step("reply", "回复", HANDLERS + (C,), lambda r, by, now, f: r.answer(by, now, f["reply"]),
+             when=(WorkLetter.SENT, WorkLetter.ACKNOWLEDGED), fields={"reply": reason_field("回复")},
+             style="success"),
+        Step("close", "关闭", DESK, lambda r, by, now, f: r.close(by, now),
+             when=(WorkLetter.REPLIED,), style="secondary"),
+    )
+    action_send = bulk_action("send", "发出")
+    action_acknowledge = bulk_action("acknowledge", "签收")
+
+    def after_save(self, form, model, created, now):
+        if created:
+            from flask_login import current_user
+            model.start(current_user, now)
 
 
 class CallbackView(KefuModelView):

@@ -1,0 +1,149 @@
+"""Workflow steps: a model method exposed as a details-page button, a row action and a bulk action."""
+from flask import abort, flash, redirect, request
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.helpers import get_redirect_target
+from flask_admin.model.template import TemplateLinkRowAction
+from flask_login import current_user
+from wtforms import BooleanField, SelectField, StringField, TextAreaField, validators
+
+import clock
+from database import write_transaction
+from forms import KefuForm
+from i18n import _l
+from models import DomainError, Register, ValidationError
+
+
+class Step:
+    """One state change of a register: who may do it, in which states, and what it asks for."""
+
+    def __init__(self, name, label, roles, run, when=(), fields=None, bulk=False,
+                 style="primary", show=None):
+        self.name, self.label, self.roles, self.run = name, label, frozenset(roles), run
+        self.when, self.fields, self.bulk, self.style = tuple(when), dict(fields or {}), bulk, style
+        self.show = show  # optional extra condition on the record, e.g. "is on hold"
+
+    def allowed_for(self, user):
+        return user.is_authenticated and bool(user.role_set & self.roles)
+
+    def applies_to(self, record):
+        if self.when and getattr(record, "status", None) not in self.when:
+            return False
+        if getattr(record, "archived_at", None):
+            return False
+        return self.show(record) if self.show else True
+
+    def form_class(self):
+        return type(f"{self.name.title()}StepForm", (KefuForm,), dict(self.fields))
+
+
+def reason_field(label="原因"):
+    return TextAreaField(_l(label), validators=[
+        validators.InputRequired(message="请填写%s" % label), validators.Length(max=2000)])
+
+
+SATISFACTION = [("", "—"), ("5", "5 非常满意"), ("4", "4 满意"), ("3", "3 一般"),
+                ("2", "2 不满意"), ("1", "1 非常不满意")]
+
+
+def callback_fields():
+    return {
+        "fixed": BooleanField(_l("客户确认已解决"), default=True),
+        "satisfaction": SelectField(_l("满意度"), choices=SATISFACTION, default="5"),
+        "person": StringField(_l("受访人"), validators=[validators.Length(max=50)]),
+        "notes": TextAreaField(_l("回访记录"), validators=[validators.Length(max=2000)]),
+    }
+
+
+class StepsMixin:
+    """Adds the `steps` of a register to its Flask-Admin view."""
+
+    steps = ()
+
+    def step(self, name):
+        for step in self.steps:
+            if step.name == name:
+                return step
+        return None
+
+    def steps_for(self, record):
+        """The steps the logged-in user may take on `record` now (for buttons and row actions)."""
+        return [s for s in self.steps if s.allowed_for(current_user) and s.applies_to(record)]
+
+    def _run(self, step, record, data):
+        """Run one step on one record in its own transaction; return what the step returned."""
+        with write_transaction():
+            fresh = type(record).get_by_id(record.id)
+            return step.run(fresh, current_user._get_current_object(), clock.now(), data)
+
+    @expose("/step/<name>/", methods=("GET", "POST"))
+    def step_view(self, name):
+        """GET shows the step's confirmation form; POST takes the step."""
+        step = self.step(name)
+        if step is None:
+            abort(404)
+        if not step.allowed_for(current_user):
+            abort(403)
+        record = self.get_one(request.args.get("id"))
+        if record is None:
+            abort(404)
+        if not self._in_scope(record, write=True):
+            abort(403)
+        return_url = get_redirect_target() or self.get_url(".details_view", id=record.id)
+        form = step.form_class()(request.form if request.method == "POST" else None)
+        if request.method == "POST" and form.validate():
+            data = {k: v for k, v in form.data.items() if k != "csrf_token"}
+            try:
+                result = self._run(step, record, data)
+            except ValidationError as err:
+                for field, message in err.errors.items():
+                    target = getattr(form, field, None)
+                    if target is not None:
+                        target.errors = list(target.errors or []) + [message]
+                    else:
+                        flash(message, "error")
+            except DomainError as err:
+                flash(str(err), "error")
+                return redirect(return_url)
+            else:
+                flash("%s：%s" % (_l(step.label), record), "success")
+                if isinstance(result, Register) and not isinstance(result, type(record)):
+                    endpoint = type(result).__name__.lower()
+                    return redirect(self.get_url(f"{endpoint}.edit_view", id=result.id))
+                return redirect(return_url)
+        return self.render("kefu/step.html", step=step, record=record, form=form,
+                           return_url=return_url)
+
+    def run_bulk(self, ids, name):
+        """Take step `name` on each selected record; flash how many succeeded and why not."""
+        step = self.step(name)
+        done, failures = 0, []
+        for record in self.get_query().where(self.model.id.in_([int(i) for i in ids])):
+            try:
+                self._run(step, record, {})
+                done += 1
+            except DomainError as err:
+                failures.append(str(err))
+        flash("%s：成功 %d 条" % (_l(step.label), done), "success" if done else "warning")
+        for message in failures[:20]:
+            flash(message, "error")
+        if len(failures) > 20:
+            flash("另有 %d 条未成功" % (len(failures) - 20), "error")
+
+    def is_action_allowed(self, name):
+        step = self.step(name)
+        if step is not None:
+            return step.bulk and step.allowed_for(current_user) and self.may_write()
+        return super().is_action_allowed(name)
+
+
+def bulk_action(name, label):
+    """A Flask-Admin bulk action that runs step `name` (three lines, as every action should)."""
+    @action(name, _l(label))
+    def run(self, ids):
+        self.run_bulk(ids, name)
+    run.__name__ = f"action_{name}"
+    return run
+
+
+STEP_ROW_ACTION = TemplateLinkRowAction("kefu_row.steps", _l("办理"))
