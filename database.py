@@ -50,9 +50,11 @@ def _clocks_and_holds(database):
     """Issue 3: stamped deadlines with their rule, holds, and the new deadline columns."""
     database.create_tables([Deadline, Hold], safe=True)
     _add_columns(database, RepairOrder, "callback_deadline", "on_hold_since")
-    _add_columns(database, ServiceRequest, "on_hold_since")
+    _add_columns(database, ServiceRequest, "on_hold_since", "approved")
     _add_columns(database, Complaint, "on_hold_since")
     _add_columns(database, Charge, "finance_deadline")
+    for model in (RepairOrder, Charge):
+        model._schema.create_indexes(safe=True)  # (status, new deadline) for the overdue lists
     # Cash is handed to finance by the end of the charge's own day.
     SlaRule.update(amount=0).where((SlaRule.code == "PAY_FINANCE") & (SlaRule.amount == 1)).execute()
 

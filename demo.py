@@ -146,6 +146,7 @@ def create_demo_data(now):
             decided_by=users["ops"] if status != ServiceRequest.SUBMITTED else None,
             decision_note="同意，请遵守施工管理规定" if status != ServiceRequest.REFUSED else "超出服务范围，不予批准",
             handed_back_at=when + timedelta(hours=6) if status == ServiceRequest.HANDED_BACK else None,
+            approved={ServiceRequest.SUBMITTED: None, ServiceRequest.REFUSED: False}.get(status, True),
             created_at=when))
         if status in (ServiceRequest.APPROVED, ServiceRequest.HANDED_BACK):
             WorkLetter.create(**stamp(

@@ -36,6 +36,11 @@ def _compile(po_path, lang):
     os.replace(tmp, mo_path)
 
 
+def _source(label):
+    """The Chinese source text of a label, lazy or not."""
+    return label._args[0] if hasattr(label, "_args") else str(label)
+
+
 def ui_strings():
     """Return every label the grids show: register, field, choice, role and menu names."""
     from models import REGISTERS, ChoiceField, User
@@ -48,4 +53,13 @@ def ui_strings():
             strings.append(field.verbose_name)
             if isinstance(field, ChoiceField):
                 strings += [label for _, label in field.choices]
+    from views.base import KefuModelView
+    for module, _ in MENU:
+        views = [v for v in vars(module).values()
+                 if isinstance(v, type) and issubclass(v, KefuModelView)]
+        for view in views:
+            for step in view.steps:
+                strings.append(step.label)
+                strings += [_source(f.args[0]) for f in step.fields.values()]
+            strings += [label for _, label in view.print_slips]
     return sorted({s for s in strings if s})

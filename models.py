@@ -668,6 +668,7 @@ class ServiceRequest(Register):
     handback_deadline = DateTimeField(null=True, verbose_name="交回时限")
     handed_back_at = DateTimeField(null=True, verbose_name="交回时间")
     on_hold_since = DateTimeField(null=True, verbose_name="挂起时间")
+    approved = BooleanField(null=True, verbose_name="批准")
 
     date_ranges = (("wanted_from", "wanted_to"), ("submitted_at", "decided_at"))
     deadline_columns = {"handback": "handback_deadline"}
@@ -686,14 +687,15 @@ class ServiceRequest(Register):
 
     def approve(self, by, now, note=None):
         self.transition("approve", by, now, (self.SUBMITTED,), status=self.APPROVED,
-                        decided_at=now, decided_by=by, decision_note=(note or "").strip() or None)
+                        approved=True, decided_at=now, decided_by=by,
+                        decision_note=(note or "").strip() or None)
 
     def decline(self, by, now, reason):
         """Out of the service scope: refused with an explanation (R-SVC-4)."""
         if not (reason or "").strip():
             raise ValidationError({"reason": "请填写不予批准的原因及解释"})
         self.transition("decline", by, now, (self.SUBMITTED,), status=self.REFUSED,
-                        decided_at=now, decided_by=by, decision_note=reason.strip())
+                        approved=False, decided_at=now, decided_by=by, decision_note=reason.strip())
 
     def hand_back(self, by, now):
         """Give the decided application back to the applicant (R-SVC-2)."""
@@ -703,7 +705,7 @@ class ServiceRequest(Register):
 
     def notify_departments(self, by, now, departments):
         """Send a WorkLetter to each department that must cooperate (R-SVC-3)."""
-        if self.status not in (self.APPROVED, self.HANDED_BACK):
+        if not self.approved or self.status not in (self.APPROVED, self.HANDED_BACK):
             raise DomainError("只有已批准的服务申请才能书面转达配合部门")
         if not departments:
             raise ValidationError({"departments": "请选择至少一个配合部门"})

@@ -174,3 +174,22 @@ def test_a_new_migration_is_applied_once_at_start(app, monkeypatch):
     assert database.migrate() == [99]
     assert "wechat_id" in [c.name for c in db.get_columns("customer")]
     assert database.migrate() == []
+
+
+def test_migration_2_upgrades_a_database_made_before_it(app):
+    """A database from before issue 3 (no deadline tables or columns) is brought up to date."""
+    if not database.is_sqlite():
+        pytest.skip("the old schema is rebuilt with SQLite's DROP COLUMN")
+    from models import Charge, Deadline, Hold, RepairOrder
+    db.drop_tables([Deadline, Hold])
+    for index in ("repair_order_status_callback_deadline", "charge_status_finance_deadline"):
+        db.execute_sql(f'DROP INDEX "{index}"')
+    for table, column in (("repair_order", "callback_deadline"), ("charge", "finance_deadline"),
+                          ("service_request", "approved")):
+        db.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+    database.SchemaMigration.delete().where(database.SchemaMigration.version == 2).execute()
+    assert database.migrate() == [2]
+    assert "callback_deadline" in [c.name for c in db.get_columns("repair_order")]
+    assert ("status", "callback_deadline") in [tuple(i.columns) for i in db.get_indexes("repair_order")]
+    assert Deadline.table_exists() and Hold.table_exists()
+    assert RepairOrder.select().count() > 0 and Charge.select(Charge.finance_deadline).count() > 0

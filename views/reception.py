@@ -108,7 +108,7 @@ class ServiceRequestView(KefuModelView):
     column_list = ("number", "submitted_at", "customer", "kind", "department", "status",
                    "handback_deadline", "handed_back_at")
     form_excluded_extra = ("status", "decided_at", "decided_by", "decision_note",
-                           "handback_deadline", "handed_back_at", "on_hold_since")
+                           "handback_deadline", "handed_back_at", "on_hold_since", "approved")
     print_slips = (("service_request", "打印服务申请单"),)
     steps = (
         Step("approve", "批准", HANDLERS + (C,), lambda r, by, now, f: r.approve(by, now, f["note"]),
@@ -122,7 +122,8 @@ class ServiceRequestView(KefuModelView):
         Step("notify", "书面转达配合部门", DESK, lambda r, by, now, f: r.notify_departments(
             by, now, list(Department.select().where(Department.id.in_(f["departments"])))),
              when=(ServiceRequest.APPROVED, ServiceRequest.HANDED_BACK),
-             fields={"departments": DepartmentsField("配合部门")}, style="info"),
+             fields={"departments": DepartmentsField("配合部门")}, style="info",
+             show=lambda r: bool(r.approved)),
     ) + hold_steps(ServiceRequest.holdable_states)
     action_hand_back = bulk_action("hand_back", "交回申请人")
 

@@ -76,10 +76,10 @@ class StepsMixin:
             fresh = type(record).get_by_id(record.id)
             return step.run(fresh, current_user._get_current_object(), clock.now(), data)
 
-    @expose("/step/<name>/", methods=("GET", "POST"))
-    def step_view(self, name):
+    @expose("/step/<step_name>/", methods=("GET", "POST"))
+    def step_view(self, step_name):
         """GET shows the step's confirmation form; POST takes the step."""
-        step = self.step(name)
+        step = self.step(step_name)
         if step is None:
             abort(404)
         if not step.allowed_for(current_user):

@@ -1,0 +1,416 @@
+"""Reception workflows per rule (R-REP, R-SVC, R-ENQ, R-PAY, R-LOAN) on fixed datetimes."""
+import re
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from database import write_transaction
+from models import (AuditLog, Callback, Charge, Contact, Customer, Deadline, Department,
+                    DomainError, FeeItem, Hold, ItemLoan, LendableItem, RepairOrder,
+                    ServiceRequest, SlaRule, User, ValidationError, WorkLetter)
+from test_registers import url, valid_form
+
+MON = datetime(2026, 11, 23, 10, 0)   # a Monday
+FRI_EVENING = datetime(2026, 11, 20, 19, 0)
+
+
+def user(name):
+    return User.get(User.username == name)
+
+
+def dept(code):
+    return Department.get(Department.code == code)
+
+
+def new_order(at=MON):
+    customer = Customer.select().where(Customer.kind == "tenant").first()
+    order = RepairOrder.create(customer=customer, location="测试 3F 卫生间", description="漏水",
+                               reported_at=at, department=dept("property"), created_at=at,
+                               updated_at=at)
+    order.assign_number(at)
+    order.save()
+    return order
+
+
+def run(fn, *args, **kw):
+    with write_transaction():
+        return fn(*args, **kw)
+
+
+def audit_actions(record):
+    return [a.action for a in AuditLog.select().where(
+        (AuditLog.model == type(record).__name__) & (AuditLog.record_id == str(record.id)))
+        .order_by(AuditLog.id)]
+
+
+# ---------------------------------------------------------------- R-REP
+
+def test_rep_1_2_3_repair_happy_path_stamps_and_meets_both_clocks(app):
+    order = new_order()
+    clerk, prop = user("clerk"), user("property")
+    run(order.dispatch, clerk, MON)
+    assert order.status == "dispatched"
+    assert RepairOrder.get_by_id(order.id).accept_deadline == MON + timedelta(minutes=30)
+    run(order.accept, prop, MON + timedelta(minutes=12))
+    run(order.complete, prop, MON + timedelta(hours=2), "更换阀门")
+    stored = RepairOrder.get_by_id(order.id)
+    assert stored.status == "done" and stored.accepted_by_id == prop.id
+    assert stored.callback_deadline == datetime(2026, 11, 24, 12, 0)  # 1 working day
+    callback = run(order.record_callback, clerk, MON + timedelta(hours=5), True, 5, "已修好", "店长")
+    assert RepairOrder.get_by_id(order.id).status == "closed"
+    assert callback.number.startswith("HF-") and callback.satisfaction == 5
+    clocks = {c.kind: c for c in order.deadlines()}
+    assert clocks["accept"].status == "met" and clocks["accept"].met_at == MON + timedelta(minutes=12)
+    assert clocks["accept"].rule_code == "REP_ACCEPT" and "30分钟" in clocks["accept"].explanation
+    assert clocks["callback"].status == "met"
+    assert audit_actions(order) == ["dispatch", "accept", "complete", "callback"]
+    assert AuditLog.get((AuditLog.model == "RepairOrder") & (AuditLog.action == "accept")).username == "property"
+
+
+def test_rep_2_overdue_acceptance_is_visible_on_the_deadline(app):
+    order = new_order()
+    run(order.dispatch, user("clerk"), MON)
+    run(order.accept, user("property"), MON + timedelta(minutes=45))
+    clock = order.deadlines()[0]
+    assert clock.overdue(MON + timedelta(hours=1))
+    assert clock.met_at > clock.due_at
+
+
+def test_rep_3_callback_not_fixed_reopens_the_order_with_a_new_clock(app):
+    order = new_order()
+    clerk, prop = user("clerk"), user("property")
+    run(order.dispatch, clerk, MON)
+    run(order.accept, prop, MON + timedelta(minutes=5))
+    run(order.complete, prop, MON + timedelta(hours=1), "已处理")
+    run(order.record_callback, clerk, MON + timedelta(hours=3), False, 2, "仍漏水")
+    stored = RepairOrder.get_by_id(order.id)
+    assert stored.status == "dispatched" and stored.accepted_at is None
+    assert stored.accept_deadline == MON + timedelta(hours=3, minutes=30)
+    kinds = [(c.kind, c.status) for c in order.deadlines()]
+    assert kinds == [("accept", "met"), ("callback", "met"), ("accept", "running")]
+
+
+def test_rep_4_refusal_needs_an_explanation(app):
+    order = new_order()
+    with pytest.raises(ValidationError):
+        run(order.refuse, user("clerk"), MON, "  ")
+    run(order.refuse, user("clerk"), MON, "商户自有设备，不属物业维修范围，已解释")
+    assert RepairOrder.get_by_id(order.id).status == "refused"
+
+
+@pytest.mark.parametrize("step,args", [
+    ("accept", ()), ("complete", ("x",)),
+])
+def test_rep_refused_transitions_change_nothing(app, step, args):
+    order = new_order()
+    before = RepairOrder.get_by_id(order.id).__data__.copy()
+    with pytest.raises(DomainError) as err:
+        run(getattr(order, step), user("property"), MON, *args)
+    assert "当前状态为“已登记”" in str(err.value)
+    after = RepairOrder.get_by_id(order.id).__data__
+    assert after == before
+    assert audit_actions(order) == []
+
+
+def test_rep_dispatch_twice_one_wins(app):
+    order = new_order()
+    run(order.dispatch, user("clerk"), MON)
+    stale = RepairOrder.get_by_id(order.id)
+    stale.status = "registered"  # a second clerk's page, loaded before the first dispatch
+    with pytest.raises(DomainError):
+        run(stale.dispatch, user("admin"), MON + timedelta(minutes=1))
+    assert Deadline.select().where((Deadline.record_id == order.id)
+                                   & (Deadline.record_type == "RepairOrder")).count() == 1
+
+
+def test_hold_moves_the_deadline_out_and_is_audited(app):
+    order = new_order()
+    run(order.dispatch, user("clerk"), MON)
+    run(order.hold, user("clerk"), MON + timedelta(minutes=10), "等待客户开门")
+    with pytest.raises(DomainError):
+        run(order.hold, user("clerk"), MON + timedelta(minutes=11), "again")
+    run(order.release, user("clerk"), MON + timedelta(minutes=40))
+    stored = RepairOrder.get_by_id(order.id)
+    assert stored.accept_deadline == MON + timedelta(minutes=60)
+    clock = order.deadlines()[0]
+    assert clock.original_due_at == MON + timedelta(minutes=30) and clock.held_seconds == 1800
+    hold = Hold.get(Hold.record_id == order.id)
+    assert hold.reason == "等待客户开门" and hold.ended_at == MON + timedelta(minutes=40)
+    assert audit_actions(order)[-2:] == ["hold", "release"]
+
+
+def test_editing_a_rule_later_does_not_move_stamped_deadlines(app):
+    order = new_order()
+    run(order.dispatch, user("clerk"), MON)
+    SlaRule.update(amount=60).where(SlaRule.code == "REP_ACCEPT").execute()
+    assert RepairOrder.get_by_id(order.id).accept_deadline == MON + timedelta(minutes=30)
+    later = new_order()
+    run(later.dispatch, user("clerk"), MON)
+    assert RepairOrder.get_by_id(later.id).accept_deadline == MON + timedelta(minutes=60)
+
+
+# ---------------------------------------------------------------- R-SVC
+
+def new_request(at):
+    customer = Customer.select().where(Customer.kind == "tenant").first()
+    request = ServiceRequest.create(customer=customer, kind="overtime", description="延时营业",
+                                    submitted_at=at, department=dept("operations"),
+                                    created_at=at, updated_at=at)
+    request.assign_number(at)
+    request.save()
+    run(request.submit, user("clerk"), at)
+    return request
+
+
+def test_svc_2_friday_evening_request_is_due_monday_evening(app):
+    request = new_request(FRI_EVENING)
+    assert ServiceRequest.get_by_id(request.id).handback_deadline == datetime(2026, 11, 23, 19, 0)
+
+
+def test_svc_1_2_3_approve_hand_back_and_notify_departments(app):
+    request = new_request(MON)
+    ops = user("ops")
+    run(request.approve, ops, MON + timedelta(hours=2), "同意")
+    with pytest.raises(DomainError):
+        run(request.decline, ops, MON + timedelta(hours=3), "迟了")
+    run(request.hand_back, user("clerk"), MON + timedelta(hours=4))
+    assert request.deadlines()[0].status == "met"
+    letters = run(request.notify_departments, user("clerk"), MON + timedelta(hours=5),
+                  [dept("property"), dept("finance")])
+    assert [l.to_department.code for l in letters] == ["property", "finance"]
+    assert all(l.status == "sent" and l.number.startswith("LXH-") for l in letters)
+
+
+def test_svc_4_refusal_needs_a_reason_and_is_handed_back_too(app):
+    request = new_request(MON)
+    with pytest.raises(ValidationError):
+        run(request.decline, user("ops"), MON, "")
+    run(request.decline, user("ops"), MON, "超出服务范围")
+    run(request.hand_back, user("clerk"), MON + timedelta(hours=1))
+    assert ServiceRequest.get_by_id(request.id).status == "handed_back"
+    with pytest.raises(DomainError):
+        run(request.notify_departments, user("clerk"), MON, [dept("property")])
+
+
+# ---------------------------------------------------------------- R-ENQ
+
+def new_contact(at, customer=True):
+    contact = Contact.create(customer=Customer.select().first() if customer else None,
+                             visitor_name="王先生", phone="13800138000", subject="咨询广告位",
+                             content="想租用中庭广告位", received_at=at, created_at=at, updated_at=at)
+    contact.assign_number(at)
+    contact.save()
+    return contact
+
+
+def test_enq_2_letter_from_an_enquiry_is_due_one_hour_after_the_enquiry(app):
+    contact = new_contact(MON)
+    letter = run(contact.open_work_letter, user("clerk"), MON + timedelta(minutes=10),
+                 dept("operations"))
+    assert letter.contact_id == contact.id and letter.status == "draft"
+    assert WorkLetter.get_by_id(letter.id).forward_deadline == MON + timedelta(hours=1)
+    assert Contact.get_by_id(contact.id).status == "transferred"
+    run(letter.send, user("clerk"), MON + timedelta(minutes=50))
+    assert letter.deadlines()[0].status == "met"
+    run(letter.acknowledge, user("ops"), MON + timedelta(hours=2))
+    run(letter.answer, user("ops"), MON + timedelta(hours=3), "已联系客户")
+    run(letter.close, user("clerk"), MON + timedelta(hours=4))
+    assert WorkLetter.get_by_id(letter.id).status == "closed"
+
+
+def test_contact_becomes_a_repair_order_linked_back(app):
+    contact = new_contact(MON)
+    order = run(contact.open_repair_order, user("clerk"), MON)
+    assert order.contact_id == contact.id and order.number.startswith("WX-")
+    assert order.status == "registered" and order.department.code == "property"
+    assert list(contact.repair_orders) == [order]
+    complaint = run(new_contact(MON).open_complaint, user("clerk"), MON)
+    assert complaint.number.startswith("TS-")
+
+
+def test_contact_without_customer_cannot_become_a_repair_order(app):
+    contact = new_contact(MON, customer=False)
+    with pytest.raises(DomainError):
+        run(contact.open_repair_order, user("clerk"), MON)
+    assert Contact.get_by_id(contact.id).status == "open"
+
+
+# ---------------------------------------------------------------- R-PAY
+
+def new_charge(at, quantity="2", override=None, reason=None, may_override=False, method="cash"):
+    fee = FeeItem.get(FeeItem.code == "F02")  # 200.00 a day
+    charge = Charge(fee_item=fee, quantity=Decimal(quantity), charged_at=at,
+                    charged_by=user("clerk"), payment_method=method, created_at=at, updated_at=at)
+    charge.price(override, reason, may_override)
+    charge.assign_number(at)
+    charge.save(force_insert=True)
+    run(charge.start, user("clerk"), at)
+    return charge
+
+
+def test_pay_1_price_comes_from_the_list_and_is_due_at_day_end(app):
+    charge = new_charge(MON, quantity="1.5")
+    assert charge.unit_price == Decimal("200.00") and charge.amount == Decimal("300.00")
+    assert Charge.get_by_id(charge.id).finance_deadline == datetime(2026, 11, 23, 23, 59, 59)
+    run(charge.hand_to_finance, user("clerk"), MON + timedelta(hours=6))
+    with pytest.raises(DomainError):
+        run(charge.hand_to_finance, user("clerk"), MON + timedelta(hours=7))
+
+
+def test_pay_1_only_a_manager_overrides_the_price_and_only_with_a_reason(app):
+    with pytest.raises(ValidationError) as err:
+        new_charge(MON, override="150", may_override=False)
+    assert "override_amount" in err.value.errors
+    with pytest.raises(ValidationError) as err:
+        new_charge(MON, override="150", may_override=True)
+    assert "override_reason" in err.value.errors
+    charge = new_charge(MON, override="150", reason="老客户优惠", may_override=True)
+    assert charge.amount == Decimal("150.00") and charge.override_reason == "老客户优惠"
+
+
+def test_pay_2_shift_handover_sums_by_method_and_hands_everything_over(as_clerk):
+    Charge.update(status="handed_over").execute()
+    clerk = user("clerk")
+    for method, qty in (("cash", "1"), ("cash", "2"), ("wechat", "1")):
+        new_charge(datetime(2026, 11, 22, 9, 0), quantity=qty, method=method)
+    page = as_clerk.get("/admin/charge/handover/")
+    totals = page.text.split('id="handover-totals"')[1].split("</table>")[0]
+    cash_row = re.search(r"现金</td><td[^>]*>(\d+)</td><td[^>]*>([\d.]+)", totals)
+    assert cash_row.groups() == ("2", "600.00")
+    assert "800.00" in totals
+    response = as_clerk.submit("/admin/charge/handover/", {})
+    assert response.status_code == 302
+    assert Charge.select().where((Charge.charged_by == clerk) & (Charge.status == "recorded")).count() == 0
+
+
+# ---------------------------------------------------------------- R-LOAN
+
+def lend(at, item=None):
+    item = item or LendableItem.select().where(LendableItem.status == "available").first()
+    loan = ItemLoan(item=item, borrower_name="李师傅", borrower_phone="13900001111", lent_at=at,
+                    lent_by=user("clerk"), created_at=at, updated_at=at)
+    with write_transaction():
+        loan.take_item(at)
+        loan.assign_number(at)
+        loan.save(force_insert=True)
+        loan.start(user("clerk"), at)
+    return loan
+
+
+@pytest.mark.parametrize("minutes,fee,refund", [
+    (59, "0.00", "deposit"),      # within the free hour
+    (60, "0.00", "deposit"),      # exactly one hour is still free
+    (61, "10.00", "minus 10"),    # one started hour beyond: 10.00
+    (150, "20.00", "minus 20"),   # 1 h 30 over: two started hours
+])
+def test_loan_4_fee_beyond_the_free_hour_and_refund(app, minutes, fee, refund):
+    loan = lend(MON)
+    deposit = Decimal(str(loan.deposit))
+    assert deposit > 0 and loan.receipt_no.startswith("YJ-") and loan.number.startswith("JY-")
+    assert ItemLoan.get_by_id(loan.id).due_back_at == MON + timedelta(hours=1)
+    run(loan.return_item, user("clerk"), MON + timedelta(minutes=minutes))
+    assert ItemLoan.get_by_id(loan.id).fee == Decimal(fee)
+    run(loan.refund_deposit, user("clerk"), MON + timedelta(minutes=minutes + 5))
+    stored = ItemLoan.get_by_id(loan.id)
+    assert stored.refund == deposit - Decimal(fee)
+    assert isinstance(stored.refund, Decimal)
+
+
+def test_loan_item_already_out_cannot_be_lent_twice_and_refund_not_twice(app):
+    loan = lend(MON)
+    with pytest.raises(ValidationError):
+        lend(MON + timedelta(minutes=5), item=loan.item)
+    assert LendableItem.get_by_id(loan.item_id).status == "on_loan"
+    run(loan.return_item, user("clerk"), MON + timedelta(minutes=30))
+    assert LendableItem.get_by_id(loan.item_id).status == "available"
+    run(loan.refund_deposit, user("clerk"), MON + timedelta(minutes=31))
+    with pytest.raises(DomainError):
+        run(loan.refund_deposit, user("clerk"), MON + timedelta(minutes=32))
+    assert audit_actions(loan).count("refund") == 1
+
+
+def test_loan_fee_larger_than_deposit_refunds_nothing_and_shows_what_is_owed(app):
+    item = LendableItem.create(code="T50", name="测试推车", deposit=Decimal("50"),
+                               fee_item=FeeItem.get(FeeItem.code == "F01"), created_at=MON,
+                               updated_at=MON)  # 10.00 an hour beyond the free hour
+    loan = lend(MON, item=item)
+    run(loan.return_item, user("clerk"), MON + timedelta(hours=8))  # 7 hours over: 70.00
+    run(loan.refund_deposit, user("clerk"), MON + timedelta(hours=8))
+    stored = ItemLoan.get_by_id(loan.id)
+    assert stored.refund == Decimal("0.00") and stored.fee_owed == Decimal("20.00")
+
+
+# ---------------------------------------------------------------- over HTTP
+
+def test_details_page_buttons_run_steps_with_csrf(as_clerk, as_property):
+    from conftest import csrf_token
+    order = new_order()
+    page = as_clerk.get(url(RepairOrder, f"details/?id={order.id}"))
+    assert "派单" in page.text and "打印维修工作单" in page.text
+    step = url(RepairOrder, f"step/dispatch/?id={order.id}")
+    assert as_clerk.post(step, data={}).status_code == 200  # no token: form shown again
+    assert RepairOrder.get_by_id(order.id).status == "registered"
+    response = as_clerk.post(step, data={"csrf_token": csrf_token(page.text)})
+    assert response.status_code == 302
+    assert RepairOrder.get_by_id(order.id).status == "dispatched"
+    # A clerk may not accept; property staff may.
+    assert as_clerk.get(url(RepairOrder, f"step/accept/?id={order.id}")).status_code == 403
+    accept = as_property.submit(url(RepairOrder, f"step/accept/?id={order.id}"), {})
+    assert accept.status_code == 302 and RepairOrder.get_by_id(order.id).status == "accepted"
+    done = as_property.submit(url(RepairOrder, f"step/complete/?id={order.id}"), {"result": ""})
+    assert "请填写维修结果" in done.text and RepairOrder.get_by_id(order.id).status == "accepted"
+    details = as_clerk.get(url(RepairOrder, f"details/?id={order.id}")).text
+    assert 'id="deadlines"' in details and "REP_ACCEPT" in details
+
+
+def test_bulk_action_reports_successes_and_failures(as_clerk):
+    from conftest import csrf_token
+    fresh = [new_order(), new_order()]
+    taken = new_order()
+    run(taken.dispatch, user("clerk"), MON)
+    page = as_clerk.get(url(RepairOrder))
+    response = as_clerk.post(url(RepairOrder, "action/"), data={
+        "action": "dispatch", "rowid": [str(o.id) for o in fresh + [taken]],
+        "csrf_token": csrf_token(page.text)}, follow_redirects=True)
+    assert "派单：成功 2 条" in response.text
+    assert "不能派单" in response.text
+    assert all(RepairOrder.get_by_id(o.id).status == "dispatched" for o in fresh)
+
+
+def test_step_form_for_contact_creates_the_linked_record(as_clerk):
+    contact = new_contact(MON)
+    response = as_clerk.submit(url(Contact, f"step/to_repair/?id={contact.id}"), {})
+    assert response.status_code == 302
+    order = RepairOrder.get(RepairOrder.contact == contact)
+    assert f"/admin/repairorder/edit/?id={order.id}" in response.headers["Location"]
+
+
+def test_lending_an_item_that_is_out_is_refused_on_the_form(as_clerk):
+    out = LendableItem.get(LendableItem.status == "on_loan")
+    before = ItemLoan.select().count()
+    response = as_clerk.submit(url(ItemLoan, "new/"), valid_form(ItemLoan) | {"item": str(out.id)})
+    assert "已借出或不可借用" in response.text
+    assert ItemLoan.select().count() == before
+
+
+@pytest.mark.parametrize("path,text", [
+    ("repairorder", "维修工作单"), ("servicerequest", "服务申请单"), ("workletter", "内部工作联系函")])
+def test_printable_slips_carry_their_numbers(as_clerk, path, text):
+    from models import REGISTERS
+    model = {m.__name__.lower(): m for m in REGISTERS}[path]
+    record = model.select().first()
+    slip = {"repairorder": "repair_order", "servicerequest": "service_request",
+            "workletter": "work_letter"}[path]
+    page = as_clerk.get(f"/admin/{path}/print/?id={record.id}&slip={slip}")
+    assert page.status_code == 200 and text in page.text and record.number in page.text
+    assert "@page { size: A5" in page.text
+
+
+def test_loan_slips(as_clerk):
+    loan = ItemLoan.select().first()
+    receipt = as_clerk.get(f"/admin/itemloan/print/?id={loan.id}&slip=deposit_receipt").text
+    assert "押金收据" in receipt and loan.receipt_no in receipt and str(loan.deposit) in receipt
+    certificate = as_clerk.get(f"/admin/itemloan/print/?id={loan.id}&slip=loan_certificate").text
+    assert "借用物品证明" in certificate and loan.number in certificate
+    assert as_clerk.get(f"/admin/itemloan/print/?id={loan.id}&slip=nope").status_code == 404
