@@ -216,7 +216,7 @@ def create_app(test_config=None):
     @app.context_processor
     def _globals():
         return {"languages": LANGUAGES, "current_locale": select_locale(),
-                "logout_form": LogoutForm, "now": clock.now()}
+                "logout_form": LogoutForm, "now": clock.now(), "calendar_warning": calendar_warning}
 
     for code in (400, 403, 404, 405):
         app.register_error_handler(code, _error_page(code))
@@ -234,6 +234,17 @@ def create_app(test_config=None):
 
     app.cli.add_command(create_user_command)
     return app
+
+
+def calendar_warning():
+    """Say which years (this one, or next within 60 days) lack the official holiday calendar."""
+    import sla
+    from models import CalendarDay
+    missing = sla.years_missing(CalendarDay.work_calendar(), clock.now().date())
+    if not missing:
+        return ""
+    years = "、".join(str(y) for y in missing)
+    return _l("工作日历缺少 %(years)s 年的法定节假日和调休安排，暂按周一至周五计算工作日，请补录。", years=years)
 
 
 ERROR_TEXT = {400: _l("请求无效或已过期，请返回重试"), 403: _l("没有权限访问该页面"),

@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext
 TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "translations")
 
 
-def _l(text):
+def _l(text, **variables):
     """Return `text` (Chinese) translated lazily into the request's language."""
-    return lazy_gettext(text) if text else text
+    return lazy_gettext(text, **variables) if text else text
 
 
 def compile_catalogs():

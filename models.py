@@ -347,6 +347,10 @@ class Register(BaseModel):
                                             & (Deadline.record_id == self.id))
                     .order_by(Deadline.started_at, Deadline.id))
 
+    def holds(self):
+        return list(Hold.select().where((Hold.record_type == type(self).__name__)
+                                        & (Hold.record_id == self.id)).order_by(Hold.started_at))
+
     def hold(self, by, now, reason):
         """Put the record on hold (挂起): its clocks stop until release()."""
         if not (reason or "").strip():

@@ -414,3 +414,21 @@ def test_loan_slips(as_clerk):
     certificate = as_clerk.get(f"/admin/itemloan/print/?id={loan.id}&slip=loan_certificate").text
     assert "借用物品证明" in certificate and loan.number in certificate
     assert as_clerk.get(f"/admin/itemloan/print/?id={loan.id}&slip=nope").status_code == 404
+
+
+def test_calendar_warning_for_a_year_without_data(as_admin, as_clerk, monkeypatch):
+    import clock
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 22, 10, 0))
+    home = as_admin.get("/admin/").text
+    assert 'id="calendar-warning"' in home and "2027" in home
+    assert 'id="calendar-warning"' in as_admin.get(url(__import__("models").CalendarDay)).text
+    assert 'id="calendar-warning"' not in as_clerk.get("/admin/").text
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 6, 1, 10, 0))
+    assert 'id="calendar-warning"' not in as_admin.get("/admin/").text
+
+
+def test_overdue_deadline_stands_out_in_the_grid(as_clerk):
+    order = new_order(datetime(2026, 11, 1, 9, 0))
+    run(order.dispatch, user("clerk"), datetime(2026, 11, 1, 9, 0))
+    grid = as_clerk.get(url(RepairOrder, f"?search={order.number}")).text
+    assert "text-danger" in grid and "已逾期" in grid

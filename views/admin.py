@@ -50,6 +50,7 @@ class SlaRuleView(KefuModelView):
 
 
 class CalendarDayView(KefuModelView):
+    list_template = "kefu/calendar_list.html"
     column_list = ("day", "kind", "name", "source")
     column_default_sort = ("day", True)
 

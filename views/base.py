@@ -155,6 +155,22 @@ def excel_safe(value):
     return text
 
 
+def deadline_formatter(*open_states):
+    """Show a deadline column, red with 已逾期 when it has passed while the row is still open."""
+    from markupsafe import Markup, escape
+
+    def formatter(view, context, row, name):
+        due = getattr(row, name)
+        if due is None:
+            return ""
+        text = escape(due.strftime("%Y-%m-%d %H:%M"))
+        if row.status in open_states and due < clock.now():
+            return Markup('<span class="text-danger font-weight-bold" title="%s">%s %s</span>') % (
+                _l("已逾期"), text, _l("已逾期"))
+        return text
+    return formatter
+
+
 def finite_number(form, field):
     """Refuse NaN and Infinity, which Python's Decimal parses but no amount can be."""
     if field.data is not None and not field.data.is_finite():

@@ -9,7 +9,7 @@ from wtforms import DecimalField, validators
 
 from forms import KefuForm
 from models import PAYMENT_METHODS, Charge, FeeItem, ItemLoan, LendableItem, ValidationError
-from views.base import A, AU, C, GM, M, PM, S, KefuModelView, finite_number
+from views.base import A, AU, C, GM, M, PM, S, KefuModelView, deadline_formatter, finite_number
 from views.steps import Step, bulk_action, reason_field
 
 # Who may charge a price other than the published one (with a reason).
@@ -35,6 +35,7 @@ class ChargeView(KefuModelView):
         validators=[validators.Optional(), validators.NumberRange(min=0, message="金额不能为负数"),
                     finite_number])}
     stamp_user_fields = ("charged_by",)
+    column_formatters = {"finance_deadline": deadline_formatter(Charge.RECORDED)}
     steps = (
         Step("hand_to_finance", "交财务", (A, C), lambda r, by, now, f: r.hand_to_finance(by, now),
              when=(Charge.RECORDED,), bulk=True),
@@ -83,6 +84,7 @@ class ItemLoanView(KefuModelView):
     form_excluded_extra = ("status", "returned_at", "fee", "refund", "refunded_at", "deposit",
                            "due_back_at")
     stamp_user_fields = ("lent_by",)
+    column_formatters = {"due_back_at": deadline_formatter(ItemLoan.OUT)}
     print_slips = (("deposit_receipt", "打印押金收据"), ("loan_certificate", "打印借用物品证明"))
     steps = (
         Step("return_item", "归还", (A, C, S), lambda r, by, now, f: r.return_item(by, now),

@@ -3,7 +3,7 @@ from wtforms import SelectField, SelectMultipleField, validators
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import Callback, Contact, Department, RepairOrder, ServiceRequest, WorkLetter
-from views.base import A, C, M, S, KefuModelView
+from views.base import A, C, M, S, KefuModelView, deadline_formatter
 from views.steps import Step, bulk_action, callback_fields, reason_field
 
 RECEPTION_WRITERS = frozenset({A, C, S, M})
@@ -83,6 +83,8 @@ class RepairOrderView(KefuModelView):
                            "accepted_by", "completed_at", "closed_at", "result", "refusal_reason",
                            "callback_deadline", "on_hold_since")
     print_slips = (("repair_order", "打印维修工作单"),)
+    column_formatters = {"accept_deadline": deadline_formatter(RepairOrder.DISPATCHED),
+                         "callback_deadline": deadline_formatter(RepairOrder.DONE)}
     steps = (
         Step("dispatch", "派单", DESK, lambda r, by, now, f: r.dispatch(by, now),
              when=(RepairOrder.REGISTERED,), bulk=True),
@@ -110,6 +112,8 @@ class ServiceRequestView(KefuModelView):
     form_excluded_extra = ("status", "decided_at", "decided_by", "decision_note",
                            "handback_deadline", "handed_back_at", "on_hold_since", "approved")
     print_slips = (("service_request", "打印服务申请单"),)
+    column_formatters = {"handback_deadline": deadline_formatter(
+        ServiceRequest.SUBMITTED, ServiceRequest.APPROVED, ServiceRequest.REFUSED)}
     steps = (
         Step("approve", "批准", HANDLERS + (C,), lambda r, by, now, f: r.approve(by, now, f["note"]),
              when=(ServiceRequest.SUBMITTED,), fields={"note": reason_field("审批意见")},
@@ -141,6 +145,7 @@ class WorkLetterView(KefuModelView):
     form_excluded_extra = ("status", "sent_at", "forward_deadline", "acknowledged_at",
                            "acknowledged_by", "replied_at", "reply")
     print_slips = (("work_letter", "打印内部工作联系函"),)
+    column_formatters = {"forward_deadline": deadline_formatter(WorkLetter.DRAFT)}
     steps = (
         Step("send", "发出", DESK + HANDLERS, lambda r, by, now, f: r.send(by, now),
              when=(WorkLetter.DRAFT,), bulk=True),
