@@ -1461,10 +1461,13 @@ class Deadline(Register):
     """One running clock of a record: the rule and values that produced it, and its fate."""
     RUNNING, MET, CANCELLED = "running", "met", "cancelled"
     STATUSES = ((RUNNING, "计时中"), (MET, "已完成"), (CANCELLED, "已撤销"))
+    KINDS = (("accept", "接单"), ("callback", "回访"), ("handback", "交回申请人"),
+             ("forward", "转达部门"), ("finance", "交财务"), ("free", "免费借用"),
+             ("start", "启动处理"), ("resolve", "解决"), ("follow_up", "每日跟踪"))
 
     record_type = CharField(max_length=40, verbose_name="登记表")
     record_id = IntegerField(verbose_name="记录号")
-    kind = CharField(max_length=20, verbose_name="时限类型")
+    kind = ChoiceField(KINDS, max_length=20, verbose_name="时限类型")
     rule = ForeignKeyField(SlaRule, null=True, backref="+", on_delete="RESTRICT",
                            verbose_name="时限规则")
     rule_code = CharField(max_length=40, verbose_name="规则代码")
