@@ -8,8 +8,8 @@ from playhouse.migrate import SchemaMigrator
 from playhouse.migrate import migrate as migrate_schema
 
 import clock
-from models import (ALL_MODELS, CalendarDay, Charge, Complaint, Deadline, Department, Hold,
-                    RepairOrder, ServiceRequest, Setting, SlaRule, db)
+from models import (ALL_MODELS, CalendarDay, Charge, Complaint, ComplaintGuideline, Deadline,
+                    Department, Hold, RepairOrder, ServiceRequest, Setting, SlaRule, db)
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -48,12 +48,13 @@ def _add_columns(database, model, *names):
 
 def _clocks_and_holds(database):
     """Issue 3: stamped deadlines with their rule, holds, and the new deadline columns."""
-    database.create_tables([Deadline, Hold], safe=True)
+    database.create_tables([Deadline, Hold, ComplaintGuideline], safe=True)
     _add_columns(database, RepairOrder, "callback_deadline", "on_hold_since")
     _add_columns(database, ServiceRequest, "on_hold_since", "approved")
-    _add_columns(database, Complaint, "on_hold_since")
+    _add_columns(database, Complaint, "on_hold_since", "callback_deadline", "follow_up_from",
+                 "scope_checked")
     _add_columns(database, Charge, "finance_deadline")
-    for model in (RepairOrder, Charge):
+    for model in (RepairOrder, Charge, Complaint):
         model._schema.create_indexes(safe=True)  # (status, new deadline) for the overdue lists
     # Cash is handed to finance by the end of the charge's own day.
     SlaRule.update(amount=0).where((SlaRule.code == "PAY_FINANCE") & (SlaRule.amount == 1)).execute()

@@ -4,7 +4,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from models import (ActionItem, Alert, Callback, Charge, Complaint,
+from models import (ActionItem, Alert, Callback, Charge, Complaint, ComplaintGuideline,
                     ComplaintReport, ComplaintUpdate, Contact, CorrectiveAction, Customer,
                     Department, FeeItem, ItemLoan, LendableItem, Meeting, Notice, NoticeReceipt,
                     RepairOrder, ServiceRequest, SlaRule, Survey, SurveyQuestion, SurveyResponse,
@@ -202,6 +202,10 @@ def create_demo_data(now):
             status=ItemLoan.OUT if out else ItemLoan.REFUNDED, created_at=when))
         if out:
             LendableItem.update(status=LendableItem.ON_LOAN).where(LendableItem.id == item.id).execute()
+
+    for seq, text in enumerate(("商品购于本商场，且能提供购物凭证", "投诉在商品三包期或约定退换期内",
+                                "非人为损坏或使用不当造成", "诉求与商品质量、价格或服务相关"), 1):
+        ComplaintGuideline.create(**stamp(seq=seq, text=text, created_by=users["ops"]))
 
     severities = [Complaint.GENERAL, Complaint.IMPORTANT, Complaint.GENERAL, Complaint.MAJOR,
                   Complaint.GENERAL, Complaint.IMPORTANT]

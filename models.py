@@ -267,6 +267,14 @@ class User(BaseModel):
     def has_role(self, *roles):
         return bool(self.role_set & set(roles))
 
+    @classmethod
+    def first_with_role(cls, role):
+        """The first active user holding `role` (the project manager, the general manager)."""
+        for user in cls.select().where(cls.is_active == True).order_by(cls.id):  # noqa: E712
+            if user.has_role(role):
+                return user
+        return None
+
     def clean_extra(self):
         unknown = self.role_set - dict(self.ROLES).keys()
         if not self.role_set:
@@ -282,8 +290,34 @@ ACTION_LABELS = {
     "approve": "批准", "decline": "不予批准", "hand_back": "交回申请人", "send": "发出",
     "acknowledge": "签收", "reply": "回复", "close": "关闭", "hand_to_finance": "交财务",
     "void": "作废", "return_item": "归还", "refund": "退押金", "hold": "挂起", "release": "解除挂起",
-    "reopen": "重新派单", "transfer": "转办", "handled": "答复",
+    "reopen": "重新派单", "transfer": "转办", "handled": "答复", "start": "启动处理",
+    "resolve": "办结", "escalate": "升级", "reroute": "改派", "refuse_scope": "不予受理",
 }
+
+
+def _action_label(action):
+    return {"create": "受理登记", "update": "修改", "archive": "归档", "scope_ok": "受理范围核对通过",
+            "escalate_reason": "升级原因"}.get(action, ACTION_LABELS.get(action, action))
+
+
+def _describe_changes(changes, record):
+    """Turn an audit row's {field: [old, new]} into words: 投诉性质：一般 → 重要."""
+    if not changes:
+        return ""
+    shown = []
+    for name, (old, new) in json.loads(changes).items():
+        field = record._meta.fields.get(name)
+        if field is None or name.endswith("_deadline") or name in ("updated_at", "created_at"):
+            continue
+        if isinstance(field, ChoiceField):
+            old, new = field.label(old), field.label(new)
+        elif isinstance(field, ForeignKeyField) and new:
+            related = field.rel_model.get_or_none(field.rel_model.id == int(new))
+            new = str(related) if related else new
+            old_row = field.rel_model.get_or_none(field.rel_model.id == int(old)) if old else None
+            old = str(old_row) if old_row else old
+        shown.append(f"{field.verbose_name}：{old or '—'} → {new or '—'}")
+    return "；".join(shown[:6])
 
 
 class Register(BaseModel):
@@ -1037,18 +1071,209 @@ class Complaint(Register):
     refusal_reason = TextField(null=True, verbose_name="不予受理原因")
     routing_override_reason = TextField(null=True, verbose_name="改派原因")
     on_hold_since = DateTimeField(null=True, verbose_name="挂起时间")
+    callback_deadline = DateTimeField(null=True, verbose_name="回访时限")
+    follow_up_from = DateTimeField(null=True, verbose_name="每日跟踪起始")
+    scope_checked = TextField(null=True, verbose_name="受理范围核对（JSON）")
 
-    holdable_states = (RECEIVED, IN_PROGRESS)
+    OPEN_STATES = (RECEIVED, IN_PROGRESS)
+    holdable_states = OPEN_STATES
+    deadline_columns = {"start": "start_deadline", "resolve": "resolve_deadline",
+                        "callback": "callback_deadline", "follow_up": "follow_up_from"}
+    # R-CMP-4: who handles what.
+    ROUTES = {"product": Department.OPERATIONS, "sales_staff": Department.OPERATIONS,
+              "property": Department.PROPERTY, "other": Department.OPERATIONS}
+    NEXT_SEVERITY = {GENERAL: IMPORTANT, IMPORTANT: MAJOR, MAJOR: MAJOR}
 
     escalation_level.min_value = 0
     date_ranges = (("received_at", "started_at"), ("received_at", "resolved_at"))
 
     class Meta:
         verbose_name = "相关方投诉处理"
-        indexes = ((("status", "resolve_deadline"), False), (("status", "start_deadline"), False))
+        indexes = ((("status", "resolve_deadline"), False), (("status", "start_deadline"), False),
+                   (("status", "callback_deadline"), False))
 
     def __str__(self):
         return f"{self.number or '投诉'} {self.subject or ''}".strip()
+
+    @classmethod
+    def route(cls, category):
+        """The department that handles a category of complaint (R-CMP-4)."""
+        return Department.by_code(cls.ROUTES.get(category, Department.OPERATIONS))
+
+    def register(self, by, now):
+        """Grade a new complaint: stamp its clocks, name its owner, alert a major one's owner."""
+        self.start_clock("follow_up", "CMP_DAILY_FOLLOWUP", self.received_at, now)
+        self._grade(by, now, self.received_at)
+
+    def _grade(self, by, now, start, owner=None):
+        """Stamp the clocks of the current severity from `start` (R-CMP-1)."""
+        for kind in ("start", "resolve"):
+            Deadline.update(status=Deadline.CANCELLED, updated_at=now).where(
+                (Deadline.record_type == "Complaint") & (Deadline.record_id == self.id)
+                & (Deadline.kind == kind) & (Deadline.status == Deadline.RUNNING)).execute()
+        owner = owner or self._owner_for_severity()
+        changes = {"owner": owner, "start_deadline": None, "resolve_deadline": None}
+        type(self).update(updated_at=now, **changes).where(type(self).id == self.id).execute()
+        for name, value in changes.items():
+            setattr(self, name, value)
+        if self.severity == self.MAJOR:
+            # Reported to the project manager (or, a second time, the general manager) at once.
+            self.start_clock("start", "CMP_MAJOR_REPORT", start, now)
+            Alert.raise_for(self, "escalation", now, "重大投诉：%s，请立即主持处理" % self, owner,
+                            level=3 if owner and owner.has_role(User.GM) else 2)
+        elif self.severity == self.IMPORTANT:
+            self.start_clock("start", "CMP_IMPORTANT_START", start, now)
+            if owner:
+                Alert.raise_for(self, "reminder", now, "重要投诉：%s，请 1 小时内启动处理" % self, owner)
+        else:
+            due = self.start_clock("resolve", "CMP_GENERAL_RESOLVE", start, now)
+            if self.requested_by:
+                # The complainant's own date replaces the two days (R-CMP-1).
+                asked = datetime.combine(self.requested_by, time(23, 59, 59))
+                Deadline.update(due_at=asked, original_due_at=asked,
+                                explanation=Deadline.explanation + "；按投诉人要求日期").where(
+                    (Deadline.record_type == "Complaint") & (Deadline.record_id == self.id)
+                    & (Deadline.kind == "resolve") & (Deadline.status == Deadline.RUNNING)).execute()
+                self._show_deadline("resolve", asked, now)
+            return due
+
+    def _owner_for_severity(self):
+        if self.severity == self.MAJOR:
+            return User.first_with_role(User.PM)
+        return self.department.head if self.department_id else None
+
+    def check_scope(self, by, now, ticked, guideline_ids, reason=None):
+        """Check a product complaint against the guideline (R-CMP-2): every item ticked, or refuse."""
+        missing = [gid for gid in guideline_ids if gid not in set(ticked)]
+        record = json.dumps({"ticked": sorted(ticked), "missing": missing}, ensure_ascii=False)
+        type(self).update(scope_checked=record, updated_at=now).where(type(self).id == self.id).execute()
+        self.scope_checked = record
+        if missing:
+            if not (reason or "").strip():
+                raise ValidationError({"reason": "不在受理范围：请填写不予受理的原因及解释"})
+            self.transition("refuse", by, now, (self.RECEIVED,), status=self.REFUSED,
+                            refusal_reason=reason.strip())
+            for kind in ("start", "resolve", "follow_up"):
+                self.stop_clock(kind, now)
+            return False
+        from audit import audit
+        audit("scope_ok", self, now=now, user=by, summary=f"{self} 在受理范围内")
+        return True
+
+    def reroute(self, by, now, department, reason):
+        """A supervisor sends the complaint to another department, with a reason."""
+        if not (reason or "").strip():
+            raise ValidationError({"reason": "改派必须填写原因"})
+        if department.id == self.department_id:
+            raise ValidationError({"department": "已在该部门"})
+        self.transition("reroute", by, now, self.OPEN_STATES, department=department,
+                        routing_override_reason=reason.strip())
+        self.owner = self._owner_for_severity()
+        type(self).update(owner=self.owner).where(type(self).id == self.id).execute()
+
+    def start(self, by, now, note=None):
+        """The responsible department starts handling (启动处理)."""
+        self.transition("start", by, now, (self.RECEIVED,), status=self.IN_PROGRESS,
+                        started_at=now)
+        self.stop_clock("start", now)
+        self._update(by, now, "start", note or "责任部门启动处理")
+
+    def add_update(self, by, now, kind, content, told=None):
+        """Record progress, a feedback to the complainant or a daily follow-up (R-CMP-5/6)."""
+        if self.status not in self.OPEN_STATES + (self.RESOLVED,):
+            raise DomainError("%s已%s，不能再记录进展" % (self, self.choice_label("status")))
+        if not (content or "").strip():
+            raise ValidationError({"content": "请填写处理情况"})
+        return self._update(by, now, kind, content, told)
+
+    def _update(self, by, now, kind, content, told=None):
+        update = ComplaintUpdate(complaint=self, kind=kind, happened_at=now, content=content.strip(),
+                                 told_complainant=(told or "").strip() or None, by_user=by,
+                                 created_by=by, created_at=now, updated_at=now)
+        update.full_clean()
+        update.save(force_insert=True)
+        from audit import audit
+        audit("create", update, now=now, user=by)
+        return update
+
+    def resolve(self, by, now, result):
+        """Handling is done: a callback is due within 3 working days (R-CMP-7)."""
+        if not (result or "").strip():
+            raise ValidationError({"result": "请填写处理结果"})
+        self.transition("resolve", by, now, (self.IN_PROGRESS,), status=self.RESOLVED,
+                        resolved_at=now, result=result.strip())
+        for kind in ("start", "resolve", "follow_up"):
+            self.stop_clock(kind, now)
+        self._update(by, now, "result", result)
+        self.start_clock("callback", "CMP_CALLBACK", now, now)
+
+    def record_callback(self, by, now, accepted, satisfaction=None, notes=None, person=None,
+                        method="phone"):
+        """Accepted: closed. Not accepted: one level up and handled again (R-CMP-7/8)."""
+        callback = Callback(complaint=self, called_at=now, called_by=by, accepted=accepted,
+                            satisfaction=satisfaction, notes=notes, person_reached=person,
+                            method=method, created_by=by, created_at=now, updated_at=now)
+        callback.full_clean()
+        if accepted:
+            self.transition("callback", by, now, (self.RESOLVED,), status=self.CLOSED)
+            self.stop_clock("callback", now)
+        else:
+            if self.status != self.RESOLVED:
+                raise DomainError("%s当前状态为“%s”，不能回访" % (self, self.choice_label("status")))
+            self.stop_clock("callback", now)
+            self.escalate(by, now, "回访时投诉人不接受处理结果：%s" % (notes or ""), (self.RESOLVED,))
+        callback.assign_number(now)
+        callback.save(force_insert=True)
+        return callback
+
+    def escalate(self, by, now, reason, allowed_from=None):
+        """Raise the severity one level, stamp new clocks from now, alert the new owner (R-CMP-8)."""
+        if not (reason or "").strip():
+            raise ValidationError({"reason": "升级必须填写原因"})
+        new = self.NEXT_SEVERITY[self.severity]
+        # A major complaint rejected again stays major and goes to the general manager.
+        owner = User.first_with_role(User.GM) if self.severity == self.MAJOR else None
+        self.transition("escalate", by, now, allowed_from or self.OPEN_STATES, severity=new,
+                        status=self.RECEIVED, escalation_level=self.escalation_level + 1,
+                        started_at=None, resolved_at=None)
+        from audit import audit
+        audit("escalate_reason", self, now=now, user=by, summary=reason.strip()[:200])
+        self._grade(by, now, now, owner)
+
+    def timeline(self):
+        """The complaint's whole story, oldest first: (when, who, what, detail)."""
+        events = []
+        for row in AuditLog.select().where((AuditLog.model == "Complaint")
+                                           & (AuditLog.record_id == str(self.id))):
+            if row.action in ("update", "hold", "release", "scope_ok", "escalate_reason") or \
+                    row.action in ACTION_LABELS or row.action in ("create", "archive"):
+                detail = row.summary if row.action in ("escalate_reason", "scope_ok") else \
+                    _describe_changes(row.changes, self)
+                events.append((row.created_at, row.username or "", _action_label(row.action), detail))
+        for update in self.updates:
+            detail = update.content + (f"（已告知投诉人：{update.told_complainant}）"
+                                       if update.told_complainant else "")
+            events.append((update.happened_at, str(update.by_user or ""),
+                           update.choice_label("kind"), detail))
+        for callback in self.callbacks:
+            verdict = "认可处理结果" if callback.accepted else "不认可处理结果"
+            events.append((callback.called_at, str(callback.called_by or ""), "回访",
+                           f"{verdict}；满意度 {callback.satisfaction or '—'}；{callback.notes or ''}"))
+        return sorted(events, key=lambda e: e[0])
+
+    def missing_follow_ups(self, now):
+        """Working days past the fifth on which no follow-up or feedback was recorded (R-CMP-6)."""
+        if not self.follow_up_from or self.status not in self.OPEN_STATES or now < self.follow_up_from:
+            return []
+        calendar = CalendarDay.work_calendar()
+        logged = {u.happened_at.date() for u in self.updates
+                  if u.kind in ("follow_up", "feedback", "progress")}
+        day, missing = self.follow_up_from.date(), []
+        while day < now.date():
+            if calendar.is_working_day(day) and day not in logged:
+                missing.append(day)
+            day += timedelta(days=1)
+        return missing
 
 
 class ComplaintUpdate(Register):
@@ -1070,6 +1295,26 @@ class ComplaintUpdate(Register):
     def __str__(self):
         return f"{self.choice_label('kind')} {self.happened_at:%Y-%m-%d %H:%M}" \
             if self.happened_at else "投诉进展"
+
+
+class ComplaintGuideline(Register):
+    """One condition of the product-complaint guideline (消费者商品投诉受理工作指引, R-CMP-2)."""
+    seq = IntegerField(default=1, verbose_name="序号")
+    text = CharField(max_length=200, verbose_name="受理条件")
+    is_active = BooleanField(default=True, verbose_name="启用")
+
+    seq.min_value = 1
+
+    class Meta:
+        verbose_name = "商品投诉受理指引"
+
+    def __str__(self):
+        return f"{self.seq}. {self.text}" if self.text else "受理条件"
+
+    @classmethod
+    def checklist(cls):
+        return list(cls.select().where((cls.is_active == True) & cls.archived_at.is_null())  # noqa: E712
+                    .order_by(cls.seq, cls.id))
 
 
 class Callback(Register):
@@ -1451,6 +1696,14 @@ class Alert(Register):
 
     class Meta:
         verbose_name = "逾期提醒"
+
+    @classmethod
+    def raise_for(cls, record, kind, now, title, assignee=None, level=1, rule=None):
+        """Open an alert on a record for the person who must act."""
+        return cls.create(kind=kind, title=title[:200], record_type=type(record).__name__,
+                          record_id=record.id, rule=rule, since=now, assignee=assignee,
+                          department=getattr(record, "department", None), level=level,
+                          created_at=now, updated_at=now)
         indexes = ((("record_type", "record_id", "kind"), False), (("status", "since"), False))
 
     def __str__(self):
@@ -1495,6 +1748,19 @@ class Deadline(Register):
     def overdue(self, now):
         end = self.met_at or now
         return end > self.due_at
+
+    def time_left(self, now):
+        """'剩余 1小时5分' while running, '逾期 …' once past, '' when done or cancelled."""
+        if self.status == self.CANCELLED:
+            return ""
+        end = self.met_at or now
+        seconds = int((self.due_at - end).total_seconds())
+        if self.status == self.MET and seconds >= 0:
+            return "按时完成"
+        minutes = abs(seconds) // 60
+        span = (f"{minutes // 1440}天" if minutes >= 1440 else "") + \
+            (f"{minutes % 1440 // 60}小时" if minutes >= 60 else "") + f"{minutes % 60}分"
+        return ("剩余 " if seconds >= 0 else "逾期 ") + span
 
 
 class Hold(Register):
@@ -1579,7 +1845,8 @@ class AuditLog(BaseModel):
 # Every register with a Flask-Admin grid, in glossary order.
 REGISTERS = (
     Customer, Department, User, Contact, RepairOrder, ServiceRequest, WorkLetter, FeeItem,
-    Charge, LendableItem, ItemLoan, Complaint, ComplaintUpdate, Callback, ComplaintReport,
+    Charge, LendableItem, ItemLoan, Complaint, ComplaintUpdate, ComplaintGuideline, Callback,
+    ComplaintReport,
     Survey, SurveyQuestion, SurveyResponse, CorrectiveAction, Notice, NoticeReceipt, Meeting,
     ActionItem, SlaRule, CalendarDay, Alert, AuditLog, Deadline, Hold,
 )

@@ -1,18 +1,116 @@
-"""Complaint handling (投诉处理): complaints, progress entries, monthly analyses."""
-from models import Complaint, ComplaintReport, ComplaintUpdate
-from views.base import A, C, GM, M, PM, S, KefuModelView
+"""Complaint handling (投诉处理): complaints, progress entries, the guideline, monthly analyses."""
+from flask_login import current_user
+from wtforms import SelectMultipleField, TextAreaField, validators
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from i18n import _l
+from models import (Complaint, ComplaintGuideline, ComplaintReport, ComplaintUpdate, Department,
+                    ValidationError)
+from views.base import A, C, GM, M, PM, S, KefuModelView, deadline_formatter
+from views.reception import DepartmentField, hold_steps
+from views.steps import Step, callback_fields, reason_field
 
 COMPLAINT_WRITERS = frozenset({A, C, S, M, PM, GM})
+DESK = (A, C)
+HANDLERS = (A, S, M, PM, GM)     # the responsible department and the managers above it
+SUPERVISORS = (A, M, PM, GM)     # may reroute and escalate by hand
+
+
+class GuidelineField(SelectMultipleField):
+    """The product-complaint guideline as a checklist, read when the form is drawn."""
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label, **kw):
+        super().__init__(label, coerce=int, validate_choice=False, **kw)
+
+    @property
+    def choices(self):
+        return [(g.id, g.text) for g in ComplaintGuideline.checklist()]
+
+    @choices.setter
+    def choices(self, value):
+        pass
+
+
+def update_fields(content_label):
+    return {"content": reason_field(content_label),
+            "told": TextAreaField(_l("告知投诉人内容"), validators=[validators.Length(max=2000)])}
+
+
+def check_scope(record, by, now, form):
+    ids = [g.id for g in ComplaintGuideline.checklist()]
+    return record.check_scope(by, now, form["ticked"] or [], ids, form["reason"])
 
 
 class ComplaintView(KefuModelView):
     write_roles = COMPLAINT_WRITERS
     column_list = ("number", "received_at", "severity", "category", "customer",
-                   "complainant_name", "complainant_phone", "subject", "department", "status",
-                   "start_deadline", "resolve_deadline")
+                   "complainant_name", "complainant_phone", "subject", "department", "owner",
+                   "status", "start_deadline", "resolve_deadline", "callback_deadline")
     form_excluded_extra = ("status", "start_deadline", "started_at", "resolve_deadline",
                            "resolved_at", "escalation_level", "result", "refusal_reason",
-                           "routing_override_reason")
+                           "on_hold_since", "callback_deadline", "follow_up_from", "scope_checked",
+                           "owner")
+    form_args = {"department": {"allow_blank": True, "blank_text": "（按投诉类别自动分派）",
+                                "validators": [validators.Optional()]}}
+    open_states = (Complaint.RECEIVED, Complaint.IN_PROGRESS)
+    column_formatters = {
+        "start_deadline": deadline_formatter(Complaint.RECEIVED),
+        "resolve_deadline": deadline_formatter(Complaint.RECEIVED, Complaint.IN_PROGRESS),
+        "callback_deadline": deadline_formatter(Complaint.RESOLVED)}
+    details_template = "kefu/complaint_details.html"
+    steps = (
+        Step("scope", "受理范围核对", DESK, check_scope, when=(Complaint.RECEIVED,),
+             fields={"ticked": GuidelineField(_l("符合以下全部条件方可受理")),
+                     "reason": TextAreaField(_l("不予受理原因及解释（不符合时必填）"),
+                                             validators=[validators.Length(max=2000)])},
+             show=lambda r: r.category == "product" and not r.scope_checked),
+        Step("start", "启动处理", HANDLERS, lambda r, by, now, f: r.start(by, now, f["content"]),
+             when=(Complaint.RECEIVED,), fields={"content": reason_field("启动说明")}),
+        Step("progress", "记录进展", HANDLERS + (C,), lambda r, by, now, f: r.add_update(
+            by, now, "progress", f["content"], f["told"]), when=(Complaint.IN_PROGRESS,),
+             fields=update_fields("处理情况"), style="secondary"),
+        Step("feedback", "反馈投诉人", DESK, lambda r, by, now, f: r.add_update(
+            by, now, "feedback", f["content"], f["told"]),
+             when=(Complaint.RECEIVED, Complaint.IN_PROGRESS), fields=update_fields("反馈内容"),
+             style="secondary"),
+        Step("follow_up", "每日跟踪", DESK + HANDLERS, lambda r, by, now, f: r.add_update(
+            by, now, "follow_up", f["content"], f["told"]),
+             when=(Complaint.RECEIVED, Complaint.IN_PROGRESS), fields=update_fields("跟踪情况"),
+             style="secondary", show=lambda r: r.follow_up_from is not None),
+        Step("resolve", "办结", HANDLERS, lambda r, by, now, f: r.resolve(by, now, f["result"]),
+             when=(Complaint.IN_PROGRESS,), fields={"result": reason_field("处理结果")},
+             style="success"),
+        Step("callback", "回访", DESK, lambda r, by, now, f: r.record_callback(
+            by, now, f["fixed"], int(f["satisfaction"]) if f["satisfaction"] else None,
+            f["notes"] or None, f["person"] or None), when=(Complaint.RESOLVED,),
+             fields=callback_fields(), style="info"),
+        Step("escalate", "升级", SUPERVISORS, lambda r, by, now, f: r.escalate(by, now, f["reason"]),
+             when=(Complaint.RECEIVED, Complaint.IN_PROGRESS),
+             fields={"reason": reason_field("升级原因")}, style="danger"),
+        Step("reroute", "改派", SUPERVISORS, lambda r, by, now, f: r.reroute(
+            by, now, Department.get_by_id(f["department"]), f["reason"]),
+             when=(Complaint.RECEIVED, Complaint.IN_PROGRESS),
+             fields={"department": DepartmentField(_l("改派至")), "reason": reason_field("改派原因")},
+             style="warning"),
+    ) + hold_steps(Complaint.holdable_states)
+
+    def before_save(self, form, model, created, now):
+        """Route by category (R-CMP-4); another department only by a supervisor, with a reason."""
+        routed = Complaint.route(model.category)
+        if not model.department_id:
+            model.department = routed
+        elif model.department_id != routed.id:
+            if not current_user.has_role(*SUPERVISORS):
+                raise ValidationError({"department": "%s类投诉由%s处理；改派须由主管办理" % (
+                    model.choice_label("category"), routed.name)})
+            if not (model.routing_override_reason or "").strip():
+                raise ValidationError({"routing_override_reason": "改派必须填写原因"})
+
+    def after_save(self, form, model, created, now):
+        if created:
+            model.register(current_user, now)
 
 
 class ComplaintUpdateView(KefuModelView):
@@ -20,6 +118,12 @@ class ComplaintUpdateView(KefuModelView):
     scope_error_field = "complaint"
     column_list = ("complaint", "kind", "happened_at", "content", "told_complainant", "by_user")
     stamp_user_fields = ("by_user",)
+
+
+class ComplaintGuidelineView(KefuModelView):
+    write_roles = frozenset({A, M})
+    column_list = ("seq", "text", "is_active")
+    column_default_sort = ("seq", False)
 
 
 class ComplaintReportView(KefuModelView):
@@ -32,4 +136,5 @@ class ComplaintReportView(KefuModelView):
 def register(admin, category):
     admin.add_view(ComplaintView(Complaint, category=category))
     admin.add_view(ComplaintUpdateView(ComplaintUpdate, category=category))
+    admin.add_view(ComplaintGuidelineView(ComplaintGuideline, category=category))
     admin.add_view(ComplaintReportView(ComplaintReport, category=category))
