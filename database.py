@@ -53,9 +53,12 @@ def _clocks_and_holds(database):
     _add_columns(database, ServiceRequest, "on_hold_since", "approved")
     _add_columns(database, Complaint, "on_hold_since", "callback_deadline", "follow_up_from",
                  "scope_checked")
-    _add_columns(database, Charge, "finance_deadline")
+    _add_columns(database, Charge, "finance_deadline", "void_reason")
     for model in (RepairOrder, Charge, Complaint):
         model._schema.create_indexes(safe=True)  # (status, new deadline) for the overdue lists
+    # Decisions taken before the approved column existed.
+    ServiceRequest.update(approved=True).where(ServiceRequest.status == "approved").execute()
+    ServiceRequest.update(approved=False).where(ServiceRequest.status == "refused").execute()
     # Cash is handed to finance by the end of the charge's own day.
     SlaRule.update(amount=0).where((SlaRule.code == "PAY_FINANCE") & (SlaRule.amount == 1)).execute()
 

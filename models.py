@@ -339,9 +339,12 @@ class Register(BaseModel):
         before = snapshot(self)
         changes["updated_at"] = now
         updated = (model.update(**changes)
-                   .where((model.id == self.id) & model.status.in_(allowed_from)).execute())
+                   .where((model.id == self.id) & model.status.in_(allowed_from)
+                          & model.archived_at.is_null()).execute())
         if updated != 1:
             current = model.get_by_id(self.id)
+            if current.archived_at:
+                raise DomainError("%s已归档，不能再办理" % current)
             raise DomainError("%s当前状态为“%s”，不能%s" % (
                 current, current.choice_label("status"), ACTION_LABELS.get(action, action)))
         for name, value in changes.items():
@@ -350,7 +353,11 @@ class Register(BaseModel):
 
     def start_clock(self, kind, rule_code, start, now):
         """Stamp a deadline from rule `rule_code` started at `start` (values frozen on the row)."""
-        rule = SlaRule.get(SlaRule.code == rule_code)
+        rule = SlaRule.get_or_none(SlaRule.code == rule_code)
+        if rule is None:
+            raise DomainError("缺少时限规则 %s，请管理员在“时限规则”中恢复" % rule_code)
+        if not rule.is_active or rule.archived_at:
+            return None  # the admin switched this time limit off
         limit = rule.limit()
         due = sla.deadline(start, limit, CalendarDay.work_calendar())
         Deadline.update(status=Deadline.CANCELLED, updated_at=now).where(
@@ -418,9 +425,11 @@ class Register(BaseModel):
         for clock_row in Deadline.select().where(
                 (Deadline.record_type == model.__name__) & (Deadline.record_id == self.id)
                 & (Deadline.status == Deadline.RUNNING)):
-            due = sla.extend_for_hold(clock_row.due_at, since, now, clock_row.limit(), calendar)
+            # A clock started during the hold is only credited from its own start.
+            held_from = max(since, clock_row.started_at)
+            due = sla.extend_for_hold(clock_row.due_at, held_from, now, clock_row.limit(), calendar)
             Deadline.update(due_at=due, held_seconds=Deadline.held_seconds
-                            + int((now - since).total_seconds()), updated_at=now).where(
+                            + max(int((now - held_from).total_seconds()), 0), updated_at=now).where(
                 Deadline.id == clock_row.id).execute()
             self._show_deadline(clock_row.kind, due, now)
         audit("release", self, before=before, now=now, user=by)
@@ -524,18 +533,19 @@ class Contact(Register):
     def __str__(self):
         return f"{self.number or '接待'} {self.subject or ''}".strip()
 
-    def _open(self, by, now, record):
-        """Save a record created from this contact, linked back, and mark the contact transferred."""
+    def _open(self, by, now, record, allowed_from=(OPEN,)):
+        """Save a record created from this contact, linked back; the contact becomes transferred.
+
+        The contact's state change comes first: of two clerks converting it, one wins."""
+        target = record.department if "department" in record._meta.fields else self.department
+        self.transition("transfer", by, now, allowed_from, status=self.TRANSFERRED,
+                        department=target)
         record.created_by, record.created_at, record.updated_at = by, now, now
         record.full_clean()
         record.assign_number(now)
         record.save(force_insert=True)
         from audit import audit
         audit("create", record, now=now, user=by, summary=f"由{self.number}转入：{record}")
-        if self.status == self.OPEN:
-            self.transition("transfer", by, now, (self.OPEN,), status=self.TRANSFERRED,
-                            department=record.department if hasattr(record, "department_id")
-                            and record.department_id else self.department)
         return record
 
     def _require_customer(self):
@@ -574,7 +584,8 @@ class Contact(Register):
         letter = self._open(by, now, WorkLetter(
             contact=self, from_department=Department.by_code(Department.SERVICE),
             to_department=department, subject=self.subject,
-            body=(self.content or self.subject) + (f"\n来访人：{self.visitor_name or ''} {self.phone or ''}")))
+            body=(self.content or self.subject) + (f"\n来访人：{self.visitor_name or ''} {self.phone or ''}")),
+            allowed_from=(self.OPEN, self.TRANSFERRED))
         letter.start(by, now)
         return letter
 
@@ -748,6 +759,10 @@ class ServiceRequest(Register):
         if not departments:
             raise ValidationError({"departments": "请选择至少一个配合部门"})
         service = Department.by_code(Department.SERVICE)
+        notified = {l.to_department_id for l in self.work_letters}
+        departments = [d for d in departments if d.id not in notified]
+        if not departments:
+            raise DomainError("所选部门均已书面转达")
         letters = []
         for dept in departments:
             letter = WorkLetter(service_request=self, from_department=service, to_department=dept,
@@ -877,6 +892,7 @@ class Charge(Register):
     status = ChoiceField(STATUSES, default=RECORDED, verbose_name="状态")
     override_reason = TextField(null=True, verbose_name="改价原因")
     finance_deadline = DateTimeField(null=True, verbose_name="交财务时限")
+    void_reason = TextField(null=True, verbose_name="作废原因")
 
     deadline_columns = {"finance": "finance_deadline"}
 
@@ -890,7 +906,10 @@ class Charge(Register):
     def price(self, override_amount=None, reason=None, may_override=False):
         """Take the price from the published list (R-PAY-1); a manager may override with a reason."""
         self.unit_price = self.fee_item.price
-        listed = (self.unit_price * Decimal(str(self.quantity))).quantize(Decimal("0.01"))
+        self.quantity = Decimal(str(self.quantity)).quantize(Decimal("0.01"))
+        if self.quantity <= 0:
+            raise ValidationError({"quantity": "数量必须大于 0"})
+        listed = (self.unit_price * self.quantity).quantize(Decimal("0.01"))
         if override_amount is None or Decimal(str(override_amount)) == listed:
             self.amount = listed
             return
@@ -915,7 +934,7 @@ class Charge(Register):
         if not (reason or "").strip():
             raise ValidationError({"reason": "请填写作废原因"})
         self.transition("void", by, now, (self.RECORDED,), status=self.VOIDED,
-                        override_reason=reason.strip())
+                        void_reason=reason.strip())
         self.stop_clock("finance", now)
 
     def clean_extra(self):
@@ -935,11 +954,8 @@ class LendableItem(Register):
     deposit = MoneyField(default=Decimal("0"), verbose_name="押金（元）")
     fee_item = ForeignKeyField(FeeItem, null=True, backref="+", on_delete="RESTRICT",
                                verbose_name="超时收费项目")
-    free_minutes = IntegerField(default=60, verbose_name="免费时长（分钟）")
     location = CharField(max_length=100, null=True, verbose_name="存放位置")
     status = ChoiceField(STATUSES, default=AVAILABLE, verbose_name="状态")
-
-    free_minutes.min_value = 0
 
     class Meta:
         verbose_name = "借用物品"
@@ -1001,13 +1017,16 @@ class ItemLoan(Register):
         self.start_clock("free", "LOAN_FREE", self.lent_at, now)
 
     def fee_for(self, returned_at):
-        """Return the fee for the time beyond the free period: started hours × the listed price."""
-        free = timedelta(minutes=self.item.free_minutes)
-        over = returned_at - self.lent_at - free
-        if over <= timedelta(0) or self.item.fee_item_id is None:
+        """The fee for keeping the item past the stamped free period (R-LOAN-4): every started
+        hour (or day) at the item's listed price, or the listed price once for a flat fee."""
+        free_until = self.due_back_at or self.lent_at
+        over = returned_at - free_until
+        fee_item = self.item.fee_item
+        if over <= timedelta(0) or fee_item is None:
             return Decimal("0.00")
-        hours = math.ceil(over.total_seconds() / 3600)
-        return (self.item.fee_item.price * hours).quantize(Decimal("0.01"))
+        span = {"hour": 3600, "day": 86400}.get(fee_item.unit)
+        units = math.ceil(over.total_seconds() / span) if span else 1
+        return (fee_item.price * units).quantize(Decimal("0.01"))
 
     def return_item(self, by, now):
         """The warehouse takes the item back and writes the time on the certificate (R-LOAN-2)."""

@@ -156,11 +156,11 @@ def extend_for_hold(due, hold_start, hold_end, limit, calendar):
     if hold_end <= hold_start:
         return due
     if limit.clock == BUSINESS_HOURS:
-        return add_business_time(due, business_time_between(hold_start, hold_end, calendar),
-                                 calendar)
+        held = business_time_between(hold_start, hold_end, calendar)
+        return add_business_time(due, held, calendar) if held else due
     if limit.clock == WORKING_DAYS or limit.unit == WORKING_DAY_UNITS:
-        return add_working_time(due, working_time_between(hold_start, hold_end, calendar),
-                                calendar)
+        held = working_time_between(hold_start, hold_end, calendar)
+        return add_working_time(due, held, calendar) if held else due
     return due + (hold_end - hold_start)
 
 

@@ -279,9 +279,13 @@ def test_pay_2_shift_handover_sums_by_method_and_hands_everything_over(as_clerk)
     cash_row = re.search(r"现金</td><td[^>]*>(\d+)</td><td[^>]*>([\d.]+)", totals)
     assert cash_row.groups() == ("2", "600.00")
     assert "800.00" in totals
-    response = as_clerk.submit("/admin/charge/handover/", {})
+    shown = [str(c.id) for c in Charge.select().where((Charge.charged_by == clerk)
+                                                      & (Charge.status == "recorded"))]
+    late = new_charge(datetime(2026, 11, 22, 9, 5), method="alipay")  # after the page was shown
+    response = as_clerk.submit("/admin/charge/handover/", {"charge": shown})
     assert response.status_code == 302
-    assert Charge.select().where((Charge.charged_by == clerk) & (Charge.status == "recorded")).count() == 0
+    left = Charge.select().where((Charge.charged_by == clerk) & (Charge.status == "recorded"))
+    assert [c.id for c in left] == [late.id]
 
 
 # ---------------------------------------------------------------- R-LOAN
@@ -432,3 +436,119 @@ def test_overdue_deadline_stands_out_in_the_grid(as_clerk):
     run(order.dispatch, user("clerk"), datetime(2026, 11, 1, 9, 0))
     grid = as_clerk.get(url(RepairOrder, f"?search={order.number}")).text
     assert "text-danger" in grid and "已逾期" in grid
+
+
+# ---------------------------------------------------------------- found in review
+
+def test_a_contact_is_converted_once(app):
+    contact = new_contact(MON)
+    run(contact.open_repair_order, user("clerk"), MON)
+    with pytest.raises(DomainError):
+        run(contact.open_repair_order, user("admin"), MON)
+    with pytest.raises(DomainError):
+        run(contact.open_complaint, user("admin"), MON)
+    assert RepairOrder.select().where(RepairOrder.contact == contact).count() == 1
+
+
+def test_steps_refuse_archived_and_held_records(as_clerk):
+    order = new_order()
+    run(order.archive, user("clerk"), MON, "重复登记")
+    response = as_clerk.submit(url(RepairOrder, f"step/dispatch/?id={order.id}"), {})
+    assert RepairOrder.get_by_id(order.id).status == "registered"
+    held = new_order()
+    run(held.dispatch, user("clerk"), MON)
+    run(held.hold, user("clerk"), MON + timedelta(minutes=5), "等零件")
+    page = as_clerk.get(url(RepairOrder, f"details/?id={held.id}")).text
+    assert "解除挂起" in page
+    as_clerk.submit(url(RepairOrder, f"step/release/?id={held.id}"), {})
+    assert RepairOrder.get_by_id(held.id).on_hold_since is None
+
+
+def test_work_letters_are_signed_by_the_receiving_department(login):
+    prop, ops = dept("property"), dept("operations")
+    to_us = WorkLetter.create(from_department=dept("service"), to_department=prop, subject="请维修",
+                              body="x", status="sent", sent_at=MON, created_at=MON, updated_at=MON)
+    ours = WorkLetter.create(from_department=prop, to_department=ops, subject="请协助", body="y",
+                             status="sent", sent_at=MON, created_at=MON, updated_at=MON)
+    prop_user = login("property")
+    assert prop_user.submit(url(WorkLetter, f"step/acknowledge/?id={to_us.id}"), {}).status_code == 302
+    assert WorkLetter.get_by_id(to_us.id).status == "acknowledged"
+    assert prop_user.get(url(WorkLetter, f"step/acknowledge/?id={ours.id}")).status_code == 403
+    assert WorkLetter.get_by_id(ours.id).status == "sent"
+
+
+def test_editing_a_charge_keeps_its_price_and_closed_charges_are_read_only(as_clerk):
+    charge = new_charge(MON, override="150", reason="老客户优惠", may_override=True)
+    FeeItem.update(price=Decimal("250")).where(FeeItem.code == "F02").execute()
+    data = {"fee_item": str(charge.fee_item_id), "quantity": "2.00", "payment_method": "cash",
+            "charged_at": "2026-11-23 10:00:00", "payer_name": "改了名字"}
+    as_clerk.submit(url(Charge, f"edit/?id={charge.id}"), data)
+    stored = Charge.get_by_id(charge.id)
+    assert stored.payer_name == "改了名字" and stored.amount == Decimal("150.00")
+    run(stored.hand_to_finance, user("clerk"), MON + timedelta(hours=1))
+    response = as_clerk.get(url(Charge, f"edit/?id={charge.id}"))
+    assert response.status_code == 302 and "details" in response.headers["Location"]
+
+
+def test_a_clock_started_during_a_hold_is_credited_only_from_its_start(app):
+    order = new_order()
+    clerk, prop = user("clerk"), user("property")
+    run(order.dispatch, clerk, MON)
+    run(order.accept, prop, MON + timedelta(minutes=5))
+    run(order.hold, prop, MON + timedelta(minutes=10), "等零件")
+    run(order.complete, prop, MON + timedelta(hours=2), "已修好")  # the model allows it; steps do not
+    run(order.release, prop, MON + timedelta(hours=3))
+    callback = [c for c in order.deadlines() if c.kind == "callback"][0]
+    # Tuesday 12:00 plus the one working hour the callback clock spent on hold.
+    assert callback.due_at == datetime(2026, 11, 24, 13, 0)
+    assert callback.held_seconds == 3600
+
+
+def test_loan_fee_follows_the_stamped_free_period_and_the_fee_unit(app):
+    daily = FeeItem.create(code="FD", name="按天收费", unit="day", price=Decimal("30.00"),
+                           created_at=MON, updated_at=MON)
+    item = LendableItem.create(code="TD", name="测试叉车", deposit=Decimal("500"), fee_item=daily,
+                               created_at=MON, updated_at=MON)
+    loan = lend(MON, item=item)
+    run(loan.return_item, user("clerk"), MON + timedelta(hours=30))  # 29 h over: two started days
+    assert ItemLoan.get_by_id(loan.id).fee == Decimal("60.00")
+
+
+def test_a_missing_or_disabled_rule(app):
+    SlaRule.update(code="RENAMED").where(SlaRule.code == "REP_ACCEPT").execute()
+    order = new_order()
+    with pytest.raises(DomainError) as err:
+        run(order.dispatch, user("clerk"), MON)
+    assert "REP_ACCEPT" in str(err.value)
+    assert RepairOrder.get_by_id(order.id).status == "registered"
+    SlaRule.update(code="REP_ACCEPT", is_active=False).where(SlaRule.code == "RENAMED").execute()
+    run(order.dispatch, user("clerk"), MON)
+    assert RepairOrder.get_by_id(order.id).accept_deadline is None
+
+
+def test_bulk_action_ignores_bad_ids(as_clerk):
+    from conftest import csrf_token
+    page = as_clerk.get(url(RepairOrder))
+    response = as_clerk.post(url(RepairOrder, "action/"), data={
+        "action": "dispatch", "rowid": ["abc", str(10 ** 25), "-3"],
+        "csrf_token": csrf_token(page.text)})
+    assert response.status_code == 302
+
+
+def test_departments_are_notified_once_and_quantities_are_rounded(app):
+    request = new_request(MON)
+    run(request.approve, user("ops"), MON, "同意")
+    run(request.notify_departments, user("clerk"), MON, [dept("property")])
+    with pytest.raises(DomainError):
+        run(request.notify_departments, user("clerk"), MON, [dept("property")])
+    charge = new_charge(MON, quantity="1.004")
+    assert charge.quantity == Decimal("1.00") and charge.amount == Decimal("200.00")
+
+
+def test_sla_rule_code_cannot_be_renamed(as_admin):
+    rule = SlaRule.get(SlaRule.code == "REP_ACCEPT")
+    data = {"code": "OTHER", "name": rule.name, "applies_to": rule.applies_to, "clock": rule.clock,
+            "amount": "30", "unit": rule.unit, "warn_percent": "75", "is_active": "y"}
+    response = as_admin.submit(url(SlaRule, f"edit/?id={rule.id}"), data)
+    assert "规则代码不能修改" in response.text
+    assert SlaRule.get_by_id(rule.id).code == "REP_ACCEPT"

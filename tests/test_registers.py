@@ -56,7 +56,7 @@ def valid_form(model):
                          "payment_method": "wechat", "charged_at": "2026-11-20 10:00:00",
                          "payer_name": "测试付款人"},
         LendableItem: lambda: {"code": "T-LADDER", "name": "测试梯子", "deposit": "80.00",
-                               "free_minutes": "60", "status": "available"},
+                               "status": "available"},
         ItemLoan: lambda: {"item": first(LendableItem), "borrower_name": "测试借用人",
                            "borrower_phone": "13800138000", "lent_at": "2026-11-20 10:00:00"},
         Complaint: lambda: {"complainant_name": "测试投诉人", "complainant_phone": "13800138000",

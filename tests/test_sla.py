@@ -120,3 +120,9 @@ def test_opening_hours_are_configurable():
     assert sla.deadline(at("2026-11-23 21:50"), BUSINESS_30, late) == at("2026-11-24 10:20")
     assert sla.business_time_between(at("2026-11-23 09:00"), at("2026-11-23 11:00"), late) \
         == timedelta(hours=1)
+
+
+def test_a_hold_outside_opening_hours_does_not_move_a_deadline_at_closing_time():
+    due = at("2026-11-23 18:00")
+    assert sla.extend_for_hold(due, at("2026-11-23 19:00"), at("2026-11-24 08:00"),
+                               BUSINESS_4H, CAL) == due

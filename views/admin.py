@@ -47,6 +47,12 @@ class SlaRuleView(KefuModelView):
     column_list = ("code", "name", "rule_ref", "applies_to", "starts_on", "clock", "amount",
                    "unit", "warn_percent", "is_active")
     column_default_sort = ("id", False)
+    form_widget_args = {"code": {"readonly": True}}
+
+    def before_save(self, form, model, created, now):
+        # The workflows find their rule by code: renaming it would stop the clocks.
+        if not created and model.code != SlaRule.get_by_id(model.id).code:
+            raise ValidationError({"code": "规则代码不能修改"})
 
 
 class CalendarDayView(KefuModelView):

@@ -164,6 +164,8 @@ def deadline_formatter(*open_states):
         if due is None:
             return ""
         text = escape(due.strftime("%Y-%m-%d %H:%M"))
+        if getattr(row, "on_hold_since", None):
+            return Markup('%s <span class="badge badge-secondary">%s</span>') % (text, _l("挂起中"))
         if row.status in open_states and due < clock.now():
             return Markup('<span class="text-danger font-weight-bold" title="%s">%s %s</span>') % (
                 _l("已逾期"), text, _l("已逾期"))
@@ -221,6 +223,7 @@ class KefuModelView(StepsMixin, ModelView):
     scope_error_field = "department"  # where "only your department" errors are shown
     form_excluded_extra = ()
     stamp_user_fields = ()  # set to the logged-in user when a record is created
+    editable_states = None  # statuses in which the edit form may change a record (None: any)
     print_slips = ()  # (slip, label): printable paper forms, templates/kefu/print/<slip>.html
 
     def __init__(self, model, category=None, **kwargs):
@@ -397,6 +400,10 @@ class KefuModelView(StepsMixin, ModelView):
                 abort(404)
             if name != "details_view" and not self._in_scope(model, write=True):
                 abort(403)
+            if name == "edit_view" and self.editable_states is not None \
+                    and model.status not in self.editable_states:
+                flash("%s已%s，不能再修改" % (model, model.choice_label("status")), "error")
+                return redirect(self.get_url(".details_view", id=model.id))
         return None
 
     def _in_scope(self, model, write=False):

@@ -44,9 +44,15 @@ class ChargeView(KefuModelView):
     )
     action_hand_to_finance = bulk_action("hand_to_finance", "交财务")
 
+    editable_states = (Charge.RECORDED,)  # handed over or voided: a closed book
+
     def before_save(self, form, model, created, now):
-        model.price(form.override_amount.data, model.override_reason,
-                    may_override=current_user.has_role(*PRICE_OVERRIDERS))
+        """Price a new charge from the list; an edit keeps the price unless a manager changes it."""
+        if created or form.override_amount.data is not None or \
+                model.fee_item_id != Charge.get_by_id(model.id).fee_item_id or \
+                model.quantity != Charge.get_by_id(model.id).quantity:
+            model.price(form.override_amount.data, model.override_reason,
+                        may_override=current_user.has_role(*PRICE_OVERRIDERS))
 
     def after_save(self, form, model, created, now):
         if created:
@@ -64,7 +70,9 @@ class ChargeView(KefuModelView):
             totals[charge.payment_method][2] += charge.amount
         form = KefuForm(request.form if request.method == "POST" else None)
         if request.method == "POST" and self.may_write() and form.validate():
-            self.run_bulk([c.id for c in charges], "hand_to_finance")
+            # Exactly the charges the clerk saw and counted, not one taken since.
+            shown = set(request.form.getlist("charge"))
+            self.run_bulk([c.id for c in charges if str(c.id) in shown], "hand_to_finance")
             return redirect(self.get_url(".handover_view"))
         return self.render("kefu/handover.html", charges=charges, totals=totals, form=form,
                            grand_total=sum((c.amount for c in charges), Decimal("0.00")))
@@ -72,8 +80,7 @@ class ChargeView(KefuModelView):
 
 class LendableItemView(KefuModelView):
     write_roles = frozenset({A, C})
-    column_list = ("code", "name", "category", "deposit", "fee_item", "free_minutes", "location",
-                   "status")
+    column_list = ("code", "name", "category", "deposit", "fee_item", "location", "status")
     column_default_sort = ("code", False)
 
 
@@ -84,6 +91,7 @@ class ItemLoanView(KefuModelView):
     form_excluded_extra = ("status", "returned_at", "fee", "refund", "refunded_at", "deposit",
                            "due_back_at")
     stamp_user_fields = ("lent_by",)
+    editable_states = (ItemLoan.OUT,)
     column_formatters = {"due_back_at": deadline_formatter(ItemLoan.OUT)}
     print_slips = (("deposit_receipt", "打印押金收据"), ("loan_certificate", "打印借用物品证明"))
     steps = (

@@ -22,6 +22,11 @@ def hold_steps(holdable):
     )
 
 
+def receiving(model, dept):
+    """Letters addressed to the department."""
+    return model.to_department == dept
+
+
 def department_choices():
     return [(str(d.id), d.name) for d in Department.select().where(Department.is_active == True)  # noqa: E712
             .order_by(Department.id)]
@@ -149,11 +154,12 @@ class WorkLetterView(KefuModelView):
     steps = (
         Step("send", "发出", DESK + HANDLERS, lambda r, by, now, f: r.send(by, now),
              when=(WorkLetter.DRAFT,), bulk=True),
+        # The receiving department signs and replies; the sender sends and closes.
         Step("acknowledge", "签收", HANDLERS + (C,), lambda r, by, now, f: r.acknowledge(by, now),
-             when=(WorkLetter.SENT,), bulk=True),
+             when=(WorkLetter.SENT,), bulk=True, scope=receiving),
         Step("reply", "回复", HANDLERS + (C,), lambda r, by, now, f: r.answer(by, now, f["reply"]),
              when=(WorkLetter.SENT, WorkLetter.ACKNOWLEDGED), fields={"reply": reason_field("回复")},
-             style="success"),
+             style="success", scope=receiving),
         Step("close", "关闭", DESK, lambda r, by, now, f: r.close(by, now),
              when=(WorkLetter.REPLIED,), style="secondary"),
     )

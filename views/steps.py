@@ -18,10 +18,13 @@ class Step:
     """One state change of a register: who may do it, in which states, and what it asks for."""
 
     def __init__(self, name, label, roles, run, when=(), fields=None, bulk=False,
-                 style="primary", show=None):
+                 style="primary", show=None, scope=None):
         self.name, self.label, self.roles, self.run = name, label, frozenset(roles), run
         self.when, self.fields, self.bulk, self.style = tuple(when), dict(fields or {}), bulk, style
         self.show = show  # optional extra condition on the record, e.g. "is on hold"
+        # For department staff: the rows this step may touch, as scope(model, dept) -> condition;
+        # None means the register's own write scope.
+        self.scope = scope
 
     def allowed_for(self, user):
         return user.is_authenticated and bool(user.role_set & self.roles)
@@ -31,7 +34,21 @@ class Step:
             return False
         if getattr(record, "archived_at", None):
             return False
+        # While on hold a record waits: only releasing it moves it on.
+        if getattr(record, "on_hold_since", None) and self.name != "release":
+            return False
         return self.show(record) if self.show else True
+
+    def refusal(self, record):
+        """Why this step cannot be taken on `record` now (Chinese), or None."""
+        if getattr(record, "archived_at", None):
+            return "%s已归档，不能再办理" % record
+        if getattr(record, "on_hold_since", None) and self.name != "release":
+            return "%s已挂起，请先解除挂起" % record
+        if not self.applies_to(record):
+            status = record.choice_label("status") if "status" in record._meta.fields else ""
+            return "%s当前状态为“%s”，不能%s" % (record, status, self.label)
+        return None
 
     def form_class(self):
         return type(f"{self.name.title()}StepForm", (KefuForm,), dict(self.fields))
@@ -68,13 +85,28 @@ class StepsMixin:
 
     def steps_for(self, record):
         """The steps the logged-in user may take on `record` now (for buttons and row actions)."""
-        return [s for s in self.steps if s.allowed_for(current_user) and s.applies_to(record)]
+        return [s for s in self.steps if s.allowed_for(current_user) and s.applies_to(record)
+                and (not s.scope or self._step_in_scope(s, record))]
 
     def _run(self, step, record, data):
         """Run one step on one record in its own transaction; return what the step returned."""
         with write_transaction():
             fresh = type(record).get_by_id(record.id)
+            refusal = step.refusal(fresh)
+            if refusal:
+                raise DomainError(refusal)
             return step.run(fresh, current_user._get_current_object(), clock.now(), data)
+
+    def _step_in_scope(self, step, record):
+        """May the logged-in user take `step` on `record` (their department's rows only)?"""
+        from views.scopes import user_department
+        dept = user_department()
+        if dept is None:
+            return True
+        if step.scope is None:
+            return self._in_scope(record, write=True)
+        return self.model.select().where((self.model.id == record.id)
+                                         & step.scope(self.model, dept)).exists()
 
     @expose("/step/<step_name>/", methods=("GET", "POST"))
     def step_view(self, step_name):
@@ -87,7 +119,7 @@ class StepsMixin:
         record = self.get_one(request.args.get("id"))
         if record is None:
             abort(404)
-        if not self._in_scope(record, write=True):
+        if not self._step_in_scope(step, record):
             abort(403)
         return_url = get_redirect_target() or self.get_url(".details_view", id=record.id)
         form = step.form_class()(request.form if request.method == "POST" else None)
@@ -116,9 +148,14 @@ class StepsMixin:
 
     def run_bulk(self, ids, name):
         """Take step `name` on each selected record; flash how many succeeded and why not."""
+        from views.base import parse_id
         step = self.step(name)
         done, failures = 0, []
-        for record in self.get_query().where(self.model.id.in_([int(i) for i in ids])):
+        wanted = [pk for pk in (parse_id(i) for i in ids) if pk is not None]
+        for record in self.get_query().where(self.model.id.in_(wanted)):
+            if not self._step_in_scope(step, record):
+                failures.append("%s：只能办理本部门的记录" % record)
+                continue
             try:
                 self._run(step, record, {})
                 done += 1
