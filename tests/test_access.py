@@ -183,7 +183,7 @@ def test_staff_cannot_file_or_move_rows_into_another_department(as_property):
     ops = str(Department.get(Department.code == "operations").id)
     before = Complaint.select().count()
     response = as_property.submit(url(Complaint, "new/"), valid_form(Complaint)
-                                  | {"category": "product", "department": ""})
+                                  | {"category": "product", "department": "__None"})
     assert "只能登记或修改本部门的记录" in response.text
     assert Complaint.select().count() == before
     prop = Department.get(Department.code == "property")

@@ -96,6 +96,12 @@ class ComplaintView(KefuModelView):
              style="warning"),
     ) + hold_steps(Complaint.holdable_states)
 
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        # Blank means "route by category": the converter made the field required.
+        form_class.department.kwargs["validators"] = [validators.Optional()]
+        return form_class
+
     def before_save(self, form, model, created, now):
         """Route by category (R-CMP-4); another department only by a supervisor, with a reason."""
         routed = Complaint.route(model.category)

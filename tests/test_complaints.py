@@ -1,0 +1,188 @@
+"""Complaint handling per rule (R-CMP-1 … R-CMP-8) on fixed datetimes."""
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from database import write_transaction
+from models import (Alert, Complaint, ComplaintGuideline, Department, DomainError, User,
+                    ValidationError)
+from test_registers import url, valid_form
+
+MON = datetime(2026, 11, 23, 10, 0)
+
+
+def user(name):
+    return User.get(User.username == name)
+
+
+def run(fn, *args, **kw):
+    with write_transaction():
+        return fn(*args, **kw)
+
+
+def new_complaint(severity="general", category="property", at=MON, requested_by=None):
+    complaint = Complaint.create(
+        complainant_name="赵女士", complainant_phone="13700001111", channel="phone",
+        category=category, subject="测试投诉", severity=severity, requested_by=requested_by,
+        department=Complaint.route(category), received_at=at, created_at=at, updated_at=at)
+    complaint.assign_number(at)
+    complaint.save()
+    run(complaint.register, user("clerk"), at)
+    return Complaint.get_by_id(complaint.id)
+
+
+GRADING = [
+    # (scenario, severity, requested_by, start deadline, resolve deadline)
+    ("general: resolved within 2 days of receipt", "general", None, None, "2026-11-25 10:00"),
+    ("general, complainant asks for an earlier date", "general", date(2026, 11, 24), None,
+     "2026-11-24 23:59:59"),
+    ("general, complainant asks for a later date", "general", date(2026, 11, 30), None,
+     "2026-11-30 23:59:59"),
+    ("important: the department head starts within 1 hour", "important", None, "2026-11-23 11:00", None),
+    ("major: reported to the project manager at once", "major", None, "2026-11-23 10:00", None),
+]
+
+
+def parse(text):
+    return datetime.fromisoformat(text) if text else None
+
+
+@pytest.mark.parametrize("scenario,severity,requested,start,resolve", GRADING,
+                         ids=[g[0] for g in GRADING])
+def test_cmp_1_grading_stamps_deadlines(app, scenario, severity, requested, start, resolve):
+    complaint = new_complaint(severity, requested_by=requested)
+    assert complaint.start_deadline == parse(start)
+    assert complaint.resolve_deadline == parse(resolve)
+    assert complaint.follow_up_from == datetime(2026, 11, 30, 10, 0)  # 5 working days
+
+
+def test_cmp_1_major_alerts_the_project_manager_who_owns_it(app):
+    complaint = new_complaint("major")
+    pm = user("pm")
+    assert complaint.owner_id == pm.id
+    alert = Alert.get((Alert.record_type == "Complaint") & (Alert.record_id == complaint.id))
+    assert alert.assignee_id == pm.id and alert.since == MON and "重大投诉" in alert.title
+
+
+def test_cmp_1_important_is_owned_by_the_department_head(app):
+    complaint = new_complaint("important", category="product")
+    assert complaint.department.code == "operations"
+    assert complaint.owner_id == user("ops").id
+
+
+@pytest.mark.parametrize("category,department", [
+    ("product", "operations"), ("sales_staff", "operations"), ("property", "property")])
+def test_cmp_4_routing_by_category(category, department, app):
+    assert Complaint.route(category).code == department
+
+
+def test_cmp_4_routing_on_the_form_and_override_by_a_supervisor(as_clerk, login):
+    data = valid_form(Complaint) | {"category": "product", "department": "__None"}
+    response = as_clerk.submit(url(Complaint, "new/"), data)
+    assert response.status_code == 302
+    created = Complaint.select().order_by(Complaint.id.desc()).first()
+    assert created.department.code == "operations"
+    assert created.resolve_deadline is not None  # graded on intake
+    prop = str(Department.get(Department.code == "property").id)
+    refused = as_clerk.submit(url(Complaint, "new/"), data | {"department": prop})
+    assert "改派须由主管办理" in refused.text
+    pm = login("pm")
+    no_reason = pm.submit(url(Complaint, "new/"), data | {"department": prop})
+    assert "改派必须填写原因" in no_reason.text
+    ok = pm.submit(url(Complaint, "new/"), data | {"department": prop,
+                                                   "routing_override_reason": "涉及公共区域"})
+    assert ok.status_code == 302
+
+
+def test_cmp_2_product_complaint_outside_the_guideline_is_refused_with_a_reason(app):
+    complaint = new_complaint(category="product")
+    items = [g.id for g in ComplaintGuideline.checklist()]
+    assert items
+    with pytest.raises(ValidationError):
+        run(complaint.check_scope, user("clerk"), MON, items[:-1], items, "")
+    assert run(complaint.check_scope, user("clerk"), MON, items[:-1], items, "已超过退换期") is False
+    stored = Complaint.get_by_id(complaint.id)
+    assert stored.status == "refused" and stored.refusal_reason == "已超过退换期"
+    ok = new_complaint(category="product")
+    assert run(ok.check_scope, user("clerk"), MON, items, items) is True
+    assert Complaint.get_by_id(ok.id).status == "received"
+
+
+def test_cmp_5_7_handle_feed_back_resolve_and_close(app):
+    complaint = new_complaint()
+    prop, clerk = user("property"), user("clerk")
+    run(complaint.start, prop, MON + timedelta(minutes=30))
+    run(complaint.add_update, prop, MON + timedelta(hours=2), "progress", "已联系保洁主管")
+    run(complaint.add_update, clerk, MON + timedelta(hours=3), "feedback", "向投诉人通报", "明天处理完毕")
+    run(complaint.resolve, prop, MON + timedelta(days=1), "已增加巡查")
+    stored = Complaint.get_by_id(complaint.id)
+    assert stored.status == "resolved"
+    assert stored.callback_deadline == datetime(2026, 11, 27, 10, 0)  # 3 working days
+    run(stored.record_callback, clerk, MON + timedelta(days=2), True, 5, "满意")
+    assert Complaint.get_by_id(complaint.id).status == "closed"
+    kinds = [u.kind for u in complaint.updates.order_by(Complaint.updates.field.model.happened_at)]
+    assert kinds == ["start", "progress", "feedback", "result"]
+    story = [what for _, _, what, _ in complaint.timeline()]
+    for step in ("启动处理", "处理进展", "反馈投诉人", "办结", "回访"):
+        assert step in story
+
+
+def test_cmp_8_rejected_result_escalates_twice_then_the_general_manager_owns_it(app):
+    complaint = new_complaint("general")
+    prop, clerk = user("property"), user("clerk")
+
+    def handle_and_reject(at):
+        current = Complaint.get_by_id(complaint.id)
+        run(current.start, prop, at)
+        run(current.resolve, prop, at + timedelta(hours=1), "已处理")
+        run(Complaint.get_by_id(complaint.id).record_callback, clerk, at + timedelta(hours=2), False,
+            1, "不满意")
+        return Complaint.get_by_id(complaint.id)
+
+    first = handle_and_reject(MON)
+    assert first.severity == "important" and first.status == "received"
+    assert first.start_deadline == MON + timedelta(hours=3)  # 1 hour from the escalation
+    second = handle_and_reject(MON + timedelta(hours=4))
+    assert second.severity == "major" and second.owner_id == user("pm").id
+    third = handle_and_reject(MON + timedelta(hours=8))
+    assert third.severity == "major" and third.owner_id == user("gm").id
+    assert third.escalation_level == 3
+    gm_alert = Alert.select().where((Alert.record_id == complaint.id)
+                                    & (Alert.assignee == user("gm"))).get()
+    assert gm_alert.level == 3
+
+
+def test_cmp_8_escalation_by_hand_needs_a_reason(app):
+    complaint = new_complaint("general")
+    with pytest.raises(ValidationError):
+        run(complaint.escalate, user("ops"), MON, " ")
+    run(complaint.escalate, user("ops"), MON + timedelta(minutes=5), "媒体关注")
+    stored = Complaint.get_by_id(complaint.id)
+    assert stored.severity == "important" and stored.resolve_deadline is None
+    assert any("媒体关注" in detail for _, _, _, detail in stored.timeline())
+
+
+def test_cmp_6_a_complaint_open_past_five_working_days_shows_missing_follow_ups(app):
+    complaint = new_complaint("general", at=datetime(2026, 9, 29, 9, 0))
+    assert complaint.follow_up_from == datetime(2026, 10, 12, 9, 0)  # across National Day
+    run(complaint.start, user("property"), datetime(2026, 9, 29, 10, 0))
+    run(complaint.add_update, user("clerk"), datetime(2026, 10, 13, 15, 0), "follow_up", "已跟进")
+    missing = Complaint.get_by_id(complaint.id).missing_follow_ups(datetime(2026, 10, 16, 9, 0))
+    assert missing == [date(2026, 10, 12), date(2026, 10, 14), date(2026, 10, 15)]
+
+
+def test_refused_transitions_change_nothing(app):
+    complaint = new_complaint()
+    with pytest.raises(DomainError):
+        run(complaint.resolve, user("property"), MON, "x")
+    with pytest.raises(DomainError):
+        run(complaint.record_callback, user("clerk"), MON, True)
+    assert Complaint.get_by_id(complaint.id).status == "received"
+
+
+def test_complaint_page_shows_the_timeline_and_steps(as_clerk):
+    complaint = new_complaint("important")
+    page = as_clerk.get(url(Complaint, f"details/?id={complaint.id}")).text
+    assert 'id="timeline"' in page
+    assert "反馈投诉人" in page and 'id="deadlines"' in page
+    assert "剩余" in page or "逾期" in page
