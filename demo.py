@@ -242,12 +242,12 @@ def create_demo_data(now):
                                     person_reached=cust.name, accepted=True, satisfaction=4,
                                     notes="投诉人认可处理结果", created_at=when + timedelta(days=2)))
 
-    last_month = (now.replace(day=1) - timedelta(days=1)).replace(day=1)
-    ComplaintReport.create(**stamp(
-        month=last_month, generated_at=now - timedelta(days=now.day - 1), status=ComplaintReport.PUBLISHED,
-        created_by=users["ops"], summary="上月共受理投诉 12 件，物业管理类占 50%，按时解决率 92%。",
-        figures=json.dumps({"total": 12, "by_category": {"property": 6, "product": 4, "sales_staff": 2}},
-                           ensure_ascii=False)))
+    # Last month's analysis, compiled from the registers as the job on the 1st does.
+    import reports
+    last_month = (now.replace(day=1) - timedelta(days=1)).date()
+    report = reports.generate_complaint_report(last_month, now.replace(day=1, hour=1), users["ops"])
+    report.status = ComplaintReport.PUBLISHED
+    report.save()
 
     survey = Survey.create(**stamp(
         title=f"{now.year}年第三季度商户满意度调查", target="tenants", purpose="了解商户对物业服务的满意度",

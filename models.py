@@ -292,6 +292,7 @@ ACTION_LABELS = {
     "void": "作废", "return_item": "归还", "refund": "退押金", "hold": "挂起", "release": "解除挂起",
     "reopen": "重新派单", "transfer": "转办", "handled": "答复", "start": "启动处理",
     "resolve": "办结", "escalate": "升级", "reroute": "改派", "refuse_scope": "不予受理",
+    "publish": "报送",
 }
 
 

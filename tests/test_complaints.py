@@ -186,3 +186,73 @@ def test_complaint_page_shows_the_timeline_and_steps(as_clerk):
     assert 'id="timeline"' in page
     assert "反馈投诉人" in page and 'id="deadlines"' in page
     assert "剩余" in page or "逾期" in page
+
+
+# ---------------------------------------------------------------- R-CMP-9
+
+def hand_built_month():
+    """March 2025: 4 complaints (one repeat complainant, one escalated); February: 2."""
+    def make(at, category, severity, phone, subject, started=None, resolved=None):
+        c = new_complaint(severity, category=category, at=at)
+        Complaint.update(complainant_phone=phone, subject=subject, started_at=started,
+                         resolved_at=resolved).where(Complaint.id == c.id).execute()
+        return Complaint.get_by_id(c.id)
+    mar = datetime(2025, 3, 3, 10, 0)
+    make(mar, "property", "important", "13700000001", "电梯故障", started=mar + timedelta(minutes=30))
+    make(mar + timedelta(days=1), "property", "general", "13700000001", "电梯故障",
+         resolved=mar + timedelta(days=2))
+    late = make(mar + timedelta(days=2), "product", "general", "13700000002", "商品质量",
+                resolved=mar + timedelta(days=6))
+    make(mar + timedelta(days=3), "sales_staff", "important", "13700000003", "态度差",
+         started=mar + timedelta(days=3, hours=2))
+    run(late.escalate, user("ops"), mar + timedelta(days=7), "投诉人不满")
+    for day in (3, 4):
+        make(datetime(2025, 2, day, 9, 0), "property", "general", "13700000009", "停车收费")
+
+
+def test_cmp_9_monthly_report_figures_on_a_hand_built_month(app):
+    import reports
+    hand_built_month()
+    with write_transaction():
+        report = reports.generate_complaint_report(date(2025, 3, 15), datetime(2025, 4, 1, 2, 0))
+    f = __import__("json").loads(report.figures)
+    assert f["total"] == 4 and f["previous_total"] == 2
+    assert f["by_category"] == {"物业管理": 2, "商品": 1, "营业员": 1}
+    assert f["by_department"] == {"物业管理部": 2, "营运部": 2}
+    assert f["by_severity"] == {"重要": 3, "一般": 1}  # as graded now: one was escalated
+    assert f["start_on_time"] == {"due": 3, "on_time": 1, "rate": 33.3}  # the escalated one too
+    assert f["resolved_on_time"] == {"due": 1, "on_time": 1, "rate": 100.0}
+    assert f["escalations"] == 1
+    assert f["repeat_complainants"] == {"13700000001": 2}
+    assert list(f["top_subjects"])[0] == "电梯故障"
+    assert f["change"]["total"] == 2 and f["change"]["物业管理"] == 0
+    assert "2025年03月共受理投诉 4 件（上月 2 件）" in report.summary
+
+
+def test_cmp_9_job_on_the_first_and_published_reports_stand(app):
+    from jobs.complaints import generate_monthly_complaint_report
+    from models import ComplaintReport
+    hand_built_month()
+    assert generate_monthly_complaint_report(datetime(2025, 4, 2, 0, 5)) is None
+    report = generate_monthly_complaint_report(datetime(2025, 4, 1, 0, 5))
+    assert report.month == date(2025, 3, 1)
+    again = generate_monthly_complaint_report(datetime(2025, 4, 1, 0, 6))
+    assert again.id == report.id
+    ComplaintReport.update(status="published").where(ComplaintReport.id == report.id).execute()
+    assert generate_monthly_complaint_report(datetime(2025, 4, 1, 0, 7)).id == report.id
+
+
+def test_cmp_9_report_page_chart_and_csv(login):
+    import csv
+    import io
+    hand_built_month()
+    ops = login("ops")
+    response = ops.submit("/admin/complaintreport/generate/", {"month": "2025-03-01"})
+    assert response.status_code == 302
+    page = ops.get(response.headers["Location"]).text
+    assert 'id="complaint-report"' in page and 'class="bar"' in page and "电梯故障" in page
+    report_id = response.headers["Location"].split("id=")[1].split("&")[0]
+    exported = ops.get(f"/admin/complaintreport/report.csv?id={report_id}")
+    rows = list(csv.reader(io.StringIO(exported.get_data().decode("utf-8-sig"))))
+    assert rows[0] == ["分类", "项目", "数值"] and ["合计", "本月投诉", "4"] in rows
+    assert login("property").get("/admin/complaintreport/generate/").status_code == 403

@@ -1,0 +1,1 @@
+"""Scheduled jobs: one function per rule, named as a verb, taking `now`."""

@@ -1,0 +1,16 @@
+"""Complaint jobs."""
+from database import write_transaction
+from models import ComplaintReport, DomainError
+from reports import generate_complaint_report, previous_month
+
+
+def generate_monthly_complaint_report(now):
+    """On the 1st, compile last month's complaint analysis (R-CMP-9); any other day, nothing."""
+    if now.day != 1:
+        return None
+    month = previous_month(now.date())
+    try:
+        with write_transaction():
+            return generate_complaint_report(month, now)
+    except DomainError:  # already published: the report stands as it was sent
+        return ComplaintReport.get(ComplaintReport.month == month)
