@@ -242,12 +242,13 @@ def create_demo_data(now):
                                     person_reached=cust.name, accepted=True, satisfaction=4,
                                     notes="投诉人认可处理结果", created_at=when + timedelta(days=2)))
 
-    # Last month's analysis, compiled from the registers as the job on the 1st does.
+    # Last month's analysis as the job on the 1st compiled it, and this month's so far.
     import reports
     last_month = (now.replace(day=1) - timedelta(days=1)).date()
     report = reports.generate_complaint_report(last_month, now.replace(day=1, hour=1), users["ops"])
     report.status = ComplaintReport.PUBLISHED
     report.save()
+    reports.generate_complaint_report(now.date(), now, users["ops"])
 
     survey = Survey.create(**stamp(
         title=f"{now.year}年第三季度商户满意度调查", target="tenants", purpose="了解商户对物业服务的满意度",
