@@ -233,7 +233,46 @@ def create_app(test_config=None):
         return response
 
     app.cli.add_command(create_user_command)
+    app.cli.add_command(run_jobs_command)
     return app
+
+
+def start_scheduler(app):
+    """Run the jobs every minute in this process (python app.py; never under tests).
+
+    Every process may start one: the claim rows in the database let exactly one of them run
+    each job in each minute."""
+    from flask_apscheduler import APScheduler
+    app.config.update(SCHEDULER_API_ENABLED=False,  # its endpoints run any function unauthenticated
+                      SCHEDULER_TIMEZONE=app.config["KEFU_TIMEZONE"])
+    scheduler = APScheduler()
+    scheduler.init_app(app)
+
+    def tick():
+        import jobs
+        with app.app_context(), db.connection_context():
+            jobs.run_due_jobs(clock.now())
+
+    scheduler.add_job(id="kefu-jobs", func=tick, trigger="cron", second=5,
+                      max_instances=1, coalesce=True, misfire_grace_time=50)
+    scheduler.start()
+    return scheduler
+
+
+@click.command("run-jobs")
+@click.option("--now", "now_text", default=None, help="ISO time to run the jobs at (default: now)")
+def run_jobs_command(now_text):
+    """Run every job once now (or at --now), whatever the schedule says."""
+    import jobs
+    from datetime import datetime
+    try:
+        now = datetime.fromisoformat(now_text) if now_text else clock.now()
+    except ValueError:
+        raise click.ClickException("--now 须为 ISO 时间，例如 2026-11-22T10:00:00")
+    with db.connection_context():
+        results = jobs.run_due_jobs(now.replace(tzinfo=None), force=True)
+    for name, result in results.items():
+        click.echo(f"{name}: {result}")
 
 
 def calendar_warning():
@@ -330,10 +369,12 @@ def create_user_command(username, full_name, roles, department, password):
 def main(argv=None):
     """`python app.py [--host H] [--port P]` runs the console; `create-user …` adds a login."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "create-user":
+    if argv and argv[0] in ("create-user", "run-jobs"):
         app = create_app()
-        return create_user_command.main(argv[1:], prog_name="python app.py create-user",
-                                        standalone_mode=True, obj=app)
+        command = create_user_command if argv[0] == "create-user" else run_jobs_command
+        with app.app_context():
+            return command.main(argv[1:], prog_name=f"python app.py {argv[0]}",
+                                standalone_mode=True, obj=app)
     parser = argparse.ArgumentParser(description="客服台 Kefu Desk")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
@@ -345,6 +386,7 @@ def main(argv=None):
     print(f"客服台 Kefu Desk: http://{args.host}:{args.port}/  数据库 {app.config['DATABASE_URL']}", flush=True)
     if demo:
         print("演示账号 demo logins (password 'demo'): " + ", ".join(u[0] for u in DEMO_USERS), flush=True)
+    start_scheduler(app)
     app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
     return 0
 

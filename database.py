@@ -9,7 +9,7 @@ from playhouse.migrate import migrate as migrate_schema
 
 import clock
 from models import (ALL_MODELS, CalendarDay, Charge, Complaint, ComplaintGuideline, Deadline,
-                    Department, Hold, RepairOrder, ServiceRequest, Setting, SlaRule, db)
+                    Department, Hold, JobRun, RepairOrder, ServiceRequest, Setting, SlaRule, db)
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -32,7 +32,7 @@ class SchemaMigration(Model):
 
 
 def _initial_schema(database):
-    database.create_tables(ALL_MODELS + (Setting,))
+    database.create_tables(ALL_MODELS + (Setting, JobRun))
 
 
 def _add_columns(database, model, *names):
@@ -48,7 +48,7 @@ def _add_columns(database, model, *names):
 
 def _clocks_and_holds(database):
     """Issue 3: stamped deadlines with their rule, holds, and the new deadline columns."""
-    database.create_tables([Deadline, Hold, ComplaintGuideline], safe=True)
+    database.create_tables([Deadline, Hold, ComplaintGuideline, JobRun], safe=True)
     _add_columns(database, RepairOrder, "callback_deadline", "on_hold_since")
     _add_columns(database, ServiceRequest, "on_hold_since", "approved")
     _add_columns(database, Complaint, "on_hold_since", "callback_deadline", "follow_up_from",
@@ -67,7 +67,7 @@ def _clocks_and_holds(database):
 # is new (created from today's models by migration 1) as well as on an old one.
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
-    (2, "deadlines, holds and deadline columns", _clocks_and_holds),
+    (2, "deadlines, holds, guideline, job runs and deadline columns", _clocks_and_holds),
 ]
 
 

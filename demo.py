@@ -4,10 +4,10 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from models import (ActionItem, Alert, Callback, Charge, Complaint, ComplaintGuideline,
+from models import (ActionItem, Callback, Charge, Complaint, ComplaintGuideline,
                     ComplaintReport, ComplaintUpdate, Contact, CorrectiveAction, Customer,
                     Department, FeeItem, ItemLoan, LendableItem, Meeting, Notice, NoticeReceipt,
-                    RepairOrder, ServiceRequest, SlaRule, Survey, SurveyQuestion, SurveyResponse,
+                    RepairOrder, ServiceRequest, Survey, SurveyQuestion, SurveyResponse,
                     User, WorkLetter, next_number)
 
 SHOPS = [
@@ -320,11 +320,49 @@ def create_demo_data(now):
     request.submit(clerk, now - timedelta(hours=3))
     request.hold(clerk, now - timedelta(hours=2), "等待商户补交施工图纸")
 
-    overdue = RepairOrder.select().where(
-        (RepairOrder.status == RepairOrder.DISPATCHED) & (RepairOrder.accept_deadline < now))
-    rule = SlaRule.get(SlaRule.code == "REP_ACCEPT")
-    for ro in overdue:
-        Alert.create(**stamp(kind="overdue", title=f"维修工作单 {ro.number} 超过 30 分钟未接单",
-                             record_type="RepairOrder", record_id=ro.id, rule=rule,
-                             since=ro.accept_deadline, department=dept[Department.PROPERTY],
-                             assignee=prop, created_by=None))
+    _stamp_clocks(clerk)
+    import jobs
+    jobs.run_due_jobs(now)
+
+
+def _stamp_clocks(by):
+    """Stamp the deadlines the demo records would have had, had they gone through the steps."""
+    for order in RepairOrder.select().where(RepairOrder.dispatched_at.is_null(False)
+                                            & RepairOrder.id.not_in(_clocked("RepairOrder"))):
+        order.start_clock("accept", "REP_ACCEPT", order.dispatched_at, order.dispatched_at)
+        if order.accepted_at:
+            order.stop_clock("accept", order.accepted_at)
+        if order.completed_at:
+            order.start_clock("callback", "REP_CALLBACK", order.completed_at, order.completed_at)
+            if order.closed_at:
+                order.stop_clock("callback", order.closed_at)
+    for request in ServiceRequest.select().where(ServiceRequest.id.not_in(_clocked("ServiceRequest"))):
+        request.submit(by, request.submitted_at)
+        if request.handed_back_at:
+            request.stop_clock("handback", request.handed_back_at)
+    for letter in WorkLetter.select().where(WorkLetter.contact.is_null(False)):
+        letter.start(by, letter.contact.received_at)
+    for charge in Charge.select():
+        charge.start(by, charge.charged_at)
+        if charge.handed_to_finance_at:
+            charge.stop_clock("finance", charge.handed_to_finance_at)
+    for loan in ItemLoan.select():
+        loan.start(by, loan.lent_at)
+        if loan.returned_at:
+            loan.stop_clock("free", loan.returned_at)
+    for complaint in Complaint.select():
+        complaint.register(by, complaint.received_at)
+        for kind, at in (("start", complaint.started_at), ("resolve", complaint.resolved_at),
+                         ("follow_up", complaint.resolved_at)):
+            if at:
+                complaint.stop_clock(kind, at)
+        if complaint.resolved_at:
+            complaint.start_clock("callback", "CMP_CALLBACK", complaint.resolved_at,
+                                  complaint.resolved_at)
+            if complaint.status == Complaint.CLOSED:
+                complaint.stop_clock("callback", complaint.resolved_at + timedelta(days=1))
+
+
+def _clocked(record_type):
+    from models import Deadline
+    return Deadline.select(Deadline.record_id).where(Deadline.record_type == record_type)

@@ -367,7 +367,9 @@ class Register(BaseModel):
         Deadline.create(record_type=type(self).__name__, record_id=self.id, kind=kind, rule=rule,
                         rule_code=rule.code, limit_amount=limit.amount, limit_unit=limit.unit,
                         limit_clock=limit.clock, explanation=limit.describe(), started_at=start,
-                        original_due_at=due, due_at=due, created_at=now, updated_at=now)
+                        original_due_at=due, due_at=due,
+                        warn_at=sla.due_soon_at(start, due, rule.warn_percent),
+                        created_at=now, updated_at=now)
         self._show_deadline(kind, due, now)
         return due
 
@@ -429,7 +431,8 @@ class Register(BaseModel):
             # A clock started during the hold is only credited from its own start.
             held_from = max(since, clock_row.started_at)
             due = sla.extend_for_hold(clock_row.due_at, held_from, now, clock_row.limit(), calendar)
-            Deadline.update(due_at=due, held_seconds=Deadline.held_seconds
+            Deadline.update(due_at=due, warn_at=clock_row.warn_at + (due - clock_row.due_at),
+                            held_seconds=Deadline.held_seconds
                             + max(int((now - held_from).total_seconds()), 0), updated_at=now).where(
                 Deadline.id == clock_row.id).execute()
             self._show_deadline(clock_row.kind, due, now)
@@ -1752,12 +1755,14 @@ class Deadline(Register):
     original_due_at = DateTimeField(verbose_name="原定时限")
     due_at = DateTimeField(verbose_name="当前时限")
     held_seconds = IntegerField(default=0, verbose_name="挂起秒数")
+    warn_at = DateTimeField(null=True, verbose_name="预警时间")
     met_at = DateTimeField(null=True, verbose_name="完成时间")
     status = ChoiceField(STATUSES, default=RUNNING, verbose_name="状态")
 
     class Meta:
         verbose_name = "时限记录"
-        indexes = ((("record_type", "record_id", "kind"), False), (("status", "due_at"), False))
+        indexes = ((("record_type", "record_id", "kind"), False), (("status", "due_at"), False),
+                   (("status", "warn_at"), False))
 
     def __str__(self):
         return f"{self.record_type} #{self.record_id} {self.kind}" if self.record_type else "时限记录"
@@ -1801,6 +1806,20 @@ class Hold(Register):
 
     def __str__(self):
         return f"{self.record_type} #{self.record_id} 挂起" if self.record_type else "挂起记录"
+
+
+class JobRun(Model):
+    """A claim on one run of a job in one time slot: the unique key lets exactly one process run it."""
+    job = CharField(max_length=60)
+    slot = CharField(max_length=20)
+    started_at = DateTimeField()
+    finished_at = DateTimeField(null=True)
+    result = TextField(null=True)
+
+    class Meta:
+        database = db
+        table_name = "job_run"
+        indexes = ((("job", "slot"), True),)
 
 
 class Setting(Model):

@@ -1,1 +1,54 @@
-"""Scheduled jobs: one function per rule, named as a verb, taking `now`."""
+"""Scheduled jobs: one function per rule, named as a verb, taking `now`; all listed here.
+
+`run_due_jobs(now)` runs each job at most once per time slot across every process and machine:
+a claim row (job, slot) under a unique index is taken first, and only its taker runs the job.
+"""
+import logging
+
+from peewee import IntegrityError
+
+from database import write_transaction
+from models import JobRun
+
+from jobs.complaints import generate_monthly_complaint_report
+from jobs.deadlines import DEADLINE_JOBS
+
+log = logging.getLogger("kefu.jobs")
+
+# (job, how often): "minute" jobs run every minute; the monthly report checks the date itself.
+SCHEDULE = tuple((job, "minute") for job in DEADLINE_JOBS) + (
+    (generate_monthly_complaint_report, "day"),
+)
+
+
+def slot_of(now, every):
+    return now.strftime("%Y-%m-%dT%H:%M" if every == "minute" else "%Y-%m-%d")
+
+
+def claim(job_name, slot, now):
+    """Take the (job, slot) claim; False when another process already has it."""
+    try:
+        with write_transaction():
+            JobRun.create(job=job_name, slot=slot, started_at=now)
+        return True
+    except IntegrityError:
+        return False
+
+
+def run_due_jobs(now, force=False):
+    """Run every job whose slot is not yet claimed (force: run all, as `run-jobs` does)."""
+    results = {}
+    for job, every in SCHEDULE:
+        name = job.__name__
+        slot = slot_of(now, every) + ("!" + now.isoformat() if force else "")
+        if not claim(name, slot, now):
+            continue
+        try:
+            with write_transaction():
+                results[name] = job(now)
+        except Exception:  # one failing job must not stop the others
+            log.exception("job %s failed", name)
+            results[name] = "failed"
+        JobRun.update(finished_at=now, result=str(results[name])[:200]).where(
+            (JobRun.job == name) & (JobRun.slot == slot)).execute()
+    return results

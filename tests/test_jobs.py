@@ -1,0 +1,107 @@
+"""Overdue jobs: fixed `now` values around each limit, idempotence, catch-up, resolution, one run
+per slot across processes."""
+import os
+import subprocess
+import sys
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+
+import jobs
+from database import write_transaction
+from jobs.deadlines import (flag_charges_not_handed_to_finance, flag_general_complaints_not_resolved,
+                            flag_unaccepted_repairs, resolve_done_alerts)
+from models import Alert, JobRun, RepairOrder
+from test_complaints import new_complaint
+from test_reception import MON, new_charge, new_order, run, user
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def alerts_for(record, kind="overdue"):
+    return list(Alert.select().where((Alert.record_type == type(record).__name__)
+                                     & (Alert.record_id == record.id) & (Alert.kind == kind)))
+
+
+@pytest.fixture
+def clean_alerts(app):
+    Alert.delete().execute()  # the demo's own alerts would blur the counts
+
+
+@pytest.mark.parametrize("offset,overdue,due_soon", [
+    (timedelta(minutes=22, seconds=29), 0, 0),   # before 75 % of the 30 minutes
+    (timedelta(minutes=22, seconds=30), 0, 1),   # at 75 %: due soon
+    (timedelta(minutes=29, seconds=59), 0, 1),   # one second before the limit
+    (timedelta(minutes=30), 1, 0),               # at the limit: overdue, no longer "soon"
+    (timedelta(minutes=30, seconds=1), 1, 0),    # one second after
+])
+def test_rep_2_job_around_the_30_minutes(clean_alerts, offset, overdue, due_soon):
+    order = new_order()
+    run(order.dispatch, user("clerk"), MON)
+    with write_transaction():
+        flag_unaccepted_repairs(MON + offset)
+    assert len(alerts_for(order)) == overdue
+    assert len(alerts_for(order, "due_soon")) == due_soon
+    if overdue:
+        alert = alerts_for(order)[0]
+        assert alert.since == MON + timedelta(minutes=30)
+        assert alert.department.code == "property" and alert.assignee.username == "property"
+
+
+def test_jobs_are_idempotent_catch_up_and_resolve_when_done(clean_alerts):
+    order = new_order()
+    run(order.dispatch, user("clerk"), MON)
+    charge = new_charge(MON)
+    complaint = new_complaint("general")
+    a_day_later = MON + timedelta(days=3)  # the jobs did not run for three days
+    with write_transaction():
+        first = (flag_unaccepted_repairs(a_day_later) + flag_charges_not_handed_to_finance(a_day_later)
+                 + flag_general_complaints_not_resolved(a_day_later))
+        second = (flag_unaccepted_repairs(a_day_later) + flag_charges_not_handed_to_finance(a_day_later)
+                  + flag_general_complaints_not_resolved(a_day_later))
+    assert second == 0 and first >= 3
+    assert alerts_for(charge)[0].since == datetime(2026, 11, 23, 23, 59, 59)
+    assert alerts_for(complaint)[0].since == MON + timedelta(days=2)
+    run(RepairOrder.get_by_id(order.id).accept, user("property"), a_day_later)
+    with write_transaction():
+        assert resolve_done_alerts(a_day_later) >= 1
+    assert all(a.status == "resolved" for a in alerts_for(order))
+    assert alerts_for(charge)[0].status == "open"
+
+
+def test_a_record_on_hold_is_not_flagged(clean_alerts):
+    order = new_order()
+    run(order.dispatch, user("clerk"), MON)
+    run(order.hold, user("clerk"), MON + timedelta(minutes=5), "等客户")
+    with write_transaction():
+        flag_unaccepted_repairs(MON + timedelta(hours=2))
+    assert alerts_for(order) == []
+
+
+def test_each_job_runs_once_per_minute_across_schedulers(clean_alerts):
+    now = datetime(2026, 11, 23, 10, 7, 30)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(jobs.run_due_jobs(now)))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ran = [name for result in results for name in result]
+    assert sorted(ran) == sorted(job.__name__ for job, _ in jobs.SCHEDULE)
+    assert JobRun.select().where(JobRun.slot == "2026-11-23T10:07").count() == len(
+        [j for j, every in jobs.SCHEDULE if every == "minute"])
+
+
+def test_run_jobs_command(tmp_path):
+    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    env = dict(os.environ, DATABASE_URL=url, KEFU_DEMO="1", KEFU_SECRET_KEY="jobs")
+    result = subprocess.run([sys.executable, "app.py", "run-jobs", "--now", "2026-12-01T00:05:00"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "flag_unaccepted_repairs:" in result.stdout
+    assert "generate_monthly_complaint_report: 2026年11月投诉分析" in result.stdout
+    bad = subprocess.run([sys.executable, "app.py", "run-jobs", "--now", "yesterday"], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "ISO" in bad.stderr
