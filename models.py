@@ -576,12 +576,14 @@ class Contact(Register):
 
     def open_complaint(self, by, now):
         """Every complaint is registered as a contact first (R-CMP-3)."""
-        return self._open(by, now, Complaint(
+        complaint = self._open(by, now, Complaint(
             contact=self, customer=self.customer,
             complainant_name=self.visitor_name or (self.customer.name if self.customer_id else "顾客"),
             complainant_phone=self.phone, channel=self.channel, subject=self.subject,
             description=self.content, received_at=self.received_at,
-            department=Department.by_code(Department.OPERATIONS)))
+            department=Complaint.route("other")))
+        complaint.register(by, now)
+        return complaint
 
     def open_work_letter(self, by, now, department):
         """Another department must act: a WorkLetter within 1 hour of the enquiry (R-ENQ-2)."""
@@ -1189,15 +1191,29 @@ class Complaint(Register):
             raise ValidationError({"reason": "改派必须填写原因"})
         if department.id == self.department_id:
             raise ValidationError({"department": "已在该部门"})
-        self.transition("reroute", by, now, self.OPEN_STATES, department=department,
+        gm_owned = self.owner is not None and self.owner.has_role(User.GM)
+        self.department = department
+        owner = self.owner if gm_owned or self.severity == self.MAJOR else self._owner_for_severity()
+        self.transition("reroute", by, now, self.OPEN_STATES, department=department, owner=owner,
                         routing_override_reason=reason.strip())
-        self.owner = self._owner_for_severity()
-        type(self).update(owner=self.owner).where(type(self).id == self.id).execute()
+        self._close_alerts(now)
+        if owner is not None:
+            Alert.raise_for(self, "reminder", now, "投诉改派至%s：%s" % (department.name, self), owner)
+
+    def _close_alerts(self, now):
+        """Close the grading alerts (major/important reminders) once someone has acted."""
+        Alert.update(status=Alert.RESOLVED, resolved_at=now, updated_at=now,
+                     resolution_note="已办理").where(
+            (Alert.record_type == "Complaint") & (Alert.record_id == self.id)
+            & (Alert.status == Alert.OPEN) & Alert.kind.in_(("escalation", "reminder"))).execute()
 
     def start(self, by, now, note=None):
         """The responsible department starts handling (启动处理)."""
+        if self.category == "product" and not self.scope_checked and ComplaintGuideline.checklist():
+            raise DomainError("商品投诉须先按受理指引核对受理范围")
         self.transition("start", by, now, (self.RECEIVED,), status=self.IN_PROGRESS,
                         started_at=now)
+        self._close_alerts(now)
         self.stop_clock("start", now)
         self._update(by, now, "start", note or "责任部门启动处理")
 
@@ -1225,6 +1241,7 @@ class Complaint(Register):
             raise ValidationError({"result": "请填写处理结果"})
         self.transition("resolve", by, now, (self.IN_PROGRESS,), status=self.RESOLVED,
                         resolved_at=now, result=result.strip())
+        self._close_alerts(now)
         for kind in ("start", "resolve", "follow_up"):
             self.stop_clock(kind, now)
         self._update(by, now, "result", result)
@@ -1258,7 +1275,11 @@ class Complaint(Register):
         owner = User.first_with_role(User.GM) if self.severity == self.MAJOR else None
         self.transition("escalate", by, now, allowed_from or self.OPEN_STATES, severity=new,
                         status=self.RECEIVED, escalation_level=self.escalation_level + 1,
-                        started_at=None, resolved_at=None)
+                        started_at=None, resolved_at=None, callback_deadline=None)
+        self._close_alerts(now)
+        self.stop_clock("callback", now)
+        # Handled again: the daily follow-up counts from the escalation, not the first receipt.
+        self.start_clock("follow_up", "CMP_DAILY_FOLLOWUP", now, now)
         from audit import audit
         audit("escalate_reason", self, now=now, user=by, summary=reason.strip()[:200])
         self._grade(by, now, now, owner)

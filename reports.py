@@ -31,26 +31,34 @@ def complaint_figures(month):
                                          & (Complaint.received_at < end)
                                          & Complaint.archived_at.is_null()))
     figures = {"month": month.strftime("%Y-%m"), "total": len(rows)}
+    # Refused and cancelled complaints were never handled: they count, but not in the rates.
+    handled = [r for r in rows if r.status not in (Complaint.REFUSED, Complaint.CANCELLED)]
     for name, _ in DIMENSIONS:
         field = Complaint._meta.fields[name]
         counts = Counter(getattr(r, name) for r in rows)
         figures["by_" + name] = {field.label(k): v for k, v in counts.most_common()}
     figures["by_department"] = dict(Counter(r.department.name for r in rows).most_common())
-    timed = [r for r in rows if r.start_deadline]
+    timed = [r for r in handled if r.start_deadline]
     figures["start_on_time"] = {"due": len(timed), "on_time": sum(
         1 for r in timed if r.started_at and r.started_at <= r.start_deadline)}
     figures["start_on_time"]["rate"] = _rate(figures["start_on_time"]["on_time"], len(timed))
-    resolvable = [r for r in rows if r.resolve_deadline]
+    resolvable = [r for r in handled if r.resolve_deadline]
     figures["resolved_on_time"] = {"due": len(resolvable), "on_time": sum(
         1 for r in resolvable if r.resolved_at and r.resolved_at <= r.resolve_deadline)}
     figures["resolved_on_time"]["rate"] = _rate(figures["resolved_on_time"]["on_time"],
                                                 len(resolvable))
+    live = Complaint.select(Complaint.id.cast("TEXT")).where(Complaint.archived_at.is_null())
     figures["escalations"] = AuditLog.select().where(
         (AuditLog.model == "Complaint") & (AuditLog.action == "escalate")
-        & (AuditLog.created_at >= start) & (AuditLog.created_at < end)).count()
-    people = Counter(r.customer.name if r.customer_id else r.complainant_phone or r.complainant_name
-                     for r in rows)
-    figures["repeat_complainants"] = {who: n for who, n in people.most_common() if n > 1}
+        & (AuditLog.created_at >= start) & (AuditLog.created_at < end)
+        & AuditLog.record_id.in_(live)).count()
+    # One person: the same customer record, else the same phone (names are not unique).
+    keys = Counter(("c", r.customer_id) if r.customer_id else ("p", r.complainant_phone or r.complainant_name)
+                   for r in rows)
+    phones = {("p", r.complainant_phone): r.complainant_phone for r in rows}
+    names = {("c", r.customer_id): str(r.customer) for r in rows if r.customer_id}
+    figures["repeat_complainants"] = {names.get(k) or phones.get(k) or k[1]: n
+                                      for k, n in keys.most_common() if n > 1}
     figures["top_subjects"] = dict(Counter(r.subject for r in rows).most_common(5))
     return figures
 

@@ -191,7 +191,7 @@ def test_staff_cannot_file_or_move_rows_into_another_department(as_property):
     data = valid_form(Complaint) | {"department": ops, "subject": ours.subject,
                                     "received_at": f"{ours.received_at:%Y-%m-%d %H:%M:%S}"}
     response = as_property.submit(url(Complaint, f"edit/?id={ours.id}"), data)
-    assert "改派须由主管办理" in response.text
+    assert "受理后请用“改派”办理" in response.text
     assert Complaint.get_by_id(ours.id).department_id == prop.id
     ok = as_property.submit(url(Complaint, "new/"), valid_form(Complaint))
     assert ok.status_code == 302 and Complaint.select().count() == before + 1

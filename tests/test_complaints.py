@@ -256,3 +256,78 @@ def test_cmp_9_report_page_chart_and_csv(login):
     rows = list(csv.reader(io.StringIO(exported.get_data().decode("utf-8-sig"))))
     assert rows[0] == ["分类", "项目", "数值"] and ["合计", "本月投诉", "4"] in rows
     assert login("property").get("/admin/complaintreport/generate/").status_code == 403
+
+
+# ---------------------------------------------------------------- found in review
+
+def test_a_complaint_from_a_contact_is_graded(app):
+    from test_reception import new_contact
+    complaint = run(new_contact(MON).open_complaint, user("clerk"), MON)
+    stored = Complaint.get_by_id(complaint.id)
+    assert stored.resolve_deadline is not None and stored.follow_up_from is not None
+
+
+def test_severity_and_department_change_only_through_their_steps(as_admin):
+    complaint = new_complaint("general")
+    data = valid_form(Complaint) | {"severity": "major", "received_at": "2026-11-23 10:00:00",
+                                    "department": str(complaint.department_id)}
+    response = as_admin.submit(url(Complaint, f"edit/?id={complaint.id}"), data)
+    assert "受理后请用“升级”办理" in response.text
+    assert Complaint.get_by_id(complaint.id).severity == "general"
+
+
+def test_rerouting_keeps_the_general_manager_and_alerts_the_new_owner(app):
+    complaint = new_complaint("important", category="product")
+    run(complaint.reroute, user("pm"), MON, Department.get(Department.code == "property"), "公共区域")
+    stored = Complaint.get_by_id(complaint.id)
+    assert stored.owner.username == "property"
+    assert Alert.select().where((Alert.record_id == complaint.id) & (Alert.status == "open")
+                                & (Alert.assignee == user("property"))).exists()
+    assert not Alert.select().where((Alert.record_id == complaint.id) & (Alert.status == "open")
+                                    & (Alert.assignee == user("ops"))).exists()
+
+
+def test_escalation_after_a_rejected_callback_restarts_the_follow_up_clock(app):
+    complaint = new_complaint("general")
+    run(complaint.start, user("property"), MON)
+    run(complaint.resolve, user("property"), MON + timedelta(hours=1), "已处理")
+    later = MON + timedelta(days=3)
+    run(Complaint.get_by_id(complaint.id).record_callback, user("clerk"), later, False, 1, "不满意")
+    stored = Complaint.get_by_id(complaint.id)
+    assert stored.callback_deadline is None
+    assert stored.follow_up_from == datetime(2026, 12, 3, 10, 0)  # 5 working days from the 26th
+    assert stored.missing_follow_ups(later + timedelta(days=1)) == []
+
+
+def test_a_product_complaint_is_checked_before_it_is_started(app):
+    complaint = new_complaint(category="product")
+    with pytest.raises(DomainError):
+        run(complaint.start, user("ops"), MON)
+    ids = [g.id for g in ComplaintGuideline.checklist()]
+    run(complaint.check_scope, user("clerk"), MON, ids, ids)
+    run(Complaint.get_by_id(complaint.id).start, user("ops"), MON)
+
+
+def test_grading_alerts_close_when_someone_acts(app):
+    complaint = new_complaint("major")
+    run(complaint.start, user("pm"), MON + timedelta(minutes=2))
+    assert not Alert.select().where((Alert.record_id == complaint.id) & (Alert.record_type == "Complaint")
+                                    & (Alert.status == "open")).exists()
+
+
+def test_report_figures_skip_refused_and_key_repeats_by_person(app):
+    import reports
+    a = new_complaint(category="property", at=datetime(2025, 5, 5, 9, 0))
+    b = new_complaint(category="property", at=datetime(2025, 5, 6, 9, 0))
+    Complaint.update(complainant_phone="13711112222").where(Complaint.id.in_([a.id, b.id])).execute()
+    refused = new_complaint("important", category="other", at=datetime(2025, 5, 7, 9, 0))
+    Complaint.update(status="refused").where(Complaint.id == refused.id).execute()
+    figures = reports.complaint_figures(date(2025, 5, 1))
+    assert figures["repeat_complainants"] == {"13711112222": 2}
+    assert figures["start_on_time"]["due"] == 0
+
+
+def test_report_month_is_bounded_and_csv_is_excel_safe(login):
+    ops = login("ops")
+    response = ops.submit("/admin/complaintreport/generate/", {"month": "9999-12-01"})
+    assert response.status_code == 200 and "2099" in response.text

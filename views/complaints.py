@@ -18,7 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from i18n import _l
 from models import (Complaint, ComplaintGuideline, ComplaintReport, ComplaintUpdate, Department,
                     DomainError, ValidationError)
-from views.base import A, C, GM, M, PM, S, KefuModelView, deadline_formatter
+from views.base import A, C, GM, M, PM, S, KefuModelView, deadline_formatter, excel_safe
 from views.reception import DepartmentField, hold_steps
 from views.steps import Step, callback_fields, reason_field
 
@@ -116,6 +116,15 @@ class ComplaintView(KefuModelView):
 
     def before_save(self, form, model, created, now):
         """Route by category (R-CMP-4); another department only by a supervisor, with a reason."""
+        if not created:
+            stored = Complaint.get_by_id(model.id)
+            for name, step in (("severity", "升级"), ("department", "改派"), ("category", "改派"),
+                               ("received_at", None)):
+                if getattr(model, name + ("_id" if name == "department" else "")) != \
+                        getattr(stored, name + ("_id" if name == "department" else "")):
+                    raise ValidationError({name: ("受理后请用“%s”办理" % step) if step
+                                           else "受理时间不能修改"})
+            return
         routed = Complaint.route(model.category)
         if not model.department_id:
             model.department = routed
@@ -132,7 +141,8 @@ class ComplaintView(KefuModelView):
 
 
 class ComplaintUpdateView(KefuModelView):
-    write_roles = COMPLAINT_WRITERS
+    """Written by the complaint's steps (start, progress, feedback, follow-up, result) only."""
+    write_roles = frozenset()
     scope_error_field = "complaint"
     column_list = ("complaint", "kind", "happened_at", "content", "told_complainant", "by_user")
     stamp_user_fields = ("by_user",)
@@ -145,7 +155,10 @@ class ComplaintGuidelineView(KefuModelView):
 
 
 class MonthForm(KefuForm):
-    month = DateField(_l("月份（任一天）"), validators=[validators.InputRequired(message="请选择月份")])
+    month = DateField(_l("月份（任一天）"), validators=[
+        validators.InputRequired(message="请选择月份"),
+        validators.DateRange(min=date(2000, 1, 1), max=date(2099, 12, 31),
+                             message="月份须在 2000 年到 2099 年之间")])
 
 
 def publish(report, by, now, form):
@@ -161,7 +174,9 @@ class ComplaintReportView(KefuModelView):
     write_roles = frozenset({A, M, PM, GM})
     column_list = ("month", "status", "generated_at", "summary")
     column_default_sort = ("month", True)
-    form_excluded_extra = ("generated_at", "figures")
+    form_excluded_extra = ("generated_at", "figures", "status")
+    editable_states = (ComplaintReport.DRAFT,)  # a published report is final
+    can_create = False  # reports are compiled (生成投诉分析报告), not typed
     details_template = "kefu/complaint_report.html"
     steps = (
         Step("regenerate", "重新统计", (A, M, PM, GM), regenerate, when=(ComplaintReport.DRAFT,),
@@ -169,6 +184,10 @@ class ComplaintReportView(KefuModelView):
         Step("publish", "报送管理层", (A, M, PM, GM), publish, when=(ComplaintReport.DRAFT,),
              style="success"),
     )
+
+    def before_save(self, form, model, created, now):
+        if model.month != ComplaintReport.get_by_id(model.id).month:
+            raise ValidationError({"month": "月份不能修改，请为该月另行生成报告"})
 
     @expose("/generate/", methods=("GET", "POST"))
     def generate_view(self):
@@ -202,7 +221,7 @@ class ComplaintReportView(KefuModelView):
         writer = csv.writer(out)
         writer.writerow(["分类", "项目", "数值"])
         for row in reports.report_rows(report):
-            writer.writerow(row)
+            writer.writerow([excel_safe(cell) for cell in row])
         name = "complaint-report-%s.csv" % report.month.strftime("%Y-%m")
         return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f"attachment; filename={name}"})
