@@ -668,10 +668,8 @@ class RepairOrder(Register):
     def record_callback(self, by, now, fixed, satisfaction=None, notes=None, person=None,
                         method="phone"):
         """Record the callback: fixed closes the order, not fixed sends it back (R-REP-3/5)."""
-        callback = Callback(repair_order=self, called_at=now, called_by=by, accepted=fixed,
-                            satisfaction=satisfaction, notes=notes, person_reached=person,
-                            method=method, created_by=by, created_at=now, updated_at=now)
-        callback.full_clean()
+        callback = Callback.draft(by, now, fixed, satisfaction, notes, person, method,
+                                  repair_order=self)
         if fixed:
             self.transition("callback", by, now, (self.DONE,), status=self.CLOSED, closed_at=now)
         else:
@@ -1250,10 +1248,8 @@ class Complaint(Register):
     def record_callback(self, by, now, accepted, satisfaction=None, notes=None, person=None,
                         method="phone"):
         """Accepted: closed. Not accepted: one level up and handled again (R-CMP-7/8)."""
-        callback = Callback(complaint=self, called_at=now, called_by=by, accepted=accepted,
-                            satisfaction=satisfaction, notes=notes, person_reached=person,
-                            method=method, created_by=by, created_at=now, updated_at=now)
-        callback.full_clean()
+        callback = Callback.draft(by, now, accepted, satisfaction, notes, person, method,
+                                  complaint=self)
         if accepted:
             self.transition("callback", by, now, (self.RESOLVED,), status=self.CLOSED)
             self.stop_clock("callback", now)
@@ -1382,6 +1378,15 @@ class Callback(Register):
 
     class Meta:
         verbose_name = "回访记录单"
+
+    @classmethod
+    def draft(cls, by, now, accepted, satisfaction, notes, person, method, **target):
+        """A checked, unsaved callback on `target` (repair_order= or complaint=)."""
+        callback = cls(called_at=now, called_by=by, accepted=accepted, satisfaction=satisfaction,
+                       notes=notes, person_reached=person, method=method, created_by=by,
+                       created_at=now, updated_at=now, **target)
+        callback.full_clean()
+        return callback
 
     def __str__(self):
         return f"{self.number or '回访'}"
