@@ -105,3 +105,36 @@ def test_run_jobs_command(tmp_path):
     bad = subprocess.run([sys.executable, "app.py", "run-jobs", "--now", "yesterday"], cwd=ROOT,
                          env=env, capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "ISO" in bad.stderr
+
+
+def test_overdue_filter_agrees_with_the_job_and_works_before_it_runs(clean_alerts, as_clerk,
+                                                                     monkeypatch):
+    import clock
+    from test_registers import rows, url
+    now = MON + timedelta(hours=1)
+    monkeypatch.setattr(clock, "now", lambda: now)
+    late, on_time, held = new_order(), new_order(), new_order()
+    for order in (late, on_time, held):
+        run(order.dispatch, user("clerk"), MON)
+    run(on_time.accept, user("property"), MON + timedelta(minutes=10))
+    run(held.hold, user("clerk"), MON + timedelta(minutes=5), "等客户")
+    grid = rows(as_clerk.get(url(RepairOrder, "?flt0_accept_deadline_overdue=1&page_size=100")).text)
+    assert late.number in grid and on_time.number not in grid and held.number not in grid
+    with write_transaction():
+        flag_unaccepted_repairs(now)
+    flagged = {a.record_id for a in Alert.select().where((Alert.kind == "overdue")
+                                                          & (Alert.record_type == "RepairOrder"))}
+    listed = {o.id for o in RepairOrder.select() if o.number in grid}
+    assert flagged == listed
+
+
+def test_due_soon_filter(clean_alerts, as_clerk, monkeypatch):
+    import clock
+    from test_registers import rows, url
+    order = new_order()
+    run(order.dispatch, user("clerk"), MON)
+    monkeypatch.setattr(clock, "now", lambda: MON + timedelta(minutes=25))
+    grid = rows(as_clerk.get(url(RepairOrder, "?flt0_id_duesoon=1")).text)
+    assert order.number in grid
+    monkeypatch.setattr(clock, "now", lambda: MON + timedelta(minutes=10))
+    assert order.number not in rows(as_clerk.get(url(RepairOrder, "?flt0_id_duesoon=1")).text)

@@ -109,6 +109,45 @@ class CustomerNameFilter(pf.BasePeeweeFilter):
         return _l("包含")
 
 
+class OverdueFilter(pf.BasePeeweeFilter):
+    """已逾期: the deadline has passed while the row is still open (computed live, not by a job)."""
+    url_name = "overdue"
+
+    def __init__(self, column, name, open_states):
+        super().__init__(column, name, options=(("1", _l("是")),))
+        self.open_states = open_states
+
+    def apply(self, query, value):
+        model = self.column.model
+        condition = (self.column < clock.now()) & model.status.in_(self.open_states)
+        if "on_hold_since" in model._meta.fields:
+            condition &= model.on_hold_since.is_null()
+        return query.where(condition)
+
+    def operation(self):
+        return _l("已逾期")
+
+
+class DueSoonFilter(pf.BasePeeweeFilter):
+    """即将到期: a running clock has passed its warning time but not its deadline."""
+    url_name = "duesoon"
+
+    def __init__(self, model, name):
+        super().__init__(model.id, name, options=(("1", _l("是")),))
+
+    def apply(self, query, value):
+        from models import Deadline
+        now = clock.now()
+        model = self.column.model
+        soon = Deadline.select(Deadline.record_id).where(
+            (Deadline.record_type == model.__name__) & (Deadline.status == Deadline.RUNNING)
+            & (Deadline.warn_at <= now) & (Deadline.due_at > now))
+        return query.where(model.id.in_(soon))
+
+    def operation(self):
+        return _l("即将到期")
+
+
 class NotArchivedFilter(pf.BasePeeweeFilter, pf.filters.BaseBooleanFilter):
     def apply(self, query, value):
         return query.where(self.column.is_null(value == "1"))
@@ -224,6 +263,8 @@ class KefuModelView(StepsMixin, ModelView):
     form_excluded_extra = ()
     stamp_user_fields = ()  # set to the logged-in user when a record is created
     editable_states = None  # statuses in which the edit form may change a record (None: any)
+    # (deadline column, statuses in which it still runs): ready 已逾期 filters, and 即将到期.
+    deadline_filters = ()
     print_slips = ()  # (slip, label): printable paper forms, templates/kefu/print/<slip>.html
 
     def __init__(self, model, category=None, **kwargs):
@@ -266,6 +307,11 @@ class KefuModelView(StepsMixin, ModelView):
 
     def _default_filters(self, model):
         filters = []
+        for column, open_states in self.deadline_filters:
+            field = model._meta.fields[column]
+            filters.append(OverdueFilter(field, _l(field.verbose_name), open_states))
+        if self.deadline_filters:
+            filters.append(DueSoonFilter(model, _l("时限")))
         for f in model._meta.sorted_fields:
             label = _l(f.verbose_name or f.name)
             if isinstance(f, ChoiceField):

@@ -71,6 +71,9 @@ class ComplaintView(KefuModelView):
         "start_deadline": deadline_formatter(Complaint.RECEIVED),
         "resolve_deadline": deadline_formatter(Complaint.RECEIVED, Complaint.IN_PROGRESS),
         "callback_deadline": deadline_formatter(Complaint.RESOLVED)}
+    deadline_filters = (("start_deadline", (Complaint.RECEIVED,)),
+                        ("resolve_deadline", (Complaint.RECEIVED, Complaint.IN_PROGRESS)),
+                        ("callback_deadline", (Complaint.RESOLVED,)))
     details_template = "kefu/complaint_details.html"
     steps = (
         Step("scope", "受理范围核对", DESK, check_scope, when=(Complaint.RECEIVED,),
