@@ -20,7 +20,7 @@ from models import (Complaint, ComplaintGuideline, ComplaintReport, ComplaintUpd
                     DomainError, ValidationError)
 from views.base import A, C, GM, M, PM, S, KefuModelView, deadline_formatter, excel_safe
 from views.reception import DepartmentField, hold_steps
-from views.steps import Step, callback_fields, reason_field
+from views.steps import Step, callback_step, reason_field
 
 COMPLAINT_WRITERS = frozenset({A, C, S, M, PM, GM})
 DESK = (A, C)
@@ -97,10 +97,7 @@ class ComplaintView(KefuModelView):
         Step("resolve", "办结", HANDLERS, lambda r, by, now, f: r.resolve(by, now, f["result"]),
              when=(Complaint.IN_PROGRESS,), fields={"result": reason_field("处理结果")},
              style="success"),
-        Step("callback", "回访", DESK, lambda r, by, now, f: r.record_callback(
-            by, now, f["fixed"], int(f["satisfaction"]) if f["satisfaction"] else None,
-            f["notes"] or None, f["person"] or None), when=(Complaint.RESOLVED,),
-             fields=callback_fields(), style="info"),
+        callback_step(when=(Complaint.RESOLVED,)),
         Step("escalate", "升级", SUPERVISORS, lambda r, by, now, f: r.escalate(by, now, f["reason"]),
              when=(Complaint.RECEIVED, Complaint.IN_PROGRESS),
              fields={"reason": reason_field("升级原因")}, style="danger"),

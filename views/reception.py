@@ -4,7 +4,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import Callback, Contact, Department, RepairOrder, ServiceRequest, WorkLetter
 from views.base import A, C, M, S, KefuModelView, deadline_formatter
-from views.steps import Step, bulk_action, callback_fields, reason_field
+from views.steps import Step, bulk_action, callback_step, reason_field
 
 RECEPTION_WRITERS = frozenset({A, C, S, M})
 DESK = (A, C)                # the service center's desk
@@ -22,9 +22,9 @@ def hold_steps(holdable):
     )
 
 
-def receiving(model, dept):
+def receiving(letter, dept):
     """Letters addressed to the department."""
-    return model.to_department == dept
+    return letter.to_department_id == dept
 
 
 def department_choices():
@@ -100,10 +100,7 @@ class RepairOrderView(KefuModelView):
         Step("complete", "完工", HANDLERS, lambda r, by, now, f: r.complete(by, now, f["result"]),
              when=(RepairOrder.ACCEPTED,), fields={"result": reason_field("维修结果")},
              style="success"),
-        Step("callback", "回访", DESK, lambda r, by, now, f: r.record_callback(
-            by, now, f["fixed"], int(f["satisfaction"]) if f["satisfaction"] else None,
-            f["notes"] or None, f["person"] or None), when=(RepairOrder.DONE,),
-             fields=callback_fields(), style="info"),
+        callback_step(when=(RepairOrder.DONE,)),
         Step("refuse", "不予受理", DESK, lambda r, by, now, f: r.refuse(by, now, f["reason"]),
              when=(RepairOrder.REGISTERED,), fields={"reason": reason_field("不予受理原因及解释")},
              style="danger"),

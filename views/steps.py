@@ -11,7 +11,7 @@ import clock
 from database import write_transaction
 from forms import KefuForm
 from i18n import _l
-from models import DomainError, Register, ValidationError
+from models import DomainError, Register, User, ValidationError
 
 
 class Step:
@@ -22,8 +22,8 @@ class Step:
         self.name, self.label, self.roles, self.run = name, label, frozenset(roles), run
         self.when, self.fields, self.bulk, self.style = tuple(when), dict(fields or {}), bulk, style
         self.show = show  # optional extra condition on the record, e.g. "is on hold"
-        # For department staff: the rows this step may touch, as scope(model, dept) -> condition;
-        # None means the register's own write scope.
+        # For department staff: which rows this step may touch, as scope(record, dept) -> bool
+        # (checked on the loaded row, no query); None means the register's own write scope.
         self.scope = scope
 
     def allowed_for(self, user):
@@ -61,6 +61,14 @@ def reason_field(label="原因"):
 
 SATISFACTION = [("", "—"), ("5", "5 非常满意"), ("4", "4 满意"), ("3", "3 一般"),
                 ("2", "2 不满意"), ("1", "1 非常不满意")]
+
+
+def callback_step(when):
+    """回访: record the customer's verdict on a repair or complaint (it closes or reopens it)."""
+    return Step("callback", "回访", (User.ADMIN, User.CLERK), lambda r, by, now, f: r.record_callback(
+        by, now, f["fixed"], int(f["satisfaction"]) if f["satisfaction"] else None,
+        f["notes"] or None, f["person"] or None), when=when, fields=callback_fields(),
+        style="info")
 
 
 def callback_fields():
@@ -105,8 +113,7 @@ class StepsMixin:
             return True
         if step.scope is None:
             return self._in_scope(record, write=True)
-        return self.model.select().where((self.model.id == record.id)
-                                         & step.scope(self.model, dept)).exists()
+        return step.scope(record, dept)
 
     @expose("/step/<step_name>/", methods=("GET", "POST"))
     def step_view(self, step_name):
