@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import click
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, session, url_for
-from flask_admin import Admin, AdminIndexView, expose
+from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
 from flask_login import LoginManager, current_user, login_user, logout_user
@@ -116,26 +116,6 @@ def home():
     return redirect(url_for("admin.index"))
 
 
-class HomeView(AdminIndexView):
-    """The console's home page: counts per register; later the overdue dashboard."""
-
-    def is_accessible(self):
-        return current_user.is_authenticated
-
-    def inaccessible_callback(self, name, **kwargs):
-        return redirect(url_for("auth.login", next=request.url))
-
-    @expose("/")
-    def index(self):
-        rows = []
-        for view in self.admin._views:
-            model = getattr(view, "model", None)
-            if model is None or not view.is_accessible():
-                continue
-            rows.append((view.category, view.name, view.url, view.get_query().count()))
-        return self.render("kefu/home.html", rows=rows)
-
-
 # ---------------------------------------------------------------- the app
 
 def _secret_key(instance_path):
@@ -196,9 +176,11 @@ def create_app(test_config=None):
     login_manager.login_message = _l("请先登录")
     app.register_blueprint(auth)
 
+    from views.dashboard import HomeView, MyWorkView
     admin = Admin(app, name="客服台 Kefu Desk", url="/admin",
                   theme=Bootstrap4Theme(base_template="kefu/master.html", fluid=True),
                   index_view=HomeView(name=_l("首页"), url="/admin"))
+    admin.add_view(MyWorkView(name=_l("我的待办"), endpoint="mywork", url="/admin/mywork"))
     # Flask-Admin's packaged zh_Hans_CN admin.mo lacks strings its admin.po has: ours fills them.
     admin.translations_path = TRANSLATIONS_DIR
     from views import register_views

@@ -63,11 +63,25 @@ def _clocks_and_holds(database):
     SlaRule.update(amount=0).where((SlaRule.code == "PAY_FINANCE") & (SlaRule.amount == 1)).execute()
 
 
+def _escalation_levels(database):
+    """Issue 5: escalation times on deadlines, the e-mailed level on alerts, alert indexes."""
+    from models import Alert
+    _add_columns(database, Deadline, "level2_at", "level3_at", "level4_at")
+    _add_columns(database, Alert, "mailed_level")
+    Alert._schema.create_indexes(safe=True)
+    calendar = CalendarDay.work_calendar()
+    for row in Deadline.select().where((Deadline.status == Deadline.RUNNING)
+                                       & Deadline.level2_at.is_null()):
+        Deadline.update(**row.escalation_columns(row.limit(), calendar)).where(
+            Deadline.id == row.id).execute()
+
+
 # Append-only: (version, name, function(database)). A migration must work on a database that
 # is new (created from today's models by migration 1) as well as on an old one.
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
     (2, "deadlines, holds, guideline, job runs and deadline columns", _clocks_and_holds),
+    (3, "escalation levels and alert e-mail", _escalation_levels),
 ]
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from peewee import (
     BooleanField,
     Check,
+    SQL,
     CharField,
     DatabaseProxy,
     DateField,
@@ -292,7 +293,7 @@ ACTION_LABELS = {
     "void": "作废", "return_item": "归还", "refund": "退押金", "hold": "挂起", "release": "解除挂起",
     "reopen": "重新派单", "transfer": "转办", "handled": "答复", "start": "启动处理",
     "resolve": "办结", "escalate": "升级", "reroute": "改派", "refuse_scope": "不予受理",
-    "publish": "报送",
+    "publish": "报送", "resolve_alert": "解除提醒",
 }
 
 
@@ -360,7 +361,8 @@ class Register(BaseModel):
         if not rule.is_active or rule.archived_at:
             return None  # the admin switched this time limit off
         limit = rule.limit()
-        due = sla.deadline(start, limit, CalendarDay.work_calendar())
+        calendar = CalendarDay.work_calendar()
+        due = sla.deadline(start, limit, calendar)
         Deadline.update(status=Deadline.CANCELLED, updated_at=now).where(
             (Deadline.record_type == type(self).__name__) & (Deadline.record_id == self.id)
             & (Deadline.kind == kind) & (Deadline.status == Deadline.RUNNING)).execute()
@@ -369,6 +371,7 @@ class Register(BaseModel):
                         limit_clock=limit.clock, explanation=limit.describe(), started_at=start,
                         original_due_at=due, due_at=due,
                         warn_at=sla.due_soon_at(start, due, rule.warn_percent),
+                        **Deadline(due_at=due).escalation_columns(limit, calendar),
                         created_at=now, updated_at=now)
         self._show_deadline(kind, due, now)
         return due
@@ -432,6 +435,7 @@ class Register(BaseModel):
             held_from = max(since, clock_row.started_at)
             due = sla.extend_for_hold(clock_row.due_at, held_from, now, clock_row.limit(), calendar)
             Deadline.update(due_at=due, warn_at=clock_row.warn_at + (due - clock_row.due_at),
+                            **Deadline(due_at=due).escalation_columns(clock_row.limit(), calendar),
                             held_seconds=Deadline.held_seconds
                             + max(int((now - held_from).total_seconds()), 0), updated_at=now).where(
                 Deadline.id == clock_row.id).execute()
@@ -1740,11 +1744,16 @@ class Alert(Register):
     resolved_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
                                   verbose_name="解决人")
     resolution_note = TextField(null=True, verbose_name="处理说明")
+    # The level already e-mailed to the assignee (0: none), so each level is sent once.
+    mailed_level = IntegerField(default=0, constraints=[SQL("DEFAULT 0")],
+                                verbose_name="已邮件通知级别")
 
     level.min_value = 1
 
     class Meta:
         verbose_name = "逾期提醒"
+        indexes = ((("record_type", "record_id", "kind"), False), (("status", "since"), False),
+                   (("status", "assignee"), False), (("status", "department"), False))
 
     @classmethod
     def raise_for(cls, record, kind, now, title, assignee=None, level=1, rule=None):
@@ -1753,10 +1762,16 @@ class Alert(Register):
                           record_id=record.id, rule=rule, since=now, assignee=assignee,
                           department=getattr(record, "department", None), level=level,
                           created_at=now, updated_at=now)
-        indexes = ((("record_type", "record_id", "kind"), False), (("status", "since"), False))
 
     def __str__(self):
         return self.title or "提醒"
+
+    def resolve(self, by, now, note):
+        """Close the alert by hand with a note (what was done about it)."""
+        if not (note or "").strip():
+            raise ValidationError({"note": "请填写处理说明"})
+        self.transition("resolve_alert", by, now, (self.OPEN,), status=self.RESOLVED,
+                        resolved_at=now, resolved_by=by, resolution_note=note.strip())
 
 
 class Deadline(Register):
@@ -1782,6 +1797,10 @@ class Deadline(Register):
     due_at = DateTimeField(verbose_name="当前时限")
     held_seconds = IntegerField(default=0, verbose_name="挂起秒数")
     warn_at = DateTimeField(null=True, verbose_name="预警时间")
+    # A missed clock escalates a level at each of these (see sla.escalation_times).
+    level2_at = DateTimeField(null=True, verbose_name="升级至部门负责人")
+    level3_at = DateTimeField(null=True, verbose_name="升级至项目经理")
+    level4_at = DateTimeField(null=True, verbose_name="升级至总经理")
     met_at = DateTimeField(null=True, verbose_name="完成时间")
     status = ChoiceField(STATUSES, default=RUNNING, verbose_name="状态")
 
@@ -1789,6 +1808,11 @@ class Deadline(Register):
         verbose_name = "时限记录"
         indexes = ((("record_type", "record_id", "kind"), False), (("status", "due_at"), False),
                    (("status", "warn_at"), False))
+
+    def escalation_columns(self, limit, calendar):
+        """The level2_at … level4_at values for this clock's current due time."""
+        return dict(zip(("level2_at", "level3_at", "level4_at"),
+                        sla.escalation_times(self.due_at, limit, calendar)))
 
     def __str__(self):
         return f"{self.record_type} #{self.record_id} {self.kind}" if self.record_type else "时限记录"

@@ -175,3 +175,21 @@ def years_missing(calendar, today, ahead_days=60):
     if (date(today.year + 1, 1, 1) - today).days <= ahead_days:
         years.add(today.year + 1)
     return sorted(y for y in years if not calendar.knows(y))
+
+
+ESCALATION_FLOOR = timedelta(minutes=30)
+
+
+def escalation_times(due, limit, calendar, levels=3):
+    """When a missed clock escalates a level (clerk → department head → project manager →
+    general manager): each level after the time the rule allows runs out once more, counted on
+    the rule's own clock, and never sooner than 30 minutes after the level before."""
+    times = []
+    moment = due
+    for _ in range(levels):
+        following = deadline(moment, limit, calendar)
+        if following - moment < ESCALATION_FLOOR:
+            following = moment + ESCALATION_FLOOR
+        times.append(following)
+        moment = following
+    return times

@@ -12,11 +12,13 @@ from models import JobRun
 
 from jobs.complaints import generate_monthly_complaint_report
 from jobs.deadlines import DEADLINE_JOBS
+from jobs.mail import mail_alerts
 
 log = logging.getLogger("kefu.jobs")
 
 # (job, how often): "minute" jobs run every minute; the monthly report checks the date itself.
 SCHEDULE = tuple((job, "minute") for job in DEADLINE_JOBS) + (
+    (mail_alerts, "minute"),
     (generate_monthly_complaint_report, "day"),
 )
 
@@ -44,7 +46,10 @@ def run_due_jobs(now, force=False):
         if not claim(name, slot, now):
             continue
         try:
-            with write_transaction():
+            if getattr(job, "in_transaction", True):
+                with write_transaction():
+                    results[name] = job(now)
+            else:
                 results[name] = job(now)
         except Exception:  # one failing job must not stop the others
             log.exception("job %s failed", name)

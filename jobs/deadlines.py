@@ -1,10 +1,12 @@
 """Overdue and due-soon flags for every stamped deadline: set-based SQL, idempotent, catching up.
 
 Each rule has its own named job; they share one INSERT … SELECT (no loop over open records)."""
-from peewee import JOIN, Value, fn
+from datetime import datetime, time, timedelta
 
-from models import (Alert, Charge, Complaint, Deadline, Department, ItemLoan, RepairOrder,
-                    ServiceRequest, SlaRule, WorkLetter)
+from peewee import JOIN, Case, Value, fn
+
+from models import (ActionItem, Alert, CalendarDay, Charge, Complaint, ComplaintUpdate, Deadline,
+                    Department, ItemLoan, RepairOrder, ServiceRequest, SlaRule, User, WorkLetter)
 
 # Which column of each register names the department that must act.
 ACTING_DEPARTMENT = {
@@ -15,7 +17,23 @@ ACTING_DEPARTMENT = {
     "Charge": (Charge, None),          # the service center's cash
     "ItemLoan": (ItemLoan, None),      # the service center chases the borrower
 }
+# Callbacks are made by the service center whichever department did the work.
+SERVICE_RULES = ("REP_CALLBACK", "CMP_CALLBACK")
 TITLES = {"overdue": "%s已逾期：", "due_soon": "%s即将到期："}
+
+
+def acting_department_sql(model, service_id):
+    """The department that must act on each of `model`'s clocks, for a query over Deadline."""
+    _, column = ACTING_DEPARTMENT[model.__name__]
+    if column is None:
+        return Value(service_id)
+    return Case(None, [(Deadline.rule_code.in_(SERVICE_RULES), service_id)], column)
+
+
+def acting_department(model, rule_code, service_id):
+    """The SQL value naming the department that must act on `model`'s clock of `rule_code`."""
+    _, column = ACTING_DEPARTMENT[model.__name__]
+    return Value(service_id) if column is None or rule_code in SERVICE_RULES else column
 
 
 def _flag(rule_code, kind, now):
@@ -24,10 +42,9 @@ def _flag(rule_code, kind, now):
     rule = SlaRule.get_or_none(SlaRule.code == rule_code)
     if rule is None or rule.applies_to not in ACTING_DEPARTMENT:
         return 0
-    model, dept_column = ACTING_DEPARTMENT[rule.applies_to]
+    model, _ = ACTING_DEPARTMENT[rule.applies_to]
     service = Department.get(Department.code == Department.SERVICE).id
-    department = dept_column if dept_column is not None else Value(service)
-    head = Department.select(Department.head).where(Department.id == department)
+    department = acting_department(model, rule_code, service)
     moment = Deadline.due_at if kind == "overdue" else Deadline.warn_at
     already = Alert.select(Alert.id).where(
         (Alert.record_type == Deadline.record_type) & (Alert.record_id == Deadline.record_id)
@@ -42,11 +59,108 @@ def _flag(rule_code, kind, now):
     title = fn.SUBSTR(Value(TITLES[kind] % rule.name).concat(fn.COALESCE(model.number, "")), 1, 200)
     query = (Deadline
              .select(Value(kind), title, Deadline.record_type, Deadline.record_id, Deadline.rule,
-                     moment, department, head, Value(1), Value(Alert.OPEN), Value(now), Value(now))
+                     moment, department, Value(None), Value(1), Value(Alert.OPEN), Value(now), Value(now))
              .join(model, JOIN.INNER, on=(model.id == Deadline.record_id))
              .where(condition))
     return (Alert.insert_from(query, [
         Alert.kind, Alert.title, Alert.record_type, Alert.record_id, Alert.rule, Alert.since,
+        Alert.department, Alert.assignee, Alert.level, Alert.status, Alert.created_at,
+        Alert.updated_at]).as_rowcount().execute())
+
+
+LEVEL_COLUMNS = ((4, Deadline.level4_at), (3, Deadline.level3_at), (2, Deadline.level2_at))
+
+
+def escalate_repeated_misses(now):
+    """Raise an open overdue alert a level each time its rule's allowance runs out once more:
+    level 2 goes to the department head, 3 to the project manager, 4 to the general manager.
+    Three UPDATEs, highest level first, so a catch-up jumps straight to the right level once."""
+    pm = User.first_with_role(User.PM)
+    gm = User.first_with_role(User.GM)
+    top = {3: pm.id if pm else None, 4: gm.id if gm else None}
+    head = (Department.select(Department.head).where(Department.id == Alert.department))
+    raised = 0
+    for level, column in LEVEL_COLUMNS:
+        missed_again = Deadline.select(Deadline.id).where(
+            (Deadline.record_type == Alert.record_type) & (Deadline.record_id == Alert.record_id)
+            & (Deadline.rule == Alert.rule) & (Deadline.status == Deadline.RUNNING)
+            & (Deadline.kind != "follow_up")  # missed follow-ups count their own levels
+            & (column <= now))
+        person = fn.COALESCE(head, Value(top[3]), Value(top[4])) if level == 2 else \
+            fn.COALESCE(Value(top[level]), Value(top[4]))
+        raised += (Alert.update(level=level, assignee=person, updated_at=now)
+                   .where((Alert.status == Alert.OPEN) & (Alert.kind == "overdue")
+                          & (Alert.level < level) & fn.EXISTS(missed_again))
+                   .execute())
+    return raised
+
+
+FOLLOW_UP_KINDS = ("follow_up", "feedback", "progress")
+FOLLOW_UP_CATCH_UP_DAYS = 5
+
+
+def flag_missing_follow_ups(now):
+    """Complaints open past their fifth working day without a follow-up on a working day
+    (R-CMP-6): one alert per missed day, each further missed day one level higher. Looks back
+    over the last five working days, so a few days of downtime are caught up once."""
+    rule = SlaRule.get_or_none(SlaRule.code == "CMP_DAILY_FOLLOWUP")
+    if rule is None or not rule.is_active or rule.archived_at:
+        return 0
+    calendar = CalendarDay.work_calendar()
+    days, day = [], now.date()
+    while len(days) < FOLLOW_UP_CATCH_UP_DAYS and day > now.date() - timedelta(days=30):
+        day -= timedelta(days=1)
+        if calendar.is_working_day(day):
+            days.append(day)
+    pm, gm = User.first_with_role(User.PM), User.first_with_role(User.GM)
+    raised = 0
+    for day in reversed(days):
+        start = datetime.combine(day, time())
+        end = start + timedelta(days=1)
+        logged = ComplaintUpdate.select(ComplaintUpdate.id).where(
+            (ComplaintUpdate.complaint == Complaint.id) & ComplaintUpdate.kind.in_(FOLLOW_UP_KINDS)
+            & (ComplaintUpdate.happened_at >= start) & (ComplaintUpdate.happened_at < end))
+        earlier = fn.COALESCE(Alert.select(fn.COUNT(Alert.id)).where(
+            (Alert.record_type == "Complaint") & (Alert.record_id == Complaint.id)
+            & (Alert.rule == rule.id)), 0)
+        flagged = Alert.select(Alert.id).where(
+            (Alert.record_type == "Complaint") & (Alert.record_id == Complaint.id)
+            & (Alert.rule == rule.id) & (Alert.since == end))
+        level = Case(None, [(earlier >= 3, 4)], earlier + 1)
+        head = Department.select(Department.head).where(Department.id == Complaint.department)
+        person = Case(None, [(earlier == 0, None), (earlier == 1, head),
+                             (earlier == 2, pm.id if pm else None)], gm.id if gm else None)
+        title = fn.SUBSTR(Value("投诉未每日跟踪（%s）：" % day.isoformat())
+                          .concat(fn.COALESCE(Complaint.number, "")), 1, 200)
+        query = (Complaint
+                 .select(Value("overdue"), title, Value("Complaint"), Complaint.id, Value(rule.id),
+                         Value(end), Complaint.department, person, level, Value(Alert.OPEN),
+                         Value(now), Value(now))
+                 .where(Complaint.status.in_(Complaint.OPEN_STATES) & Complaint.archived_at.is_null()
+                        & Complaint.on_hold_since.is_null() & (Complaint.follow_up_from < end)
+                        & ~fn.EXISTS(logged) & ~fn.EXISTS(flagged)))
+        raised += (Alert.insert_from(query, [
+            Alert.kind, Alert.title, Alert.record_type, Alert.record_id, Alert.rule, Alert.since,
+            Alert.department, Alert.assignee, Alert.level, Alert.status, Alert.created_at,
+            Alert.updated_at]).as_rowcount().execute())
+    return raised
+
+
+def flag_overdue_action_items(now):
+    """Meeting action items past their due date and not done (R-COM-4): one alert each to the
+    owning department and the owner, in one INSERT … SELECT."""
+    already = Alert.select(Alert.id).where(
+        (Alert.record_type == "ActionItem") & (Alert.record_id == ActionItem.id)
+        & (Alert.kind == "overdue") & (Alert.status == Alert.OPEN))
+    title = fn.SUBSTR(Value("会议议定事项已逾期：").concat(ActionItem.description), 1, 200)
+    query = (ActionItem
+             .select(Value("overdue"), title, Value("ActionItem"), ActionItem.id, ActionItem.due_date,
+                     ActionItem.department, ActionItem.owner, Value(1), Value(Alert.OPEN),
+                     Value(now), Value(now))
+             .where((ActionItem.status == ActionItem.OPEN) & ActionItem.archived_at.is_null()
+                    & (ActionItem.due_date < now.date()) & ~fn.EXISTS(already)))
+    return (Alert.insert_from(query, [
+        Alert.kind, Alert.title, Alert.record_type, Alert.record_id, Alert.since,
         Alert.department, Alert.assignee, Alert.level, Alert.status, Alert.created_at,
         Alert.updated_at]).as_rowcount().execute())
 
@@ -56,10 +170,18 @@ def resolve_done_alerts(now):
     running = Deadline.select(Deadline.id).where(
         (Deadline.record_type == Alert.record_type) & (Deadline.record_id == Alert.record_id)
         & (Deadline.rule == Alert.rule) & (Deadline.status == Deadline.RUNNING))
-    return (Alert.update(status=Alert.RESOLVED, resolved_at=now, updated_at=now,
-                         resolution_note="办理完毕，系统自动解除")
+    done = dict(status=Alert.RESOLVED, resolved_at=now, updated_at=now,
+                resolution_note="办理完毕，系统自动解除")
+    still_open = ActionItem.select(ActionItem.id).where(
+        (ActionItem.id == Alert.record_id) & (ActionItem.status == ActionItem.OPEN)
+        & ActionItem.archived_at.is_null())
+    return (Alert.update(**done)
             .where((Alert.status == Alert.OPEN) & Alert.kind.in_(("overdue", "due_soon"))
                    & Alert.rule.is_null(False) & ~fn.EXISTS(running))
+            .execute()
+            + Alert.update(**done)
+            .where((Alert.status == Alert.OPEN) & (Alert.record_type == "ActionItem")
+                   & ~fn.EXISTS(still_open))
             .execute())
 
 
@@ -86,5 +208,7 @@ DEADLINE_JOBS = (
     flag_unaccepted_repairs, flag_repairs_without_callback, flag_requests_not_handed_back,
     flag_letters_not_forwarded, flag_charges_not_handed_to_finance, flag_loans_out_too_long,
     flag_major_complaints_not_reported, flag_important_complaints_not_started,
-    flag_general_complaints_not_resolved, flag_complaint_callbacks_missed, resolve_done_alerts,
+    flag_general_complaints_not_resolved, flag_complaint_callbacks_missed,
+    flag_missing_follow_ups, flag_overdue_action_items, escalate_repeated_misses,
+    resolve_done_alerts,
 )

@@ -112,7 +112,7 @@ MARKER = {Customer: "测试商户甲", Department: "保安部", User: "newclerk"
           SlaRule: "测试规则", CalendarDay: "测试国庆", Alert: "测试提醒"}
 
 # Written only by the console itself (audit rows, stamped deadlines, holds).
-SYSTEM_WRITTEN = (AuditLog, Deadline, Hold, Callback, ComplaintUpdate, ComplaintReport)
+SYSTEM_WRITTEN = (AuditLog, Deadline, Hold, Callback, ComplaintUpdate, ComplaintReport, Alert)
 WRITABLE = [m for m in REGISTERS if m not in SYSTEM_WRITTEN]
 
 

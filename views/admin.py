@@ -4,7 +4,8 @@ from wtforms import PasswordField, SelectMultipleField, validators
 
 from models import (Alert, AuditLog, CalendarDay, Deadline, Department, Hold, SlaRule, User,
                     ValidationError)
-from views.base import A, AU, C, GM, PM, KefuModelView, record_link
+from views.base import A, AU, C, GM, M, PM, S, KefuModelView, record_link
+from views.steps import Step, reason_field
 
 
 class DepartmentView(KefuModelView):
@@ -62,11 +63,17 @@ class CalendarDayView(KefuModelView):
 
 
 class AlertView(KefuModelView):
+    """Alerts are raised by the jobs and the workflows; people only resolve them, with a note."""
+    write_roles = frozenset()
     column_list = ("kind", "title", "record_id", "since", "department", "assignee", "level",
-                   "status")
+                   "status", "resolved_at")
     column_formatters = {"record_id": record_link("record_type")}
     column_default_sort = ("since", True)
-    form_excluded_extra = ("resolved_at", "resolved_by")
+    steps = (
+        Step("resolve", "解除提醒", (A, C, S, M, PM, GM),
+             lambda r, by, now, f: r.resolve(by, now, f["note"]), when=(Alert.OPEN,),
+             fields={"note": reason_field("处理说明")}, style="success"),
+    )
 
 
 class DeadlineView(KefuModelView):

@@ -109,6 +109,33 @@ class CustomerNameFilter(pf.BasePeeweeFilter):
         return _l("包含")
 
 
+def overdue_condition(model, column, open_states, now):
+    """A deadline column has passed while the row is still open and not on hold."""
+    condition = (column < now) & model.status.in_(open_states)
+    if "on_hold_since" in model._meta.fields:
+        condition &= model.on_hold_since.is_null()
+    return condition
+
+
+def any_overdue_condition(model, deadline_filters, now):
+    """Any of a register's deadlines (view.deadline_filters) is overdue."""
+    condition = None
+    for column, open_states in deadline_filters:
+        one = overdue_condition(model, model._meta.fields[column], open_states, now)
+        condition = one if condition is None else (condition | one)
+    return condition
+
+
+def due_soon_condition(model, now):
+    """A running clock of the row has passed its warning time but not its deadline."""
+    from models import Deadline
+    soon = Deadline.select(Deadline.record_id).where(
+        (Deadline.record_type == model.__name__) & (Deadline.status == Deadline.RUNNING)
+        & (Deadline.kind != "follow_up")  # when daily follow-ups begin is not a deadline
+        & (Deadline.warn_at <= now) & (Deadline.due_at > now))
+    return model.id.in_(soon)
+
+
 class OverdueFilter(pf.BasePeeweeFilter):
     """已逾期: the deadline has passed while the row is still open (computed live, not by a job)."""
     url_name = "overdue"
@@ -118,11 +145,24 @@ class OverdueFilter(pf.BasePeeweeFilter):
         self.open_states = open_states
 
     def apply(self, query, value):
+        return query.where(overdue_condition(self.column.model, self.column, self.open_states,
+                                             clock.now()))
+
+    def operation(self):
+        return _l("已逾期")
+
+
+class AnyOverdueFilter(pf.BasePeeweeFilter):
+    """已逾期 on any of the register's deadlines (the dashboard links here): ?flt0_id_overdue=1."""
+    url_name = "overdue"
+
+    def __init__(self, model, name, deadline_filters):
+        super().__init__(model.id, name, options=(("1", _l("是")),))
+        self.deadline_filters = deadline_filters
+
+    def apply(self, query, value):
         model = self.column.model
-        condition = (self.column < clock.now()) & model.status.in_(self.open_states)
-        if "on_hold_since" in model._meta.fields:
-            condition &= model.on_hold_since.is_null()
-        return query.where(condition)
+        return query.where(any_overdue_condition(model, self.deadline_filters, clock.now()))
 
     def operation(self):
         return _l("已逾期")
@@ -136,13 +176,7 @@ class DueSoonFilter(pf.BasePeeweeFilter):
         super().__init__(model.id, name, options=(("1", _l("是")),))
 
     def apply(self, query, value):
-        from models import Deadline
-        now = clock.now()
-        model = self.column.model
-        soon = Deadline.select(Deadline.record_id).where(
-            (Deadline.record_type == model.__name__) & (Deadline.status == Deadline.RUNNING)
-            & (Deadline.warn_at <= now) & (Deadline.due_at > now))
-        return query.where(model.id.in_(soon))
+        return query.where(due_soon_condition(self.column.model, clock.now()))
 
     def operation(self):
         return _l("即将到期")
@@ -265,6 +299,7 @@ class KefuModelView(StepsMixin, ModelView):
     editable_states = None  # statuses in which the edit form may change a record (None: any)
     # (deadline column, statuses in which it still runs): ready 已逾期 filters, and 即将到期.
     deadline_filters = ()
+    open_states = ()  # states still needing work (the dashboard's 办理中 count)
     print_slips = ()  # (slip, label): printable paper forms, templates/kefu/print/<slip>.html
 
     def __init__(self, model, category=None, **kwargs):
@@ -311,6 +346,7 @@ class KefuModelView(StepsMixin, ModelView):
             field = model._meta.fields[column]
             filters.append(OverdueFilter(field, _l(field.verbose_name), open_states))
         if self.deadline_filters:
+            filters.append(AnyOverdueFilter(model, _l("时限"), self.deadline_filters))
             filters.append(DueSoonFilter(model, _l("时限")))
         for f in model._meta.sorted_fields:
             label = _l(f.verbose_name or f.name)
@@ -436,8 +472,9 @@ class KefuModelView(StepsMixin, ModelView):
         denied = super()._handle_view(name, **kwargs)
         if denied is not None:
             return denied
-        if name in ("create_view", "edit_view", "action_view", "ajax_update", "archive_view",
-                    "step_view") and not self.may_write():
+        # A step checks its own roles (an alert is resolved by people who may not edit alerts).
+        if name in ("create_view", "edit_view", "action_view", "ajax_update", "archive_view") \
+                and not self.may_write():
             abort(403)
         # A missing, malformed or out-of-scope id is a 404, not a redirect.
         if name in ("details_view", "edit_view", "archive_view"):

@@ -71,6 +71,7 @@ class ComplaintView(KefuModelView):
         "start_deadline": deadline_formatter(Complaint.RECEIVED),
         "resolve_deadline": deadline_formatter(Complaint.RECEIVED, Complaint.IN_PROGRESS),
         "callback_deadline": deadline_formatter(Complaint.RESOLVED)}
+    open_states = (Complaint.RECEIVED, Complaint.IN_PROGRESS, Complaint.RESOLVED)
     deadline_filters = (("start_deadline", (Complaint.RECEIVED,)),
                         ("resolve_deadline", (Complaint.RECEIVED, Complaint.IN_PROGRESS)),
                         ("callback_deadline", (Complaint.RESOLVED,)))

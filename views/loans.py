@@ -36,6 +36,7 @@ class ChargeView(KefuModelView):
                     finite_number])}
     stamp_user_fields = ("charged_by",)
     column_formatters = {"finance_deadline": deadline_formatter(Charge.RECORDED)}
+    open_states = (Charge.RECORDED,)
     deadline_filters = (("finance_deadline", (Charge.RECORDED,)),)
     steps = (
         Step("hand_to_finance", "交财务", (A, C), lambda r, by, now, f: r.hand_to_finance(by, now),
@@ -94,6 +95,7 @@ class ItemLoanView(KefuModelView):
     stamp_user_fields = ("lent_by",)
     editable_states = (ItemLoan.OUT,)
     column_formatters = {"due_back_at": deadline_formatter(ItemLoan.OUT)}
+    open_states = (ItemLoan.OUT, ItemLoan.RETURNED)  # returned: the deposit is still held
     deadline_filters = (("due_back_at", (ItemLoan.OUT,)),)
     print_slips = (("deposit_receipt", "打印押金收据"), ("loan_certificate", "打印借用物品证明"))
     steps = (

@@ -90,6 +90,8 @@ class RepairOrderView(KefuModelView):
     print_slips = (("repair_order", "打印维修工作单"),)
     column_formatters = {"accept_deadline": deadline_formatter(RepairOrder.DISPATCHED),
                          "callback_deadline": deadline_formatter(RepairOrder.DONE)}
+    open_states = (RepairOrder.REGISTERED, RepairOrder.DISPATCHED, RepairOrder.ACCEPTED,
+                   RepairOrder.DONE)
     deadline_filters = (("accept_deadline", (RepairOrder.DISPATCHED,)),
                         ("callback_deadline", (RepairOrder.DONE,)))
     steps = (
@@ -118,6 +120,7 @@ class ServiceRequestView(KefuModelView):
     print_slips = (("service_request", "打印服务申请单"),)
     column_formatters = {"handback_deadline": deadline_formatter(
         ServiceRequest.SUBMITTED, ServiceRequest.APPROVED, ServiceRequest.REFUSED)}
+    open_states = (ServiceRequest.SUBMITTED, ServiceRequest.APPROVED, ServiceRequest.REFUSED)
     deadline_filters = (("handback_deadline", (ServiceRequest.SUBMITTED, ServiceRequest.APPROVED,
                                                ServiceRequest.REFUSED)),)
     steps = (
@@ -152,6 +155,7 @@ class WorkLetterView(KefuModelView):
                            "acknowledged_by", "replied_at", "reply")
     print_slips = (("work_letter", "打印内部工作联系函"),)
     column_formatters = {"forward_deadline": deadline_formatter(WorkLetter.DRAFT)}
+    open_states = (WorkLetter.DRAFT, WorkLetter.SENT, WorkLetter.ACKNOWLEDGED, WorkLetter.REPLIED)
     deadline_filters = (("forward_deadline", (WorkLetter.DRAFT,)),)
     steps = (
         Step("send", "发出", DESK + HANDLERS, lambda r, by, now, f: r.send(by, now),

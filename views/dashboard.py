@@ -1,0 +1,145 @@
+"""The supervisor's home page and "my work": what is open, due soon and overdue, who must act.
+
+Every count is the same condition as the grid filter its link opens (views.base), computed live
+from deadlines and statuses, so a number and the list behind it always agree."""
+from urllib.parse import urlencode
+
+from flask import redirect, request, url_for
+from flask_admin import AdminIndexView, BaseView, expose
+from flask_login import current_user
+from peewee import JOIN, Case, fn
+
+import clock
+from i18n import _l
+from jobs.deadlines import ACTING_DEPARTMENT, acting_department_sql
+from models import Alert, Deadline, Department
+from views.base import any_overdue_condition, due_soon_condition
+
+MY_WORK_LIMIT = 200
+
+
+def deadline_views(admin):
+    """The accessible grids with deadlines, in menu order."""
+    return [view for view in admin._views
+            if getattr(view, "deadline_filters", None) and view.is_accessible()]
+
+
+def _grid_url(view, *filters):
+    """The grid URL with `filters` [(column, operation, value)] and archived rows left out."""
+    args = [("flt%d_%s_%s" % (i, column, op), value)
+            for i, (column, op, value) in enumerate(filters + (("archived_at", "notarchived", "1"),))]
+    return view.url + "/?" + urlencode(args)
+
+
+def register_counts(view, now):
+    """[(department name, open, due soon, overdue, links)] for one grid, as this user sees it."""
+    model = view.model
+    _, column = ACTING_DEPARTMENT[model.__name__]
+    service = Department.by_code(Department.SERVICE)
+    overdue = any_overdue_condition(model, view.deadline_filters, now)
+    soon = due_soon_condition(model, now)
+    group = column if column is not None else None
+    query = model.select(
+        *((group,) if group is not None else ()),
+        fn.COUNT(model.id),
+        fn.SUM(Case(None, [(soon, 1)], 0)),
+        fn.SUM(Case(None, [(overdue, 1)], 0)))
+    condition = model.status.in_(view.open_states) & model.archived_at.is_null()
+    scope = view.scope_condition()
+    if scope is not None:
+        condition &= scope
+    query = query.where(condition)
+    if group is not None:
+        query = query.group_by(group)
+    names = {d.id: d.name for d in Department.select(Department.id, Department.name)}
+    status = ("status", "inlist", ",".join(view.open_states))
+    rows = []
+    for values in query.tuples():
+        if group is not None:
+            dept_id, total, due_soon, late = values
+            dept_filter = (("%s" % column.name, "equal", str(dept_id)),) if dept_id else ()
+            name = names.get(dept_id, _l("未指定部门"))
+        else:
+            (total, due_soon, late), dept_filter, name = values, (), service.name
+        if not total:
+            continue
+        rows.append({
+            "department": name, "open": total, "due_soon": due_soon or 0, "overdue": late or 0,
+            "open_url": _grid_url(view, status, *dept_filter),
+            "due_soon_url": _grid_url(view, ("id", "duesoon", "1"), *dept_filter),
+            "overdue_url": _grid_url(view, ("id", "overdue", "1"), *dept_filter)})
+    return sorted(rows, key=lambda r: (-r["overdue"], -r["due_soon"], str(r["department"])))
+
+
+def my_alerts_condition(user):
+    """Alerts for `user`: assigned to them, or to their department as a whole."""
+    condition = Alert.assignee == user.id
+    if user.department_id:
+        condition |= Alert.assignee.is_null() & (Alert.department == user.department_id)
+    return (Alert.status == Alert.OPEN) & condition
+
+
+def my_alerts(user, limit=20):
+    return list(Alert.select().where(my_alerts_condition(user))
+                .order_by(Alert.level.desc(), Alert.since).limit(limit))
+
+
+def my_work(user, admin, now):
+    """Running clocks this user's department must act on, oldest deadline first."""
+    if not user.department_id:
+        return []
+    service = Department.by_code(Department.SERVICE).id
+    items = []
+    for view in deadline_views(admin):
+        model = view.model
+        query = (Deadline
+                 .select(Deadline, model.id.alias("rid"), model.number.alias("record_number"))
+                 .join(model, JOIN.INNER, on=(model.id == Deadline.record_id))
+                 .where((Deadline.record_type == model.__name__)
+                        & (Deadline.status == Deadline.RUNNING) & (Deadline.kind != "follow_up")
+                        & model.archived_at.is_null()
+                        & (acting_department_sql(model, service) == user.department_id))
+                 .order_by(Deadline.due_at).limit(MY_WORK_LIMIT).objects())
+        for row in query:
+            items.append({"due_at": row.due_at, "register": view.name,
+                          "number": row.record_number or "#%s" % row.record_id,
+                          "kind": row.choice_label("kind"), "time_left": row.time_left(now),
+                          "overdue": row.due_at <= now,
+                          "url": url_for(view.endpoint + ".details_view", id=row.record_id)})
+    return sorted(items, key=lambda i: i["due_at"])[:MY_WORK_LIMIT]
+
+
+class HomeView(AdminIndexView):
+    """The console's home page: the supervisor's dashboard."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated
+
+    def inaccessible_callback(self, name, **kwargs):
+        return redirect(url_for("auth.login", next=request.url))
+
+    @expose("/")
+    def index(self):
+        now = clock.now()
+        registers = [(view, register_counts(view, now)) for view in deadline_views(self.admin)]
+        alerts = my_alerts(current_user)
+        alert_count = Alert.select().where(my_alerts_condition(current_user)).count()
+        return self.render("kefu/home.html", registers=registers, alerts=alerts,
+                           alert_count=alert_count)
+
+
+class MyWorkView(BaseView):
+    """我的待办: what the logged-in user and their department must do next."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated
+
+    def inaccessible_callback(self, name, **kwargs):
+        return redirect(url_for("auth.login", next=request.url))
+
+    @expose("/")
+    def index(self):
+        now = clock.now()
+        return self.render("kefu/my_work.html", items=my_work(current_user, self.admin, now),
+                           alerts=my_alerts(current_user, limit=MY_WORK_LIMIT),
+                           limit=MY_WORK_LIMIT)
