@@ -175,6 +175,8 @@ def create_app(test_config=None):
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("请先登录")
     app.register_blueprint(auth)
+    from views.public import public
+    app.register_blueprint(public)
 
     from views.dashboard import HomeView, MyWorkView
     admin = Admin(app, name="客服台 Kefu Desk", url="/admin",

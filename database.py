@@ -76,12 +76,51 @@ def _escalation_levels(database):
             Deadline.id == row.id).execute()
 
 
+def _surveys_and_communication(database):
+    """Issue 6: distributions, answers and attendees; plan clocks; notice receipts' deadline;
+    each customer's last contact. Old JSON answers become answer rows."""
+    import json
+    from models import (ActionItem, CorrectiveAction, Customer, MeetingAttendee, Notice,
+                        NoticeReceipt, Survey, SurveyAnswer, SurveyDistribution, SurveyQuestion,
+                        SurveyResponse)
+    database.create_tables([SurveyDistribution, SurveyAnswer, MeetingAttendee], safe=True)
+    _add_columns(database, Survey, "sample_size", "paper_copies", "training_note", "closed_at",
+                 "filed_at", "approve_deadline", "training_deadline", "filing_deadline")
+    _add_columns(database, SurveyQuestion, "template", "department")
+    _add_columns(database, SurveyResponse, "distribution", "respondent_kind", "area")
+    _add_columns(database, CorrectiveAction, "question", "done_note")
+    _add_columns(database, Notice, "confirm_deadline")
+    _add_columns(database, ActionItem, "outcome")
+    _add_columns(database, Customer, "last_contact_at")
+    for model in (Customer, NoticeReceipt, Survey):
+        model._schema.create_indexes(safe=True)
+    questions = {q.id for q in SurveyQuestion.select(SurveyQuestion.id)}
+    for response in SurveyResponse.select().where(SurveyResponse.answers.is_null(False)):
+        if SurveyAnswer.select().where(SurveyAnswer.response == response.id).exists():
+            continue
+        rows = []
+        for qid, value in json.loads(response.answers).items():
+            if int(qid) in questions and str(value).strip():
+                rating = int(value) if str(value) in ("1", "2", "3", "4", "5") else None
+                rows.append(dict(response=response.id, question=int(qid), rating=rating,
+                                 text=None if rating else str(value)))
+        if rows:
+            SurveyAnswer.insert_many(rows).execute()
+        if response.customer_id:
+            customer = Customer.get_by_id(response.customer_id)
+            SurveyResponse.update(respondent_kind=customer.kind, area=customer.floor).where(
+                SurveyResponse.id == response.id).execute()
+    from jobs.communication import refresh_last_contacts
+    refresh_last_contacts(clock.now())
+
+
 # Append-only: (version, name, function(database)). A migration must work on a database that
 # is new (created from today's models by migration 1) as well as on an old one.
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
     (2, "deadlines, holds, guideline, job runs and deadline columns", _clocks_and_holds),
     (3, "escalation levels and alert e-mail", _escalation_levels),
+    (4, "surveys and customer communication", _surveys_and_communication),
 ]
 
 
@@ -168,6 +207,8 @@ SLA_RULES = [
     ("COM_TENANT", "商户沟通（每月）", "R-COM-3", "Customer", "上次沟通", "calendar", 31, "calendar_days"),
     ("COM_CONSUMER", "消费者沟通（每年）", "R-COM-3", "Customer", "上次沟通", "calendar", 366, "calendar_days"),
     ("COM_COMMITTEE", "业委会/商委会沟通（每年）", "R-COM-3", "Customer", "上次沟通", "calendar", 366, "calendar_days"),
+    # The seed sets no limit for confirming an important notice: one working day, editable.
+    ("COM_NOTICE_CONFIRM", "重要通知全部确认", "R-COM-1", "Notice", "发布通知", "working_days", 1, "working_days"),
 ]
 
 HOLIDAY_NAMES = {

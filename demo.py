@@ -7,8 +7,9 @@ from decimal import Decimal
 from models import (ActionItem, Callback, Charge, Complaint, ComplaintGuideline,
                     ComplaintReport, ComplaintUpdate, Contact, CorrectiveAction, Customer,
                     Department, FeeItem, ItemLoan, LendableItem, Meeting, Notice, NoticeReceipt,
-                    RepairOrder, ServiceRequest, Survey, SurveyQuestion, SurveyResponse,
-                    User, WorkLetter, next_number)
+                    MeetingAttendee, RepairOrder, ServiceRequest, Survey, SurveyAnswer,
+                    SurveyDistribution, SurveyQuestion, SurveyResponse, User, WorkLetter,
+                    next_number)
 
 SHOPS = [
     ("优衣库", "服装", "anchor"), ("永辉超市", "超市", "anchor"), ("万达影城", "影院", "anchor"),
@@ -250,31 +251,74 @@ def create_demo_data(now):
     report.save()
     reports.generate_complaint_report(now.date(), now, users["ops"])
 
+    import secrets
     survey = Survey.create(**stamp(
         title=f"{now.year}年第三季度商户满意度调查", target="tenants", purpose="了解商户对物业服务的满意度",
         scope="全体在营商户", method="问卷上门发放", start_date=date(now.year, 9, 1),
-        end_date=date(now.year, 9, 15), staff="客服中心全体", analysis_method="按题目计算平均分",
+        end_date=date(now.year, 9, 15), staff="客服中心全体", sample_size=len(tenants),
+        analysis_method="按题目计算平均分，与上季度对比",
         submitted_at=now.replace(month=8, day=1), approved_at=now.replace(month=8, day=5),
-        approved_by=users["gm"], trained_at=now.replace(month=8, day=28), status=Survey.ARCHIVED,
+        approved_by=users["gm"], trained_at=now.replace(month=8, day=28),
+        closed_at=now.replace(month=9, day=15), filed_at=now.replace(month=9, day=18),
+        status=Survey.ARCHIVED, created_by=users["ops"]))
+    owners = (dept[Department.PROPERTY], dept[Department.PROPERTY], dept[Department.SERVICE],
+              dept[Department.PROPERTY])
+    questions = []
+    for seq, text in enumerate(("物业维修及时性", "公共区域清洁", "客服人员服务态度", "安全秩序"), 1):
+        questions.append(SurveyQuestion.create(**stamp(survey=survey, seq=seq, text=text,
+                                                       department=owners[seq - 1])))
+    remarks = SurveyQuestion.create(**stamp(survey=survey, seq=5, text="其他意见和建议", kind="text"))
+    for seq, text in enumerate(("物业维修及时性", "公共区域清洁", "客服人员服务态度", "安全秩序",
+                                "其他意见和建议"), 1):
+        SurveyQuestion.create(**stamp(template="商户季度调查", seq=seq, text=text,
+                                      kind="text" if seq == 5 else "rating",
+                                      department=owners[seq - 1] if seq < 5 else None))
+
+    def hand_out(target_survey, people, when, answered, score):
+        for i, cust in enumerate(people):
+            handed = SurveyDistribution.create(**stamp(
+                survey=target_survey, customer=cust, token=secrets.token_urlsafe(16),
+                distributed_at=when, distributed_by=clerk,
+                responded_at=when + timedelta(days=3) if i < answered else None))
+            if i >= answered:
+                continue
+            response = SurveyResponse.create(**stamp(
+                survey=target_survey, customer=cust, distribution=handed,
+                respondent_kind=cust.kind, area=cust.floor, returned_at=when + timedelta(days=3),
+                entered_by=clerk))
+            for q in target_survey.questions:
+                if q.kind == "rating":
+                    SurveyAnswer.create(response=response, question=q, rating=score(q))
+                elif i % 3 == 0:
+                    SurveyAnswer.create(response=response, question=q,
+                                        text=rng.choice(["希望增加货梯", "停车位紧张", "保洁很及时"]))
+
+    hand_out(survey, tenants, now.replace(month=9, day=2), 12,
+             lambda q: rng.choice([3, 4, 4, 5]) if q.seq != 2 else rng.choice([2, 3, 3, 4]))
+    CorrectiveAction.create(**stamp(
+        number=number("JZ", now.replace(month=9, day=20)), source="survey", survey=survey,
+        question=questions[1], finding="公共区域清洁平均分 3.1，低于 3.5",
+        department=dept[Department.PROPERTY], action="增加保洁巡查频次至每小时一次",
+        due_date=(now - timedelta(days=10)).date(), status=CorrectiveAction.DONE,
+        done_at=now - timedelta(days=12), done_note="已调整排班，每小时巡查一次"))
+    # This quarter's survey is out among the tenants now.
+    running = Survey.create(**stamp(
+        title=f"{now.year}年第四季度商户满意度调查", target="tenants", purpose="跟踪上季度整改效果",
+        scope="全体在营商户", method="问卷上门发放及线上链接", start_date=(now - timedelta(days=7)).date(),
+        end_date=(now + timedelta(days=7)).date(), staff="客服中心全体", sample_size=len(tenants),
+        analysis_method="按题目计算平均分，与上季度对比",
+        submitted_at=now - timedelta(days=40), approved_at=now - timedelta(days=35),
+        approved_by=users["gm"], trained_at=now - timedelta(days=10), status=Survey.RUNNING,
         created_by=users["ops"]))
+    for seq, text in enumerate(("物业维修及时性", "公共区域清洁", "客服人员服务态度", "安全秩序"), 1):
+        SurveyQuestion.create(**stamp(survey=running, seq=seq, text=text, department=owners[seq - 1]))
+    SurveyQuestion.create(**stamp(survey=running, seq=5, text="其他意见和建议", kind="text"))
+    hand_out(running, tenants, now - timedelta(days=6), len(tenants) // 2,
+             lambda q: rng.choice([3, 4, 5, 5]))
     Survey.create(**stamp(
         title=f"{now.year + 1}年消费者满意度调查", target="consumers", purpose="年度消费者满意度",
         scope="到店消费者", method="现场拦访", start_date=date(now.year + 1, 5, 1),
         end_date=date(now.year + 1, 5, 31), status=Survey.DRAFT, created_by=users["ops"]))
-    questions = []
-    for seq, text in enumerate(("物业维修及时性", "公共区域清洁", "客服人员服务态度", "安全秩序"), 1):
-        questions.append(SurveyQuestion.create(**stamp(survey=survey, seq=seq, text=text)))
-    SurveyQuestion.create(**stamp(survey=survey, seq=5, text="其他意见和建议", kind="text"))
-    for cust in tenants[:12]:
-        scores = {str(q.id): rng.choice([3, 4, 4, 5]) if q.seq != 2 else rng.choice([2, 3, 3, 4])
-                  for q in questions}
-        SurveyResponse.create(**stamp(survey=survey, customer=cust, returned_at=now.replace(month=9, day=10),
-                                      entered_by=clerk, answers=json.dumps(scores)))
-    CorrectiveAction.create(**stamp(
-        number=number("JZ", now.replace(month=9, day=20)), source="survey", survey=survey,
-        finding="公共区域清洁平均分 3.1，低于 3.5", department=dept[Department.PROPERTY],
-        action="增加保洁巡查频次至每小时一次", due_date=(now - timedelta(days=10)).date(),
-        status=CorrectiveAction.DONE, done_at=now - timedelta(days=12)))
 
     notice = Notice.create(**stamp(
         number=number("TZ", now - timedelta(days=3)), kind=Notice.IMPORTANT, title="消防安全检查通知",
@@ -289,13 +333,21 @@ def create_demo_data(now):
             confirmed_person=cust.contact_person if confirmed else None, recorded_by=clerk if confirmed else None))
     Notice.create(**stamp(number=number("TZ", now - timedelta(days=1)), kind=Notice.REMINDER,
                           title="雨天防滑提示", body="近日有雨，请注意店铺门口防滑。", audience="全体商户",
-                          published_at=now - timedelta(days=1), status=Notice.PUBLISHED))
+                          published_at=now - timedelta(days=1), department=dept[Department.SERVICE],
+                          status=Notice.PUBLISHED))
 
     meeting = Meeting.create(**stamp(
         number=number("ZT", now - timedelta(days=9)), kind="tenants", title="商户月度座谈会",
         held_at=now - timedelta(days=9), location="三楼会议室", department=dept[Department.OPERATIONS],
         attendees="营运部、物业管理部、商户代表 15 人", minutes="商户反映货梯等候时间长、促销活动宣传不足。",
         created_by=users["ops"]))
+    for cust in tenants[:6]:
+        MeetingAttendee.create(meeting=meeting, customer=cust, person=cust.contact_person)
+    meeting.record_attendance()
+    # The committees were registered long ago and last met fourteen months back.
+    long_ago = now - timedelta(days=430)
+    Customer.update(created_at=long_ago, last_contact_at=long_ago).where(
+        Customer.kind.in_((Customer.OWNERS, Customer.MERCHANTS))).execute()
     ActionItem.create(**stamp(meeting=meeting, description="高峰时段增加货梯专人调度",
                               department=dept[Department.PROPERTY], owner=prop,
                               due_date=(now - timedelta(days=2)).date(), status=ActionItem.OPEN))
@@ -320,6 +372,8 @@ def create_demo_data(now):
     request.submit(clerk, now - timedelta(hours=3))
     request.hold(clerk, now - timedelta(hours=2), "等待商户补交施工图纸")
 
+    for plan in Survey.select():
+        plan.plan_clocks(now)
     _stamp_clocks(clerk)
     import jobs
     jobs.run_due_jobs(now)

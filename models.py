@@ -2,6 +2,7 @@
 import json
 import math
 import re
+import secrets
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from peewee import (
     Model,
     TextField,
     CompositeKey,
+    fn,
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -293,7 +295,11 @@ ACTION_LABELS = {
     "void": "作废", "return_item": "归还", "refund": "退押金", "hold": "挂起", "release": "解除挂起",
     "reopen": "重新派单", "transfer": "转办", "handled": "答复", "start": "启动处理",
     "resolve": "办结", "escalate": "升级", "reroute": "改派", "refuse_scope": "不予受理",
-    "publish": "报送", "resolve_alert": "解除提醒",
+    "publish": "报送", "resolve_alert": "解除提醒", "submit": "报批", "return_plan": "退回修改",
+    "train": "记录培训", "begin": "开始实施", "file": "资料归档", "distribute": "发放问卷",
+    "copy_template": "导入模板题目", "verify": "验证", "confirm": "确认收到",
+    "publish_notice": "发布通知", "notice_done": "全部确认", "complete_item": "落实",
+    "cancel_item": "取消", "complete_action": "整改完成", "reject_verification": "验证不通过",
 }
 
 
@@ -353,8 +359,11 @@ class Register(BaseModel):
             setattr(self, name, value)
         audit(action, self, before=before, now=now, user=by)
 
-    def start_clock(self, kind, rule_code, start, now):
-        """Stamp a deadline from rule `rule_code` started at `start` (values frozen on the row)."""
+    def start_clock(self, kind, rule_code, start, now, due=None, note=None):
+        """Stamp a deadline from rule `rule_code` started at `start` (values frozen on the row).
+
+        `due` replaces the rule's own arithmetic where the rule counts differently (a countdown
+        to a survey's start, the complainant's own date); `note` says why."""
         rule = SlaRule.get_or_none(SlaRule.code == rule_code)
         if rule is None:
             raise DomainError("缺少时限规则 %s，请管理员在“时限规则”中恢复" % rule_code)
@@ -362,14 +371,15 @@ class Register(BaseModel):
             return None  # the admin switched this time limit off
         limit = rule.limit()
         calendar = CalendarDay.work_calendar()
-        due = sla.deadline(start, limit, calendar)
+        due = due or sla.deadline(start, limit, calendar)
         Deadline.update(status=Deadline.CANCELLED, updated_at=now).where(
             (Deadline.record_type == type(self).__name__) & (Deadline.record_id == self.id)
             & (Deadline.kind == kind) & (Deadline.status == Deadline.RUNNING)).execute()
         Deadline.create(record_type=type(self).__name__, record_id=self.id, kind=kind, rule=rule,
                         rule_code=rule.code, limit_amount=limit.amount, limit_unit=limit.unit,
-                        limit_clock=limit.clock, explanation=limit.describe(), started_at=start,
-                        original_due_at=due, due_at=due,
+                        limit_clock=limit.clock,
+                        explanation=(limit.describe() + ("；" + note if note else ""))[:200],
+                        started_at=start, original_due_at=due, due_at=due,
                         warn_at=sla.due_soon_at(start, due, rule.warn_percent),
                         **Deadline(due_at=due).escalation_columns(limit, calendar),
                         created_at=now, updated_at=now)
@@ -492,15 +502,45 @@ class Customer(Register):
     monthly_rent = MoneyField(null=True, verbose_name="月租金（元）")
     status = ChoiceField(STATUSES, default=ACTIVE, verbose_name="状态")
     notes = TextField(null=True, verbose_name="备注")
+    # The latest contact, meeting attended or notice confirmed (kept by Customer.contacted and
+    # recomputed daily by the cadence job from the registers themselves).
+    last_contact_at = DateTimeField(null=True, verbose_name="最近沟通")
 
     date_ranges = (("lease_start", "lease_end"),)
+    # Contact cadence (R-COM-3): kind -> (time-limit rule, the department that keeps it).
+    CADENCE = {ANCHOR: ("COM_ANCHOR", "property"), TENANT: ("COM_TENANT", "operations"),
+               CONSUMER: ("COM_CONSUMER", "service"), OWNERS: ("COM_COMMITTEE", "general"),
+               MERCHANTS: ("COM_COMMITTEE", "general")}
 
     class Meta:
         verbose_name = "客户"
-        indexes = ((("kind", "status"), False),)
+        indexes = ((("kind", "status"), False), (("kind", "last_contact_at"), False))
 
     def __str__(self):
         return f"{self.shop_no} {self.name}" if self.shop_no else (self.name or "客户")
+
+    @classmethod
+    def contacted(cls, customer_id, at):
+        """Record a contact with the customer at `at` (only ever moves the date forward)."""
+        if customer_id and at:
+            cls.update(last_contact_at=at).where(
+                (cls.id == customer_id)
+                & (cls.last_contact_at.is_null() | (cls.last_contact_at < at))).execute()
+
+    @classmethod
+    def cadence_days(cls):
+        """{kind: days allowed between contacts}, from the admin-tunable COM_* rules."""
+        amounts = {r.code: r.amount for r in SlaRule.select().where(
+            SlaRule.code.startswith("COM_") & (SlaRule.is_active == True)  # noqa: E712
+            & SlaRule.archived_at.is_null())}
+        return {kind: amounts[code] for kind, (code, _) in cls.CADENCE.items() if code in amounts}
+
+    def contact_due(self, days=None):
+        """When the next contact is due (None when the kind has no cadence or never contacted)."""
+        days = (days if days is not None else self.cadence_days()).get(self.kind)
+        if days is None or self.last_contact_at is None:
+            return None
+        return self.last_contact_at + timedelta(days=days)
 
 
 # ---------------------------------------------------------------- reception
@@ -540,6 +580,11 @@ class Contact(Register):
 
     def __str__(self):
         return f"{self.number or '接待'} {self.subject or ''}".strip()
+
+    def save(self, *args, **kwargs):
+        saved = super().save(*args, **kwargs)
+        Customer.contacted(self.customer_id, self.received_at)
+        return saved
 
     def _open(self, by, now, record, allowed_from=(OPEN,)):
         """Save a record created from this contact, linked back; the contact becomes transferred.
@@ -1153,16 +1198,10 @@ class Complaint(Register):
             if owner:
                 Alert.raise_for(self, "reminder", now, "重要投诉：%s，请 1 小时内启动处理" % self, owner)
         else:
-            due = self.start_clock("resolve", "CMP_GENERAL_RESOLVE", start, now)
-            if self.requested_by:
-                # The complainant's own date replaces the two days (R-CMP-1).
-                asked = datetime.combine(self.requested_by, time(23, 59, 59))
-                Deadline.update(due_at=asked, original_due_at=asked,
-                                explanation=Deadline.explanation + "；按投诉人要求日期").where(
-                    (Deadline.record_type == "Complaint") & (Deadline.record_id == self.id)
-                    & (Deadline.kind == "resolve") & (Deadline.status == Deadline.RUNNING)).execute()
-                self._show_deadline("resolve", asked, now)
-            return due
+            # The complainant's own date replaces the two days (R-CMP-1).
+            asked = datetime.combine(self.requested_by, time(23, 59, 59)) if self.requested_by else None
+            return self.start_clock("resolve", "CMP_GENERAL_RESOLVE", start, now, due=asked,
+                                    note="按投诉人要求日期" if asked else None)
 
     def _owner_for_severity(self):
         if self.severity == self.MAJOR:
@@ -1432,11 +1471,18 @@ class ComplaintReport(Register):
 # ---------------------------------------------------------------- surveys
 
 class Survey(Register):
-    TARGETS = (("consumers", "消费者"), ("tenants", "商户"))
+    CONSUMERS, TENANTS = "consumers", "tenants"
+    TARGETS = ((CONSUMERS, "消费者"), (TENANTS, "商户"))
     DRAFT, SUBMITTED, APPROVED, RUNNING, CLOSED, ARCHIVED = (
         "draft", "submitted", "approved", "running", "closed", "archived")
     STATUSES = ((DRAFT, "草拟"), (SUBMITTED, "已报批"), (APPROVED, "已批准"),
                 (RUNNING, "实施中"), (CLOSED, "已结束"), (ARCHIVED, "已归档"))
+    # Which customers a survey of each target reaches.
+    TARGET_KINDS = {CONSUMERS: ("consumer",), TENANTS: ("tenant", "anchor")}
+    # Rating items scored below this average (of 5) each raise a corrective action (R-SUR-5).
+    DEFAULT_THRESHOLD = Decimal("3.5")
+    # A group (customer kind, area) with fewer answers than this is not shown on its own.
+    MIN_GROUP = 3
 
     title = CharField(max_length=100, verbose_name="调查名称")
     target = ChoiceField(TARGETS, default="consumers", verbose_name="调查对象")
@@ -1446,6 +1492,9 @@ class Survey(Register):
     start_date = DateField(verbose_name="开始日期")
     end_date = DateField(verbose_name="结束日期")
     staff = TextField(null=True, verbose_name="调查人员")
+    sample_size = IntegerField(null=True, verbose_name="计划发放份数")
+    paper_copies = IntegerField(default=0, constraints=[SQL("DEFAULT 0")],
+                                verbose_name="现场发放份数（未登记客户）")
     target_distribution_rate = DecimalField(max_digits=5, decimal_places=1,
                                             default=Decimal("100"), verbose_name="目标发放率（%）")
     target_return_rate = DecimalField(max_digits=5, decimal_places=1, default=Decimal("70"),
@@ -1456,12 +1505,26 @@ class Survey(Register):
     approved_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
                                   verbose_name="批准人")
     trained_at = DateTimeField(null=True, verbose_name="培训时间")
+    training_note = TextField(null=True, verbose_name="培训记录")
+    closed_at = DateTimeField(null=True, verbose_name="结束时间")
+    filed_at = DateTimeField(null=True, verbose_name="资料归档时间")
+    approve_deadline = DateTimeField(null=True, verbose_name="报批批准时限")
+    training_deadline = DateTimeField(null=True, verbose_name="培训时限")
+    filing_deadline = DateTimeField(null=True, verbose_name="资料归档时限")
     status = ChoiceField(STATUSES, default=DRAFT, verbose_name="状态")
 
+    sample_size.min_value = 1
+    paper_copies.min_value = 0
     date_ranges = (("start_date", "end_date"),)
+    deadline_columns = {"approve": "approve_deadline", "train": "training_deadline",
+                        "file": "filing_deadline"}
+    PLAN_FIELDS = (("purpose", "调查目的"), ("scope", "调查范围"), ("method", "调查方式"),
+                   ("staff", "调查人员"), ("sample_size", "计划发放份数"),
+                   ("analysis_method", "统计分析方法"))
 
     class Meta:
         verbose_name = "满意度调查方案"
+        indexes = ((("target", "start_date"), False),)
 
     def __str__(self):
         return self.title or "满意度调查"
@@ -1474,6 +1537,208 @@ class Survey(Register):
                 errors[name] = "比率须在 0 到 100 之间"
         return errors
 
+    # ------------------------------------------------------------ the plan's clocks
+
+    @staticmethod
+    def _days(code, default):
+        rule = SlaRule.get_or_none(SlaRule.code == code)
+        return rule.amount if rule is not None else default
+
+    def latest_submission(self):
+        """The last day the plan may be submitted: 20 days before the start (R-SUR-1)."""
+        return self.start_date - timedelta(days=self._days("SUR_PLAN", 20))
+
+    def latest_training(self):
+        """The last day staff may be trained: 2 days before the start (R-SUR-4)."""
+        return self.start_date - timedelta(days=self._days("SUR_TRAINING", 2))
+
+    def latest_filing(self):
+        """The last day the records may be filed: 5 days after the end (R-SUR-6)."""
+        return self.end_date + timedelta(days=self._days("SUR_ARCHIVE", 5))
+
+    def plan_clocks(self, now):
+        """(Re)stamp the plan's countdown clocks from its dates; call when they change."""
+        end_of = lambda day: datetime.combine(day, time(23, 59, 59))  # noqa: E731
+        if not self.approved_at:
+            self.start_clock("approve", "SUR_PLAN", now, end_of(self.latest_submission()), now,
+                             note="调查开始前报批并经总经理批准")
+        if not self.trained_at:
+            self.start_clock("train", "SUR_TRAINING", now, end_of(self.latest_training()), now,
+                             note="调查开始前完成人员培训")
+        if not self.filed_at:
+            self.start_clock("file", "SUR_ARCHIVE", now, end_of(self.latest_filing()), now,
+                             note="调查结束后资料归档")
+
+    def start_clock(self, kind, rule_code, start, due, now, note=None):
+        return super().start_clock(kind, rule_code, min(start, due), now, due=due, note=note)
+
+    # ------------------------------------------------------------ workflow
+
+    def submit(self, by, now):
+        """报批: the complete plan goes to the general manager, at least 20 days ahead."""
+        missing = {name: "报批前请填写%s" % label for name, label in self.PLAN_FIELDS
+                   if getattr(self, name) in (None, "")}
+        if missing:
+            raise ValidationError(missing)
+        if not self.questions.where(SurveyQuestion.archived_at.is_null()).exists():
+            raise DomainError("报批前请先编制问卷题目")
+        if now.date() > self.latest_submission():
+            raise DomainError("调查方案须在开始日期前 %d 天报批（最迟 %s），请调整开始日期" % (
+                (self.start_date - self.latest_submission()).days, self.latest_submission()))
+        self.transition("submit", by, now, (self.DRAFT,), status=self.SUBMITTED, submitted_at=now)
+
+    def approve(self, by, now):
+        """批准: only the general manager approves a survey plan (R-SUR-1)."""
+        if not by.has_role(User.GM):
+            raise DomainError("调查方案须由总经理批准")
+        self.transition("approve", by, now, (self.SUBMITTED,), status=self.APPROVED,
+                        approved_at=now, approved_by=by)
+        self.stop_clock("approve", now)
+
+    def return_plan(self, by, now, reason):
+        """退回修改: the plan goes back to its author with the reason."""
+        self.transition("return_plan", by, now, (self.SUBMITTED,), status=self.DRAFT,
+                        submitted_at=None)
+        Alert.raise_for(self, "reminder", now, "调查方案退回修改：%s（%s）" % (self, reason[:80]),
+                        assignee=self.created_by)
+
+    def record_training(self, by, now, trained_at, note):
+        """培训: the survey staff were trained (R-SUR-4); a training after the start is refused."""
+        if trained_at > now:
+            raise ValidationError({"trained_at": "培训时间不能晚于现在"})
+        if trained_at.date() >= self.start_date:
+            raise ValidationError({"trained_at": "培训须在调查开始前完成"})
+        self.transition("train", by, now, (self.SUBMITTED, self.APPROVED), trained_at=trained_at,
+                        training_note=note)
+        self.stop_clock("train", trained_at)
+
+    def begin(self, by, now):
+        """开始实施: approved, staff trained, and the start date reached."""
+        if not self.trained_at:
+            raise DomainError("调查人员尚未培训，不能开始实施")
+        if now.date() < self.start_date:
+            raise DomainError("调查开始日期为 %s，尚未到期" % self.start_date)
+        self.transition("begin", by, now, (self.APPROVED,), status=self.RUNNING)
+
+    def copy_template(self, by, now, template):
+        """Add the questions of a reusable template (SurveyQuestion rows without a survey)."""
+        if self.status not in (self.DRAFT,):
+            raise DomainError("只有草拟中的方案可以导入题目")
+        rows = list(SurveyQuestion.select().where(
+            SurveyQuestion.survey.is_null() & (SurveyQuestion.template == template)
+            & SurveyQuestion.archived_at.is_null()).order_by(SurveyQuestion.seq))
+        if not rows:
+            raise ValidationError({"template": "模板“%s”没有题目" % template})
+        first = (self.questions.select(fn.MAX(SurveyQuestion.seq)).scalar() or 0) + 1
+        for offset, row in enumerate(rows):
+            SurveyQuestion.create(survey=self, seq=first + offset, text=row.text, kind=row.kind,
+                                  department=row.department, created_by=by, created_at=now,
+                                  updated_at=now)
+        from audit import audit
+        audit("copy_template", self, now=now, user=by, summary="导入模板“%s” %d 题" % (template, len(rows)))
+        return len(rows)
+
+    def distribute(self, by, now, customers):
+        """发放: record one questionnaire per customer (each with its own one-time link)."""
+        if self.status not in (self.APPROVED, self.RUNNING):
+            raise DomainError("方案批准后方可发放问卷")
+        already = {c for (c,) in SurveyDistribution.select(SurveyDistribution.customer)
+                   .where(SurveyDistribution.survey == self.id).tuples()}
+        rows = [dict(survey=self.id, customer=c.id, token=secrets.token_urlsafe(16),
+                     distributed_at=now, distributed_by=by.id, created_at=now, updated_at=now)
+                for c in customers if c.id not in already]
+        for start in range(0, len(rows), 500):
+            SurveyDistribution.insert_many(rows[start:start + 500]).execute()
+        from audit import audit
+        audit("distribute", self, now=now, user=by, summary="发放问卷 %d 份" % len(rows))
+        return len(rows)
+
+    def record_response(self, by, now, answers, distribution=None, respondent_kind=None,
+                        area=None):
+        """Enter one returned questionnaire: answers {question id: rating 1-5 or text}.
+
+        A distributed questionnaire is answered once: the first to use its link or its code
+        wins, the second is refused."""
+        if self.status != self.RUNNING:
+            raise DomainError("调查“%s”当前状态为“%s”，不能回收问卷" % (self, self.choice_label("status")))
+        questions = {q.id: q for q in self.questions.where(SurveyQuestion.archived_at.is_null())}
+        errors, cleaned = {}, {}
+        for qid, value in answers.items():
+            question = questions.get(int(qid))
+            text = ("" if value is None else str(value)).strip()
+            if question is None or not text:
+                continue
+            if question.kind == SurveyQuestion.RATING:
+                if text not in ("1", "2", "3", "4", "5"):
+                    errors["q%d" % question.id] = "评分须为 1 到 5 的整数"
+                    continue
+                cleaned[question.id] = (int(text), None)
+            else:
+                cleaned[question.id] = (None, text[:2000])
+        if errors:
+            raise ValidationError(errors)
+        if not any(rating for rating, _ in cleaned.values()):
+            raise ValidationError({"answers": "请至少填写一项评分"})
+        customer = None
+        if distribution is not None:
+            if distribution.survey_id != self.id:
+                raise DomainError("问卷编码不属于本次调查")
+            if SurveyDistribution.update(responded_at=now, updated_at=now).where(
+                    (SurveyDistribution.id == distribution.id)
+                    & SurveyDistribution.responded_at.is_null()).execute() != 1:
+                raise DomainError("该问卷已回收，不能重复填写")
+            customer = distribution.customer
+            respondent_kind, area = customer.kind, customer.floor
+        response = SurveyResponse.create(
+            survey=self, customer=customer, distribution=distribution, returned_at=now,
+            entered_by=by, respondent_kind=respondent_kind or None, area=(area or None),
+            created_by=by, created_at=now, updated_at=now)
+        SurveyAnswer.insert_many([dict(response=response.id, question=qid, rating=rating, text=text)
+                                  for qid, (rating, text) in cleaned.items()]).execute()
+        return response
+
+    def close(self, by, now):
+        """结束: compute the results; each item under the threshold raises a corrective action
+        for its department, and a return rate under target alerts the planner."""
+        import reports
+        self.transition("close", by, now, (self.RUNNING,), status=self.CLOSED, closed_at=now)
+        results = reports.survey_results(self)
+        threshold = Decimal(Setting.read("survey_threshold", str(self.DEFAULT_THRESHOLD)))
+        operations = Department.by_code(Department.OPERATIONS)
+        raised = []
+        for item in results["items"]:
+            if item["average"] is None or item["average"] >= threshold:
+                continue
+            question = item["question"]
+            action = CorrectiveAction(
+                source="survey", survey=self, question=question,
+                finding="满意度调查“%s”第 %d 题“%s”平均分 %.2f，低于 %s" % (
+                    self, question.seq, question.text, item["average"], threshold),
+                department=question.department or operations,
+                due_date=now.date() + timedelta(days=30), created_by=by, created_at=now,
+                updated_at=now)
+            action.assign_number(now)
+            action.save(force_insert=True)
+            raised.append(action)
+        if results["return_rate"] is not None and \
+                results["return_rate"] < Decimal(str(self.target_return_rate)):
+            Alert.raise_for(self, "reminder", now, "调查“%s”回收率 %.1f%%，低于目标 %s%%" % (
+                self, results["return_rate"], self.target_return_rate), assignee=self.created_by)
+        return raised
+
+    def file_records(self, by, now):
+        """资料归档: the closed survey becomes read-only (R-SUR-6: within 5 days of its end)."""
+        self.transition("file", by, now, (self.CLOSED,), status=self.ARCHIVED, filed_at=now)
+        self.stop_clock("file", now)
+
+    def previous(self):
+        """The last finished survey of the same target before this one."""
+        return (Survey.select().where((Survey.target == self.target) & (Survey.id != self.id)
+                                      & (Survey.end_date < self.start_date)
+                                      & Survey.status.in_((self.CLOSED, self.ARCHIVED))
+                                      & Survey.archived_at.is_null())
+                .order_by(Survey.end_date.desc()).first())
+
 
 class SurveyQuestion(Register):
     RATING, TEXT = "rating", "text"
@@ -1481,9 +1746,12 @@ class SurveyQuestion(Register):
 
     survey = ForeignKeyField(Survey, null=True, backref="questions", on_delete="RESTRICT",
                              verbose_name="调查方案（空=模板）")
+    template = CharField(max_length=50, null=True, verbose_name="模板名称")
     seq = IntegerField(default=1, verbose_name="序号")
     text = CharField(max_length=200, verbose_name="题目")
     kind = ChoiceField(KINDS, default=RATING, verbose_name="题型")
+    department = ForeignKeyField(Department, null=True, backref="+", on_delete="RESTRICT",
+                                 verbose_name="整改责任部门")
 
     seq.min_value = 1
 
@@ -1493,16 +1761,45 @@ class SurveyQuestion(Register):
     def __str__(self):
         return f"{self.seq}. {self.text}" if self.text else "题目"
 
+    def clean_extra(self):
+        if self.survey_id is None and not (self.template or "").strip():
+            return {"template": "模板题目须填写模板名称（或选择调查方案）"}
+        return {}
+
+
+class SurveyDistribution(Register):
+    """One questionnaire handed to one customer, with its one-time answer link (R-SUR-3)."""
+    survey = ForeignKeyField(Survey, backref="distributions", on_delete="RESTRICT",
+                             verbose_name="调查方案")
+    customer = ForeignKeyField(Customer, backref="+", on_delete="RESTRICT", verbose_name="客户")
+    token = CharField(max_length=40, unique=True, verbose_name="问卷编码")
+    distributed_at = DateTimeField(verbose_name="发放时间")
+    distributed_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                     verbose_name="发放人")
+    responded_at = DateTimeField(null=True, verbose_name="回收时间")
+
+    class Meta:
+        verbose_name = "问卷发放记录"
+        indexes = ((("survey", "customer"), True),)
+
+    def __str__(self):
+        return f"问卷 {self.token[:6]}…" if self.token else "问卷发放"
+
 
 class SurveyResponse(Register):
     survey = ForeignKeyField(Survey, backref="responses", on_delete="RESTRICT",
                              verbose_name="调查方案")
     customer = ForeignKeyField(Customer, null=True, backref="survey_responses",
                                on_delete="RESTRICT", verbose_name="受访客户")
+    distribution = ForeignKeyField(SurveyDistribution, null=True, unique=True, backref="+",
+                                   on_delete="RESTRICT", verbose_name="问卷发放记录")
+    # Copied from the customer (or typed for a walk-up consumer) for the aggregate breakdowns.
+    respondent_kind = ChoiceField(Customer.KINDS, null=True, verbose_name="受访者类别")
+    area = CharField(max_length=20, null=True, verbose_name="区域（楼层）")
     returned_at = DateTimeField(default=clock.now, verbose_name="回收时间")
     entered_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
                                  verbose_name="录入人")
-    answers = TextField(null=True, verbose_name="答卷（JSON）")
+    answers = TextField(null=True, verbose_name="答卷（JSON，旧数据）")
     comments = TextField(null=True, verbose_name="意见建议")
 
     class Meta:
@@ -1520,6 +1817,21 @@ class SurveyResponse(Register):
         return {}
 
 
+class SurveyAnswer(BaseModel):
+    """One item of a returned questionnaire: a rating 1–5 or a text."""
+    response = ForeignKeyField(SurveyResponse, backref="items", on_delete="CASCADE",
+                               verbose_name="答卷")
+    question = ForeignKeyField(SurveyQuestion, backref="answers", on_delete="RESTRICT",
+                               verbose_name="题目")
+    rating = IntegerField(null=True, constraints=[Check("rating BETWEEN 1 AND 5")],
+                          verbose_name="评分")
+    text = TextField(null=True, verbose_name="文字意见")
+
+    class Meta:
+        verbose_name = "答卷明细"
+        indexes = ((("response", "question"), True), (("question", "rating"), False))
+
+
 class CorrectiveAction(Register):
     SOURCES = (("survey", "满意度调查"), ("complaint", "投诉"), ("audit", "内部检查"),
                ("other", "其他"))
@@ -1531,12 +1843,15 @@ class CorrectiveAction(Register):
     source = ChoiceField(SOURCES, default="survey", verbose_name="来源")
     survey = ForeignKeyField(Survey, null=True, backref="corrective_actions",
                              on_delete="RESTRICT", verbose_name="调查方案")
+    question = ForeignKeyField(SurveyQuestion, null=True, backref="+", on_delete="RESTRICT",
+                               verbose_name="调查题目")
     finding = TextField(verbose_name="问题描述")
     department = ForeignKeyField(Department, backref="+", on_delete="RESTRICT",
                                  verbose_name="责任部门")
     action = TextField(null=True, verbose_name="纠正预防措施")
     due_date = DateField(null=True, verbose_name="完成期限")
     done_at = DateTimeField(null=True, verbose_name="完成时间")
+    done_note = TextField(null=True, verbose_name="整改情况")
     verified_at = DateTimeField(null=True, verbose_name="验证时间")
     verified_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
                                   verbose_name="验证人")
@@ -1551,6 +1866,24 @@ class CorrectiveAction(Register):
 
     def __str__(self):
         return f"{self.number or '纠正措施'}"
+
+    def complete(self, by, now, action, note):
+        """整改完成: the responsible department says what it did."""
+        self.transition("complete_action", by, now, (self.OPEN,), status=self.DONE, done_at=now,
+                        action=action or self.action, done_note=note)
+
+    def verify(self, by, now, evidence):
+        """验证: operations checks the result and records the evidence (R-SUR-5)."""
+        if not by.has_role(User.ADMIN, User.GM) and not (
+                by.department_id and by.department.code == Department.OPERATIONS):
+            raise DomainError("纠正措施须由营运部验证")
+        self.transition("verify", by, now, (self.DONE,), status=self.VERIFIED, verified_at=now,
+                        verified_by=by, evidence=evidence)
+
+    def reject(self, by, now, reason):
+        """验证不通过: back to the department to do it again."""
+        self.transition("reject_verification", by, now, (self.DONE,), status=self.OPEN, done_at=None,
+                        evidence="验证不通过：" + reason)
 
 
 # ---------------------------------------------------------------- communication
@@ -1571,7 +1904,10 @@ class Notice(Register):
     published_at = DateTimeField(null=True, verbose_name="发布时间")
     department = ForeignKeyField(Department, null=True, backref="+", on_delete="RESTRICT",
                                  verbose_name="发布部门")
+    confirm_deadline = DateTimeField(null=True, verbose_name="全部确认时限")
     status = ChoiceField(STATUSES, default=DRAFT, verbose_name="状态")
+
+    deadline_columns = {"confirm": "confirm_deadline"}
 
     class Meta:
         verbose_name = "通知"
@@ -1579,11 +1915,62 @@ class Notice(Register):
     def __str__(self):
         return f"{self.number or '通知'} {self.title or ''}".strip()
 
+    @staticmethod
+    def recipients(kinds=(), floors=(), categories=(), shop_nos=()):
+        """Active customers of the chosen kinds, floors and categories (each list narrows;
+        an empty list does not), plus the hand-picked shop numbers."""
+        chosen = None
+        if kinds or floors or categories:
+            chosen = Customer.status == Customer.ACTIVE
+            if kinds:
+                chosen &= Customer.kind.in_(list(kinds))
+            if floors:
+                chosen &= Customer.floor.in_(list(floors))
+            if categories:
+                chosen &= Customer.category.in_(list(categories))
+        if shop_nos:
+            picked = Customer.shop_no.in_(list(shop_nos))
+            chosen = picked if chosen is None else (chosen | picked)
+        if chosen is None:
+            return Customer.select().where(Customer.id < 0)
+        return Customer.select().where(chosen & Customer.archived_at.is_null())
+
+    def publish(self, by, now, customers, audience):
+        """发布: one receipt per recipient; an important notice starts the clock for every
+        receipt to be confirmed (R-COM-1)."""
+        ids = [c.id for c in customers]
+        if not ids:
+            raise ValidationError({"kinds": "请选择通知对象（客户类别、楼层、业态或铺位号）"})
+        self.transition("publish_notice", by, now, (self.DRAFT,), status=self.PUBLISHED,
+                        published_at=now, audience=audience[:200],
+                        department=self.department_id or by.department_id)
+        rows = [dict(notice=self.id, customer=cid, status=NoticeReceipt.PENDING, created_by=by.id,
+                     created_at=now, updated_at=now) for cid in ids]
+        for start in range(0, len(rows), 500):
+            NoticeReceipt.insert_many(rows[start:start + 500]).on_conflict_ignore().execute()
+        if self.kind == self.IMPORTANT:
+            self.start_clock("confirm", "COM_NOTICE_CONFIRM", now, now)
+        return len(ids)
+
+    def pending_receipts(self):
+        return self.receipts.where(NoticeReceipt.status == NoticeReceipt.PENDING)
+
+    def check_done(self, by, now):
+        """An important notice is done once every receipt is confirmed."""
+        if self.kind != self.IMPORTANT or self.status != self.PUBLISHED:
+            return False
+        if self.pending_receipts().exists():
+            return False
+        self.transition("notice_done", by, now, (self.PUBLISHED,), status=self.DONE)
+        self.stop_clock("confirm", now)
+        return True
+
 
 class NoticeReceipt(Register):
     PENDING, CONFIRMED = "pending", "confirmed"
     STATUSES = ((PENDING, "待确认"), (CONFIRMED, "已确认"))
-    METHODS = (("read", "已阅"), ("signed", "签收"), ("phone", "电话确认"))
+    READ, SIGNED, PHONE = "read", "signed", "phone"
+    METHODS = ((READ, "已阅"), (SIGNED, "签收"), (PHONE, "电话确认"))
 
     notice = ForeignKeyField(Notice, backref="receipts", on_delete="RESTRICT", verbose_name="通知")
     customer = ForeignKeyField(Customer, backref="notice_receipts", on_delete="RESTRICT",
@@ -1597,7 +1984,7 @@ class NoticeReceipt(Register):
 
     class Meta:
         verbose_name = "通知回执"
-        indexes = ((("notice", "customer"), True),)
+        indexes = ((("notice", "customer"), True), (("notice", "status"), False))
 
     def __str__(self):
         return f"回执 {self.customer}" if self.customer_id else "回执"
@@ -1607,10 +1994,26 @@ class NoticeReceipt(Register):
             return {"method": "已确认的回执须填写确认方式和确认时间"}
         return {}
 
+    def confirm(self, by, now, method, person=None, confirmed_at=None):
+        """确认收到: read, signed, or confirmed by phone with who and when (R-COM-1)."""
+        at = confirmed_at or now
+        if method not in dict(self.METHODS):
+            raise ValidationError({"method": "请选择确认方式"})
+        if method == self.PHONE and not (person or "").strip():
+            raise ValidationError({"person": "电话确认须填写接听人"})
+        if at > now:
+            raise ValidationError({"confirmed_at": "确认时间不能晚于现在"})
+        self.transition("confirm", by, now, (self.PENDING,), status=self.CONFIRMED, method=method,
+                        confirmed_at=at, confirmed_person=(person or "").strip()[:50] or None,
+                        recorded_by=by)
+        Customer.contacted(self.customer_id, at)
+        Notice.get_by_id(self.notice_id).check_done(by, now)
+
 
 class Meeting(Register):
     KINDS = (("anchor", "主力店座谈会"), ("tenants", "商户座谈会"), ("consumers", "消费者座谈会"),
              ("owners_committee", "业委会座谈会"), ("merchants_committee", "商委会座谈会"))
+    COMMITTEES = ("owners_committee", "merchants_committee")
 
     number_prefix = "ZT"
     number = number_field()
@@ -1630,6 +2033,32 @@ class Meeting(Register):
     def __str__(self):
         return f"{self.held_at:%Y-%m-%d} {self.title}" if self.held_at else (self.title or "座谈会")
 
+    def clean_extra(self):
+        if self.kind in self.COMMITTEES and not self.gm_attended:
+            return {"gm_attended": "业委会、商委会座谈会须由总经理参加（R-COM-3）"}
+        return {}
+
+    def record_attendance(self):
+        """Each attending customer was in contact on the meeting's day."""
+        for (customer_id,) in MeetingAttendee.select(MeetingAttendee.customer).where(
+                MeetingAttendee.meeting == self.id).tuples():
+            Customer.contacted(customer_id, self.held_at)
+
+
+class MeetingAttendee(BaseModel):
+    """A customer who attended a meeting (their contact for the cadence, R-COM-3)."""
+    meeting = ForeignKeyField(Meeting, backref="attending", on_delete="CASCADE",
+                              verbose_name="座谈会")
+    customer = ForeignKeyField(Customer, backref="+", on_delete="RESTRICT", verbose_name="参会客户")
+    person = CharField(max_length=50, null=True, verbose_name="参会人")
+
+    class Meta:
+        verbose_name = "参会客户"
+        indexes = ((("meeting", "customer"), True), (("customer",), False))
+
+    def __str__(self):
+        return self.person or "参会客户"
+
 
 class ActionItem(Register):
     OPEN, DONE, CANCELLED = "open", "done", "cancelled"
@@ -1644,6 +2073,7 @@ class ActionItem(Register):
                             verbose_name="责任人")
     due_date = DateField(null=True, verbose_name="完成期限")
     done_at = DateTimeField(null=True, verbose_name="落实时间")
+    outcome = TextField(null=True, verbose_name="落实情况")
     status = ChoiceField(STATUSES, default=OPEN, verbose_name="状态")
 
     class Meta:
@@ -1652,6 +2082,15 @@ class ActionItem(Register):
 
     def __str__(self):
         return (self.description or "议定事项")[:30]
+
+    def complete(self, by, now, outcome):
+        """落实: done, with what was done (R-COM-4)."""
+        self.transition("complete_item", by, now, (self.OPEN,), status=self.DONE, done_at=now,
+                        outcome=outcome)
+
+    def cancel(self, by, now, reason):
+        self.transition("cancel_item", by, now, (self.OPEN,), status=self.CANCELLED,
+                        outcome="取消：" + reason)
 
 
 # ---------------------------------------------------------------- time limits and alerts
@@ -1766,10 +2205,22 @@ class Alert(Register):
     def __str__(self):
         return self.title or "提醒"
 
+    def may_resolve(self, user):
+        """Who may close an alert by hand: the person it is addressed to, the project and
+        general managers, the admin; a level-1 alert also its department and the desk. Nobody
+        silences an alert escalated above them."""
+        if user.has_role(User.ADMIN, User.PM, User.GM) or self.assignee_id == user.id:
+            return True
+        return self.level == 1 and (user.has_role(User.CLERK)
+                                    or (user.department_id and user.department_id == self.department_id))
+
     def resolve(self, by, now, note):
         """Close the alert by hand with a note (what was done about it)."""
         if not (note or "").strip():
             raise ValidationError({"note": "请填写处理说明"})
+        if not self.may_resolve(by):
+            raise DomainError("该提醒已升级至%s，只能由其本人或上级解除" % (
+                self.assignee.full_name if self.assignee_id else "上级"))
         self.transition("resolve_alert", by, now, (self.OPEN,), status=self.RESOLVED,
                         resolved_at=now, resolved_by=by, resolution_note=note.strip())
 
@@ -1780,7 +2231,9 @@ class Deadline(Register):
     STATUSES = ((RUNNING, "计时中"), (MET, "已完成"), (CANCELLED, "已撤销"))
     KINDS = (("accept", "接单"), ("callback", "回访"), ("handback", "交回申请人"),
              ("forward", "转达部门"), ("finance", "交财务"), ("free", "免费借用"),
-             ("start", "启动处理"), ("resolve", "解决"), ("follow_up", "每日跟踪"))
+             ("start", "启动处理"), ("resolve", "解决"), ("follow_up", "每日跟踪"),
+             ("approve", "报批批准"), ("train", "人员培训"), ("file", "资料归档"),
+             ("confirm", "全部确认"))
 
     record_type = CharField(max_length=40, verbose_name="登记表")
     record_id = IntegerField(verbose_name="记录号")
@@ -1936,7 +2389,8 @@ REGISTERS = (
     Customer, Department, User, Contact, RepairOrder, ServiceRequest, WorkLetter, FeeItem,
     Charge, LendableItem, ItemLoan, Complaint, ComplaintUpdate, ComplaintGuideline, Callback,
     ComplaintReport,
-    Survey, SurveyQuestion, SurveyResponse, CorrectiveAction, Notice, NoticeReceipt, Meeting,
+    Survey, SurveyQuestion, SurveyDistribution, SurveyResponse, CorrectiveAction, Notice,
+    NoticeReceipt, Meeting,
     ActionItem, SlaRule, CalendarDay, Alert, AuditLog, Deadline, Hold,
 )
-ALL_MODELS = (DocumentCounter,) + REGISTERS
+ALL_MODELS = (DocumentCounter,) + REGISTERS + (SurveyAnswer, MeetingAttendee)

@@ -2,6 +2,9 @@
 import json
 from collections import Counter
 from datetime import date, datetime
+from decimal import Decimal
+
+from peewee import fn
 
 from models import AuditLog, Complaint, ComplaintReport, DomainError
 
@@ -119,3 +122,86 @@ def report_rows(report):
     for item, delta in figures.get("change", {}).items():
         rows.append(("环比变化", "合计" if item == "total" else item, f"{delta:+d}"))
     return rows
+
+
+# ---------------------------------------------------------------- satisfaction surveys (R-SUR-5)
+
+def _average(total, count):
+    return (Decimal(total) / Decimal(count)).quantize(Decimal("0.01")) if count else None
+
+
+def _share(part, whole):
+    return (Decimal(100) * part / whole).quantize(Decimal("0.1")) if whole else None
+
+
+def survey_results(survey, compare=True):
+    """The aggregate results of one survey. Nothing here names or identifies a respondent:
+    groups (customer kind, area) with fewer than Survey.MIN_GROUP answers are pooled as 其他,
+    and free-text answers come without who or when, in alphabetical order (R-SUR-3)."""
+    from models import (Customer, Survey, SurveyAnswer, SurveyDistribution, SurveyQuestion,
+                        SurveyResponse)
+    questions = list(survey.questions.where(SurveyQuestion.archived_at.is_null())
+                     .order_by(SurveyQuestion.seq, SurveyQuestion.id))
+    live = SurveyResponse.archived_at.is_null() & (SurveyResponse.survey == survey.id)
+    returned = SurveyResponse.select().where(live).count()
+    distributed = SurveyDistribution.select().where(
+        (SurveyDistribution.survey == survey.id) & SurveyDistribution.archived_at.is_null()
+    ).count() + (survey.paper_copies or 0)
+    counts = {}
+    for qid, rating, n in (SurveyAnswer.select(SurveyAnswer.question, SurveyAnswer.rating,
+                                               fn.COUNT(SurveyAnswer.id))
+                           .join(SurveyResponse).where(live & SurveyAnswer.rating.is_null(False))
+                           .group_by(SurveyAnswer.question, SurveyAnswer.rating).tuples()):
+        counts.setdefault(qid, {})[rating] = n
+    items, texts = [], []
+    for question in questions:
+        if question.kind == SurveyQuestion.TEXT:
+            texts.append((question, sorted(t for (t,) in SurveyAnswer.select(SurveyAnswer.text)
+                                           .join(SurveyResponse)
+                                           .where(live & (SurveyAnswer.question == question.id)
+                                                  & SurveyAnswer.text.is_null(False)).tuples())))
+            continue
+        by_rating = counts.get(question.id, {})
+        n = sum(by_rating.values())
+        items.append({"question": question, "count": n,
+                      "average": _average(sum(r * c for r, c in by_rating.items()), n),
+                      "distribution": [(r, by_rating.get(r, 0), _share(by_rating.get(r, 0), n))
+                                       for r in (5, 4, 3, 2, 1)]})
+    kinds = dict(Customer.KINDS)
+
+    def groups(column, label):
+        rows = (SurveyAnswer.select(column, fn.COUNT(fn.DISTINCT(SurveyResponse.id)),
+                                    fn.SUM(SurveyAnswer.rating), fn.COUNT(SurveyAnswer.rating))
+                .join(SurveyResponse).where(live & SurveyAnswer.rating.is_null(False))
+                .group_by(column).tuples())
+        shown, pooled = [], [0, 0, 0]
+        for key, responses, total, n in rows:
+            if responses < Survey.MIN_GROUP or key in (None, ""):
+                pooled = [pooled[0] + responses, pooled[1] + (total or 0), pooled[2] + n]
+            else:
+                shown.append((label(key), responses, _average(total, n)))
+        shown.sort(key=lambda g: str(g[0]))
+        if pooled[0]:
+            shown.append(("其他（样本不足 %d 份或未注明）" % Survey.MIN_GROUP, pooled[0],
+                          _average(pooled[1], pooled[2])))
+        return shown
+
+    all_ratings = [(item["average"], item["count"]) for item in items if item["count"]]
+    overall = _average(sum(a * n for a, n in all_ratings), sum(n for _, n in all_ratings)) \
+        if all_ratings else None
+    previous = survey.previous() if compare else None
+    comparison = None
+    if previous is not None:  # the same question texts, side by side
+        earlier = survey_results(previous, compare=False)
+        before = {i["question"].text: i["average"] for i in earlier["items"]}
+        comparison = {"survey": previous, "overall": earlier["overall"],
+                      "items": {i["question"].id: before.get(i["question"].text) for i in items}}
+    return {
+        "distributed": distributed, "returned": returned, "sample_size": survey.sample_size,
+        "distribution_rate": _share(distributed, survey.sample_size) if survey.sample_size else None,
+        "return_rate": _share(returned, distributed),
+        "items": items, "overall": overall, "texts": texts,
+        "by_kind": groups(SurveyResponse.respondent_kind, lambda k: kinds.get(k, k)),
+        "by_area": groups(SurveyResponse.area, lambda a: a),
+        "comparison": comparison,
+    }

@@ -187,9 +187,13 @@ def escalation_times(due, limit, calendar, levels=3):
     times = []
     moment = due
     for _ in range(levels):
-        following = deadline(moment, limit, calendar)
-        if following - moment < ESCALATION_FLOOR:
-            following = moment + ESCALATION_FLOOR
+        if limit.amount == 0:
+            # "At once" or "by the end of the day": the next level on the next working day at
+            # the same time, so nobody is woken at night for a cash box counted in the morning.
+            following = datetime.combine(calendar.nth_working_day_after(moment.date(), 1),
+                                         moment.time())
+        else:
+            following = max(deadline(moment, limit, calendar), moment + ESCALATION_FLOOR)
         times.append(following)
         moment = following
     return times

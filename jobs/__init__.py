@@ -10,6 +10,7 @@ from peewee import IntegrityError
 from database import write_transaction
 from models import JobRun
 
+from jobs.communication import flag_contact_cadence
 from jobs.complaints import generate_monthly_complaint_report
 from jobs.deadlines import DEADLINE_JOBS
 from jobs.mail import mail_alerts
@@ -18,6 +19,7 @@ log = logging.getLogger("kefu.jobs")
 
 # (job, how often): "minute" jobs run every minute; the monthly report checks the date itself.
 SCHEDULE = tuple((job, "minute") for job in DEADLINE_JOBS) + (
+    (flag_contact_cadence, "day"),   # months and years: once a day is enough
     (mail_alerts, "minute"),
     (generate_monthly_complaint_report, "day"),
 )

@@ -3,10 +3,11 @@
 Each rule has its own named job; they share one INSERT … SELECT (no loop over open records)."""
 from datetime import datetime, time, timedelta
 
-from peewee import JOIN, Case, Value, fn
+from peewee import JOIN, Case, Cast, Value, fn
 
 from models import (ActionItem, Alert, CalendarDay, Charge, Complaint, ComplaintUpdate, Deadline,
-                    Department, ItemLoan, RepairOrder, ServiceRequest, SlaRule, User, WorkLetter)
+                    Department, Hold, ItemLoan, Notice, RepairOrder, ServiceRequest, SlaRule, Survey,
+                    User, WorkLetter)
 
 # Which column of each register names the department that must act.
 ACTING_DEPARTMENT = {
@@ -16,7 +17,14 @@ ACTING_DEPARTMENT = {
     "WorkLetter": (WorkLetter, WorkLetter.from_department),  # the sender must forward it
     "Charge": (Charge, None),          # the service center's cash
     "ItemLoan": (ItemLoan, None),      # the service center chases the borrower
+    "Survey": (Survey, None),          # the service center plans and files surveys
+    "Notice": (Notice, Notice.department),
 }
+
+
+def record_label(model):
+    """The column that names a record in an alert's title (its number, else its title)."""
+    return model.number if "number" in model._meta.fields else model.title
 # Callbacks are made by the service center whichever department did the work.
 SERVICE_RULES = ("REP_CALLBACK", "CMP_CALLBACK")
 TITLES = {"overdue": "%s已逾期：", "due_soon": "%s即将到期："}
@@ -27,13 +35,16 @@ def acting_department_sql(model, service_id):
     _, column = ACTING_DEPARTMENT[model.__name__]
     if column is None:
         return Value(service_id)
-    return Case(None, [(Deadline.rule_code.in_(SERVICE_RULES), service_id)], column)
+    return Case(None, [(Deadline.rule_code.in_(SERVICE_RULES), service_id)],
+                fn.COALESCE(column, service_id))
 
 
 def acting_department(model, rule_code, service_id):
     """The SQL value naming the department that must act on `model`'s clock of `rule_code`."""
     _, column = ACTING_DEPARTMENT[model.__name__]
-    return Value(service_id) if column is None or rule_code in SERVICE_RULES else column
+    if column is None or rule_code in SERVICE_RULES:
+        return Value(service_id)
+    return fn.COALESCE(column, service_id)  # a record without a department: the service center
 
 
 def _flag(rule_code, kind, now):
@@ -46,9 +57,12 @@ def _flag(rule_code, kind, now):
     service = Department.get(Department.code == Department.SERVICE).id
     department = acting_department(model, rule_code, service)
     moment = Deadline.due_at if kind == "overdue" else Deadline.warn_at
+    # One alert per miss: an open one, or one already raised for this very due time (resolved
+    # by hand, it stays resolved; a hold that moves the due time makes a new miss possible).
     already = Alert.select(Alert.id).where(
         (Alert.record_type == Deadline.record_type) & (Alert.record_id == Deadline.record_id)
-        & (Alert.rule == Deadline.rule) & (Alert.kind == kind) & (Alert.status == Alert.OPEN))
+        & (Alert.rule == Deadline.rule) & (Alert.kind == kind)
+        & ((Alert.status == Alert.OPEN) | (Alert.since == moment)))
     condition = ((Deadline.rule_code == rule_code) & (Deadline.record_type == rule.applies_to)
                  & (Deadline.status == Deadline.RUNNING) & (moment <= now)
                  & ~fn.EXISTS(already) & model.archived_at.is_null())
@@ -56,7 +70,8 @@ def _flag(rule_code, kind, now):
         condition &= Deadline.due_at > now
     if "on_hold_since" in model._meta.fields:
         condition &= model.on_hold_since.is_null()  # a record on hold waits; its clock stopped
-    title = fn.SUBSTR(Value(TITLES[kind] % rule.name).concat(fn.COALESCE(model.number, "")), 1, 200)
+    title = fn.SUBSTR(Value(TITLES[kind] % rule.name).concat(fn.COALESCE(record_label(model), "")),
+                      1, 200)
     query = (Deadline
              .select(Value(kind), title, Deadline.record_type, Deadline.record_id, Deadline.rule,
                      moment, department, Value(None), Value(1), Value(Alert.OPEN), Value(now), Value(now))
@@ -78,7 +93,11 @@ def escalate_repeated_misses(now):
     pm = User.first_with_role(User.PM)
     gm = User.first_with_role(User.GM)
     top = {3: pm.id if pm else None, 4: gm.id if gm else None}
-    head = (Department.select(Department.head).where(Department.id == Alert.department))
+    head = (Department.select(Department.head).join(User, on=(User.id == Department.head))
+            .where((Department.id == Alert.department) & (User.is_active == True)))  # noqa: E712
+    on_hold = Hold.select(Hold.id).where((Hold.record_type == Alert.record_type)
+                                         & (Hold.record_id == Alert.record_id)
+                                         & Hold.ended_at.is_null())
     raised = 0
     for level, column in LEVEL_COLUMNS:
         missed_again = Deadline.select(Deadline.id).where(
@@ -86,11 +105,15 @@ def escalate_repeated_misses(now):
             & (Deadline.rule == Alert.rule) & (Deadline.status == Deadline.RUNNING)
             & (Deadline.kind != "follow_up")  # missed follow-ups count their own levels
             & (column <= now))
-        person = fn.COALESCE(head, Value(top[3]), Value(top[4])) if level == 2 else \
-            fn.COALESCE(Value(top[level]), Value(top[4]))
+        # The next person up who exists, else whoever has it now (plain ids only: a NULL
+        # literal has no type on PostgreSQL).
+        above = [top[n] for n in range(max(level, 3), 5) if top[n] is not None]
+        choices = ([head] if level == 2 else []) + above + [Alert.assignee]
+        person = fn.COALESCE(*choices) if len(choices) > 1 else Alert.assignee
         raised += (Alert.update(level=level, assignee=person, updated_at=now)
                    .where((Alert.status == Alert.OPEN) & (Alert.kind == "overdue")
-                          & (Alert.level < level) & fn.EXISTS(missed_again))
+                          & (Alert.level < level) & fn.EXISTS(missed_again)
+                          & ~fn.EXISTS(on_hold))  # a record on hold waits; so does its alert
                    .execute())
     return raised
 
@@ -123,13 +146,18 @@ def flag_missing_follow_ups(now):
         earlier = fn.COALESCE(Alert.select(fn.COUNT(Alert.id)).where(
             (Alert.record_type == "Complaint") & (Alert.record_id == Complaint.id)
             & (Alert.rule == rule.id)), 0)
+        held = Hold.select(Hold.id).where(
+            (Hold.record_type == "Complaint") & (Hold.record_id == Complaint.id)
+            & (Hold.started_at < end) & (fn.COALESCE(Hold.ended_at, now) > start))
         flagged = Alert.select(Alert.id).where(
             (Alert.record_type == "Complaint") & (Alert.record_id == Complaint.id)
             & (Alert.rule == rule.id) & (Alert.since == end))
         level = Case(None, [(earlier >= 3, 4)], earlier + 1)
-        head = Department.select(Department.head).where(Department.id == Complaint.department)
-        person = Case(None, [(earlier == 0, None), (earlier == 1, head),
-                             (earlier == 2, pm.id if pm else None)], gm.id if gm else None)
+        head = (Department.select(Department.head).join(User, on=(User.id == Department.head))
+                .where((Department.id == Complaint.department) & (User.is_active == True)))  # noqa: E712
+        person = Case(None, [(earlier == 0, Cast(Value(None), "INTEGER")), (earlier == 1, head),
+                             (earlier == 2, Cast(Value(pm.id if pm else None), "INTEGER"))],
+                      Cast(Value(gm.id if gm else None), "INTEGER"))
         title = fn.SUBSTR(Value("投诉未每日跟踪（%s）：" % day.isoformat())
                           .concat(fn.COALESCE(Complaint.number, "")), 1, 200)
         query = (Complaint
@@ -138,7 +166,7 @@ def flag_missing_follow_ups(now):
                          Value(now), Value(now))
                  .where(Complaint.status.in_(Complaint.OPEN_STATES) & Complaint.archived_at.is_null()
                         & Complaint.on_hold_since.is_null() & (Complaint.follow_up_from < end)
-                        & ~fn.EXISTS(logged) & ~fn.EXISTS(flagged)))
+                        & ~fn.EXISTS(logged) & ~fn.EXISTS(flagged) & ~fn.EXISTS(held)))
         raised += (Alert.insert_from(query, [
             Alert.kind, Alert.title, Alert.record_type, Alert.record_id, Alert.rule, Alert.since,
             Alert.department, Alert.assignee, Alert.level, Alert.status, Alert.created_at,
@@ -151,7 +179,8 @@ def flag_overdue_action_items(now):
     owning department and the owner, in one INSERT … SELECT."""
     already = Alert.select(Alert.id).where(
         (Alert.record_type == "ActionItem") & (Alert.record_id == ActionItem.id)
-        & (Alert.kind == "overdue") & (Alert.status == Alert.OPEN))
+        & (Alert.kind == "overdue")
+        & ((Alert.status == Alert.OPEN) | (Alert.since == ActionItem.due_date)))
     title = fn.SUBSTR(Value("会议议定事项已逾期：").concat(ActionItem.description), 1, 200)
     query = (ActionItem
              .select(Value("overdue"), title, Value("ActionItem"), ActionItem.id, ActionItem.due_date,
@@ -177,7 +206,8 @@ def resolve_done_alerts(now):
         & ActionItem.archived_at.is_null())
     return (Alert.update(**done)
             .where((Alert.status == Alert.OPEN) & Alert.kind.in_(("overdue", "due_soon"))
-                   & Alert.rule.is_null(False) & ~fn.EXISTS(running))
+                   & Alert.rule.is_null(False) & ~fn.EXISTS(running)
+                   & (Alert.record_type != "Customer"))  # cadence alerts: jobs/communication
             .execute()
             + Alert.update(**done)
             .where((Alert.status == Alert.OPEN) & (Alert.record_type == "ActionItem")
@@ -202,6 +232,10 @@ flag_loans_out_too_long = _rule_job("flag_loans_out_too_long", "LOAN_FREE", "Loa
 flag_major_complaints_not_reported = _rule_job("flag_major_complaints_not_reported", "CMP_MAJOR_REPORT", "Major complaints not taken up at once (R-CMP-1).")
 flag_important_complaints_not_started = _rule_job("flag_important_complaints_not_started", "CMP_IMPORTANT_START", "Important complaints not started within 1 hour (R-CMP-1).")
 flag_general_complaints_not_resolved = _rule_job("flag_general_complaints_not_resolved", "CMP_GENERAL_RESOLVE", "General complaints not resolved in time (R-CMP-1).")
+flag_survey_plans_not_approved = _rule_job("flag_survey_plans_not_approved", "SUR_PLAN", "Survey plans not approved 20 days before the start (R-SUR-1).")
+flag_survey_staff_not_trained = _rule_job("flag_survey_staff_not_trained", "SUR_TRAINING", "Survey staff not trained 2 days before the start (R-SUR-4).")
+flag_surveys_not_filed = _rule_job("flag_surveys_not_filed", "SUR_ARCHIVE", "Survey records not filed within 5 days of the end (R-SUR-6).")
+flag_notices_not_confirmed = _rule_job("flag_notices_not_confirmed", "COM_NOTICE_CONFIRM", "Important notices not confirmed by every recipient (R-COM-1).")
 flag_complaint_callbacks_missed = _rule_job("flag_complaint_callbacks_missed", "CMP_CALLBACK", "Complaint callbacks not made in 3 working days (R-CMP-7).")
 
 DEADLINE_JOBS = (
@@ -209,6 +243,8 @@ DEADLINE_JOBS = (
     flag_letters_not_forwarded, flag_charges_not_handed_to_finance, flag_loans_out_too_long,
     flag_major_complaints_not_reported, flag_important_complaints_not_started,
     flag_general_complaints_not_resolved, flag_complaint_callbacks_missed,
+    flag_survey_plans_not_approved, flag_survey_staff_not_trained, flag_surveys_not_filed,
+    flag_notices_not_confirmed,
     flag_missing_follow_ups, flag_overdue_action_items, escalate_repeated_misses,
     resolve_done_alerts,
 )

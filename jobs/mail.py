@@ -4,7 +4,9 @@ Config (environment or app config): MAIL_SERVER, MAIL_PORT (25), MAIL_USE_TLS (S
 MAIL_USE_SSL, MAIL_USERNAME, MAIL_PASSWORD, MAIL_DEFAULT_SENDER, KEFU_BASE_URL (for links)."""
 import logging
 import os
+import re
 import smtplib
+import ssl
 from email.message import EmailMessage
 from email.utils import formataddr
 
@@ -39,13 +41,18 @@ def recipients(alert):
         users = User.select().where(User.department == alert.department_id)
     else:
         return []
-    return [formataddr((u.full_name or u.username, u.email)) for u in users
+    return [formataddr((one_line(u.full_name or u.username), one_line(u.email))) for u in users
             if u.is_active and u.email]
+
+
+def one_line(text):
+    """Header text without line breaks or control characters (a title is typed by users)."""
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", text or "").strip()
 
 
 def message_for(alert, to, sender, base_url):
     msg = EmailMessage()
-    msg["Subject"] = "[客服台] %s（%s级）" % (alert.title, alert.level)
+    msg["Subject"] = one_line("[客服台] %s（%s级）" % (alert.title, alert.level))
     msg["From"] = sender
     msg["To"] = ", ".join(to)
     link = "%s/admin/%s/details/?id=%s" % (base_url.rstrip("/"), alert.record_type.lower(),
@@ -63,22 +70,37 @@ def message_for(alert, to, sender, base_url):
 def _connect(config):
     port = int(config.get("MAIL_PORT") or (465 if _flag(config.get("MAIL_USE_SSL")) else 25))
     if _flag(config.get("MAIL_USE_SSL")):
-        smtp = smtplib.SMTP_SSL(config["MAIL_SERVER"], port, timeout=20)
+        smtp = smtplib.SMTP_SSL(config["MAIL_SERVER"], port, timeout=20,
+                                context=ssl.create_default_context())
     else:
         smtp = smtplib.SMTP(config["MAIL_SERVER"], port, timeout=20)
         if _flag(config.get("MAIL_USE_TLS")):
-            smtp.starttls()
+            smtp.starttls(context=ssl.create_default_context())
     if config.get("MAIL_USERNAME"):
         smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
     return smtp
 
 
+def _claim(alert):
+    """Take this alert's level for sending: of two overlapping runs only one sends it."""
+    with write_transaction():
+        return Alert.update(mailed_level=alert.level).where(
+            (Alert.id == alert.id) & (Alert.mailed_level < alert.level)).execute() == 1
+
+
+def _unclaim(alert, previous):
+    with write_transaction():
+        Alert.update(mailed_level=previous).where(
+            (Alert.id == alert.id) & (Alert.mailed_level == alert.level)).execute()
+
+
 def mail_alerts(now):
     """Send each open alert whose level was not yet e-mailed; returns how many were sent.
 
-    Runs outside the write lock: the SMTP conversation never holds up the console. A send that
-    fails is retried at the next run; an alert nobody can receive is marked so it is not tried
-    again at the same level."""
+    Runs outside the write lock: the SMTP conversation never holds up the console. Each alert
+    is claimed before it is sent, so overlapping runs never send it twice. A temporary failure
+    (connection, 4xx) gives the claim back for the next run; a permanent one (5xx, a bad
+    address) is logged and not tried again at that level."""
     config = mail_config()
     if not config.get("MAIL_SERVER"):
         return 0
@@ -88,25 +110,35 @@ def mail_alerts(now):
     if not pending:
         return 0
     sender = config.get("MAIL_DEFAULT_SENDER") or "kefu@localhost"
-    sent = 0
     try:
         smtp = _connect(config)
     except (OSError, smtplib.SMTPException):
         log.exception("cannot reach the mail server %s", config["MAIL_SERVER"])
         return 0
+    sent = 0
     with smtp:
         for alert in pending:
+            previous = alert.mailed_level
+            if not _claim(alert):
+                continue  # another run has it
             to = recipients(alert)
-            if to:
-                try:
-                    smtp.send_message(message_for(alert, to, sender, config.get("KEFU_BASE_URL")))
-                except smtplib.SMTPException:
-                    log.exception("alert %s not mailed", alert.id)
-                    continue
-                sent += 1
-            with write_transaction():
-                Alert.update(mailed_level=alert.level).where(
-                    (Alert.id == alert.id) & (Alert.level == alert.level)).execute()
+            if not to:
+                continue  # nobody to tell by e-mail: the alert is on their home page
+            try:
+                smtp.send_message(message_for(alert, to, sender, config.get("KEFU_BASE_URL")))
+            except (smtplib.SMTPServerDisconnected, OSError):
+                _unclaim(alert, previous)
+                log.exception("mail server went away; alert %s waits for the next run", alert.id)
+                break
+            except smtplib.SMTPResponseException as err:
+                if 400 <= err.smtp_code < 500:
+                    _unclaim(alert, previous)
+                log.error("alert %s not mailed: %s %s", alert.id, err.smtp_code, err.smtp_error)
+                continue
+            except (smtplib.SMTPException, ValueError, UnicodeError) as err:
+                log.error("alert %s not mailed: %s", alert.id, err)  # permanent: not retried
+                continue
+            sent += 1
     return sent
 
 

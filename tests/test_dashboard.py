@@ -107,8 +107,10 @@ def test_the_auditor_cannot_resolve_an_alert(login, at_monday):
     with write_transaction():
         flag_unaccepted_repairs(MON)
     alert = Alert.select().where(Alert.record_id == order.id).first()
+    from conftest import csrf_token
     auditor = login("auditor")
     assert auditor.get("/admin/alert/step/resolve/?id=%s" % alert.id).status_code == 403
+    token = csrf_token(auditor.get("/admin/alert/details/?id=%s" % alert.id).text)
     assert auditor.post("/admin/alert/step/resolve/?id=%s" % alert.id,
-                        data={"note": "x"}).status_code in (400, 403)
+                        data={"note": "x", "csrf_token": token}).status_code == 403
     assert Alert.get_by_id(alert.id).status == "open"

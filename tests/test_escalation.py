@@ -215,3 +215,109 @@ def test_an_unreachable_mail_server_does_not_stop_the_other_jobs(clean_alerts, a
         results = jobs.run_due_jobs(MON + timedelta(minutes=31))
     assert results["mail_alerts"] == 0 and results["flag_unaccepted_repairs"] >= 1
     assert alerts_for(order)[0].mailed_level == 0
+
+
+# ---------------------------------------------------------------- found in review
+
+def test_an_alert_resolved_by_hand_stays_resolved(clean_alerts):
+    order = new_order()
+    run(order.dispatch, user("clerk"), MON)
+    sweep(MON + timedelta(minutes=95))
+    [alert] = alerts_for(order)
+    run(alert.resolve, user("pm"), MON + timedelta(minutes=96), "已电话督促维修班组")
+    sweep(MON + timedelta(minutes=97))
+    sweep(MON + timedelta(hours=5))
+    assert [(a.status, a.level) for a in alerts_for(order)] == [("resolved", 3)]
+
+
+def test_no_escalation_while_the_record_is_on_hold(clean_alerts):
+    order = new_order()
+    run(order.dispatch, user("clerk"), MON)
+    sweep(MON + timedelta(minutes=31))
+    run(order.hold, user("clerk"), MON + timedelta(minutes=35), "等备件")
+    sweep(MON + timedelta(minutes=200))
+    assert alerts_for(order)[0].level == 1
+
+
+def test_a_complainants_date_moves_the_escalation_times_too(clean_alerts):
+    from test_complaints import new_complaint as complaint_with
+    complaint = complaint_with("general", requested_by=date(2026, 12, 10))
+    [clock] = [d for d in complaint.deadlines() if d.kind == "resolve"]
+    assert clock.due_at == datetime(2026, 12, 10, 23, 59, 59)
+    assert clock.level2_at > clock.due_at
+
+
+def test_escalation_without_a_general_manager_or_with_a_departed_head(clean_alerts):
+    User.update(is_active=False).where(User.username.in_(("gm", "property"))).execute()
+    order = new_order()
+    run(order.dispatch, user("clerk"), MON)
+    sweep(MON + timedelta(minutes=61))   # head inactive: straight to the project manager
+    assert alerts_for(order)[0].assignee.username == "pm"
+    sweep(MON + timedelta(minutes=121))  # no general manager: stays with the project manager
+    alert = alerts_for(order)[0]
+    assert (alert.level, alert.assignee.username) == (4, "pm")
+
+
+def test_follow_ups_are_not_missed_on_days_the_complaint_was_on_hold(only_our_complaints):
+    complaint = new_complaint("general")
+    run(complaint.start, user("property"), MON + timedelta(hours=1))
+    run(complaint.hold, user("property"), datetime(2026, 11, 30, 8, 0), "等待厂家检测")
+    run(Complaint.get_by_id(complaint.id).release, user("property"), datetime(2026, 12, 2, 17, 0))
+    with write_transaction():
+        flag_missing_follow_ups(datetime(2026, 12, 3, 8, 0))
+    assert follow_up_alerts(complaint) == []  # 30 Nov – 2 Dec were all (partly) on hold
+
+
+def test_who_may_resolve_an_escalated_alert(clean_alerts):
+    order = new_order()
+    run(order.dispatch, user("clerk"), MON)
+    sweep(MON + timedelta(minutes=31))
+    alert = alerts_for(order)[0]
+    assert alert.may_resolve(user("property")) and alert.may_resolve(user("clerk"))
+    sweep(MON + timedelta(minutes=95))  # now the project manager's
+    alert = alerts_for(order)[0]
+    assert not alert.may_resolve(user("property")) and not alert.may_resolve(user("clerk"))
+    assert alert.may_resolve(user("pm")) and alert.may_resolve(user("gm"))
+    from models import DomainError
+    with pytest.raises(DomainError):
+        run(alert.resolve, user("property"), MON + timedelta(minutes=96), "已处理")
+
+
+def test_a_title_with_a_line_break_is_mailed_on_one_line(clean_alerts, smtp_server, app):
+    from email import message_from_bytes, policy
+    User.update(email="ops@mall.example").where(User.username == "ops").execute()
+    meeting = Meeting.create(kind="tenants", title="座谈会", held_at=MON, created_at=MON,
+                             updated_at=MON)
+    ActionItem.update(status=ActionItem.DONE).execute()
+    ActionItem.create(meeting=meeting, description="第一行\r\nBcc: x@evil.example\n第二行",
+                      department=dept("operations"), owner=user("ops"), due_date=date(2026, 11, 1),
+                      created_at=MON, updated_at=MON)
+    with app.app_context():
+        with write_transaction():
+            flag_overdue_action_items(MON)
+        assert mail_alerts(MON) == 1
+    [envelope] = smtp_server.messages
+    assert envelope.rcpt_tos == ["ops@mall.example"]
+    message = message_from_bytes(envelope.content, policy=policy.default)
+    assert "第一行 Bcc: x@evil.example 第二行" in message["Subject"] and message["Bcc"] is None
+
+
+def test_overlapping_mail_runs_send_each_alert_once(clean_alerts, smtp_server, app):
+    import threading
+    User.update(email="liqiang@mall.example").where(User.username == "property").execute()
+    for _ in range(6):
+        run(new_order().dispatch, user("clerk"), MON)
+    with app.app_context():
+        sweep(MON + timedelta(minutes=61))  # level 2: the head, who has an address
+    results = []
+
+    def send():
+        with app.app_context():
+            results.append(mail_alerts(MON + timedelta(minutes=62)))
+    threads = [threading.Thread(target=send) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    level_2 = Alert.select().where((Alert.level == 2) & (Alert.status == "open")).count()
+    assert level_2 >= 6 and sum(results) == len(smtp_server.messages) == level_2

@@ -6,7 +6,7 @@ from models import (ActionItem, Alert, AuditLog, Callback, CalendarDay, Charge, 
                     ComplaintReport, ComplaintUpdate, Contact, CorrectiveAction, Customer,
                     Department, FeeItem, ItemLoan, LendableItem, Meeting, Notice, NoticeReceipt,
                     REGISTERS, RepairOrder, ServiceRequest, SlaRule, Survey, SurveyQuestion,
-                    SurveyResponse, User, WorkLetter)
+                    SurveyDistribution, SurveyResponse, User, WorkLetter)
 
 
 def rows(html):
@@ -112,7 +112,8 @@ MARKER = {Customer: "测试商户甲", Department: "保安部", User: "newclerk"
           SlaRule: "测试规则", CalendarDay: "测试国庆", Alert: "测试提醒"}
 
 # Written only by the console itself (audit rows, stamped deadlines, holds).
-SYSTEM_WRITTEN = (AuditLog, Deadline, Hold, Callback, ComplaintUpdate, ComplaintReport, Alert)
+SYSTEM_WRITTEN = (AuditLog, Deadline, Hold, Callback, ComplaintUpdate, ComplaintReport, Alert,
+                  SurveyDistribution, SurveyResponse, NoticeReceipt)
 WRITABLE = [m for m in REGISTERS if m not in SYSTEM_WRITTEN]
 
 

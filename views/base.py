@@ -133,7 +133,10 @@ def due_soon_condition(model, now):
         (Deadline.record_type == model.__name__) & (Deadline.status == Deadline.RUNNING)
         & (Deadline.kind != "follow_up")  # when daily follow-ups begin is not a deadline
         & (Deadline.warn_at <= now) & (Deadline.due_at > now))
-    return model.id.in_(soon)
+    condition = model.id.in_(soon)
+    if "on_hold_since" in model._meta.fields:
+        condition &= model.on_hold_since.is_null()  # on hold, its clocks wait
+    return condition
 
 
 class OverdueFilter(pf.BasePeeweeFilter):
@@ -301,6 +304,10 @@ class KefuModelView(StepsMixin, ModelView):
     deadline_filters = ()
     open_states = ()  # states still needing work (the dashboard's 办理中 count)
     print_slips = ()  # (slip, label): printable paper forms, templates/kefu/print/<slip>.html
+
+    def extra_links(self, record):
+        """(label, url) buttons on a record's page besides its steps (e.g. a report)."""
+        return ()
 
     def __init__(self, model, category=None, **kwargs):
         self.model = model
@@ -472,8 +479,9 @@ class KefuModelView(StepsMixin, ModelView):
         denied = super()._handle_view(name, **kwargs)
         if denied is not None:
             return denied
-        # A step checks its own roles (an alert is resolved by people who may not edit alerts).
-        if name in ("create_view", "edit_view", "action_view", "ajax_update", "archive_view") \
+        # A step (and a bulk action, which is a step) checks its own roles: an alert is
+        # resolved, a receipt signed, by people who may not edit alerts or receipts.
+        if name in ("create_view", "edit_view", "ajax_update", "archive_view") \
                 and not self.may_write():
             abort(403)
         # A missing, malformed or out-of-scope id is a 404, not a redirect.

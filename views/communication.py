@@ -1,31 +1,128 @@
-"""Customer communication (顾客沟通): notices and receipts, meetings and their action items."""
-from models import ActionItem, Meeting, Notice, NoticeReceipt
-from views.base import A, C, GM, M, S, KefuModelView
+"""Customer communication (顾客沟通): notices and receipts, meetings and their action items
+(R-COM-1 … R-COM-4)."""
+from peewee import JOIN, Case, fn
+from wtforms import DateTimeLocalField, SelectField, StringField, validators
+
+from i18n import _l
+from models import ActionItem, Meeting, MeetingAttendee, Notice, NoticeReceipt, ValidationError
+from views.audience import audience_fields, chosen_customers
+from views.base import A, C, GM, M, S, KefuModelView, deadline_formatter
+from views.steps import Step, bulk_action, reason_field
 
 COMMUNICATION_WRITERS = frozenset({A, C, M, GM})
+DESK = (A, C, M, GM)
+
+
+def publish(record, by, now, fields):
+    customers, audience = chosen_customers(fields)
+    return record.publish(by, now, customers, audience)
+
+
+def record_attendance(record, by, now, fields):
+    customers, description = chosen_customers(fields)
+    rows = [dict(meeting=record.id, customer=c.id) for c in customers]
+    MeetingAttendee.insert_many(rows).on_conflict_ignore().execute()
+    record.record_attendance()
+    from audit import audit
+    audit("attendance", record, now=now, user=by, summary="参会客户：" + description)
+    return len(rows)
 
 
 class NoticeView(KefuModelView):
     write_roles = COMMUNICATION_WRITERS
-    column_list = ("number", "kind", "title", "audience", "published_at", "department", "status")
+    column_list = ("number", "kind", "title", "audience", "published_at", "department", "status",
+                   "confirm_deadline", "progress")
+    column_labels = {"progress": "确认进度"}
+    column_formatters = {
+        "confirm_deadline": deadline_formatter(Notice.PUBLISHED),
+        "progress": lambda v, c, m, n: "%s / %s" % (m.confirmed or 0, m.total or 0) if m.total else ""}
+    form_excluded_extra = ("published_at", "status", "confirm_deadline", "audience")
+    editable_states = (Notice.DRAFT,)
+    open_states = (Notice.PUBLISHED,)
+    deadline_filters = (("confirm_deadline", (Notice.PUBLISHED,)),)
+    steps = (
+        Step("publish", "发布通知", DESK, publish, when=(Notice.DRAFT,), fields=audience_fields()),
+    )
+
+    def before_save(self, form, model, created, now):
+        from flask_login import current_user
+        if model.department_id is None:  # the publishing department answers for it
+            model.department = current_user.department_id
+
+    def get_query(self):
+        """Each notice with its receipts counted, in the same query (no query per row)."""
+        counts = (NoticeReceipt.select(NoticeReceipt.notice, fn.COUNT(NoticeReceipt.id).alias("total"),
+                                       fn.SUM(Case(None, [(NoticeReceipt.status == NoticeReceipt.CONFIRMED, 1)], 0))
+                                       .alias("confirmed"))
+                  .group_by(NoticeReceipt.notice).alias("receipt_counts"))
+        query = super().get_query()
+        return (query.select_extend(counts.c.total, counts.c.confirmed)
+                .join(counts, on=(counts.c.notice_id == Notice.id), join_type=JOIN.LEFT_OUTER)
+                .objects())
+
+    def extra_links(self, record):
+        from flask import url_for
+        return [("通知回执", url_for("noticereceipt.index_view", flt0_notice_equal=record.id))] \
+            if record.status != Notice.DRAFT else []
+
+
+class ConfirmForm:
+    @staticmethod
+    def fields():
+        return {
+            "method": SelectField(_l("确认方式"), choices=[(c, _l(label)) for c, label in NoticeReceipt.METHODS],
+                                  default=NoticeReceipt.SIGNED),
+            "person": StringField(_l("确认人（客户方）"), validators=[validators.Length(max=50)]),
+            "confirmed_at": DateTimeLocalField(_l("确认时间（空=现在）"), format="%Y-%m-%dT%H:%M",
+                                               validators=[validators.Optional()]),
+        }
 
 
 class NoticeReceiptView(KefuModelView):
-    write_roles = COMMUNICATION_WRITERS
+    """One row per recipient, made when the notice is published; staff record confirmations."""
+    write_roles = frozenset()
     column_list = ("notice", "customer", "status", "method", "confirmed_at", "confirmed_person",
                    "recorded_by")
-    stamp_user_fields = ("recorded_by",)
+    steps = (
+        Step("confirm", "确认收到", DESK, lambda r, by, now, f: r.confirm(
+            by, now, f.get("method") or NoticeReceipt.SIGNED, f.get("person"), f.get("confirmed_at")),
+            when=(NoticeReceipt.PENDING,), fields=ConfirmForm.fields(), bulk=False, style="success"),
+        Step("sign", "签收", DESK, lambda r, by, now, f: r.confirm(by, now, NoticeReceipt.SIGNED),
+             when=(NoticeReceipt.PENDING,), bulk=True),
+    )
+    action_sign = bulk_action("sign", "签收")
 
 
 class MeetingView(KefuModelView):
     write_roles = COMMUNICATION_WRITERS
     column_list = ("number", "held_at", "kind", "title", "location", "department", "gm_attended")
+    steps = (
+        Step("attendance", "登记参会客户", DESK, record_attendance, fields=audience_fields(),
+             style="info"),
+    )
+
+    def after_save(self, form, model, created, now):
+        model.record_attendance()
+
+    def extra_links(self, record):
+        from flask import url_for
+        return [("议定事项", url_for("actionitem.index_view", flt0_meeting_equal=record.id))]
 
 
 class ActionItemView(KefuModelView):
     write_roles = COMMUNICATION_WRITERS | {S}
     column_list = ("meeting", "description", "department", "owner", "due_date", "status",
                    "done_at")
+    form_excluded_extra = ("done_at", "outcome", "status")
+    editable_states = (ActionItem.OPEN,)
+    open_states = (ActionItem.OPEN,)
+    steps = (
+        Step("complete_item", "落实", (A, C, S, M, GM),
+             lambda r, by, now, f: r.complete(by, now, f["outcome"]), when=(ActionItem.OPEN,),
+             fields={"outcome": reason_field("落实情况")}, style="success"),
+        Step("cancel_item", "取消", (A, M, GM), lambda r, by, now, f: r.cancel(by, now, f["reason"]),
+             when=(ActionItem.OPEN,), fields={"reason": reason_field("取消原因")}, style="danger"),
+    )
 
 
 def register(admin, category):

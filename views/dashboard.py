@@ -11,7 +11,7 @@ from peewee import JOIN, Case, fn
 
 import clock
 from i18n import _l
-from jobs.deadlines import ACTING_DEPARTMENT, acting_department_sql
+from jobs.deadlines import ACTING_DEPARTMENT, acting_department_sql, record_label
 from models import Alert, Deadline, Department
 from views.base import any_overdue_condition, due_soon_condition
 
@@ -72,10 +72,11 @@ def register_counts(view, now):
 
 
 def my_alerts_condition(user):
-    """Alerts for `user`: assigned to them, or to their department as a whole."""
+    """Alerts for `user`: assigned to them, or on their department's work (the department
+    still has to act after an alert has been escalated above it)."""
     condition = Alert.assignee == user.id
     if user.department_id:
-        condition |= Alert.assignee.is_null() & (Alert.department == user.department_id)
+        condition |= Alert.department == user.department_id
     return (Alert.status == Alert.OPEN) & condition
 
 
@@ -93,13 +94,16 @@ def my_work(user, admin, now):
     for view in deadline_views(admin):
         model = view.model
         query = (Deadline
-                 .select(Deadline, model.id.alias("rid"), model.number.alias("record_number"))
+                 .select(Deadline, record_label(model).alias("record_number"))
                  .join(model, JOIN.INNER, on=(model.id == Deadline.record_id))
                  .where((Deadline.record_type == model.__name__)
                         & (Deadline.status == Deadline.RUNNING) & (Deadline.kind != "follow_up")
                         & model.archived_at.is_null()
                         & (acting_department_sql(model, service) == user.department_id))
                  .order_by(Deadline.due_at).limit(MY_WORK_LIMIT).objects())
+        scope = view.scope_condition()
+        if scope is not None:  # only what the user may open
+            query = query.where(scope)
         for row in query:
             items.append({"due_at": row.due_at, "register": view.name,
                           "number": row.record_number or "#%s" % row.record_id,

@@ -1,39 +1,276 @@
-"""Satisfaction surveys (满意度调查): plans, questions, returned questionnaires, actions."""
-from models import CorrectiveAction, Survey, SurveyQuestion, SurveyResponse
-from views.base import A, AU, C, GM, M, PM, S, KefuModelView
+"""Satisfaction surveys (满意度调查): plans, questionnaires, distribution, returns, results,
+corrective actions (R-SUR-1 … R-SUR-6)."""
+from datetime import date, datetime
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+from wtforms import DateTimeLocalField, SelectField, validators
+
+import clock
+import reports
+from database import write_transaction
+from forms import KefuForm
+from i18n import _l
+from models import (CorrectiveAction, Customer, Department, DomainError, Survey,
+                    SurveyDistribution, SurveyQuestion, SurveyResponse, ValidationError)
+from views.audience import audience_fields, chosen_customers
+from views.base import A, AU, C, GM, M, PM, S, KefuModelView, deadline_formatter
+from views.steps import Step, reason_field
 
 SURVEY_WRITERS = frozenset({A, C, M, GM})
+PLANNERS = (A, C, M)
+ENTRY = (A, C)
+
+
+class TemplateField(SelectField):
+    """The names of the reusable question templates, read when drawn."""
+
+    @property
+    def choices(self):
+        names = (SurveyQuestion.select(SurveyQuestion.template)
+                 .where(SurveyQuestion.survey.is_null() & SurveyQuestion.template.is_null(False)
+                        & SurveyQuestion.archived_at.is_null())
+                 .distinct().order_by(SurveyQuestion.template).tuples())
+        return [(n, n) for (n,) in names]
+
+    @choices.setter
+    def choices(self, value):
+        pass
+
+
+def distribute(record, by, now, fields):
+    customers, _ = chosen_customers(fields, only_kinds=Survey.TARGET_KINDS[record.target])
+    return record.distribute(by, now, customers)
+
+
+def survey_calendar(today, planned):
+    """The surveys R-SUR-2 asks for this year and next (consumers every May, tenants every
+    quarter) with the plan that covers each, if any; `planned` is [(target, start_date)]."""
+    periods = []
+    for year in (today.year, today.year + 1):
+        periods.append((Survey.CONSUMERS, "%d年5月" % year, date(year, 5, 1), date(year, 5, 31)))
+        for quarter in range(4):
+            start = date(year, quarter * 3 + 1, 1)
+            end = date(year + (quarter == 3), (quarter * 3 + 3) % 12 + 1, 1)
+            periods.append((Survey.TENANTS, "%d年第%d季度" % (year, quarter + 1), start,
+                            date.fromordinal(end.toordinal() - 1)))
+    rows = []
+    for target, label, start, end in sorted(periods, key=lambda p: p[2]):
+        if end < today.replace(month=1, day=1):
+            continue
+        covered = [s for s in planned if s[0] == target and start <= s[1] <= end]
+        latest = date.fromordinal(start.toordinal() - 20)
+        rows.append({"target": target, "target_label": dict(Survey.TARGETS)[target],
+                     "period": label, "start": start, "end": end, "plans": covered,
+                     "latest_submission": latest,
+                     "missing": not covered and end >= today,
+                     "late": not covered and today > latest and end >= today})
+    return rows
 
 
 class SurveyView(KefuModelView):
     write_roles = SURVEY_WRITERS
-    column_list = ("title", "target", "start_date", "end_date", "status", "approved_at",
-                   "approved_by", "trained_at")
-    form_excluded_extra = ("approved_at", "approved_by", "submitted_at")
+    list_template = "kefu/survey_list.html"
+    column_list = ("title", "target", "start_date", "end_date", "status", "approve_deadline",
+                   "training_deadline", "filing_deadline")
+    form_excluded_extra = ("approved_at", "approved_by", "submitted_at", "trained_at",
+                           "training_note", "closed_at", "filed_at", "approve_deadline",
+                           "training_deadline", "filing_deadline", "status")
+    editable_states = (Survey.DRAFT,)
+    open_states = (Survey.DRAFT, Survey.SUBMITTED, Survey.APPROVED, Survey.RUNNING, Survey.CLOSED)
+    column_formatters = {
+        "approve_deadline": deadline_formatter(Survey.DRAFT, Survey.SUBMITTED),
+        "training_deadline": deadline_formatter(Survey.DRAFT, Survey.SUBMITTED, Survey.APPROVED),
+        "filing_deadline": deadline_formatter(Survey.RUNNING, Survey.CLOSED)}
+    deadline_filters = (("approve_deadline", (Survey.DRAFT, Survey.SUBMITTED)),
+                        ("training_deadline", (Survey.DRAFT, Survey.SUBMITTED, Survey.APPROVED)),
+                        ("filing_deadline", (Survey.RUNNING, Survey.CLOSED)))
+    steps = (
+        Step("copy_template", "导入模板题目", PLANNERS,
+             lambda r, by, now, f: r.copy_template(by, now, f["template"]), when=(Survey.DRAFT,),
+             fields={"template": TemplateField(_l("问卷模板"))}, style="outline-primary"),
+        Step("submit", "报批", PLANNERS, lambda r, by, now, f: r.submit(by, now),
+             when=(Survey.DRAFT,)),
+        Step("approve", "批准", (GM,), lambda r, by, now, f: r.approve(by, now),
+             when=(Survey.SUBMITTED,), style="success"),
+        Step("return_plan", "退回修改", (GM,), lambda r, by, now, f: r.return_plan(by, now, f["reason"]),
+             when=(Survey.SUBMITTED,), fields={"reason": reason_field("退回原因")}, style="danger"),
+        Step("train", "记录培训", PLANNERS,
+             lambda r, by, now, f: r.record_training(by, now, f["trained_at"], f["note"]),
+             when=(Survey.SUBMITTED, Survey.APPROVED), show=lambda r: r.trained_at is None,
+             fields={"trained_at": DateTimeLocalField(
+                 _l("培训时间"), format="%Y-%m-%dT%H:%M",
+                 validators=[validators.InputRequired(message="请填写培训时间")]),
+                 "note": reason_field("培训内容及参加人员")}, style="info"),
+        Step("begin", "开始实施", PLANNERS, lambda r, by, now, f: r.begin(by, now),
+             when=(Survey.APPROVED,)),
+        Step("distribute", "发放问卷", PLANNERS + (S,), distribute,
+             when=(Survey.APPROVED, Survey.RUNNING), fields=audience_fields(), style="info"),
+        Step("close", "结束调查", PLANNERS, lambda r, by, now, f: r.close(by, now),
+             when=(Survey.RUNNING,), style="warning"),
+        Step("file", "资料归档", PLANNERS, lambda r, by, now, f: r.file_records(by, now),
+             when=(Survey.CLOSED,), style="secondary"),
+    )
+
+    def extra_links(self, record):
+        links = [("问卷题目", url_for("surveyquestion.index_view", flt0_survey_equal=record.id)),
+                 ("发放记录", url_for("surveydistribution.index_view",
+                                      flt0_survey_equal=record.id))]
+        if record.status == Survey.RUNNING and current_user.has_role(*ENTRY):
+            links.insert(0, ("录入答卷", self.get_url(".entry_view", id=record.id)))
+        if record.status in (Survey.RUNNING, Survey.CLOSED, Survey.ARCHIVED):
+            links.append(("满意度调查报告", self.get_url(".report_view", id=record.id)))
+        return links
+
+    def create_form(self, obj=None):
+        """A proposed plan from the survey calendar arrives with its target and dates."""
+        form = super().create_form(obj)
+        if request.method == "GET":
+            for name in ("target", "start_date", "end_date", "title"):
+                value = request.args.get(name)
+                if value and hasattr(form, name):
+                    try:
+                        form[name].data = date.fromisoformat(value) if name.endswith("date") else value
+                    except ValueError:
+                        pass
+        return form
+
+    def after_save(self, form, model, created, now):
+        model.plan_clocks(now)
+
+    def render(self, template, **kwargs):
+        if template == self.list_template:
+            today = clock.now().date()
+            planned = list(Survey.select(Survey.target, Survey.start_date)
+                           .where(Survey.archived_at.is_null()).tuples())
+            kwargs["survey_calendar"] = survey_calendar(today, planned)
+        return super().render(template, **kwargs)
+
+    # ------------------------------------------------------------ the clerk's entry screen
+
+    @expose("/entry/", methods=("GET", "POST"))
+    def entry_view(self):
+        """One screen per returned questionnaire, keyboard only: type the code (or pick the
+        respondent's kind and floor), a digit per rating, Enter saves and clears the form."""
+        if not current_user.has_role(*ENTRY):
+            abort(403)
+        survey = self.get_one(request.args.get("id"))
+        if survey is None:
+            abort(404)
+        questions = list(survey.questions.where(SurveyQuestion.archived_at.is_null())
+                         .order_by(SurveyQuestion.seq, SurveyQuestion.id))
+        form = KefuForm(request.form if request.method == "POST" else None)
+        errors, values = {}, {}
+        if request.method == "POST":
+            values = {k: v for k, v in request.form.items()}
+            if not form.validate():
+                flash(_l("页面已过期，请重新提交"), "error")
+            else:
+                try:
+                    with write_transaction():
+                        survey = Survey.get_by_id(survey.id)
+                        distribution = None
+                        code = (values.get("code") or "").strip()
+                        if code:
+                            distribution = SurveyDistribution.get_or_none(
+                                (SurveyDistribution.token == code)
+                                & (SurveyDistribution.survey == survey.id))
+                            if distribution is None:
+                                raise ValidationError({"code": "问卷编码不存在"})
+                        kind = values.get("respondent_kind") or None
+                        if kind and kind not in dict(Customer.KINDS):
+                            raise ValidationError({"respondent_kind": "受访者类别无效"})
+                        survey.record_response(
+                            current_user._get_current_object(), clock.now(),
+                            {q.id: values.get("q%d" % q.id) for q in questions},
+                            distribution=distribution, respondent_kind=kind,
+                            area=(values.get("area") or "").strip()[:20] or None)
+                except ValidationError as err:
+                    errors = err.errors
+                except DomainError as err:
+                    flash(str(err), "error")
+                else:
+                    flash(_l("答卷已保存"), "success")
+                    return redirect(self.get_url(".entry_view", id=survey.id))
+        entered = SurveyResponse.select().where((SurveyResponse.survey == survey.id)
+                                                & SurveyResponse.archived_at.is_null()).count()
+        return self.render("kefu/survey_entry.html", survey=survey, questions=questions,
+                           form=form, errors=errors, values=values, entered=entered,
+                           kinds=Customer.KINDS)
+
+    # ------------------------------------------------------------ the report
+
+    @expose("/report/")
+    def report_view(self):
+        survey = self.get_one(request.args.get("id"))
+        if survey is None:
+            abort(404)
+        if survey.status not in (Survey.RUNNING, Survey.CLOSED, Survey.ARCHIVED):
+            flash(_l("调查尚未开始，暂无结果"), "error")
+            return redirect(self.get_url(".details_view", id=survey.id))
+        from decimal import Decimal
+        from models import Setting
+        return self.render("kefu/survey_report.html", survey=survey,
+                           results=reports.survey_results(survey),
+                           threshold=Decimal(Setting.read("survey_threshold",
+                                                          str(Survey.DEFAULT_THRESHOLD))),
+                           actions=list(survey.corrective_actions.order_by(CorrectiveAction.id)))
 
 
 class SurveyQuestionView(KefuModelView):
     write_roles = SURVEY_WRITERS
-    column_list = ("survey", "seq", "text", "kind")
+    column_list = ("survey", "template", "seq", "text", "kind", "department")
     column_default_sort = ("seq", False)
 
 
-class SurveyResponseView(KefuModelView):
+class SurveyDistributionView(KefuModelView):
+    """Who was given a questionnaire, and its one-time link; written by 发放问卷 only."""
     read_roles = frozenset({A, C, M, PM, GM, AU})
-    write_roles = frozenset({A, C})
-    column_list = ("survey", "returned_at", "entered_by")
-    stamp_user_fields = ("entered_by",)
+    write_roles = frozenset()
+    column_list = ("survey", "customer", "token", "distributed_at", "distributed_by",
+                   "responded_at")
+    column_formatters = {"token": lambda v, c, m, n: url_for("public.survey_form", token=m.token,
+                                                            _external=True)}
+    column_labels = {"token": "答卷链接"}
+
+
+class SurveyResponseView(KefuModelView):
+    """Returned questionnaires; entered on the survey's 录入答卷 screen or by the public link."""
+    read_roles = frozenset({A, C, M, PM, GM, AU})
+    write_roles = frozenset()
+    column_list = ("survey", "returned_at", "respondent_kind", "area", "entered_by")
+
+
+def _verifier_scope(record, dept):
+    return Department.get_by_id(dept).code == Department.OPERATIONS
 
 
 class CorrectiveActionView(KefuModelView):
     write_roles = frozenset({A, C, S, M})
     column_list = ("number", "source", "survey", "department", "finding", "due_date", "status",
                    "verified_at")
-    form_excluded_extra = ("verified_at", "verified_by")
+    form_excluded_extra = ("verified_at", "verified_by", "done_at", "done_note", "evidence",
+                           "status", "question")
+    editable_states = (CorrectiveAction.OPEN,)
+    steps = (
+        Step("complete_action", "整改完成", (A, S, M),
+             lambda r, by, now, f: r.complete(by, now, f["action"], f["note"]),
+             when=(CorrectiveAction.OPEN,),
+             fields={"action": reason_field("纠正预防措施"), "note": reason_field("整改情况")},
+             style="success"),
+        Step("verify", "验证", (A, M, GM), lambda r, by, now, f: r.verify(by, now, f["evidence"]),
+             when=(CorrectiveAction.DONE,), fields={"evidence": reason_field("验证证据")},
+             scope=_verifier_scope, style="success"),
+        Step("reject_verification", "验证不通过", (A, M, GM),
+             lambda r, by, now, f: r.reject(by, now, f["reason"]), when=(CorrectiveAction.DONE,),
+             fields={"reason": reason_field("不通过原因")}, scope=_verifier_scope, style="danger"),
+    )
 
 
 def register(admin, category):
     admin.add_view(SurveyView(Survey, category=category))
     admin.add_view(SurveyQuestionView(SurveyQuestion, category=category))
+    admin.add_view(SurveyDistributionView(SurveyDistribution, category=category))
     admin.add_view(SurveyResponseView(SurveyResponse, category=category))
     admin.add_view(CorrectiveActionView(CorrectiveAction, category=category))

@@ -1,0 +1,85 @@
+"""Contact cadence (R-COM-3): each customer's last contact, and the customers overdue for one.
+
+Set-based: a few UPDATE and INSERT … SELECT statements per customer kind, never a loop over
+customers in Python."""
+from datetime import timedelta
+
+from peewee import SQL, NodeList, Value, fn
+
+from database import is_sqlite
+from models import (Alert, Contact, Customer, Department, Meeting, MeetingAttendee,
+                    NoticeReceipt, SlaRule)
+
+TITLE = "沟通频次逾期（%s）："
+
+
+def _later(column, candidate):
+    """UPDATE customer SET column = candidate where candidate is later (NULL-safe)."""
+    return (Customer.update({column: candidate})
+            .where(NodeList((candidate, SQL("IS NOT NULL")))
+                   & (column.is_null() | (column < candidate))).execute())
+
+
+def refresh_last_contacts(now):
+    """Recompute every customer's last contact from contacts, meetings attended and confirmed
+    notice receipts (catching edits and archived records the event hooks did not see)."""
+    contacts = (Contact.select(fn.MAX(Contact.received_at))
+                .where((Contact.customer == Customer.id) & Contact.archived_at.is_null()))
+    meetings = (Meeting.select(fn.MAX(Meeting.held_at)).join(MeetingAttendee)
+                .where((MeetingAttendee.customer == Customer.id) & Meeting.archived_at.is_null()
+                       & (Meeting.held_at <= now)))
+    receipts = (NoticeReceipt.select(fn.MAX(NoticeReceipt.confirmed_at))
+                .where((NoticeReceipt.customer == Customer.id)
+                       & (NoticeReceipt.status == NoticeReceipt.CONFIRMED)
+                       & NoticeReceipt.archived_at.is_null()))
+    changed = Customer.update(last_contact_at=contacts).execute()
+    _later(Customer.last_contact_at, meetings)
+    _later(Customer.last_contact_at, receipts)
+    return changed
+
+
+def plus_days(column, days):
+    """`column` + `days` days, in SQL (for an alert's "since")."""
+    if is_sqlite():
+        return fn.DATETIME(column, "+%d days" % days)
+    return column + SQL("INTERVAL '%d days'" % days)
+
+
+def flag_contact_cadence(now):
+    """One alert per active customer not contacted within its kind's cadence (never contacted:
+    counted from the day the customer was registered), to the department that keeps it;
+    resolved once a contact is recorded."""
+    refresh_last_contacts(now)
+    rules = {r.code: r for r in SlaRule.select().where(SlaRule.code.startswith("COM_"))}
+    departments = {d.code: d.id for d in Department.select()}
+    raised = 0
+    for kind, (code, dept_code) in Customer.CADENCE.items():
+        rule = rules.get(code)
+        if rule is None:
+            continue
+        boundary = now - timedelta(days=rule.amount)
+        mine = ((Alert.record_type == "Customer") & (Alert.record_id == Customer.id)
+                & (Alert.rule == rule.id) & (Alert.status == Alert.OPEN))
+        # Contacted again since: the alert is done.
+        Alert.update(status=Alert.RESOLVED, resolved_at=now, updated_at=now,
+                     resolution_note="已沟通，系统自动解除").where(
+            (Alert.record_type == "Customer") & (Alert.rule == rule.id)
+            & (Alert.status == Alert.OPEN)
+            & Alert.record_id.in_(Customer.select(Customer.id).where(
+                (Customer.kind == kind) & (Customer.last_contact_at >= boundary)))).execute()
+        if not rule.is_active or rule.archived_at:
+            continue
+        reference = fn.COALESCE(Customer.last_contact_at, Customer.created_at)
+        title = fn.SUBSTR(Value(TITLE % rule.name).concat(Customer.name), 1, 200)
+        query = (Customer
+                 .select(Value("overdue"), title, Value("Customer"), Customer.id, Value(rule.id),
+                         plus_days(reference, rule.amount), Value(departments.get(dept_code)),
+                         Value(1), Value(Alert.OPEN), Value(now), Value(now))
+                 .where((Customer.kind == kind) & (Customer.status == Customer.ACTIVE)
+                        & Customer.archived_at.is_null() & (reference < boundary)
+                        & ~fn.EXISTS(Alert.select(Alert.id).where(mine))))
+        raised += (Alert.insert_from(query, [
+            Alert.kind, Alert.title, Alert.record_type, Alert.record_id, Alert.rule, Alert.since,
+            Alert.department, Alert.level, Alert.status, Alert.created_at, Alert.updated_at])
+            .as_rowcount().execute())
+    return raised
