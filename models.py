@@ -339,7 +339,7 @@ class Register(BaseModel):
     # Clock kind -> the column that shows its current deadline, e.g. {"accept": "accept_deadline"}.
     deadline_columns = {}
 
-    def transition(self, action, by, now, allowed_from, **changes):
+    def transition(self, action, by, now, allowed_from, /, **changes):
         """Change state only if the row is still in one of `allowed_from`: of two clerks
         pressing the same button, exactly one wins. Audited; call inside a transaction."""
         from audit import audit, snapshot

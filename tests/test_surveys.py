@@ -1,0 +1,327 @@
+"""Satisfaction surveys (R-SUR-1 … R-SUR-6): the 20-day and 2-day rules, figures on a
+hand-built survey, corrective actions for exactly the low items, the one-time public link."""
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+import reports
+from database import write_transaction
+from models import (Alert, AuditLog, CorrectiveAction, Customer, Department, DomainError, Setting,
+                    Survey, SurveyAnswer, SurveyDistribution, SurveyQuestion, SurveyResponse,
+                    ValidationError)
+from test_reception import run, user
+
+NOW = datetime(2026, 11, 23, 10, 0)
+
+
+def new_plan(start=date(2026, 12, 13), target="tenants", questions=(("维修及时性", "property"),
+                                                                    ("清洁", "property"),
+                                                                    ("服务态度", "service"))):
+    survey = Survey.create(title="测试调查", target=target, purpose="了解满意度", scope="全体商户",
+                           method="上门发放", start_date=start, end_date=start + timedelta(days=14),
+                           staff="客服中心", sample_size=10, analysis_method="平均分",
+                           created_by=user("ops"), created_at=NOW, updated_at=NOW)
+    for seq, (text, dept) in enumerate(questions, 1):
+        SurveyQuestion.create(survey=survey, seq=seq, text=text,
+                              department=Department.by_code(dept), created_at=NOW, updated_at=NOW)
+    SurveyQuestion.create(survey=survey, seq=len(questions) + 1, text="意见建议", kind="text",
+                          created_at=NOW, updated_at=NOW)
+    run(survey.plan_clocks, NOW)
+    return Survey.get_by_id(survey.id)
+
+
+def fresh(survey):
+    return Survey.get_by_id(survey.id)
+
+
+# ---------------------------------------------------------------- R-SUR-1 and R-SUR-4
+
+@pytest.mark.parametrize("submitted,ok", [
+    (datetime(2026, 11, 22, 18, 0), True),    # 21 days before the start on 13 December
+    (datetime(2026, 11, 23, 23, 59), True),   # exactly 20 days before
+    (datetime(2026, 11, 24, 0, 0), False),    # 19 days before: too late
+])
+def test_a_plan_is_submitted_at_least_20_days_before_it_starts(app, submitted, ok):
+    survey = new_plan()
+    if ok:
+        run(survey.submit, user("ops"), submitted)
+        assert fresh(survey).status == Survey.SUBMITTED
+    else:
+        with pytest.raises(DomainError, match="20 天"):
+            run(survey.submit, user("ops"), submitted)
+        assert fresh(survey).status == Survey.DRAFT
+
+
+def test_an_incomplete_plan_cannot_be_submitted(app):
+    survey = new_plan()
+    Survey.update(staff=None).where(Survey.id == survey.id).execute()
+    with pytest.raises(ValidationError) as err:
+        run(fresh(survey).submit, user("ops"), NOW)
+    assert "staff" in err.value.errors
+
+
+def test_only_the_general_manager_approves(app):
+    survey = new_plan()
+    run(survey.submit, user("ops"), NOW)
+    for name in ("ops", "pm", "clerk"):
+        with pytest.raises(DomainError, match="总经理"):
+            run(fresh(survey).approve, user(name), NOW)
+    run(fresh(survey).approve, user("gm"), NOW)
+    survey = fresh(survey)
+    assert survey.status == Survey.APPROVED and survey.approved_by.username == "gm"
+    assert [d.status for d in survey.deadlines() if d.kind == "approve"] == ["met"]
+
+
+@pytest.mark.parametrize("trained_at,ok", [
+    (datetime(2026, 12, 11, 17, 0), True),    # two days before the start: on time
+    (datetime(2026, 12, 12, 9, 0), True),     # the day before: recorded, but the clock is missed
+    (datetime(2026, 12, 13, 9, 0), False),    # on the start day: refused
+])
+def test_training_before_the_start(app, trained_at, ok):
+    survey = new_plan()
+    run(survey.submit, user("ops"), NOW)
+    run(fresh(survey).approve, user("gm"), NOW)
+    now = datetime(2026, 12, 13, 12, 0)
+    if not ok:
+        with pytest.raises(ValidationError):
+            run(fresh(survey).record_training, user("ops"), now, trained_at, "培训")
+        return
+    run(fresh(survey).record_training, user("ops"), now, trained_at, "培训")
+    [clock] = [d for d in fresh(survey).deadlines() if d.kind == "train"]
+    assert clock.due_at == datetime(2026, 12, 11, 23, 59, 59)
+    assert clock.overdue(now) == (trained_at > clock.due_at)
+
+
+def test_the_plan_clocks_raise_alerts_when_missed(app):
+    from jobs.deadlines import flag_survey_plans_not_approved, flag_survey_staff_not_trained
+    Alert.delete().execute()
+    survey = new_plan()
+
+    def alerts(kind):
+        return Alert.select().where((Alert.record_type == "Survey") & (Alert.record_id == survey.id)
+                                    & (Alert.kind == kind)).count()
+    with write_transaction():
+        flag_survey_plans_not_approved(datetime(2026, 11, 23, 23, 59, 58))
+    assert alerts("overdue") == 0
+    with write_transaction():
+        flag_survey_plans_not_approved(datetime(2026, 11, 24, 0, 0))
+        flag_survey_staff_not_trained(datetime(2026, 12, 12, 0, 0))
+    assert alerts("overdue") == 2
+
+
+# ---------------------------------------------------------------- figures
+
+def running_survey(**kw):
+    survey = new_plan(**kw)
+    run(survey.submit, user("ops"), NOW)
+    run(fresh(survey).approve, user("gm"), NOW)
+    run(fresh(survey).record_training, user("ops"), NOW, NOW - timedelta(hours=1), "培训")
+    run(fresh(survey).begin, user("ops"), datetime.combine(survey.start_date, datetime.min.time()))
+    return fresh(survey)
+
+
+def questions_of(survey):
+    return {q.text: q for q in survey.questions}
+
+
+def answer(survey, ratings, text=None, distribution=None, kind=None, area=None, when=None):
+    q = questions_of(survey)
+    answers = {q[name].id: value for name, value in ratings.items()}
+    if text:
+        answers[q["意见建议"].id] = text
+    return run(fresh(survey).record_response, user("clerk"), when or datetime(2026, 12, 14, 10, 0),
+               answers, distribution=distribution, respondent_kind=kind, area=area)
+
+
+def test_rates_averages_and_breakdowns_on_a_hand_built_survey(app):
+    survey = running_survey()
+    tenants = list(Customer.select().where(Customer.kind == "tenant").order_by(Customer.id).limit(8))
+    run(survey.distribute, user("clerk"), datetime(2026, 12, 13, 9, 0), tenants)
+    run(fresh(survey).distribute, user("clerk"), datetime(2026, 12, 13, 9, 0), tenants[:2])  # again
+    handed = list(SurveyDistribution.select().where(SurveyDistribution.survey == survey.id)
+                  .order_by(SurveyDistribution.id))
+    assert len(handed) == 8  # a customer gets one questionnaire, however often the list is sent
+    # Six of the eight come back (75 %).
+    scores = [(5, 2, 4), (4, 3, 4), (5, 2, 5), (4, 3, 4), (3, 2, 5), (5, 3, 4)]
+    for dist, (a, b, c) in zip(handed, scores):
+        answer(survey, {"维修及时性": a, "清洁": b, "服务态度": c}, distribution=dist,
+               text="希望增加货梯" if a == 3 else None)
+    results = reports.survey_results(fresh(survey))
+    assert results["distributed"] == 8 and results["returned"] == 6
+    assert results["distribution_rate"] == Decimal("80.0")   # 8 of the 10 planned
+    assert results["return_rate"] == Decimal("75.0")
+    items = {i["question"].text: i for i in results["items"]}
+    assert items["维修及时性"]["average"] == Decimal("4.33")  # 26 / 6
+    assert items["清洁"]["average"] == Decimal("2.50")        # 15 / 6
+    assert items["服务态度"]["average"] == Decimal("4.33")
+    assert items["清洁"]["distribution"] == [(5, 0, Decimal("0.0")), (4, 0, Decimal("0.0")),
+                                            (3, 3, Decimal("50.0")), (2, 3, Decimal("50.0")),
+                                            (1, 0, Decimal("0.0"))]
+    assert results["overall"] == Decimal("3.72")              # 67 / 18
+    assert results["texts"][0][1] == ["希望增加货梯"]
+    floors = {c.floor for c in tenants[:6]}
+    assert sum(n for _, n, _ in results["by_area"]) == 6 and len(results["by_area"]) <= len(floors) + 1
+    # Groups of fewer than three answers are pooled, never shown on their own.
+    assert all(n >= Survey.MIN_GROUP for label, n, _ in results["by_area"] if not label.startswith("其他"))
+
+
+def test_close_raises_a_corrective_action_for_exactly_the_low_items(app):
+    Setting.write("survey_threshold", "3.5")
+    survey = running_survey()
+    for a, b, c in ((4, 3, 4), (4, 4, 3), (4, 3, 4)):   # averages 4.0, 3.33, 3.67
+        answer(survey, {"维修及时性": a, "清洁": b, "服务态度": c}, kind="consumer")
+    Survey.update(paper_copies=3).where(Survey.id == survey.id).execute()
+    raised = run(fresh(survey).close, user("ops"), datetime(2026, 12, 28, 18, 0))
+    assert [a.question.text for a in raised] == ["清洁"]
+    action = raised[0]
+    assert action.department.code == "property" and action.status == "open"
+    assert "3.33" in action.finding and action.due_date == date(2027, 1, 27)
+    # A return rate of 100 % raises no alert.
+    assert not Alert.select().where((Alert.record_type == "Survey") & (Alert.record_id == survey.id)
+                                    & Alert.title.contains("回收率")).exists()
+
+
+def test_a_low_return_rate_alerts_the_planner_at_close(app):
+    survey = running_survey()
+    Survey.update(paper_copies=10).where(Survey.id == survey.id).execute()
+    answer(survey, {"维修及时性": 5, "清洁": 5, "服务态度": 5})
+    run(fresh(survey).close, user("ops"), datetime(2026, 12, 28, 18, 0))
+    alert = Alert.get((Alert.record_type == "Survey") & (Alert.record_id == survey.id)
+                      & Alert.title.contains("回收率"))
+    assert "10.0%" in alert.title and alert.assignee.username == "ops"
+
+
+def test_the_previous_survey_of_the_same_target_is_compared(app):
+    first = running_survey(start=date(2026, 12, 13))
+    answer(first, {"维修及时性": 3, "清洁": 3, "服务态度": 3})
+    run(fresh(first).close, user("ops"), datetime(2026, 12, 28, 18, 0))
+    second = new_plan(start=date(2027, 3, 1))
+    Survey.update(status=Survey.RUNNING).where(Survey.id == second.id).execute()
+    answer(fresh(second), {"维修及时性": 5, "清洁": 4, "服务态度": 4}, when=datetime(2027, 3, 2, 9, 0))
+    results = reports.survey_results(fresh(second))
+    assert results["comparison"]["survey"].id == first.id
+    repair = questions_of(second)["维修及时性"].id
+    assert results["comparison"]["items"][repair] == Decimal("3.00")
+
+
+def test_corrective_actions_are_verified_by_operations_only(app):
+    survey = running_survey()
+    answer(survey, {"维修及时性": 2, "清洁": 5, "服务态度": 5})
+    [action] = run(fresh(survey).close, user("ops"), datetime(2026, 12, 28, 18, 0))
+    run(action.complete, user("property"), NOW, "增加维修人员", "已增加两名夜班维修工")
+    with pytest.raises(DomainError, match="营运部"):
+        run(CorrectiveAction.get_by_id(action.id).verify, user("property"), NOW, "抽查")
+    run(CorrectiveAction.get_by_id(action.id).verify, user("ops"), NOW, "抽查 10 单均按时")
+    action = CorrectiveAction.get_by_id(action.id)
+    assert action.status == "verified" and action.verified_by.username == "ops"
+    actions = [a.action for a in AuditLog.select().where((AuditLog.model == "CorrectiveAction")
+                                                          & (AuditLog.record_id == str(action.id)))]
+    assert "complete_action" in actions and "verify" in actions
+
+
+def test_filing_makes_the_survey_read_only(as_clerk, app):
+    survey = running_survey()
+    answer(survey, {"维修及时性": 4, "清洁": 4, "服务态度": 4})
+    run(fresh(survey).close, user("ops"), datetime(2026, 12, 28, 18, 0))
+    run(fresh(survey).file_records, user("ops"), datetime(2027, 1, 2, 9, 0))
+    survey = fresh(survey)
+    assert survey.status == Survey.ARCHIVED
+    [clock] = [d for d in survey.deadlines() if d.kind == "file"]
+    assert clock.due_at == datetime(2027, 1, 1, 23, 59, 59) and clock.overdue(survey.filed_at)
+    edit = as_clerk.get("/admin/survey/edit/?id=%d" % survey.id)
+    assert edit.status_code == 302
+
+
+# ---------------------------------------------------------------- the public link and entry
+
+def test_the_public_link_is_used_once_and_not_after_close(client, app):
+    survey = running_survey()
+    tenant = Customer.select().where(Customer.kind == "tenant").first()
+    run(survey.distribute, user("clerk"), datetime(2026, 12, 13, 9, 0), [tenant])
+    dist = SurveyDistribution.get(SurveyDistribution.survey == survey.id)
+    q = questions_of(survey)
+    from conftest import csrf_token
+    import clock
+    clock_now = clock.now
+    clock.now = lambda: datetime(2026, 12, 14, 10, 0)
+    try:
+        page = client.get("/s/%s" % dist.token)
+        assert page.status_code == 200 and "测试调查" in page.text
+        data = {"csrf_token": csrf_token(page.text), "q%d" % q["维修及时性"].id: "5",
+                "q%d" % q["清洁"].id: "4", "q%d" % q["意见建议"].id: "<script>alert(1)</script>"}
+        done = client.post("/s/%s" % dist.token, data=data)
+        assert "感谢" in done.text
+        again = client.post("/s/%s" % dist.token, data=data)
+        assert "只能填写一次" in again.text
+        assert SurveyResponse.select().where(SurveyResponse.survey == survey.id).count() == 1
+        response = SurveyResponse.get(SurveyResponse.survey == survey.id)
+        assert response.customer.id == tenant.id and response.respondent_kind == "tenant"
+        texts = [a.text for a in SurveyAnswer.select().where(SurveyAnswer.response == response.id)
+                 if a.text]
+        assert texts == ["<script>alert(1)</script>"]
+    finally:
+        clock.now = clock_now
+    # Another customer's link after the close.
+    other = Customer.select().where((Customer.kind == "tenant") & (Customer.id != tenant.id)).first()
+    run(fresh(survey).distribute, user("clerk"), datetime(2026, 12, 13, 9, 0), [other])
+    run(fresh(survey).close, user("ops"), datetime(2026, 12, 28, 18, 0))
+    late = SurveyDistribution.get((SurveyDistribution.survey == survey.id)
+                                  & (SurveyDistribution.customer == other.id))
+    page = client.get("/s/%s" % late.token)
+    assert "不在进行中" in page.text and "<form" not in page.text
+    assert client.get("/s/not-a-token").status_code == 404
+
+
+def test_a_bad_rating_is_refused_and_nothing_saved(app):
+    survey = running_survey()
+    q = questions_of(survey)
+    with pytest.raises(ValidationError) as err:
+        run(survey.record_response, user("clerk"), NOW,
+            {q["维修及时性"].id: "6", q["清洁"].id: "4"})
+    assert err.value.errors == {"q%d" % q["维修及时性"].id: "评分须为 1 到 5 的整数"}
+    assert SurveyResponse.select().where(SurveyResponse.survey == survey.id).count() == 0
+
+
+def test_the_clerk_enters_a_questionnaire_on_one_screen(as_clerk, app):
+    survey = running_survey()
+    q = questions_of(survey)
+    entry = "/admin/survey/entry/?id=%d" % survey.id
+    saved = as_clerk.submit(entry, {"respondent_kind": "consumer", "area": "1F",
+                                    "q%d" % q["维修及时性"].id: "4", "q%d" % q["清洁"].id: "5",
+                                    "q%d" % q["服务态度"].id: "3"})
+    assert saved.status_code == 302
+    bad = as_clerk.submit(entry, {"q%d" % q["维修及时性"].id: "9"})
+    assert "评分须为 1 到 5 的整数" in bad.text
+    wrong_code = as_clerk.submit(entry, {"code": "nope", "q%d" % q["清洁"].id: "5"})
+    assert "问卷编码不存在" in wrong_code.text
+    response = SurveyResponse.get(SurveyResponse.survey == survey.id)
+    assert (response.respondent_kind, response.area, response.entered_by.username) == (
+        "consumer", "1F", "clerk")
+    assert SurveyResponse.select().where(SurveyResponse.survey == survey.id).count() == 1
+
+
+def test_the_report_never_shows_respondents(as_admin, app):
+    survey = running_survey()
+    tenants = list(Customer.select().where(Customer.kind == "tenant").limit(4))
+    run(survey.distribute, user("clerk"), datetime(2026, 12, 13, 9, 0), tenants)
+    for dist in SurveyDistribution.select().where(SurveyDistribution.survey == survey.id):
+        answer(survey, {"维修及时性": 4, "清洁": 4, "服务态度": 4}, distribution=dist, text="很好")
+    page = as_admin.get("/admin/survey/report/?id=%d" % survey.id).text
+    assert "测试调查" in page and "4.00" in page
+    for customer in tenants:
+        assert customer.name not in page and (customer.shop_no or "@@") not in page
+        assert (customer.contact_person or "@@") not in page
+
+
+def test_the_survey_calendar_flags_a_missing_plan(as_clerk, app):
+    from views.surveys import survey_calendar
+    rows = survey_calendar(date(2026, 11, 22), [("tenants", date(2026, 10, 1))])
+    by_period = {(r["target"], r["period"]): r for r in rows}
+    assert by_period[("tenants", "2026年第4季度")]["plans"]
+    q1 = by_period[("tenants", "2027年第1季度")]
+    assert q1["missing"] and not q1["late"] and q1["latest_submission"] == date(2026, 12, 12)
+    assert by_period[("consumers", "2027年5月")]["missing"]
+    assert ("consumers", "2026年5月") not in {(r["target"], r["period"]) for r in rows if r["missing"]}
+    page = as_clerk.get("/admin/survey/").text
+    assert 'id="survey-calendar"' in page and "新建方案" in page
