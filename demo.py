@@ -344,10 +344,18 @@ def create_demo_data(now):
     for cust in tenants[:6]:
         MeetingAttendee.create(meeting=meeting, customer=cust, person=cust.contact_person)
     meeting.record_attendance()
-    # The committees were registered long ago and last met fourteen months back.
+    # The committees were registered long ago and last met fourteen months back: overdue.
     long_ago = now - timedelta(days=430)
-    Customer.update(created_at=long_ago, last_contact_at=long_ago).where(
-        Customer.kind.in_((Customer.OWNERS, Customer.MERCHANTS))).execute()
+    committees = list(Customer.select().where(Customer.kind.in_((Customer.OWNERS, Customer.MERCHANTS))))
+    Customer.update(created_at=long_ago).where(Customer.id.in_([c.id for c in committees])).execute()
+    annual = Meeting.create(**stamp(
+        number=number("ZT", long_ago), kind="owners_committee", title="业委会、商委会年度座谈会",
+        held_at=long_ago, location="五楼会议室", department=dept[Department.GENERAL],
+        attendees="总经理、业委会及商委会委员", gm_attended=True,
+        minutes="通报年度经营情况，听取委员意见。", created_by=users["gm"], created_at=long_ago))
+    for cust in committees:
+        MeetingAttendee.create(meeting=annual, customer=cust, person=cust.contact_person)
+    annual.record_attendance()
     ActionItem.create(**stamp(meeting=meeting, description="高峰时段增加货梯专人调度",
                               department=dept[Department.PROPERTY], owner=prop,
                               due_date=(now - timedelta(days=2)).date(), status=ActionItem.OPEN))

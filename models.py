@@ -536,11 +536,13 @@ class Customer(Register):
         return {kind: amounts[code] for kind, (code, _) in cls.CADENCE.items() if code in amounts}
 
     def contact_due(self, days=None):
-        """When the next contact is due (None when the kind has no cadence or never contacted)."""
+        """When the next contact is due, counted from the last one (never contacted: from the
+        customer's registration); None when the kind has no cadence."""
         days = (days if days is not None else self.cadence_days()).get(self.kind)
-        if days is None or self.last_contact_at is None:
+        reference = self.last_contact_at or self.created_at
+        if days is None or reference is None:
             return None
-        return self.last_contact_at + timedelta(days=days)
+        return reference + timedelta(days=days)
 
 
 # ---------------------------------------------------------------- reception

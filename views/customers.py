@@ -4,6 +4,7 @@ from datetime import timedelta
 from flask import g
 from flask_admin.contrib.peewee import filters as pf
 from markupsafe import Markup
+from peewee import fn
 
 import clock
 from i18n import _l
@@ -16,8 +17,10 @@ def cadence_condition(now, overdue=True):
     condition = None
     for kind, days in Customer.cadence_days().items():
         boundary = now - timedelta(days=days if overdue else days - 7)
-        reference = Customer.last_contact_at.is_null() | (Customer.last_contact_at < boundary)
-        one = (Customer.kind == kind) & reference & (Customer.status == Customer.ACTIVE)
+        # As the cadence job counts: from the last contact, else from the registration.
+        reference = fn.COALESCE(Customer.last_contact_at, Customer.created_at) < boundary
+        one = (Customer.kind == kind) & reference & (Customer.status == Customer.ACTIVE) \
+            & Customer.archived_at.is_null()
         condition = one if condition is None else (condition | one)
     return condition if condition is not None else (Customer.id < 0)
 
@@ -51,7 +54,7 @@ def cadence_formatter(view, context, row, name):
         return ""
     due = row.contact_due(days)
     if due is None:
-        return Markup('<span class="text-danger">%s</span>') % _l("从未沟通")
+        return ""
     if due < now:
         return Markup('<span class="text-danger font-weight-bold">%s %s</span>') % (
             _l("逾期"), due.strftime("%Y-%m-%d"))
