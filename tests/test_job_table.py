@@ -1,0 +1,274 @@
+"""Every stamped-deadline overdue job (jobs.deadlines, built by _rule_job) in one table: the
+boundary around the due time, idempotence, catch-up after downtime, and resolution once the
+record is done through its own workflow. `now` is always injected; nothing reads the clock."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+import pytest
+
+from database import write_transaction
+from jobs import deadlines
+from jobs.deadlines import resolve_done_alerts
+from models import (Alert, Charge, Complaint, ItemLoan, Notice, NoticeReceipt, RepairOrder,
+                    ServiceRequest, Survey, WorkLetter)
+from test_communication import new_notice, some_tenants
+from test_complaints import new_complaint
+from test_reception import MON, dept, lend, new_charge, new_contact, new_order, new_request, run, user
+from test_surveys import new_plan
+
+SECOND = timedelta(seconds=1)
+END_OF_MON = datetime(2026, 11, 23, 23, 59, 59)
+
+
+def fresh(record):
+    return type(record).get_by_id(record.id)
+
+
+# ---------------------------------------------------------------- factories: one record each,
+# its clock started at a known time through the model's own workflow (MON = Mon 23 Nov 2026 10:00)
+
+def dispatched_order():
+    order = new_order()
+    run(order.dispatch, user("clerk"), MON)
+    return order
+
+
+def finished_order():
+    order = dispatched_order()
+    run(order.accept, user("property"), MON + timedelta(minutes=5))
+    run(order.complete, user("property"), MON + timedelta(hours=1), "更换阀门")  # 11:00
+    return fresh(order)
+
+
+def enquiry_letter():
+    contact = new_contact(MON)  # the one hour counts from the enquiry, not from the letter
+    return run(contact.open_work_letter, user("clerk"), MON + timedelta(minutes=10),
+               dept("operations"))
+
+
+def resolved_complaint():
+    complaint = new_complaint("general")
+    run(complaint.start, user("property"), MON + timedelta(minutes=30))
+    run(fresh(complaint).resolve, user("property"), MON + timedelta(hours=1), "已增加巡查")  # 11:00
+    return fresh(complaint)
+
+
+def submitted_plan():  # starts Sun 13 Dec 2026, ends Sun 27 Dec 2026
+    survey = new_plan()
+    run(survey.submit, user("ops"), MON)
+    return fresh(survey)
+
+
+def approved_plan():
+    survey = submitted_plan()
+    run(survey.approve, user("gm"), MON)
+    return fresh(survey)
+
+
+def closed_survey():
+    survey = approved_plan()
+    run(survey.record_training, user("ops"), MON, MON - timedelta(hours=1), "培训")
+    run(fresh(survey).begin, user("ops"), datetime(2026, 12, 13, 9, 0))
+    run(fresh(survey).close, user("ops"), datetime(2026, 12, 27, 18, 0))
+    return fresh(survey)
+
+
+def published_notice():
+    notice = new_notice()  # department: property
+    run(notice.publish, user("clerk"), MON, some_tenants(2), "2 户")
+    return fresh(notice)
+
+
+# ---------------------------------------------------------------- completions through the workflow
+
+def accept_order(order, now):
+    run(fresh(order).accept, user("property"), now)
+
+
+def call_back_order(order, now):
+    run(fresh(order).record_callback, user("clerk"), now, True, 5, "已修好", "店长")
+
+
+def decide_and_hand_back(request, now):
+    run(fresh(request).approve, user("ops"), now, "同意")
+    run(fresh(request).hand_back, user("clerk"), now)
+
+
+def send_letter(letter, now):
+    run(fresh(letter).send, user("clerk"), now)
+
+
+def hand_to_finance(charge, now):
+    run(fresh(charge).hand_to_finance, user("clerk"), now)
+
+
+def return_loan(loan, now):
+    run(fresh(loan).return_item, user("clerk"), now)
+
+
+def start_complaint(complaint, now):
+    run(fresh(complaint).start, user("property"), now)
+
+
+def start_and_resolve(complaint, now):
+    start_complaint(complaint, now)
+    run(fresh(complaint).resolve, user("property"), now, "已处理")
+
+
+def call_back_complaint(complaint, now):
+    run(fresh(complaint).record_callback, user("clerk"), now, True, 5, "满意")
+
+
+def approve_plan(survey, now):
+    run(fresh(survey).approve, user("gm"), now)
+
+
+def train_staff(survey, now):
+    run(fresh(survey).record_training, user("ops"), now, now, "培训")
+
+
+def file_records(survey, now):
+    run(fresh(survey).file_records, user("clerk"), now)
+
+
+def confirm_all_receipts(notice, now):
+    for receipt in NoticeReceipt.select().where(NoticeReceipt.notice == notice.id):
+        run(receipt.confirm, user("clerk"), now, NoticeReceipt.SIGNED)
+
+
+@dataclass
+class Case:
+    job: Callable
+    factory: Callable
+    due: datetime          # the stamped due time, computed by hand from RULES.md / SLA_RULES
+    department: str        # code of the department that must act
+    complete: Callable
+    soon_before_due: int   # due-soon alerts the run at due - 1 s raises (0: clock starts at its due)
+
+    @property
+    def model(self):
+        return {"flag_unaccepted_repairs": RepairOrder, "flag_repairs_without_callback": RepairOrder,
+                "flag_requests_not_handed_back": ServiceRequest,
+                "flag_letters_not_forwarded": WorkLetter,
+                "flag_charges_not_handed_to_finance": Charge, "flag_loans_out_too_long": ItemLoan,
+                "flag_survey_plans_not_approved": Survey, "flag_survey_staff_not_trained": Survey,
+                "flag_surveys_not_filed": Survey, "flag_notices_not_confirmed": Notice,
+                }.get(self.job.__name__, Complaint)
+
+
+CASES = [
+    # R-REP-2: dispatched Mon 10:00, accepted within 30 minutes.
+    Case(deadlines.flag_unaccepted_repairs, dispatched_order, datetime(2026, 11, 23, 10, 30),
+         "property", accept_order, 1),
+    # R-REP-3: done Mon 11:00; REP_CALLBACK 1 working day -> Tue 11:00; the service center calls.
+    Case(deadlines.flag_repairs_without_callback, finished_order, datetime(2026, 11, 24, 11, 0),
+         "service", call_back_order, 1),
+    # R-SVC-2: submitted Mon 10:00, 1 working day -> Tue 10:00; the approving department.
+    Case(deadlines.flag_requests_not_handed_back, lambda: new_request(MON),
+         datetime(2026, 11, 24, 10, 0), "operations", decide_and_hand_back, 1),
+    # R-ENQ-2: enquiry Mon 10:00 (letter opened 10:10), 1 hour -> 11:00; the sender forwards.
+    Case(deadlines.flag_letters_not_forwarded, enquiry_letter, datetime(2026, 11, 23, 11, 0),
+         "service", send_letter, 1),
+    # R-PAY-1: charged Mon 10:00, to finance by the end of that day.
+    Case(deadlines.flag_charges_not_handed_to_finance, lambda: new_charge(MON), END_OF_MON,
+         "service", hand_to_finance, 0),
+    # R-LOAN-4/5: lent Mon 10:00, free for 1 hour -> 11:00.
+    Case(deadlines.flag_loans_out_too_long, lambda: lend(MON), datetime(2026, 11, 23, 11, 0),
+         "service", return_loan, 1),
+    # R-CMP-1 major: at once (0 minutes) -> Mon 10:00; property complaint -> property.
+    Case(deadlines.flag_major_complaints_not_reported, lambda: new_complaint("major"), MON,
+         "property", start_complaint, 0),
+    # R-CMP-1 important: started within 1 hour -> 11:00.
+    Case(deadlines.flag_important_complaints_not_started, lambda: new_complaint("important"),
+         datetime(2026, 11, 23, 11, 0), "property", start_complaint, 1),
+    # R-CMP-1 general: resolved within 2 calendar days -> Wed 25 10:00.
+    Case(deadlines.flag_general_complaints_not_resolved, lambda: new_complaint("general"),
+         datetime(2026, 11, 25, 10, 0), "property", start_and_resolve, 1),
+    # R-CMP-7: resolved Mon 11:00, 3 working days -> Thu 26 11:00; the service center calls.
+    Case(deadlines.flag_complaint_callbacks_missed, resolved_complaint,
+         datetime(2026, 11, 26, 11, 0), "service", call_back_complaint, 1),
+    # R-SUR-1: start Sun 13 Dec, approved 20 days before -> end of Mon 23 Nov.
+    Case(deadlines.flag_survey_plans_not_approved, submitted_plan, END_OF_MON, "service",
+         approve_plan, 1),
+    # R-SUR-4: trained 2 days before the start -> end of Fri 11 Dec.
+    Case(deadlines.flag_survey_staff_not_trained, approved_plan, datetime(2026, 12, 11, 23, 59, 59),
+         "service", train_staff, 1),
+    # R-SUR-6: end Sun 27 Dec, filed within 5 days -> end of Fri 1 Jan 2027.
+    Case(deadlines.flag_surveys_not_filed, closed_survey, datetime(2027, 1, 1, 23, 59, 59),
+         "service", file_records, 1),
+    # R-COM-1: published Mon 10:00, COM_NOTICE_CONFIRM 1 working day -> Tue 10:00.
+    Case(deadlines.flag_notices_not_confirmed, published_notice, datetime(2026, 11, 24, 10, 0),
+         "property", confirm_all_receipts, 1),
+]
+IDS = [case.job.__name__ for case in CASES]
+
+
+def test_the_table_covers_every_rule_job():
+    rule_jobs = {name for name in dir(deadlines) if name.startswith("flag_")
+                 and getattr(deadlines, name).__code__ is deadlines._rule_job("x", "y", "").__code__}
+    assert rule_jobs == set(IDS) and len(IDS) == 14
+
+
+def flag(job, now):
+    with write_transaction():
+        return job(now)
+
+
+def overdue(record):
+    return list(Alert.select().where((Alert.record_type == type(record).__name__)
+                                     & (Alert.record_id == record.id) & (Alert.kind == "overdue")))
+
+
+@pytest.fixture
+def built(app, request):
+    """Clear alerts, archive the demo's records of the case's register (so job return values
+    count only ours), then build the case's record."""
+    case = request.param
+    Alert.delete().execute()
+    case.model.update(archived_at=MON - timedelta(days=30), archive_reason="测试排除演示数据").where(
+        case.model.archived_at.is_null()).execute()
+    record = case.factory()
+    assert record.deadlines(), "the factory started no clock"
+    return case, record
+
+
+def by_case(test):
+    return pytest.mark.parametrize("built", CASES, ids=IDS, indirect=True)(test)
+
+
+@by_case
+def test_boundary_and_idempotence(built):
+    case, record = built
+    assert flag(case.job, case.due - SECOND) == case.soon_before_due   # due soon at most
+    assert overdue(record) == []
+    assert flag(case.job, case.due) == 1                              # at the due time: overdue
+    [alert] = overdue(record)
+    assert alert.since == case.due and alert.status == Alert.OPEN and alert.level == 1
+    assert alert.department.code == case.department and alert.assignee is None
+    assert flag(case.job, case.due + SECOND) == 0                     # still exactly one
+    assert flag(case.job, case.due + SECOND) == 0                     # idempotent
+    assert [a.id for a in overdue(record)] == [alert.id]
+
+
+@by_case
+def test_catch_up_after_three_days_down(built):
+    case, record = built
+    assert flag(case.job, case.due + timedelta(days=3)) == 1
+    [alert] = overdue(record)
+    assert alert.since == case.due and alert.department.code == case.department
+
+
+@by_case
+def test_done_through_the_workflow_resolves_the_alert(built):
+    case, record = built
+    assert flag(case.job, case.due) == 1
+    done = case.due + timedelta(hours=1)
+    with write_transaction():
+        assert resolve_done_alerts(done) == 0                       # still running: stays open
+    case.complete(record, done)
+    with write_transaction():
+        assert resolve_done_alerts(done) == 1
+    [alert] = overdue(record)
+    assert alert.status == Alert.RESOLVED and alert.resolved_at == done
+    assert flag(case.job, done) == 0                                # a done clock is not re-flagged
