@@ -76,10 +76,62 @@ def _escalation_levels(database):
             Deadline.id == row.id).execute()
 
 
+def widen_choices(database, model, column):
+    """Replace the CHECK of a ChoiceField column with the model's current list of codes.
+
+    PostgreSQL: drop the column's CHECK constraints and add the new one. SQLite cannot alter a
+    constraint: the table is rebuilt from the model (only for tables nothing references)."""
+    table = model._meta.table_name
+    field = model._meta.fields[column]
+    if is_sqlite():
+        columns = ", ".join('"%s"' % c.name for c in database.get_columns(table))
+        for index in database.get_indexes(table):
+            database.execute_sql('DROP INDEX IF EXISTS "%s"' % index.name)
+        database.execute_sql('ALTER TABLE "%s" RENAME TO "%s_old"' % (table, table))
+        database.create_tables([model])
+        database.execute_sql('INSERT INTO "%s" (%s) SELECT %s FROM "%s_old"' % (
+            table, columns, columns, table))
+        database.execute_sql('DROP TABLE "%s_old"' % table)
+        return
+    for (name,) in database.execute_sql(
+            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'c' "
+            "AND pg_get_constraintdef(oid) LIKE %s", (table, "%%" + field.column_name + "%%")):
+        database.execute_sql('ALTER TABLE "%s" DROP CONSTRAINT "%s"' % (table, name))
+    values = ", ".join("'%s'" % code for code, _ in field.choices)
+    database.execute_sql('ALTER TABLE "%s" ADD CONSTRAINT "%s_%s_check" CHECK (%s IN (%s))' % (
+        table, table, field.column_name, field.column_name, values))
+
+
+def _old_answer_rows(response_id, raw, questions):
+    """Answer rows from a questionnaire stored as JSON before issue 6 ({question id: value});
+    anything that is not a known question with a usable value is left out."""
+    import json
+    try:
+        answers = json.loads(raw)
+    except ValueError:
+        return []
+    if not isinstance(answers, dict):
+        return []
+    rows = []
+    for key, value in answers.items():
+        if not str(key).isdigit() or int(key) not in questions or value in (None, ""):
+            continue
+        kind = questions[int(key)]
+        if kind == "rating":
+            try:
+                rating = float(value)
+            except (TypeError, ValueError):
+                continue
+            if rating.is_integer() and 1 <= rating <= 5:
+                rows.append(dict(response=response_id, question=int(key), rating=int(rating)))
+        else:
+            rows.append(dict(response=response_id, question=int(key), text=str(value)[:2000]))
+    return rows
+
+
 def _surveys_and_communication(database):
     """Issue 6: distributions, answers and attendees; plan clocks; notice receipts' deadline;
     each customer's last contact. Old JSON answers become answer rows."""
-    import json
     from models import (ActionItem, CorrectiveAction, Customer, MeetingAttendee, Notice,
                         NoticeReceipt, Survey, SurveyAnswer, SurveyDistribution, SurveyQuestion,
                         SurveyResponse)
@@ -94,24 +146,31 @@ def _surveys_and_communication(database):
     _add_columns(database, Customer, "last_contact_at")
     for model in (Customer, NoticeReceipt, Survey):
         model._schema.create_indexes(safe=True)
-    questions = {q.id for q in SurveyQuestion.select(SurveyQuestion.id)}
+    widen_choices(database, Deadline, "kind")  # the plan and notice clocks are new kinds
+    questions = dict(SurveyQuestion.select(SurveyQuestion.id, SurveyQuestion.kind).tuples())
     for response in SurveyResponse.select().where(SurveyResponse.answers.is_null(False)):
         if SurveyAnswer.select().where(SurveyAnswer.response == response.id).exists():
             continue
-        rows = []
-        for qid, value in json.loads(response.answers).items():
-            if int(qid) in questions and str(value).strip():
-                rating = int(value) if str(value) in ("1", "2", "3", "4", "5") else None
-                rows.append(dict(response=response.id, question=int(qid), rating=rating,
-                                 text=None if rating else str(value)))
+        rows = _old_answer_rows(response.id, response.answers, questions)
+        if response.comments:
+            text = next((q for q, kind in questions.items() if kind == "text"
+                         and SurveyQuestion.get_by_id(q).survey_id == response.survey_id), None)
+            if text and not any(r["question"] == text for r in rows):
+                rows.append(dict(response=response.id, question=text, text=response.comments[:2000]))
+        for row in rows:
+            row.setdefault("rating", None)
+            row.setdefault("text", None)
         if rows:
             SurveyAnswer.insert_many(rows).execute()
         if response.customer_id:
             customer = Customer.get_by_id(response.customer_id)
             SurveyResponse.update(respondent_kind=customer.kind, area=customer.floor).where(
                 SurveyResponse.id == response.id).execute()
+    now = clock.now()
+    for survey in Survey.select().where(Survey.status.not_in((Survey.CLOSED, Survey.ARCHIVED))):
+        survey.plan_clocks(now)
     from jobs.communication import refresh_last_contacts
-    refresh_last_contacts(clock.now())
+    refresh_last_contacts(now)
 
 
 # Append-only: (version, name, function(database)). A migration must work on a database that

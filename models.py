@@ -299,7 +299,7 @@ ACTION_LABELS = {
     "train": "记录培训", "begin": "开始实施", "file": "资料归档", "distribute": "发放问卷",
     "copy_template": "导入模板题目", "verify": "验证", "confirm": "确认收到",
     "publish_notice": "发布通知", "notice_done": "全部确认", "complete_item": "落实",
-    "cancel_item": "取消", "complete_action": "整改完成", "reject_verification": "验证不通过",
+    "cancel_item": "取消", "return_questionnaire": "回收答卷", "paper_copies": "登记现场发放份数", "complete_action": "整改完成", "reject_verification": "验证不通过",
 }
 
 
@@ -1495,7 +1495,7 @@ class Survey(Register):
     end_date = DateField(verbose_name="结束日期")
     staff = TextField(null=True, verbose_name="调查人员")
     sample_size = IntegerField(null=True, verbose_name="计划发放份数")
-    paper_copies = IntegerField(default=0, constraints=[SQL("DEFAULT 0")],
+    paper_copies = IntegerField(null=True, default=0,  # nullable: added without a table rebuild
                                 verbose_name="现场发放份数（未登记客户）")
     target_distribution_rate = DecimalField(max_digits=5, decimal_places=1,
                                             default=Decimal("100"), verbose_name="目标发放率（%）")
@@ -1545,6 +1545,15 @@ class Survey(Register):
     def _days(code, default):
         rule = SlaRule.get_or_none(SlaRule.code == code)
         return rule.amount if rule is not None else default
+
+    @classmethod
+    def threshold(cls):
+        """The average (of 5) under which an item needs a corrective action (系统参数)."""
+        try:
+            value = Decimal(Setting.read("survey_threshold", str(cls.DEFAULT_THRESHOLD)))
+        except ArithmeticError:
+            return cls.DEFAULT_THRESHOLD
+        return value if value.is_finite() and 1 <= value <= 5 else cls.DEFAULT_THRESHOLD
 
     def latest_submission(self):
         """The last day the plan may be submitted: 20 days before the start (R-SUR-1)."""
@@ -1681,7 +1690,6 @@ class Survey(Register):
             raise ValidationError(errors)
         if not any(rating for rating, _ in cleaned.values()):
             raise ValidationError({"answers": "请至少填写一项评分"})
-        customer = None
         if distribution is not None:
             if distribution.survey_id != self.id:
                 raise DomainError("问卷编码不属于本次调查")
@@ -1691,13 +1699,24 @@ class Survey(Register):
                 raise DomainError("该问卷已回收，不能重复填写")
             customer = distribution.customer
             respondent_kind, area = customer.kind, customer.floor
+        # The answers keep only the respondent's kind and floor, never who it was (R-SUR-3):
+        # the one-time use lives on the distribution.
         response = SurveyResponse.create(
-            survey=self, customer=customer, distribution=distribution, returned_at=now,
-            entered_by=by, respondent_kind=respondent_kind or None, area=(area or None),
-            created_by=by, created_at=now, updated_at=now)
+            survey=self, returned_at=now, entered_by=by, respondent_kind=respondent_kind or None,
+            area=(area or None), created_by=by, created_at=now, updated_at=now)
         SurveyAnswer.insert_many([dict(response=response.id, question=qid, rating=rating, text=text)
                                   for qid, (rating, text) in cleaned.items()]).execute()
+        from audit import audit
+        audit("return_questionnaire", self, now=now, user=by,
+              summary="回收答卷 #%d（%d 项）" % (response.id, len(cleaned)))
         return response
+
+    def record_paper_copies(self, by, now, copies):
+        """登记现场发放份数: questionnaires handed out on paper to people not on file."""
+        if copies is None or copies < 0:
+            raise ValidationError({"copies": "份数须为不小于 0 的整数"})
+        self.transition("paper_copies", by, now, (self.APPROVED, self.RUNNING, self.CLOSED),
+                        paper_copies=copies)
 
     def close(self, by, now):
         """结束: compute the results; each item under the threshold raises a corrective action
@@ -1705,7 +1724,7 @@ class Survey(Register):
         import reports
         self.transition("close", by, now, (self.RUNNING,), status=self.CLOSED, closed_at=now)
         results = reports.survey_results(self)
-        threshold = Decimal(Setting.read("survey_threshold", str(self.DEFAULT_THRESHOLD)))
+        threshold = self.threshold()
         operations = Department.by_code(Department.OPERATIONS)
         raised = []
         for item in results["items"]:
@@ -1721,6 +1740,8 @@ class Survey(Register):
                 updated_at=now)
             action.assign_number(now)
             action.save(force_insert=True)
+            from audit import audit
+            audit("create", action, now=now, user=by, summary="调查结束自动生成：" + action.finding[:120])
             raised.append(action)
         if results["return_rate"] is not None and \
                 results["return_rate"] < Decimal(str(self.target_return_rate)):
@@ -2005,6 +2026,11 @@ class NoticeReceipt(Register):
             raise ValidationError({"person": "电话确认须填写接听人"})
         if at > now:
             raise ValidationError({"confirmed_at": "确认时间不能晚于现在"})
+        notice = Notice.get_by_id(self.notice_id)
+        if notice.published_at and at < notice.published_at:
+            raise ValidationError({"confirmed_at": "确认时间不能早于通知发布时间"})
+        if notice.kind == Notice.IMPORTANT and notice.posted_publicly and method != self.PHONE:
+            raise ValidationError({"method": "公告张贴的重要通知须逐户电话确认（R-COM-1）"})
         self.transition("confirm", by, now, (self.PENDING,), status=self.CONFIRMED, method=method,
                         confirmed_at=at, confirmed_person=(person or "").strip()[:50] or None,
                         recorded_by=by)
@@ -2040,8 +2066,10 @@ class Meeting(Register):
             return {"gm_attended": "业委会、商委会座谈会须由总经理参加（R-COM-3）"}
         return {}
 
-    def record_attendance(self):
-        """Each attending customer was in contact on the meeting's day."""
+    def record_attendance(self, now):
+        """Each attending customer was in contact on the meeting's day (once it has been held)."""
+        if not self.held_at or self.held_at > now:
+            return
         for (customer_id,) in MeetingAttendee.select(MeetingAttendee.customer).where(
                 MeetingAttendee.meeting == self.id).tuples():
             Customer.contacted(customer_id, self.held_at)
@@ -2084,6 +2112,11 @@ class ActionItem(Register):
 
     def __str__(self):
         return (self.description or "议定事项")[:30]
+
+    def clean_extra(self):
+        if not self.due_date:
+            return {"due_date": "请填写完成期限（R-COM-4：议定事项须跟踪到落实）"}
+        return {}
 
     def complete(self, by, now, outcome):
         """落实: done, with what was done (R-COM-4)."""

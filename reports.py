@@ -144,9 +144,11 @@ def survey_results(survey, compare=True):
                      .order_by(SurveyQuestion.seq, SurveyQuestion.id))
     live = SurveyResponse.archived_at.is_null() & (SurveyResponse.survey == survey.id)
     returned = SurveyResponse.select().where(live).count()
-    distributed = SurveyDistribution.select().where(
-        (SurveyDistribution.survey == survey.id) & SurveyDistribution.archived_at.is_null()
-    ).count() + (survey.paper_copies or 0)
+    handed = SurveyDistribution.select().where(
+        (SurveyDistribution.survey == survey.id) & SurveyDistribution.archived_at.is_null())
+    coded = handed.where(SurveyDistribution.responded_at.is_null(False)).count()
+    # Questionnaires returned without a code were handed out on paper: at least that many.
+    distributed = handed.count() + max(survey.paper_copies or 0, returned - coded)
     counts = {}
     for qid, rating, n in (SurveyAnswer.select(SurveyAnswer.question, SurveyAnswer.rating,
                                                fn.COUNT(SurveyAnswer.id))
@@ -164,6 +166,7 @@ def survey_results(survey, compare=True):
         by_rating = counts.get(question.id, {})
         n = sum(by_rating.values())
         items.append({"question": question, "count": n,
+                      "total": sum(r * c for r, c in by_rating.items()),
                       "average": _average(sum(r * c for r, c in by_rating.items()), n),
                       "distribution": [(r, by_rating.get(r, 0), _share(by_rating.get(r, 0), n))
                                        for r in (5, 4, 3, 2, 1)]})
@@ -179,16 +182,24 @@ def survey_results(survey, compare=True):
             if responses < Survey.MIN_GROUP or key in (None, ""):
                 pooled = [pooled[0] + responses, pooled[1] + (total or 0), pooled[2] + n]
             else:
-                shown.append((label(key), responses, _average(total, n)))
-        shown.sort(key=lambda g: str(g[0]))
+                shown.append([key, responses, total or 0, n])
+        # A pool of one or two would show those few answers (or, by subtraction, the group
+        # beside it): fold in the smallest groups until it is large enough, or show nothing.
+        shown.sort(key=lambda g: g[1])
+        while 0 < pooled[0] < Survey.MIN_GROUP and shown:
+            _, responses, total, n = shown.pop(0)
+            pooled = [pooled[0] + responses, pooled[1] + total, pooled[2] + n]
+        if 0 < pooled[0] < Survey.MIN_GROUP:
+            return []
+        result = sorted(((label(k), r, _average(t, n)) for k, r, t, n in shown),
+                        key=lambda g: str(g[0]))
         if pooled[0]:
-            shown.append(("其他（样本不足 %d 份或未注明）" % Survey.MIN_GROUP, pooled[0],
-                          _average(pooled[1], pooled[2])))
-        return shown
+            result.append(("其他（样本不足 %d 份或未注明）" % Survey.MIN_GROUP, pooled[0],
+                           _average(pooled[1], pooled[2])))
+        return result
 
-    all_ratings = [(item["average"], item["count"]) for item in items if item["count"]]
-    overall = _average(sum(a * n for a, n in all_ratings), sum(n for _, n in all_ratings)) \
-        if all_ratings else None
+    overall = _average(sum(i["total"] for i in items), sum(i["count"] for i in items)) \
+        if any(i["count"] for i in items) else None
     previous = survey.previous() if compare else None
     comparison = None
     if previous is not None:  # the same question texts, side by side
@@ -197,6 +208,8 @@ def survey_results(survey, compare=True):
         comparison = {"survey": previous, "overall": earlier["overall"],
                       "items": {i["question"].id: before.get(i["question"].text) for i in items}}
     return {
+        # Too few answers to show anything without showing someone's (R-SUR-3).
+        "too_few": returned < Survey.MIN_GROUP,
         "distributed": distributed, "returned": returned, "sample_size": survey.sample_size,
         "distribution_rate": _share(distributed, survey.sample_size) if survey.sample_size else None,
         "return_rate": _share(returned, distributed),

@@ -4,6 +4,7 @@
 a claim row (job, slot) under a unique index is taken first, and only its taker runs the job.
 """
 import logging
+import secrets
 
 from peewee import IntegrityError
 
@@ -44,7 +45,8 @@ def run_due_jobs(now, force=False):
     results = {}
     for job, every in SCHEDULE:
         name = job.__name__
-        slot = slot_of(now, every) + ("!" + now.isoformat() if force else "")
+        # A forced run (run-jobs) claims a slot of its own; JobRun.slot holds 20 characters.
+        slot = ("!" + secrets.token_hex(8)) if force else slot_of(now, every)
         if not claim(name, slot, now):
             continue
         try:

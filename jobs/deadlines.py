@@ -5,7 +5,8 @@ from datetime import datetime, time, timedelta
 
 from peewee import JOIN, Case, Cast, Value, fn
 
-from models import (ActionItem, Alert, CalendarDay, Charge, Complaint, ComplaintUpdate, Deadline,
+from models import (ActionItem, Alert, CalendarDay, Charge, Complaint, ComplaintUpdate,
+                    CorrectiveAction, Deadline,
                     Department, Hold, ItemLoan, Notice, RepairOrder, ServiceRequest, SlaRule, Survey,
                     User, WorkLetter)
 
@@ -19,6 +20,8 @@ ACTING_DEPARTMENT = {
     "ItemLoan": (ItemLoan, None),      # the service center chases the borrower
     "Survey": (Survey, None),          # the service center plans and files surveys
     "Notice": (Notice, Notice.department),
+    "ActionItem": (ActionItem, ActionItem.department),
+    "CorrectiveAction": (CorrectiveAction, CorrectiveAction.department),
 }
 
 
@@ -174,24 +177,43 @@ def flag_missing_follow_ups(now):
     return raised
 
 
-def flag_overdue_action_items(now):
-    """Meeting action items past their due date and not done (R-COM-4): one alert each to the
-    owning department and the owner, in one INSERT … SELECT."""
+# Registers tracked by a due date rather than a stamped clock: (model, title, label column,
+# person who must act). Overdue the day after the due date while still open.
+DUE_DATE_REGISTERS = {
+    "ActionItem": (ActionItem, "会议议定事项已逾期：", ActionItem.description, ActionItem.owner),
+    "CorrectiveAction": (CorrectiveAction, "纠正措施已逾期：", CorrectiveAction.finding, None),
+}
+
+
+def _flag_past_due_date(record_type, now):
+    """One alert per open record past its due date, to its department (and owner), once per
+    due date, in one INSERT … SELECT."""
+    model, prefix, label, owner = DUE_DATE_REGISTERS[record_type]
     already = Alert.select(Alert.id).where(
-        (Alert.record_type == "ActionItem") & (Alert.record_id == ActionItem.id)
+        (Alert.record_type == record_type) & (Alert.record_id == model.id)
         & (Alert.kind == "overdue")
-        & ((Alert.status == Alert.OPEN) | (Alert.since == ActionItem.due_date)))
-    title = fn.SUBSTR(Value("会议议定事项已逾期：").concat(ActionItem.description), 1, 200)
-    query = (ActionItem
-             .select(Value("overdue"), title, Value("ActionItem"), ActionItem.id, ActionItem.due_date,
-                     ActionItem.department, ActionItem.owner, Value(1), Value(Alert.OPEN),
-                     Value(now), Value(now))
-             .where((ActionItem.status == ActionItem.OPEN) & ActionItem.archived_at.is_null()
-                    & (ActionItem.due_date < now.date()) & ~fn.EXISTS(already)))
+        & ((Alert.status == Alert.OPEN) | (Alert.since == model.due_date)))
+    title = fn.SUBSTR(Value(prefix).concat(label), 1, 200)
+    person = owner if owner is not None else Cast(Value(None), "INTEGER")
+    query = (model
+             .select(Value("overdue"), title, Value(record_type), model.id, model.due_date,
+                     model.department, person, Value(1), Value(Alert.OPEN), Value(now), Value(now))
+             .where((model.status == model.OPEN) & model.archived_at.is_null()
+                    & (model.due_date < now.date()) & ~fn.EXISTS(already)))
     return (Alert.insert_from(query, [
         Alert.kind, Alert.title, Alert.record_type, Alert.record_id, Alert.since,
         Alert.department, Alert.assignee, Alert.level, Alert.status, Alert.created_at,
         Alert.updated_at]).as_rowcount().execute())
+
+
+def flag_overdue_action_items(now):
+    """Meeting action items past their due date and not done (R-COM-4)."""
+    return _flag_past_due_date("ActionItem", now)
+
+
+def flag_overdue_corrective_actions(now):
+    """Corrective actions past their due date and not done (R-SUR-5)."""
+    return _flag_past_due_date("CorrectiveAction", now)
 
 
 def resolve_done_alerts(now):
@@ -201,18 +223,29 @@ def resolve_done_alerts(now):
         & (Deadline.rule == Alert.rule) & (Deadline.status == Deadline.RUNNING))
     done = dict(status=Alert.RESOLVED, resolved_at=now, updated_at=now,
                 resolution_note="办理完毕，系统自动解除")
-    still_open = ActionItem.select(ActionItem.id).where(
-        (ActionItem.id == Alert.record_id) & (ActionItem.status == ActionItem.OPEN)
-        & ActionItem.archived_at.is_null())
-    return (Alert.update(**done)
-            .where((Alert.status == Alert.OPEN) & Alert.kind.in_(("overdue", "due_soon"))
-                   & Alert.rule.is_null(False) & ~fn.EXISTS(running)
-                   & (Alert.record_type != "Customer"))  # cadence alerts: jobs/communication
-            .execute()
-            + Alert.update(**done)
-            .where((Alert.status == Alert.OPEN) & (Alert.record_type == "ActionItem")
-                   & ~fn.EXISTS(still_open))
-            .execute())
+    resolved = (Alert.update(**done)
+                .where((Alert.status == Alert.OPEN) & Alert.kind.in_(("overdue", "due_soon"))
+                       & Alert.rule.is_null(False) & ~fn.EXISTS(running)
+                       & (Alert.record_type != "Customer"))  # cadence alerts: jobs/communication
+                .execute())
+    # A due-soon alert has done its work once the clock is past due: the overdue alert takes over.
+    past_due = Deadline.select(Deadline.id).where(
+        (Deadline.record_type == Alert.record_type) & (Deadline.record_id == Alert.record_id)
+        & (Deadline.rule == Alert.rule) & (Deadline.status == Deadline.RUNNING)
+        & (Deadline.due_at <= now))
+    resolved += (Alert.update(status=Alert.RESOLVED, resolved_at=now, updated_at=now,
+                              resolution_note="已逾期，由逾期提醒跟进")
+                 .where((Alert.status == Alert.OPEN) & (Alert.kind == "due_soon")
+                        & fn.EXISTS(past_due))
+                 .execute())
+    for record_type, (model, *_) in DUE_DATE_REGISTERS.items():
+        still_open = model.select(model.id).where(
+            (model.id == Alert.record_id) & (model.status == model.OPEN) & model.archived_at.is_null())
+        resolved += (Alert.update(**done)
+                     .where((Alert.status == Alert.OPEN) & (Alert.record_type == record_type)
+                            & ~fn.EXISTS(still_open))
+                     .execute())
+    return resolved
 
 
 def _rule_job(name, rule_code, doc):
@@ -245,6 +278,7 @@ DEADLINE_JOBS = (
     flag_general_complaints_not_resolved, flag_complaint_callbacks_missed,
     flag_survey_plans_not_approved, flag_survey_staff_not_trained, flag_surveys_not_filed,
     flag_notices_not_confirmed,
-    flag_missing_follow_ups, flag_overdue_action_items, escalate_repeated_misses,
+    flag_missing_follow_ups, flag_overdue_action_items, flag_overdue_corrective_actions,
+    escalate_repeated_misses,
     resolve_done_alerts,
 )

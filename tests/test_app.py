@@ -193,3 +193,44 @@ def test_migration_2_upgrades_a_database_made_before_it(app):
     assert ("status", "callback_deadline") in [tuple(i.columns) for i in db.get_indexes("repair_order")]
     assert Deadline.table_exists() and Hold.table_exists()
     assert RepairOrder.select().count() > 0 and Charge.select(Charge.finance_deadline).count() > 0
+
+
+def test_migration_4_upgrades_a_database_made_before_it(app):
+    """A version-3 database: the deadline kinds' CHECK lacks the new clocks, old surveys keep
+    their answers as JSON of every shape. Migration 4 widens, converts and stamps."""
+    import json
+    from datetime import date, datetime
+    from peewee import Check
+    from models import Deadline, Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
+    field = Deadline._meta.fields["kind"]
+    new_choices, new_constraints = field.choices, field.constraints
+    old = [c for c in new_choices if c[0] not in ("approve", "train", "file", "confirm")]
+    Deadline.delete().where(Deadline.kind.not_in([c for c, _ in old])).execute()  # none in v3
+    try:
+        field.choices = old
+        field.constraints = [Check("kind IN (%s)" % ", ".join("'%s'" % c for c, _ in old))]
+        with db.atomic():
+            database.widen_choices(db.obj, Deadline, "kind")  # back to the version-3 list
+    finally:
+        field.choices, field.constraints = new_choices, new_constraints
+    survey = Survey.create(title="旧调查", start_date=date(2026, 12, 20), end_date=date(2026, 12, 30),
+                           created_at=datetime(2026, 1, 1), updated_at=datetime(2026, 1, 1))
+    rating = SurveyQuestion.create(survey=survey, seq=1, text="清洁", created_at=survey.created_at,
+                                   updated_at=survey.created_at)
+    text = SurveyQuestion.create(survey=survey, seq=2, text="意见", kind="text",
+                                 created_at=survey.created_at, updated_at=survey.created_at)
+    shapes = [{str(rating.id): 4}, {str(rating.id): 4.0, str(text.id): "很好"}, {"q1": 5},
+              {str(rating.id): None}, [1, 2], {str(rating.id): "7"}, None]
+    for answers in shapes:
+        SurveyResponse.create(survey=survey, answers=json.dumps(answers), comments="停车难",
+                              created_at=survey.created_at, updated_at=survey.created_at)
+    database.SchemaMigration.delete().where(database.SchemaMigration.version == 4).execute()
+    assert database.migrate() == [4]
+    ratings = sorted(a.rating for a in SurveyAnswer.select().join(SurveyResponse)
+                     .where((SurveyResponse.survey == survey.id) & SurveyAnswer.rating.is_null(False)))
+    assert ratings == [4, 4]
+    texts = [a.text for a in SurveyAnswer.select().join(SurveyResponse)
+             .where((SurveyResponse.survey == survey.id) & SurveyAnswer.text.is_null(False))]
+    assert sorted(set(texts)) == ["停车难", "很好"] and "None" not in texts
+    # The new clock kinds are allowed now: the draft's plan clocks were stamped.
+    assert {d.kind for d in Survey.get_by_id(survey.id).deadlines()} == {"approve", "train", "file"}

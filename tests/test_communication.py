@@ -84,8 +84,10 @@ def test_publishing_by_kind_floor_and_shop_number_in_the_console(as_clerk, app):
     assert "0 / %d" % len(got) in grid
 
 
-def test_bulk_signing_of_receipts(as_clerk, app):
+def test_bulk_signing_of_receipts(as_clerk, app, monkeypatch):
+    import clock
     from conftest import csrf_token
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(hours=1))
     notice = new_notice()
     run(notice.publish, user("clerk"), NOW, some_tenants(3), "3 户")
     ids = [str(r.id) for r in notice.receipts]
@@ -106,7 +108,10 @@ def test_committee_meetings_need_the_general_manager(as_clerk, app):
     assert not Meeting.select().where(Meeting.title == "业委会年度座谈").exists()
 
 
-def test_attendance_counts_as_contact_and_action_items_are_tracked_to_done(as_clerk, app):
+def test_attendance_counts_as_contact_and_action_items_are_tracked_to_done(as_clerk, app,
+                                                                          monkeypatch):
+    import clock
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(hours=1))
     meeting = Meeting.create(kind="tenants", title="商户座谈", held_at=NOW, created_at=NOW,
                              updated_at=NOW)
     tenant = some_tenants(1)[0]
@@ -230,3 +235,30 @@ def test_the_customer_grid_shows_who_is_overdue_for_contact(as_clerk, one_of_eac
     grid = rows(as_clerk.get(url(Customer, "?flt0_last_contact_at_cadence=overdue&page_size=100")).text)
     assert "测试anchor" in grid and "测试tenant" not in grid
     assert "2026-03-03" in grid and "物业管理部" in grid
+
+
+def test_a_publicly_posted_important_notice_is_confirmed_by_phone(app):
+    notice = new_notice()
+    Notice.update(posted_publicly=True).where(Notice.id == notice.id).execute()
+    run(Notice.get_by_id(notice.id).publish, user("clerk"), NOW, some_tenants(1), "1 户")
+    receipt = NoticeReceipt.get(NoticeReceipt.notice == notice.id)
+    with pytest.raises(ValidationError) as err:
+        run(receipt.confirm, user("clerk"), NOW + timedelta(hours=1), NoticeReceipt.SIGNED)
+    assert "电话确认" in err.value.errors["method"]
+    with pytest.raises(ValidationError):  # before the notice went out
+        run(receipt.confirm, user("clerk"), NOW + timedelta(hours=1), NoticeReceipt.PHONE, "王",
+            NOW - timedelta(days=1))
+    run(receipt.confirm, user("clerk"), NOW + timedelta(hours=1), NoticeReceipt.PHONE, "王店长")
+    assert Notice.get_by_id(notice.id).status == Notice.DONE
+
+
+def test_a_meeting_not_yet_held_is_not_a_contact(app):
+    tenant = some_tenants(1)[0]
+    Customer.update(last_contact_at=None).where(Customer.id == tenant.id).execute()
+    meeting = Meeting.create(kind="tenants", title="下月座谈", held_at=NOW + timedelta(days=20),
+                             created_at=NOW, updated_at=NOW)
+    MeetingAttendee.create(meeting=meeting, customer=tenant)
+    run(meeting.record_attendance, NOW)
+    assert Customer.get_by_id(tenant.id).last_contact_at is None
+    run(meeting.record_attendance, NOW + timedelta(days=21))
+    assert Customer.get_by_id(tenant.id).last_contact_at == NOW + timedelta(days=20)

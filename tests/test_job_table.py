@@ -14,7 +14,8 @@ from models import (Alert, Charge, Complaint, ItemLoan, Notice, NoticeReceipt, R
                     ServiceRequest, Survey, WorkLetter)
 from test_communication import new_notice, some_tenants
 from test_complaints import new_complaint
-from test_reception import MON, dept, lend, new_charge, new_contact, new_order, new_request, run, user
+from test_reception import (MON, dept, lend, new_charge, new_contact, new_order, new_request, run,
+                            user)
 from test_surveys import new_plan
 
 SECOND = timedelta(seconds=1)
@@ -50,7 +51,7 @@ def enquiry_letter():
 def resolved_complaint():
     complaint = new_complaint("general")
     run(complaint.start, user("property"), MON + timedelta(minutes=30))
-    run(fresh(complaint).resolve, user("property"), MON + timedelta(hours=1), "已增加巡查")  # 11:00
+    run(fresh(complaint).resolve, user("property"), MON + timedelta(hours=1), "已增加巡查")  # 11h
     return fresh(complaint)
 
 
@@ -144,11 +145,12 @@ class Case:
     due: datetime          # the stamped due time, computed by hand from RULES.md / SLA_RULES
     department: str        # code of the department that must act
     complete: Callable
-    soon_before_due: int   # due-soon alerts the run at due - 1 s raises (0: clock starts at its due)
+    soon_before_due: int   # due-soon alerts raised at due - 1 s (0: the clock starts at its due)
 
     @property
     def model(self):
-        return {"flag_unaccepted_repairs": RepairOrder, "flag_repairs_without_callback": RepairOrder,
+        return {"flag_unaccepted_repairs": RepairOrder,
+                "flag_repairs_without_callback": RepairOrder,
                 "flag_requests_not_handed_back": ServiceRequest,
                 "flag_letters_not_forwarded": WorkLetter,
                 "flag_charges_not_handed_to_finance": Charge, "flag_loans_out_too_long": ItemLoan,
@@ -205,8 +207,9 @@ IDS = [case.job.__name__ for case in CASES]
 
 
 def test_the_table_covers_every_rule_job():
+    made_by_rule_job = deadlines._rule_job("x", "y", "").__code__
     rule_jobs = {name for name in dir(deadlines) if name.startswith("flag_")
-                 and getattr(deadlines, name).__code__ is deadlines._rule_job("x", "y", "").__code__}
+                 and getattr(deadlines, name).__code__ is made_by_rule_job}
     assert rule_jobs == set(IDS) and len(IDS) == 14
 
 
@@ -226,8 +229,8 @@ def built(app, request):
     count only ours), then build the case's record."""
     case = request.param
     Alert.delete().execute()
-    case.model.update(archived_at=MON - timedelta(days=30), archive_reason="测试排除演示数据").where(
-        case.model.archived_at.is_null()).execute()
+    case.model.update(archived_at=MON - timedelta(days=30), archive_reason="测试排除演示数据"
+                      ).where(case.model.archived_at.is_null()).execute()
     record = case.factory()
     assert record.deadlines(), "the factory started no clock"
     return case, record

@@ -1,10 +1,20 @@
 """Settings and oversight (系统管理): departments, users, time limits, calendar, alerts, audit log."""
-from flask_admin.contrib.peewee import filters as pf
-from wtforms import PasswordField, SelectMultipleField, validators
+from decimal import Decimal
 
-from models import (Alert, AuditLog, CalendarDay, Deadline, Department, Hold, SlaRule, User,
-                    ValidationError)
-from views.base import A, AU, C, GM, M, PM, S, KefuModelView, record_link
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_admin.contrib.peewee import filters as pf
+from flask_login import current_user
+from wtforms import DecimalField, PasswordField, SelectMultipleField, validators
+
+from audit import audit
+from database import write_transaction
+from forms import KefuForm
+from i18n import _l
+
+from models import (Alert, AuditLog, CalendarDay, Deadline, Department, Hold, Setting, SlaRule,
+                    Survey, User, ValidationError)
+from views.base import A, AU, C, GM, M, PM, S, KefuModelView, finite_number, record_link
 from views.steps import Step, reason_field
 
 
@@ -123,3 +133,39 @@ def register(admin, category):
     admin.add_view(DeadlineView(Deadline, category=category))
     admin.add_view(HoldView(Hold, category=category))
     admin.add_view(AuditLogView(AuditLog, category=category))
+    admin.add_view(SettingsView(name=_l("系统参数"), endpoint="settings", category=_l(category)))
+
+
+class SettingsForm(KefuForm):
+    survey_threshold = DecimalField(
+        _l("满意度整改线（5 分制平均分，低于此分的题目生成纠正措施）"), places=2,
+        validators=[validators.InputRequired(message="请填写整改线"), finite_number,
+                    validators.NumberRange(min=1, max=5, message="须在 1 到 5 之间")])
+
+
+class SettingsView(BaseView):
+    """系统参数: the few site-wide values an admin may tune; each change is audited."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.has_role(A)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.url))
+        abort(403)
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        form = SettingsForm(request.form if request.method == "POST" else None)
+        if request.method == "GET":
+            form.survey_threshold.data = Survey.threshold()
+        elif form.validate():
+            value = str(form.survey_threshold.data.quantize(Decimal("0.01")))
+            before = Setting.read("survey_threshold", str(Survey.DEFAULT_THRESHOLD))
+            with write_transaction():
+                Setting.write("survey_threshold", value)
+                audit("setting", None, summary="survey_threshold：%s → %s" % (before, value),
+                      extra={"survey_threshold": [before, value]})
+            flash(_l("系统参数已保存"), "success")
+            return redirect(url_for(".index"))
+        return self.render("kefu/settings.html", form=form)

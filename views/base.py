@@ -11,6 +11,8 @@ from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.form import CustomModelConverter
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
+from datetime import datetime
+
 from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, DecimalField,
                     ForeignKeyField, IntegerField, IntegrityError, TextField)
 from wtforms import validators
@@ -111,7 +113,9 @@ class CustomerNameFilter(pf.BasePeeweeFilter):
 
 def overdue_condition(model, column, open_states, now):
     """A deadline column has passed while the row is still open and not on hold."""
-    condition = (column < now) & model.status.in_(open_states)
+    # A due date (not a time) is missed once its day is over.
+    moment = now.date() if isinstance(column, DateField) and not isinstance(column, DateTimeField) else now
+    condition = (column < moment) & model.status.in_(open_states)
     if "on_hold_since" in model._meta.fields:
         condition &= model.on_hold_since.is_null()
     return condition
@@ -239,10 +243,12 @@ def deadline_formatter(*open_states):
         due = getattr(row, name)
         if due is None:
             return ""
-        text = escape(due.strftime("%Y-%m-%d %H:%M"))
+        is_day = not isinstance(due, datetime)  # a due date: missed once its day is over
+        text = escape(due.strftime("%Y-%m-%d" if is_day else "%Y-%m-%d %H:%M"))
         if getattr(row, "on_hold_since", None):
             return Markup('%s <span class="badge badge-secondary">%s</span>') % (text, _l("挂起中"))
-        if row.status in open_states and due < clock.now():
+        now = clock.now()
+        if row.status in open_states and due < (now.date() if is_day else now):
             return Markup('<span class="text-danger font-weight-bold" title="%s">%s %s</span>') % (
                 _l("已逾期"), text, _l("已逾期"))
         return text

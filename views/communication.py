@@ -22,7 +22,7 @@ def record_attendance(record, by, now, fields):
     customers, description = chosen_customers(fields)
     rows = [dict(meeting=record.id, customer=c.id) for c in customers]
     MeetingAttendee.insert_many(rows).on_conflict_ignore().execute()
-    record.record_attendance()
+    record.record_attendance(now)
     from audit import audit
     audit("attendance", record, now=now, user=by, summary="参会客户：" + description)
     return len(rows)
@@ -102,7 +102,7 @@ class MeetingView(KefuModelView):
     )
 
     def after_save(self, form, model, created, now):
-        model.record_attendance()
+        model.record_attendance(now)
 
     def extra_links(self, record):
         from flask import url_for

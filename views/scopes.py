@@ -1,12 +1,14 @@
 """Which rows a department-bound user (staff, managers) may see and write, per register."""
 from flask_login import current_user
 
+from peewee import Value
+
 from models import (ActionItem, Alert, Callback, Complaint, ComplaintUpdate, Contact,
-                    CorrectiveAction, RepairOrder, ServiceRequest, User, WorkLetter)
+                    CorrectiveAction, Department, RepairOrder, ServiceRequest, User, WorkLetter)
 
 # Roles that see every department's rows; staff and managers see their department's.
 HUB_ROLES = frozenset({User.ADMIN, User.CLERK, User.PM, User.GM, User.AUDITOR})
-BY_DEPARTMENT = (Contact, RepairOrder, ServiceRequest, Complaint, CorrectiveAction, ActionItem)
+BY_DEPARTMENT = (Contact, RepairOrder, ServiceRequest, Complaint, ActionItem)
 
 
 def row_scope(model, dept, user_id=None):
@@ -15,6 +17,9 @@ def row_scope(model, dept, user_id=None):
         return model.department == dept
     if model is WorkLetter:
         return (WorkLetter.from_department == dept) | (WorkLetter.to_department == dept)
+    if model is CorrectiveAction:  # operations supervises every department's (R-SUR-5)
+        operations = Department.select(Department.id).where(Department.code == Department.OPERATIONS)
+        return (CorrectiveAction.department == dept) | Value(dept).in_(operations)
     if model is ComplaintUpdate:
         return ComplaintUpdate.complaint.in_(_complaints_of(dept))
     if model is Callback:

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
-from wtforms import DateTimeLocalField, SelectField, validators
+from wtforms import DateTimeLocalField, IntegerField, SelectField, validators
 
 import clock
 import reports
@@ -46,7 +46,7 @@ def distribute(record, by, now, fields):
 
 def survey_calendar(today, planned):
     """The surveys R-SUR-2 asks for this year and next (consumers every May, tenants every
-    quarter) with the plan that covers each, if any; `planned` is [(target, start_date)]."""
+    quarter) with the plan that covers each, if any; `planned` is [(target, start_date, status)]."""
     periods = []
     for year in (today.year, today.year + 1):
         periods.append((Survey.CONSUMERS, "%d年5月" % year, date(year, 5, 1), date(year, 5, 31)))
@@ -59,13 +59,14 @@ def survey_calendar(today, planned):
     for target, label, start, end in sorted(periods, key=lambda p: p[2]):
         if end < today.replace(month=1, day=1):
             continue
-        covered = [s for s in planned if s[0] == target and start <= s[1] <= end]
+        plans = [s for s in planned if s[0] == target and start <= s[1] <= end]
+        covered = [s for s in plans if s[2] != Survey.DRAFT]  # a draft alone is not a plan yet
         latest = date.fromordinal(start.toordinal() - 20)
         rows.append({"target": target, "target_label": dict(Survey.TARGETS)[target],
                      "period": label, "start": start, "end": end, "plans": covered,
-                     "latest_submission": latest,
-                     "missing": not covered and end >= today,
-                     "late": not covered and today > latest and end >= today})
+                     "drafts": len(plans) - len(covered), "latest_submission": latest,
+                     "missing": not covered, "late": not covered and today > latest,
+                     "past": end < today})
     return rows
 
 
@@ -107,6 +108,13 @@ class SurveyView(KefuModelView):
              when=(Survey.APPROVED,)),
         Step("distribute", "发放问卷", PLANNERS + (S,), distribute,
              when=(Survey.APPROVED, Survey.RUNNING), fields=audience_fields(), style="info"),
+        Step("paper_copies", "登记现场发放份数", PLANNERS,
+             lambda r, by, now, f: r.record_paper_copies(by, now, f["copies"]),
+             when=(Survey.APPROVED, Survey.RUNNING, Survey.CLOSED),
+             fields={"copies": IntegerField(_l("现场发放份数（未登记客户）"), validators=[
+                 validators.InputRequired(message="请填写份数"),
+                 validators.NumberRange(min=0, max=1000000, message="份数须在 0 到 1000000 之间")])},
+             style="outline-info"),
         Step("close", "结束调查", PLANNERS, lambda r, by, now, f: r.close(by, now),
              when=(Survey.RUNNING,), style="warning"),
         Step("file", "资料归档", PLANNERS, lambda r, by, now, f: r.file_records(by, now),
@@ -142,7 +150,7 @@ class SurveyView(KefuModelView):
     def render(self, template, **kwargs):
         if template == self.list_template:
             today = clock.now().date()
-            planned = list(Survey.select(Survey.target, Survey.start_date)
+            planned = list(Survey.select(Survey.target, Survey.start_date, Survey.status)
                            .where(Survey.archived_at.is_null()).tuples())
             kwargs["survey_calendar"] = survey_calendar(today, planned)
         return super().render(template, **kwargs)
@@ -209,19 +217,30 @@ class SurveyView(KefuModelView):
         if survey.status not in (Survey.RUNNING, Survey.CLOSED, Survey.ARCHIVED):
             flash(_l("调查尚未开始，暂无结果"), "error")
             return redirect(self.get_url(".details_view", id=survey.id))
-        from decimal import Decimal
-        from models import Setting
         return self.render("kefu/survey_report.html", survey=survey,
                            results=reports.survey_results(survey),
-                           threshold=Decimal(Setting.read("survey_threshold",
-                                                          str(Survey.DEFAULT_THRESHOLD))),
+                           threshold=Survey.threshold(), min_group=Survey.MIN_GROUP,
                            actions=list(survey.corrective_actions.order_by(CorrectiveAction.id)))
 
 
 class SurveyQuestionView(KefuModelView):
+    """A survey's questionnaire is fixed once the plan leaves 草拟; templates stay editable."""
     write_roles = SURVEY_WRITERS
     column_list = ("survey", "template", "seq", "text", "kind", "department")
     column_default_sort = ("seq", False)
+
+    def _handle_view(self, name, **kwargs):
+        if name in ("edit_view", "archive_view"):
+            question = self.get_one(request.args.get("id"))
+            if question is not None and question.survey_id and \
+                    question.survey.status != Survey.DRAFT:
+                flash(_l("调查方案已报批，问卷题目不能再修改"), "error")
+                return redirect(self.get_url(".details_view", id=question.id))
+        return super()._handle_view(name, **kwargs)
+
+    def before_save(self, form, model, created, now):
+        if model.survey_id and Survey.get_by_id(model.survey_id).status != Survey.DRAFT:
+            raise ValidationError({"survey": "只有草拟中的调查方案可以增改题目"})
 
 
 class SurveyDistributionView(KefuModelView):
@@ -236,14 +255,27 @@ class SurveyDistributionView(KefuModelView):
 
 
 class SurveyResponseView(KefuModelView):
-    """Returned questionnaires; entered on the survey's 录入答卷 screen or by the public link."""
+    """Returned questionnaires; entered on the survey's 录入答卷 screen or by the public link.
+    Never linked to a customer (R-SUR-3): old rows' links are not shown."""
     read_roles = frozenset({A, C, M, PM, GM, AU})
     write_roles = frozenset()
     column_list = ("survey", "returned_at", "respondent_kind", "area", "entered_by")
+    column_details_exclude_list = ("customer", "distribution", "answers")
+    column_export_exclude_list = ("customer", "distribution", "answers")
+    column_searchable_list = ()
+
+    def _default_filters(self, model):
+        return [f for f in super()._default_filters(model)
+                if f.column.name not in ("customer", "distribution")]
 
 
 def _verifier_scope(record, dept):
-    return Department.get_by_id(dept).code == Department.OPERATIONS
+    """Managers verify only as operations (R-SUR-5); read once per request, not per row."""
+    from flask import g
+    if "kefu_operations_id" not in g:
+        g.kefu_operations_id = Department.select(Department.id).where(
+            Department.code == Department.OPERATIONS).scalar()
+    return dept == g.kefu_operations_id
 
 
 class CorrectiveActionView(KefuModelView):
@@ -253,6 +285,9 @@ class CorrectiveActionView(KefuModelView):
     form_excluded_extra = ("verified_at", "verified_by", "done_at", "done_note", "evidence",
                            "status", "question")
     editable_states = (CorrectiveAction.OPEN,)
+    open_states = (CorrectiveAction.OPEN, CorrectiveAction.DONE)
+    deadline_filters = (("due_date", (CorrectiveAction.OPEN,)),)
+    column_formatters = {"due_date": deadline_formatter(CorrectiveAction.OPEN)}
     steps = (
         Step("complete_action", "整改完成", (A, S, M),
              lambda r, by, now, f: r.complete(by, now, f["action"], f["note"]),
