@@ -4,6 +4,7 @@ import os
 import secrets
 import sys
 import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import click
@@ -57,17 +58,40 @@ class LoginForm(KefuForm):
                                                validators.Length(max=200)])
 
 
+THROTTLE_MINUTES = 15
+THROTTLE_PER_USER = 5     # failed logins for one name within THROTTLE_MINUTES
+THROTTLE_PER_ADDRESS = 20  # failed logins from one address, whatever the name
+
+
+def login_throttled(username, address, now):
+    """Too many recent failures for this login name or from this address?"""
+    from models import AuditLog
+    since = now - timedelta(minutes=THROTTLE_MINUTES)
+    recent = AuditLog.select().where((AuditLog.action == "login_failed")
+                                     & (AuditLog.created_at >= since))
+    return (recent.where(AuditLog.summary == username[:40]).count() >= THROTTLE_PER_USER
+            or (address and recent.where(AuditLog.ip == address).count() >= THROTTLE_PER_ADDRESS))
+
+
 @auth.route("/login", methods=("GET", "POST"))
 def login():
     form = LoginForm(request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate():
-        user = User.get_or_none(User.username == form.username.data.strip())
+        name = form.username.data.strip()
         now = clock.now()
+        if login_throttled(name, request.remote_addr, now):
+            with database.write_transaction():
+                audit("login_throttled", None, now=now, summary=name[:40])
+            form.password.errors = [_l("登录失败次数过多，请 %(minutes)s 分钟后再试",
+                                       minutes=THROTTLE_MINUTES)]
+            return render_template("kefu/login.html", form=form, demo=False, demo_users=())
+        user = User.get_or_none(User.username == name)
         if user is not None and user.is_active and user.check_password(form.password.data):
             with database.write_transaction():
                 User.update(last_login_at=now).where(User.id == user.id).execute()
                 audit("login", None, now=now, user=user, summary=user.username)
             session.permanent = True
+            session["seen"] = time.time()
             login_user(user)
             return redirect(_local_target(request.args.get("next")))
         with database.write_transaction():
@@ -158,6 +182,8 @@ def create_app(test_config=None):
         SESSION_COOKIE_SAMESITE="Lax",
         # A long complaint form must still save after a phone call: 4 hours.
         KEFU_CSRF_TIME_LIMIT=4 * 3600,
+        # A console left open at the desk logs itself out.
+        KEFU_IDLE_MINUTES=int(os.environ.get("KEFU_IDLE_MINUTES", "30")),
     )
     if test_config:
         app.config.update(test_config)
@@ -191,6 +217,24 @@ def create_app(test_config=None):
     @app.before_request
     def _connect():
         db.connect(reuse_if_open=True)
+
+    @app.before_request
+    def _idle_timeout():
+        """Log out a session left idle longer than KEFU_IDLE_MINUTES (default 30)."""
+        if request.endpoint in ("static", "admin.static") or not current_user.is_authenticated:
+            return None
+        idle = app.config["KEFU_IDLE_MINUTES"] * 60
+        seen = session.get("seen", 0)
+        session["seen"] = time.time()
+        if time.time() - seen > idle:
+            with database.write_transaction():
+                audit("logout", None, summary="%s（超时自动退出）" % current_user.username)
+            logout_user()
+            session.pop("seen", None)
+            flash(_l("长时间未操作，已自动退出，请重新登录"))
+            return redirect(url_for("auth.login", next=request.full_path
+                                    if request.method == "GET" else None))
+        return None
 
     @app.teardown_request
     def _close(exc):

@@ -66,3 +66,27 @@ def audit(action, model=None, before=None, now=None, user=None, summary=None, ex
         summary=(summary or (str(model) if model is not None else ""))[:200],
         changes=json.dumps(changes, ensure_ascii=False) if changes else None,
     )
+
+
+HISTORY_LIMIT = 200
+
+
+def history(record):
+    """A record's audit rows, newest first: (row, [(field label, old, new)])."""
+    from models import AuditLog
+    labels = {f.name: f.verbose_name or f.name for f in type(record)._meta.sorted_fields}
+    rows = (AuditLog.select().where((AuditLog.model == type(record).__name__)
+                                    & (AuditLog.record_id == str(record.id)))
+            .order_by(AuditLog.id.desc()).limit(HISTORY_LIMIT))
+    result = []
+    for row in rows:
+        try:
+            changes = json.loads(row.changes) if row.changes else {}
+        except ValueError:
+            changes = {}
+        fields = []
+        for name, value in changes.items():
+            old, new = (value + ["", ""])[:2] if isinstance(value, list) else ("", value)
+            fields.append((labels.get(name, name), old, new))
+        result.append((row, fields))
+    return result

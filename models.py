@@ -305,7 +305,10 @@ ACTION_LABELS = {
 
 def _action_label(action):
     return {"create": "受理登记", "update": "修改", "archive": "归档", "scope_ok": "受理范围核对通过",
-            "escalate_reason": "升级原因"}.get(action, ACTION_LABELS.get(action, action))
+            "escalate_reason": "升级原因", "login": "登录", "login_failed": "登录失败",
+            "logout": "退出", "export": "导出", "setting": "修改系统参数", "backup": "数据库备份",
+            "unmask": "查看完整个人信息", "attendance": "登记参会客户"}.get(
+                action, ACTION_LABELS.get(action, action))
 
 
 def _describe_changes(changes, record):
@@ -2409,6 +2412,9 @@ class AuditLog(BaseModel):
     def __str__(self):
         return " ".join(str(part) for part in (self.created_at, self.username, self.action) if part) \
             or "操作日志"
+
+    def action_label(self):
+        return _action_label(self.action)
 
     def save(self, *args, **kwargs):
         if self.id is not None and not kwargs.get("force_insert"):

@@ -108,6 +108,7 @@ class AuditLogView(KefuModelView):
     """Append-only: nobody creates, edits or archives audit rows here."""
     read_roles = frozenset({A, AU, PM, GM})
     write_roles = frozenset()
+    show_history = False
     column_list = ("created_at", "username", "ip", "action", "record_id", "summary", "changes")
     column_formatters = {"record_id": record_link("model")}
     column_searchable_list = (AuditLog.username, AuditLog.action, AuditLog.model,

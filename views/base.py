@@ -311,6 +311,12 @@ class KefuModelView(StepsMixin, ModelView):
     open_states = ()  # states still needing work (the dashboard's 办理中 count)
     print_slips = ()  # (slip, label): printable paper forms, templates/kefu/print/<slip>.html
 
+    show_history = True  # the record's audit rows under its details
+
+    def record_history(self, record):
+        from audit import history
+        return history(record)
+
     def extra_links(self, record):
         """(label, url) buttons on a record's page besides its steps (e.g. a report)."""
         return ()
