@@ -173,6 +173,32 @@ def _surveys_and_communication(database):
     refresh_last_contacts(now)
 
 
+APPEND_ONLY_TRIGGERS_SQLITE = (
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, '操作日志只能追加，不能修改'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, '操作日志只能追加，不能删除'); END",
+)
+APPEND_ONLY_TRIGGERS_POSTGRES = (
+    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$ "
+    "BEGIN RAISE EXCEPTION '操作日志只能追加，不能修改或删除'; END; $$ LANGUAGE plpgsql",
+    "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
+    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+)
+
+
+def _versions_and_append_only_audit(database):
+    """Issue 7: a version on every register (optimistic locking); the database itself refuses
+    to change or delete an audit row, whoever asks."""
+    from models import REGISTERS, Register
+    for model in REGISTERS:
+        if issubclass(model, Register):
+            _add_columns(database, model, "version")
+    for statement in (APPEND_ONLY_TRIGGERS_SQLITE if is_sqlite() else APPEND_ONLY_TRIGGERS_POSTGRES):
+        database.execute_sql(statement)
+
+
 # Append-only: (version, name, function(database)). A migration must work on a database that
 # is new (created from today's models by migration 1) as well as on an old one.
 MIGRATIONS = [
@@ -180,6 +206,7 @@ MIGRATIONS = [
     (2, "deadlines, holds, guideline, job runs and deadline columns", _clocks_and_holds),
     (3, "escalation levels and alert e-mail", _escalation_levels),
     (4, "surveys and customer communication", _surveys_and_communication),
+    (5, "record versions and an append-only audit log", _versions_and_append_only_audit),
 ]
 
 

@@ -337,6 +337,9 @@ class Register(BaseModel):
                                  verbose_name="创建人")
     archived_at = DateTimeField(null=True, verbose_name="归档时间")
     archive_reason = TextField(null=True, verbose_name="归档原因")
+    # Bumped by every change through the console: an edit form made from an older version is
+    # refused instead of overwriting (optimistic locking). Nullable: added without rebuilds.
+    version = IntegerField(null=True, default=1, verbose_name="版本")
 
     number_prefix = None
     # Clock kind -> the column that shows its current deadline, e.g. {"accept": "accept_deadline"}.
@@ -349,6 +352,7 @@ class Register(BaseModel):
         model = type(self)
         before = snapshot(self)
         changes["updated_at"] = now
+        changes["version"] = fn.COALESCE(model.version, 0) + 1
         updated = (model.update(**changes)
                    .where((model.id == self.id) & model.status.in_(allowed_from)
                           & model.archived_at.is_null()).execute())
@@ -359,7 +363,9 @@ class Register(BaseModel):
             raise DomainError("%s当前状态为“%s”，不能%s" % (
                 current, current.choice_label("status"), ACTION_LABELS.get(action, action)))
         for name, value in changes.items():
-            setattr(self, name, value)
+            if name != "version":
+                setattr(self, name, value)
+        self.version = (self.version or 0) + 1
         audit(action, self, before=before, now=now, user=by)
 
     def start_clock(self, kind, rule_code, start, now, due=None, note=None):
@@ -418,7 +424,8 @@ class Register(BaseModel):
         from audit import audit, snapshot
         before = snapshot(self)
         model = type(self)
-        if model.update(on_hold_since=now, updated_at=now).where(
+        if model.update(on_hold_since=now, updated_at=now,
+                        version=fn.COALESCE(model.version, 0) + 1).where(
                 (model.id == self.id) & model.on_hold_since.is_null()
                 & model.status.in_(self.holdable_states)).execute() != 1:
             raise DomainError("%s已挂起或当前状态不能挂起" % self)
@@ -433,7 +440,8 @@ class Register(BaseModel):
         before = snapshot(self)
         model = type(self)
         since = self.on_hold_since
-        if since is None or model.update(on_hold_since=None, updated_at=now).where(
+        if since is None or model.update(on_hold_since=None, updated_at=now,
+                                         version=fn.COALESCE(model.version, 0) + 1).where(
                 (model.id == self.id) & (model.on_hold_since == since)).execute() != 1:
             raise DomainError("%s未挂起" % self)
         self.on_hold_since = None
@@ -471,6 +479,7 @@ class Register(BaseModel):
         self.archived_at = now
         self.archive_reason = reason.strip()
         self.updated_at = now
+        self.version = (self.version or 0) + 1
         self.save()
 
 

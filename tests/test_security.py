@@ -45,3 +45,94 @@ def test_a_records_page_shows_its_history(as_clerk, app):
     history = page.split('id="history"')[1].split("</table>")[0]
     assert "clerk" in history and "修改" in history and "备注" in history
     assert "换了新的联系人 &lt;b&gt;" in history
+
+
+# ---------------------------------------------------------------- optimistic locking
+
+def edit_payload(page, **changes):
+    """The edit form as the browser would post it (every field's current value)."""
+    import re
+    from html import unescape
+    data = {}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page):
+        data[name] = unescape(value)
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', page, re.S):
+        data[name] = unescape(body).strip()
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option[^>]*selected[^>]*value="([^"]*)"|<option[^>]*value="([^"]*)"[^>]*selected', options)
+        if chosen:
+            data[name] = chosen.group(1) or chosen.group(2)
+    data.update(changes)
+    return data
+
+
+def test_the_second_of_two_clerks_saving_the_same_record_is_refused(login, app):
+    customer = Customer.select().where(Customer.kind == "tenant").first()
+    first, second = login("clerk"), login("admin")
+    url = "/admin/customer/edit/?id=%d" % customer.id
+    page_one, page_two = first.get(url).text, second.get(url).text
+    assert 'name="kefu_version"' in page_one
+    saved = first.post(url, data=edit_payload(page_one, contact_person="李经理"))
+    assert saved.status_code == 302
+    refused = second.post(url, data=edit_payload(page_two, notes="第二位的修改"))
+    assert refused.status_code == 200
+    assert "该记录已被修改" in refused.text and "clerk" in refused.text and "联系人" in refused.text
+    customer = Customer.get_by_id(customer.id)
+    assert customer.contact_person == "李经理" and customer.notes != "第二位的修改"
+    # After reloading, the second clerk's change goes through.
+    again = second.get(url).text
+    assert second.post(url, data=edit_payload(again, notes="第二位的修改")).status_code == 302
+    assert Customer.get_by_id(customer.id).notes == "第二位的修改"
+
+
+def test_a_step_taken_meanwhile_also_refuses_the_stale_form(login, app):
+    from models import RepairOrder
+    order = RepairOrder.select().where(RepairOrder.status == "registered").first()
+    clerk = login("clerk")
+    url = "/admin/repairorder/edit/?id=%d" % order.id
+    page = clerk.get(url).text
+    login("admin").submit("/admin/repairorder/step/dispatch/?id=%d" % order.id, {})
+    refused = clerk.post(url, data=edit_payload(page, description="改了描述"))
+    assert "该记录已被修改" in refused.text and "派单" in refused.text
+    assert RepairOrder.get_by_id(order.id).description != "改了描述"
+
+
+def test_two_racing_dispatches_exactly_one_wins(app):
+    import threading
+    from database import write_transaction
+    from models import DomainError, RepairOrder, User
+    from datetime import datetime
+    order = RepairOrder.select().where(RepairOrder.status == "registered").first()
+    clerk = User.get(User.username == "clerk")
+    outcomes = []
+
+    def dispatch():
+        from models import db
+        with db.connection_context():
+            try:
+                with write_transaction():
+                    RepairOrder.get_by_id(order.id).dispatch(clerk, datetime(2026, 11, 23, 10, 0))
+                outcomes.append("won")
+            except DomainError:
+                outcomes.append("refused")
+    threads = [threading.Thread(target=dispatch) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["refused"] * 3 + ["won"]
+    assert AuditLog.select().where((AuditLog.model == "RepairOrder") & (AuditLog.action == "dispatch")
+                                   & (AuditLog.record_id == str(order.id))).count() == 1
+
+
+def test_the_database_refuses_to_change_or_delete_audit_rows(app):
+    import pytest
+    from peewee import DatabaseError
+    from models import db
+    row = AuditLog.select().first()
+    for statement in (AuditLog.update(summary="改写").where(AuditLog.id == row.id),
+                      AuditLog.delete().where(AuditLog.id == row.id)):
+        with pytest.raises(DatabaseError):
+            with db.atomic():
+                statement.execute()
+    assert AuditLog.get_by_id(row.id).summary == row.summary

@@ -18,6 +18,7 @@ from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField
 from wtforms import validators
 
 import clock
+import database
 from forms import KefuForm
 from audit import audit, snapshot
 from i18n import _l
@@ -34,7 +35,7 @@ ALL_ROLES = frozenset({A, C, S, M, PM, GM, AU})
 
 # Never typed into a form: stamped by the console itself.
 SYSTEM_COLUMNS = ("created_at", "updated_at", "created_by", "archived_at", "archive_reason",
-                  "number", "receipt_no", "password_hash")
+                  "number", "receipt_no", "password_hash", "version")
 # Foreign keys to registers too large for a drop-down: chosen by typing (ajax).
 AJAX_SEARCH = {
     Customer: (Customer.name, Customer.shop_no, Customer.phone),
@@ -554,6 +555,15 @@ class KefuModelView(StepsMixin, ModelView):
 
     # ------------------------------------------------------------ saving
 
+    def edit_form(self, obj=None):
+        """The edit form carries the version it was made from (optimistic locking)."""
+        form = super().edit_form(obj)
+        token = request.form.get("kefu_version") if request.method == "POST" else None
+        if token is None and obj is not None and "version" in obj._meta.fields:
+            token = "%s|%s" % (obj.version or 0, clock.now().isoformat())
+        form.kefu_version = token
+        return form
+
     def create_model(self, form):
         model = self.model()
         return model if self._save(form, model, created=True) else False
@@ -567,6 +577,9 @@ class KefuModelView(StepsMixin, ModelView):
         before = {} if created else snapshot(model)
         try:
             with write_transaction():
+                if not created and "version" in model._meta.fields:
+                    self._check_version(form, model)
+                    model.version = (model.version or 0) + 1
                 form.populate_obj(model)
                 self.before_save(form, model, created, now)
                 model.full_clean()
@@ -592,6 +605,33 @@ class KefuModelView(StepsMixin, ModelView):
             flash(self.integrity_message(err), "error")
             return False
         return True
+
+    def _check_version(self, form, model):
+        """Refuse a save made from an older version of the row, saying who changed what since."""
+        token = getattr(form, "kefu_version", None) or ""
+        seen, _, loaded_at = token.partition("|")
+        if not seen.isdigit():
+            return  # a form without a version (an old page): nothing to compare
+        query = type(model).select(type(model).version).where(type(model).id == model.id)
+        if not database.is_sqlite():  # SQLite's IMMEDIATE transaction already holds the lock
+            query = query.for_update()
+        current = query.scalar() or 0
+        if int(seen) == current:
+            return
+        from audit import history
+        try:
+            since = datetime.fromisoformat(loaded_at)
+        except ValueError:
+            since = None
+        changes = []
+        for row, fields in history(model):
+            if since is not None and row.created_at < since:
+                break
+            what = "、".join(label for label, _, _ in fields if label not in ("版本",)) or row.summary
+            changes.append("%s %s %s（%s）" % (row.created_at.strftime("%H:%M"), row.username or "系统",
+                                             row.action_label(), what))
+        raise DomainError("保存失败：您打开此页面后，该记录已被修改：%s。请刷新页面，核对后重新修改。" % (
+            "；".join(changes[:3]) or "版本 %s → %s" % (seen, current)))
 
     def _check_still_in_scope(self, model):
         """Refuse a save that would put the row outside the user's own department."""
