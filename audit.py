@@ -74,7 +74,9 @@ HISTORY_LIMIT = 200
 def history(record):
     """A record's audit rows, newest first: (row, [(field label, old, new)])."""
     from models import AuditLog
+    from views.base import mask, personal_fields, sees_personal_data
     labels = {f.name: f.verbose_name or f.name for f in type(record)._meta.sorted_fields}
+    personal, shown = personal_fields(type(record)), sees_personal_data(record)
     rows = (AuditLog.select().where((AuditLog.model == type(record).__name__)
                                     & (AuditLog.record_id == str(record.id)))
             .order_by(AuditLog.id.desc()).limit(HISTORY_LIMIT))
@@ -87,6 +89,8 @@ def history(record):
         fields = []
         for name, value in changes.items():
             old, new = (value + ["", ""])[:2] if isinstance(value, list) else ("", value)
+            if name in personal and not shown:
+                old, new = mask(old, personal[name]), mask(new, personal[name])
             fields.append((labels.get(name, name), old, new))
         result.append((row, fields))
     return result

@@ -136,3 +136,52 @@ def test_the_database_refuses_to_change_or_delete_audit_rows(app):
             with db.atomic():
                 statement.execute()
     assert AuditLog.get_by_id(row.id).summary == row.summary
+
+
+# ---------------------------------------------------------------- personal data (R-ENQ-3)
+
+def test_personal_data_is_masked_for_roles_that_do_not_need_it(login, app):
+    from views.base import mask
+    customer = Customer.select().where(Customer.phone.is_null(False)).first()
+    Customer.update(id_number="110101199003071234", address="上海市浦东新区世纪大道100号").where(
+        Customer.id == customer.id).execute()
+    hidden_phone = mask(customer.phone, "phone")
+    assert hidden_phone == customer.phone[:3] + "****" + customer.phone[-4:]
+    details = "/admin/customer/details/?id=%d" % customer.id
+    for role in ("clerk", "property", "ops", "admin"):
+        page = login(role).get(details).text
+        assert customer.phone in page and "110101199003071234" in page
+    for role in ("auditor", "pm", "gm"):
+        client = login(role)
+        page = client.get(details).text
+        assert customer.phone not in page and hidden_phone in page
+        assert "110101199003071234" not in page and "110***********1234" in page
+        assert "世纪大道" not in page and "上海市浦东新****" in page
+        grid = client.get("/admin/customer/?search=%s" % customer.name).text
+        assert customer.phone not in grid
+        export = client.get("/admin/customer/export/csv/").get_data(as_text=True)
+        assert customer.phone not in export and hidden_phone in export
+
+
+def test_a_supervisor_may_reveal_one_record_and_it_is_audited(login, app):
+    customer = Customer.select().where(Customer.phone.is_null(False)).first()
+    other = Customer.select().where(Customer.phone.is_null(False) & (Customer.id != customer.id)).first()
+    details = "/admin/customer/details/?id=%d" % customer.id
+    pm = login("pm")
+    page = pm.get(details).text
+    assert "查看完整个人信息</button>" in page
+    assert customer.phone not in page  # nor in the record's history
+    token = csrf_token(page)
+    assert pm.post("/admin/customer/unmask/?id=%d" % customer.id, data={}).status_code == 403
+    pm.post("/admin/customer/unmask/?id=%d" % customer.id, data={"csrf_token": token})
+    assert customer.phone in pm.get(details).text
+    assert other.phone not in pm.get("/admin/customer/details/?id=%d" % other.id).text
+    row = AuditLog.get((AuditLog.action == "unmask") & (AuditLog.record_id == str(customer.id)))
+    assert row.username == "pm"
+    auditor = login("auditor")
+    page = auditor.get(details).text
+    assert "查看完整个人信息</button>" not in page and customer.phone not in page
+    audit_grid = auditor.get("/admin/auditlog/?search=%s" % customer.name).text
+    assert customer.phone not in audit_grid
+    assert auditor.post("/admin/customer/unmask/?id=%d" % customer.id,
+                        data={"csrf_token": csrf_token(page)}).status_code == 403

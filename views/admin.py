@@ -14,7 +14,8 @@ from i18n import _l
 
 from models import (Alert, AuditLog, CalendarDay, Deadline, Department, Hold, Setting, SlaRule,
                     Survey, User, ValidationError)
-from views.base import A, AU, C, GM, M, PM, S, KefuModelView, finite_number, record_link
+from views.base import (A, AU, C, GM, M, PM, S, KefuModelView, finite_number, masked_changes,
+                        record_link)
 from views.steps import Step, reason_field
 
 
@@ -110,7 +111,7 @@ class AuditLogView(KefuModelView):
     write_roles = frozenset()
     show_history = False
     column_list = ("created_at", "username", "ip", "action", "record_id", "summary", "changes")
-    column_formatters = {"record_id": record_link("model")}
+    column_formatters = {"record_id": record_link("model"), "changes": masked_changes}
     column_searchable_list = (AuditLog.username, AuditLog.action, AuditLog.model,
                               AuditLog.record_id, AuditLog.summary)
     column_filters = [

@@ -33,6 +33,79 @@ A, C, S, M, PM, GM, AU = (User.ADMIN, User.CLERK, User.STAFF, User.MANAGER, User
                           User.AUDITOR)
 ALL_ROLES = frozenset({A, C, S, M, PM, GM, AU})
 
+# Personal data (R-ENQ-3): the desk and the departments that call people back see it in full;
+# the project and general managers may reveal one record at a time (audited); the auditor never.
+PERSONAL_ROLES = frozenset({A, C, S, M})
+UNMASK_ROLES = frozenset({PM, GM})
+UNMASKED_KEY = "kefu_unmasked"
+
+
+def personal_fields(model):
+    """{field name: kind} of a register's personal data: customers' phones, ID numbers and
+    addresses (a department's or an employee's own phone is not personal data here)."""
+    from models import PhoneField
+    if model in (Department, User):
+        return {}
+    fields = {f.name: "phone" for f in model._meta.sorted_fields if isinstance(f, PhoneField)}
+    for name, kind in (("id_number", "id"), ("address", "address")):
+        if name in model._meta.fields:
+            fields[name] = kind
+    return fields
+
+
+def mask(value, kind):
+    """138****0000; 110***********1234; the first six characters of an address."""
+    text = "" if value is None else str(value)
+    if not text:
+        return ""
+    if kind == "address":
+        return text[:6] + "****"
+    if len(text) <= 6:
+        return "*" * (len(text) - 2) + text[-2:]
+    keep = 4 if kind == "phone" else 4
+    return text[:3] + "*" * (len(text) - 3 - keep) + text[-keep:]
+
+
+def sees_personal_data(record=None):
+    """Does the logged-in user see `record`'s personal data in full?"""
+    if not current_user.is_authenticated:
+        return False
+    if current_user.has_role(*PERSONAL_ROLES):
+        return True
+    from flask import session
+    return record is not None and session.get(UNMASKED_KEY) == "%s:%s" % (
+        type(record).__name__, record.id)
+
+
+def masked_changes(view, context, row, name):
+    """An audit row's changes with the personal data of its register masked (for the auditor)."""
+    import json
+    from models import REGISTERS
+    if not row.changes:
+        return ""
+    model = next((m for m in REGISTERS if m.__name__ == row.model), None)
+    personal = personal_fields(model) if model is not None else {}
+    if not personal or (current_user.is_authenticated and current_user.has_role(*PERSONAL_ROLES)):
+        return row.changes
+    try:
+        changes = json.loads(row.changes)
+    except ValueError:
+        return row.changes
+    for field, kind in personal.items():
+        if isinstance(changes.get(field), list):
+            changes[field] = [mask(v, kind) for v in changes[field]]
+        elif field in changes:
+            changes[field] = mask(changes[field], kind)
+    return json.dumps(changes, ensure_ascii=False)
+
+
+def masked(kind, inner=None):
+    """A column formatter that masks personal data for roles that do not need it."""
+    def formatter(view, context, row, name):
+        value = inner(view, context, row, name) if inner else getattr(row, name)
+        return value if sees_personal_data(row) else mask(value, kind)
+    return formatter
+
 # Never typed into a form: stamped by the console itself.
 SYSTEM_COLUMNS = ("created_at", "updated_at", "created_by", "archived_at", "archive_reason",
                   "number", "receipt_no", "password_hash", "version")
@@ -284,6 +357,10 @@ def _options(model, label=str, where=None):
     return load
 
 
+class UnmaskForm(KefuForm):
+    """Only the CSRF token: revealing personal data is a POST from the record's page."""
+
+
 class KefuModelView(StepsMixin, ModelView):
     """A register's grid: role-checked, labelled in Chinese, saved atomically with an audit row."""
 
@@ -338,6 +415,10 @@ class KefuModelView(StepsMixin, ModelView):
         self.column_labels = {name: _l(label) for name, label in labels.items()}
         self.column_choices = {f.name: translated(f.choices) for f in fields
                                if isinstance(f, ChoiceField)}
+        formatters = dict(self.column_formatters or {})
+        for name, kind in personal_fields(model).items():
+            formatters[name] = masked(kind, formatters.get(name))
+        self.column_formatters = formatters
         if self.column_filters is None:
             self.column_filters = self._default_filters(model)
         if self.column_searchable_list is None:
@@ -698,6 +779,29 @@ class KefuModelView(StepsMixin, ModelView):
                         headers={"Content-Disposition": disposition})
 
     # ------------------------------------------------------------ printable slips
+
+    # ------------------------------------------------------------ personal data
+
+    def unmask_form(self):
+        return UnmaskForm
+
+    def may_unmask(self, record):
+        return (bool(personal_fields(self.model)) and not sees_personal_data(record)
+                and current_user.has_role(*UNMASK_ROLES))
+
+    @expose("/unmask/", methods=("POST",))
+    def unmask_view(self):
+        """Reveal one record's personal data to a supervisor, once, with an audit row."""
+        from flask import session
+        record = self.get_one(request.args.get("id"))
+        if record is None:
+            abort(404)
+        if not self.may_unmask(record) or not UnmaskForm(request.form).validate():
+            abort(403)
+        with write_transaction():
+            audit("unmask", record, before=snapshot(record), summary="查看完整个人信息：%s" % record)
+        session[UNMASKED_KEY] = "%s:%s" % (type(record).__name__, record.id)
+        return redirect(self.get_url(".details_view", id=record.id))
 
     @expose("/print/")
     def print_view(self):
