@@ -208,9 +208,12 @@ def test_csv_export_opens_in_excel_safely_and_is_audited(as_clerk):
     assert body.startswith("\ufeff".encode("utf-8"))
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0][0] == "客户名称"
-    assert rows[1][0] == "'=HYPERLINK(\"http://x\",\"点我\")"
-    assert "'@SUM(A1)" in rows[1]
+    column = {title: i for i, title in enumerate(rows[0])}
+    assert rows[0][0] == "记录号" and "客户名称" in column and "备注" in column  # every field
+    assert rows[1][column["客户名称"]] == "'=HYPERLINK(\"http://x\",\"点我\")"
+    assert rows[1][column["铺位号"]] == "'@SUM(A1)"
+    assert rows[1][column["备注"]] == "-5"  # a plain negative number stays a number
+    assert rows[1][column["客户类别"]] == "商户"  # labels, not codes
     assert len(rows) == 2
     export = AuditLog.select().where(AuditLog.action == "export").order_by(AuditLog.id.desc()).get()
     assert export.username == "clerk" and "Customer" in export.summary and "HYPERLINK" in export.changes

@@ -1,5 +1,6 @@
 """What every register's grid shares: login and roles, Chinese labels, filters, audited saves."""
 import csv
+import re
 from urllib.parse import quote
 
 from flask import (Response, abort, flash, redirect, render_template, request,
@@ -97,6 +98,16 @@ def masked_changes(view, context, row, name):
         elif field in changes:
             changes[field] = mask(changes[field], kind)
     return json.dumps(changes, ensure_ascii=False)
+
+
+def plain_text(formatter):
+    """A grid formatter for exports: its HTML (a red 已逾期, a link) reduced to its text."""
+    from markupsafe import Markup
+
+    def export_formatter(view, context, row, name):
+        value = formatter(view, context, row, name)
+        return Markup(value).striptags() if isinstance(value, Markup) else value
+    return export_formatter
 
 
 def masked(kind, inner=None):
@@ -296,6 +307,8 @@ def record_link(type_field):
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Characters XML 1.0 (and so XLSX) cannot hold: control characters other than tab and newlines.
+ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def excel_safe(value):
@@ -368,7 +381,7 @@ class KefuModelView(StepsMixin, ModelView):
     model_form_converter = KefuConverter
     can_view_details = True
     can_export = True
-    export_types = ["csv"]
+    export_types = ["csv", "xlsx"]
     export_max_rows = 0
     page_size = 20
     can_set_page_size = True
@@ -419,6 +432,14 @@ class KefuModelView(StepsMixin, ModelView):
         for name, kind in personal_fields(model).items():
             formatters[name] = masked(kind, formatters.get(name))
         self.column_formatters = formatters
+        # Exports: every field the details page shows, as plain text (no HTML from a grid's
+        # formatter), personal data masked the same way.
+        if self.column_export_list is None:
+            hidden = ("password_hash", "version") + tuple(self.column_export_exclude_list or ())
+            self.column_export_list = ["id"] + [f.name for f in fields if f.name not in hidden
+                                                and f.name != "id"]
+        self.column_formatters_export = {name: plain_text(formatter)
+                                         for name, formatter in formatters.items()}
         if self.column_filters is None:
             self.column_filters = self._default_filters(model)
         if self.column_searchable_list is None:
@@ -433,8 +454,8 @@ class KefuModelView(StepsMixin, ModelView):
         if self.form_excluded_columns is None:
             self.form_excluded_columns = (SYSTEM_COLUMNS + tuple(self.form_excluded_extra)
                                           + tuple(self.stamp_user_fields))
-        self.column_details_exclude_list = ("password_hash",)
-        self.column_export_exclude_list = ("password_hash",)
+        self.column_details_exclude_list = tuple(self.column_details_exclude_list or ()) + ("password_hash",)
+        self.column_export_exclude_list = tuple(self.column_export_exclude_list or ()) + ("password_hash",)
         self.form_args = self._default_form_args(model, self.form_args or {})
         if self.column_default_sort is None:
             self.column_default_sort = ("id", True)
@@ -751,32 +772,145 @@ class KefuModelView(StepsMixin, ModelView):
 
     # ------------------------------------------------------------ export
 
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        if export_type == "xlsx" and self.can_export:
+            return self._export_xlsx(get_redirect_target() or self.get_url(".index_view"))
+        return super().export(export_type)
+
+    EXPORT_CHUNK = 2000  # rows fetched (with their related names and clocks) per query
+
+    def _export_rows(self):
+        """Yield the rows the grid's filters and search select, in id order, a chunk at a time
+        (keyset pagination: memory stays flat and no OFFSET grows with the export)."""
+        view_args = self._get_list_extra_args()
+        count, query = self.get_list(0, None, False, view_args.search, view_args.filters,
+                                     execute=False, page_size=0)
+        model = self.model
+        last = 0
+        while True:
+            chunk = list(query.where(model.id > last).order_by(model.id).limit(self.EXPORT_CHUNK))
+            if not chunk:
+                return
+            clocks = self._export_clocks([row.id for row in chunk])
+            for row in chunk:
+                row._kefu_clocks = clocks.get(row.id, ())
+                yield row
+            last = chunk[-1].id
+
+    def _export_clocks(self, ids):
+        """{record id: [Deadline, …]} for one chunk of an export, in one query."""
+        from models import Deadline
+        if not getattr(self.model, "deadline_columns", None):
+            return {}
+        clocks = {}
+        for clock_row in (Deadline.select().where((Deadline.record_type == self.model.__name__)
+                                                  & Deadline.record_id.in_(ids))
+                          .order_by(Deadline.record_id, Deadline.started_at, Deadline.id)):
+            clocks.setdefault(clock_row.record_id, []).append(clock_row)
+        return clocks
+
+    def _export_table(self):
+        """(titles, rows of cells): every field the details page shows, names for related rows,
+        labels for codes, masked personal data, and each deadline with its rule and fate."""
+        columns = list(self._export_columns)
+        with_clocks = bool(getattr(self.model, "deadline_columns", None))
+        titles = [str(title) for _, title in columns]
+        if with_clocks:
+            titles += [str(_l("是否逾期")), str(_l("时限记录"))]
+        now = clock.now()
+
+        def cells(row):
+            values = [self.get_export_value(row, name) for name, _ in columns]
+            if with_clocks:
+                late = any((c.status == c.RUNNING and c.due_at <= now)
+                           or (c.met_at is not None and c.met_at > c.due_at) for c in row._kefu_clocks)
+                values.append(str(_l("是")) if late else "")
+                values.append("；".join(
+                    "%s %s 时限 %s %s%s" % (c.choice_label("kind"), c.explanation,
+                                           c.due_at.strftime("%Y-%m-%d %H:%M"), c.choice_label("status"),
+                                           ("（挂起 %d 分钟）" % (c.held_seconds // 60)) if c.held_seconds else "")
+                    for c in row._kefu_clocks))
+            return values
+        return titles, (cells(row) for row in self._export_rows())
+
+    def _audit_export(self, kind):
+        view_args = self._get_list_extra_args()
+        count, _ = self.get_list(0, None, False, view_args.search, view_args.filters,
+                                 execute=False, page_size=0)
+        with write_transaction():
+            audit("export", None, summary=f"{self.model.__name__} {kind} {count} 行",
+                  extra={"query": [request.query_string.decode("utf-8", "replace"), count],
+                         "filters": [str(view_args.filters), view_args.search or ""]})
+        return count
+
+    def _download_name(self, ext):
+        filename = "%s_%s.%s" % (self.name, clock.now().strftime("%Y%m%d_%H%M%S"), ext)
+        return "attachment; filename=%s.%s; filename*=UTF-8''%s" % (
+            self.model.__name__.lower(), ext, quote(filename))
+
     def _export_csv(self, return_url):
         """Stream the filtered rows as CSV that Excel on a Chinese Windows machine opens
         correctly (UTF-8 with BOM) and safely (no cell runs as a formula); audit the export."""
-        count, rows = self._export_data()
-        with write_transaction():
-            audit("export", None, summary=f"{self.model.__name__} CSV {count} 行",
-                  extra={"query": [request.query_string.decode("utf-8", "replace"), count]})
+        self._audit_export("CSV")
+        titles, rows = self._export_table()
 
         class Echo:
             def write(self, value):
                 return value
 
         writer = csv.writer(Echo())
-        columns = self._export_columns
 
         def generate():
-            yield "\ufeff" + writer.writerow([str(title) for _, title in columns])
-            for row in rows:
-                yield writer.writerow([excel_safe(self.get_export_value(row, name))
-                                       for name, _ in columns])
+            yield "\ufeff" + writer.writerow(titles)
+            for cells in rows:
+                yield writer.writerow([excel_safe(value) for value in cells])
 
-        filename = "%s_%s.csv" % (self.name, clock.now().strftime("%Y%m%d_%H%M%S"))
-        disposition = "attachment; filename=%s.csv; filename*=UTF-8''%s" % (
-            self.model.__name__.lower(), quote(filename))
         return Response(stream_with_context(generate()), mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": disposition})
+                        headers={"Content-Disposition": self._download_name("csv")})
+
+    def _export_xlsx(self, return_url):
+        """The same rows as an Excel workbook, written row by row to a temporary file (openpyxl's
+        write-only mode keeps memory flat) and streamed from it. Text is stored as text, so a
+        cell starting with = never becomes a formula; numbers stay numbers."""
+        import os
+        import tempfile
+        from decimal import Decimal
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        self._audit_export("XLSX")
+        titles, rows = self._export_table()
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title=str(self.name)[:31])
+        sheet.append(titles)
+        for values in rows:
+            line = []
+            for value in values:
+                if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+                    line.append(value)
+                    continue
+                text = ILLEGAL_XML.sub("", "" if value is None else str(value))
+                cell = WriteOnlyCell(sheet, value=text)
+                cell.data_type = "s"
+                line.append(cell)
+            sheet.append(line)
+        handle, path = tempfile.mkstemp(suffix=".xlsx")
+        os.close(handle)
+        workbook.save(path)
+
+        def generate():
+            try:
+                with open(path, "rb") as fh:
+                    while True:
+                        block = fh.read(1 << 16)
+                        if not block:
+                            break
+                        yield block
+            finally:
+                os.unlink(path)
+
+        return Response(generate(), headers={"Content-Disposition": self._download_name("xlsx")},
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     # ------------------------------------------------------------ printable slips
 
