@@ -113,14 +113,18 @@ def my_work(user, admin, now):
     return sorted(items, key=lambda i: i["due_at"])[:MY_WORK_LIMIT]
 
 
-class HomeView(AdminIndexView):
-    """The console's home page: the supervisor's dashboard."""
+class LoginRequired:
+    """A page for every logged-in user; others are sent to the login page."""
 
     def is_accessible(self):
         return current_user.is_authenticated
 
     def inaccessible_callback(self, name, **kwargs):
         return redirect(url_for("auth.login", next=request.url))
+
+
+class HomeView(LoginRequired, AdminIndexView):
+    """The console's home page: the supervisor's dashboard."""
 
     @expose("/")
     def index(self):
@@ -132,14 +136,8 @@ class HomeView(AdminIndexView):
                            alert_count=alert_count)
 
 
-class MyWorkView(BaseView):
+class MyWorkView(LoginRequired, BaseView):
     """我的待办: what the logged-in user and their department must do next."""
-
-    def is_accessible(self):
-        return current_user.is_authenticated
-
-    def inaccessible_callback(self, name, **kwargs):
-        return redirect(url_for("auth.login", next=request.url))
 
     @expose("/")
     def index(self):
