@@ -185,3 +185,13 @@ def test_a_supervisor_may_reveal_one_record_and_it_is_audited(login, app):
     assert customer.phone not in audit_grid
     assert auditor.post("/admin/customer/unmask/?id=%d" % customer.id,
                         data={"csrf_token": csrf_token(page)}).status_code == 403
+
+
+def test_printed_slips_mask_personal_data_too(login, app):
+    from models import RepairOrder
+    order = RepairOrder.select().where(RepairOrder.reporter_phone.is_null(False)).first()
+    slip = "/admin/repairorder/print/?id=%d&slip=repair_order" % order.id
+    assert order.reporter_phone in login("clerk").get(slip).text
+    page = login("pm").get(slip).text
+    assert order.reporter_phone not in page and order.reporter_phone[-4:] in page
+    assert RepairOrder.get_by_id(order.id).reporter_phone == order.reporter_phone  # nothing saved

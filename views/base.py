@@ -946,6 +946,12 @@ class KefuModelView(StepsMixin, ModelView):
         record = self.get_one(request.args.get("id"))
         if record is None:
             abort(404)
+        if not sees_personal_data(record):  # the paper form masks what the screen masks
+            import copy
+            record = copy.copy(record)
+            record.__data__ = dict(record.__data__)
+            for name, kind in personal_fields(type(record)).items():
+                record.__data__[name] = mask(record.__data__.get(name), kind)
         return render_template(f"kefu/print/{slip}.html", record=record, now=clock.now(),
                                title=dict(self.print_slips)[slip])
 
