@@ -195,3 +195,36 @@ def test_printed_slips_mask_personal_data_too(login, app):
     page = login("pm").get(slip).text
     assert order.reporter_phone not in page and order.reporter_phone[-4:] in page
     assert RepairOrder.get_by_id(order.id).reporter_phone == order.reporter_phone  # nothing saved
+
+
+def test_a_crash_in_the_middle_of_a_bulk_action_leaves_whole_records(as_clerk, app, monkeypatch):
+    """Each record is changed in its own transaction with its audit row: a crash on the second
+    record leaves the first done (with its audit row) and the second untouched."""
+    import audit as audit_module
+    from models import RepairOrder
+    from test_reception import new_order
+    orders = [new_order(), new_order()]
+    real_audit, calls = audit_module.audit, []
+
+    def crash_on_second(action, *args, **kwargs):
+        if action == "dispatch":
+            calls.append(1)
+            if len(calls) == 2:
+                raise RuntimeError("power cut")
+        return real_audit(action, *args, **kwargs)
+    monkeypatch.setattr(audit_module, "audit", crash_on_second)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    page = as_clerk.get("/admin/repairorder/")
+    response = as_clerk.post("/admin/repairorder/action/", data={
+        "action": "dispatch", "rowid": [str(o.id) for o in orders[:2]],
+        "csrf_token": csrf_token(page.text)})
+    assert response.status_code == 500
+    first, second = (RepairOrder.get_by_id(o.id) for o in orders[:2])
+    assert first.status == "dispatched" and second.status == "registered"
+    audited = {int(a.record_id) for a in AuditLog.select().where(
+        (AuditLog.model == "RepairOrder") & (AuditLog.action == "dispatch"))}
+    assert orders[0].id in audited and orders[1].id not in audited
+    from models import Deadline
+    assert not Deadline.select().where((Deadline.record_type == "RepairOrder")
+                                       & (Deadline.record_id == orders[1].id)
+                                       & (Deadline.kind == "accept")).exists()
