@@ -65,11 +65,13 @@ THROTTLE_PER_ADDRESS = 20  # failed logins from one address, whatever the name
 
 def login_throttled(username, address, now):
     """Too many recent failures for this login name or from this address?"""
+    from peewee import fn
     from models import AuditLog
     since = now - timedelta(minutes=THROTTLE_MINUTES)
     recent = AuditLog.select().where((AuditLog.action == "login_failed")
                                      & (AuditLog.created_at >= since))
-    return (recent.where(AuditLog.summary == username[:40]).count() >= THROTTLE_PER_USER
+    return (recent.where(fn.LOWER(AuditLog.summary) == username[:40].lower()).count()
+            >= THROTTLE_PER_USER
             or (address and recent.where(AuditLog.ip == address).count() >= THROTTLE_PER_ADDRESS))
 
 
@@ -95,7 +97,7 @@ def login():
             login_user(user)
             return redirect(_local_target(request.args.get("next")))
         with database.write_transaction():
-            audit("login_failed", None, now=now, summary=form.username.data[:40])
+            audit("login_failed", None, now=now, summary=name[:40])
         form.password.errors = [_l("登录名或密码不正确")]
     demo = Setting.read("demo") == "1"
     return render_template("kefu/login.html", form=form, demo=demo,

@@ -1,6 +1,7 @@
 """Fixtures: an app on a temporary demo database, and logged-in clients per role."""
 import glob
 import os
+import html
 import re
 import shutil
 import socket
@@ -144,6 +145,9 @@ class Client:
         payload = dict(data)
         if token:
             payload["csrf_token"] = csrf_token(page.text)
+        version = re.search(r'name="kefu_version" value="([^"]*)"', page.text)
+        if version and "kefu_version" not in payload:  # as the browser posts the edit page
+            payload["kefu_version"] = html.unescape(version.group(1))
         return self.http.post(form_url, data=payload)
 
 

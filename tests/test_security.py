@@ -228,3 +228,49 @@ def test_a_crash_in_the_middle_of_a_bulk_action_leaves_whole_records(as_clerk, a
     assert not Deadline.select().where((Deadline.record_type == "RepairOrder")
                                        & (Deadline.record_id == orders[1].id)
                                        & (Deadline.kind == "accept")).exists()
+
+
+def test_masked_roles_cannot_find_a_phone_by_its_digits(login, app):
+    customer = Customer.select().where(Customer.phone.is_null(False)).first()
+    for role in ("auditor", "pm"):
+        client = login(role)
+        grid = client.get("/admin/customer/?search=%s" % customer.phone).text
+        assert customer.name not in grid.split('<table')[1] if '<table' in grid else True
+        lookup = client.get("/admin/contact/ajax/lookup/?name=customer&query=%s" % customer.phone)
+        assert customer.name not in lookup.get_data(as_text=True)
+    assert customer.name in login("clerk").get("/admin/customer/?search=%s" % customer.phone).text
+
+
+def test_a_search_typed_by_a_clerk_is_masked_in_the_audit_log_for_the_auditor(login, app):
+    customer = Customer.select().where(Customer.phone.is_null(False)).first()
+    login("clerk").get("/admin/customer/export/csv/?search=%s" % customer.phone).get_data()
+    grid = login("auditor").get("/admin/auditlog/?search=export").text
+    assert customer.phone not in grid and customer.phone[-4:] in grid
+
+
+def test_an_edit_without_the_version_is_refused(login, app):
+    customer = Customer.select().first()
+    url = "/admin/customer/edit/?id=%d" % customer.id
+    clerk = login("clerk")
+    data = edit_payload(clerk.get(url).text, notes="没有版本号")
+    data.pop("kefu_version")
+    response = clerk.post(url, data=data)
+    assert "页面已过期" in response.text and Customer.get_by_id(customer.id).notes != "没有版本号"
+
+
+def test_throttling_ignores_spaces_and_case_in_the_name(client, app):
+    for variant in ("clerk ", " clerk", "CLERK", "Clerk", " clerk  "):
+        try_login(client, variant, "wrong")
+    assert "登录失败次数过多" in try_login(client, "clerk", "demo").text
+
+
+def test_a_revealed_record_is_not_revealed_in_exports_and_expires(login, app, monkeypatch):
+    import views.base as base
+    customer = Customer.select().where(Customer.phone.is_null(False)).first()
+    pm = login("pm")
+    details = "/admin/customer/details/?id=%d" % customer.id
+    pm.post("/admin/customer/unmask/?id=%d" % customer.id, data={"csrf_token": csrf_token(pm.get(details).text)})
+    assert customer.phone in pm.get(details).text
+    assert customer.phone not in pm.get("/admin/customer/export/csv/").get_data(as_text=True)
+    monkeypatch.setattr(base, "UNMASK_SECONDS", 0)
+    assert customer.phone not in pm.get(details).text

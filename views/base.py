@@ -1,6 +1,7 @@
 """What every register's grid shares: login and roles, Chinese labels, filters, audited saves."""
 import csv
 import re
+import time
 from urllib.parse import quote
 
 from flask import (Response, abort, flash, redirect, render_template, request,
@@ -39,6 +40,7 @@ ALL_ROLES = frozenset({A, C, S, M, PM, GM, AU})
 PERSONAL_ROLES = frozenset({A, C, S, M})
 UNMASK_ROLES = frozenset({PM, GM})
 UNMASKED_KEY = "kefu_unmasked"
+UNMASK_SECONDS = 300  # a revealed record shows in full for five minutes
 
 
 def personal_fields(model):
@@ -52,6 +54,13 @@ def personal_fields(model):
         if name in model._meta.fields:
             fields[name] = kind
     return fields
+
+
+def is_personal(field):
+    """Is this model field personal data (see personal_fields)?"""
+    model = getattr(field, "model", None)
+    return model is not None and field.name in personal_fields(model) \
+        and model._meta.fields.get(field.name) is field
 
 
 def mask(value, kind):
@@ -73,31 +82,42 @@ def sees_personal_data(record=None):
         return False
     if current_user.has_role(*PERSONAL_ROLES):
         return True
-    from flask import session
-    return record is not None and session.get(UNMASKED_KEY) == "%s:%s" % (
-        type(record).__name__, record.id)
+    from flask import g, session
+    if record is None or g.get("kefu_exporting"):
+        return False  # a revealed record is for the screen, never for an export
+    unmasked = session.get(UNMASKED_KEY) or ["", 0]
+    return (unmasked[0] == "%s:%s" % (type(record).__name__, record.id)
+            and time.time() - unmasked[1] < UNMASK_SECONDS)
+
+
+LONG_NUMBER = re.compile(r"\d{7,}")
 
 
 def masked_changes(view, context, row, name):
-    """An audit row's changes with the personal data of its register masked (for the auditor)."""
+    """An audit row's changes with personal data masked for roles that see it masked: the
+    register's personal fields, and any long number (a phone typed into a search or filter)."""
     import json
     from models import REGISTERS
     if not row.changes:
         return ""
+    if current_user.is_authenticated and current_user.has_role(*PERSONAL_ROLES):
+        return row.changes
     model = next((m for m in REGISTERS if m.__name__ == row.model), None)
     personal = personal_fields(model) if model is not None else {}
-    if not personal or (current_user.is_authenticated and current_user.has_role(*PERSONAL_ROLES)):
-        return row.changes
     try:
         changes = json.loads(row.changes)
     except ValueError:
-        return row.changes
-    for field, kind in personal.items():
-        if isinstance(changes.get(field), list):
-            changes[field] = [mask(v, kind) for v in changes[field]]
-        elif field in changes:
-            changes[field] = mask(changes[field], kind)
-    return json.dumps(changes, ensure_ascii=False)
+        changes = None
+    if isinstance(changes, dict):
+        for field, kind in personal.items():
+            if isinstance(changes.get(field), list):
+                changes[field] = [mask(v, kind) for v in changes[field]]
+            elif field in changes:
+                changes[field] = mask(changes[field], kind)
+        text = json.dumps(changes, ensure_ascii=False)
+    else:
+        text = row.changes
+    return LONG_NUMBER.sub(lambda m: mask(m.group(), "phone"), text)
 
 
 def plain_text(formatter):
@@ -159,6 +179,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         if term:
             condition = None
             for field in self._cached_fields:
+                if is_personal(field) and not sees_personal_data():
+                    continue  # a masked number must not be found digit by digit
                 match = field ** f"%{term}%"
                 condition = match if condition is None else condition | match
             query = query.where(condition)
@@ -179,17 +201,34 @@ class RelatedSearch:
     def __pow__(self, term):
         match = None
         for field in self.target_fields:
+            if is_personal(field) and not sees_personal_data():
+                continue
             match = (field ** term) if match is None else match | (field ** term)
         return self.fk.in_(self.fk.rel_model.select(self.fk.rel_model.id).where(match))
+
+
+class PersonalSearch:
+    """A personal-data column in the search box: matched only for roles that see it in full,
+    so nobody can rebuild a masked phone number by searching for its digits."""
+
+    def __init__(self, field):
+        self.field, self.model, self.name = field, field.model, field.name
+        self.verbose_name = field.verbose_name
+
+    def __pow__(self, term):
+        if sees_personal_data():
+            return self.field ** term
+        return self.field.is_null() & self.field.is_null(False)  # matches nothing
 
 
 class CustomerNameFilter(pf.BasePeeweeFilter):
     """Rows whose customer's name, shop number or phone contains the text."""
 
     def apply(self, query, value):
-        match = Customer.select(Customer.id).where(
-            Customer.name.contains(value) | Customer.shop_no.contains(value)
-            | Customer.phone.contains(value))
+        condition = Customer.name.contains(value) | Customer.shop_no.contains(value)
+        if sees_personal_data():
+            condition |= Customer.phone.contains(value)
+        match = Customer.select(Customer.id).where(condition)
         return query.where(self.column.in_(match))
 
     def operation(self):
@@ -506,6 +545,8 @@ class KefuModelView(StepsMixin, ModelView):
 
     def init_search(self):
         super().init_search()
+        self._search_fields = [PersonalSearch(f) if is_personal(f) else f
+                               for f in self._search_fields]
         if "customer" in self.model._meta.fields:
             self._search_fields.append(RelatedSearch(
                 self.model.customer, Customer.name, Customer.shop_no, Customer.phone))
@@ -660,9 +701,12 @@ class KefuModelView(StepsMixin, ModelView):
     def edit_form(self, obj=None):
         """The edit form carries the version it was made from (optimistic locking)."""
         form = super().edit_form(obj)
-        token = request.form.get("kefu_version") if request.method == "POST" else None
-        if token is None and obj is not None and "version" in obj._meta.fields:
+        if request.method == "POST":
+            token = request.form.get("kefu_version")  # missing: refused in _check_version
+        elif obj is not None and "version" in obj._meta.fields:
             token = "%s|%s" % (obj.version or 0, clock.now().isoformat())
+        else:
+            token = None
         form.kefu_version = token
         return form
 
@@ -712,8 +756,8 @@ class KefuModelView(StepsMixin, ModelView):
         """Refuse a save made from an older version of the row, saying who changed what since."""
         token = getattr(form, "kefu_version", None) or ""
         seen, _, loaded_at = token.partition("|")
-        if not seen.isdigit():
-            return  # a form without a version (an old page): nothing to compare
+        if not seen.isdigit():  # a form not made by this console's edit page
+            raise DomainError("保存失败：页面已过期，请刷新页面后重新修改。")
         query = type(model).select(type(model).version).where(type(model).id == model.id)
         if not database.is_sqlite():  # SQLite's IMMEDIATE transaction already holds the lock
             query = query.for_update()
@@ -787,9 +831,13 @@ class KefuModelView(StepsMixin, ModelView):
         count, query = self.get_list(0, None, False, view_args.search, view_args.filters,
                                      execute=False, page_size=0)
         model = self.model
+        # Every related name in the export loaded per chunk, not per row.
+        related = [model._meta.fields[name] for name, _ in self._export_columns
+                   if isinstance(model._meta.fields.get(name), ForeignKeyField)]
         last = 0
         while True:
-            chunk = list(query.where(model.id > last).order_by(model.id).limit(self.EXPORT_CHUNK))
+            chunk = list(query.where(model.id > last).order_by(model.id).limit(self.EXPORT_CHUNK)
+                         .with_related(*related))
             if not chunk:
                 return
             clocks = self._export_clocks([row.id for row in chunk])
@@ -813,6 +861,8 @@ class KefuModelView(StepsMixin, ModelView):
     def _export_table(self):
         """(titles, rows of cells): every field the details page shows, names for related rows,
         labels for codes, masked personal data, and each deadline with its rule and fate."""
+        from flask import g
+        g.kefu_exporting = True
         columns = list(self._export_columns)
         with_clocks = bool(getattr(self.model, "deadline_columns", None))
         titles = [str(title) for _, title in columns]
@@ -896,21 +946,23 @@ class KefuModelView(StepsMixin, ModelView):
             sheet.append(line)
         handle, path = tempfile.mkstemp(suffix=".xlsx")
         os.close(handle)
-        workbook.save(path)
+        try:
+            workbook.save(path)
+            fh = open(path, "rb")
+        finally:
+            os.unlink(path)  # the open handle keeps the data; nothing is left behind on disk
 
         def generate():
-            try:
-                with open(path, "rb") as fh:
-                    while True:
-                        block = fh.read(1 << 16)
-                        if not block:
-                            break
-                        yield block
-            finally:
-                os.unlink(path)
+            while True:
+                block = fh.read(1 << 16)
+                if not block:
+                    break
+                yield block
 
-        return Response(generate(), headers={"Content-Disposition": self._download_name("xlsx")},
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = Response(generate(), headers={"Content-Disposition": self._download_name("xlsx")},
+                            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response.call_on_close(fh.close)
+        return response
 
     # ------------------------------------------------------------ printable slips
 
@@ -934,7 +986,7 @@ class KefuModelView(StepsMixin, ModelView):
             abort(403)
         with write_transaction():
             audit("unmask", record, before=snapshot(record), summary="查看完整个人信息：%s" % record)
-        session[UNMASKED_KEY] = "%s:%s" % (type(record).__name__, record.id)
+        session[UNMASKED_KEY] = ["%s:%s" % (type(record).__name__, record.id), time.time()]
         return redirect(self.get_url(".details_view", id=record.id))
 
     @expose("/print/")

@@ -224,6 +224,10 @@ class ComplaintReportView(KefuModelView):
         for row in reports.report_rows(report):
             writer.writerow([excel_safe(cell) for cell in row])
         name = "complaint-report-%s.csv" % report.month.strftime("%Y-%m")
+        from audit import audit, snapshot
+        from database import write_transaction
+        with write_transaction():
+            audit("export", report, before=snapshot(report), summary="%s CSV" % report)
         return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f"attachment; filename={name}"})
 
