@@ -69,3 +69,32 @@ def test_exports_stream_in_chunks_in_id_order(as_clerk, app, monkeypatch):
     assert ids == sorted(ids) and len(ids) == Contact.select().count() > 3
     filtered = read_xlsx(as_clerk.get(url(Contact, "export/xlsx/?flt0_status_equal=open")))
     assert len(filtered) - 1 == Contact.select().where(Contact.status == "open").count()
+
+
+def test_libreoffice_opens_the_csv_with_chinese_intact_and_formulas_inert(as_clerk, app, tmp_path):
+    """The CSV converted by LibreOffice Calc (Debian's libreoffice-calc-nogui, installed by
+    .ci/run): the Chinese text reads back, the dangerous cells are text, not formulas."""
+    import shutil
+    import subprocess
+    soffice = shutil.which("libreoffice") or shutil.which("soffice")
+    assert soffice, "libreoffice is missing: apt-get install libreoffice-calc-nogui"
+    as_clerk.submit(url(Contact, "new/"), valid_form(Contact) | {
+        "subject": '=HYPERLINK("http://evil.example","点我领奖")', "content": "@SUM(1+1)*cmd|' /C calc'!A0"})
+    contact = Contact.select().order_by(Contact.id.desc()).get()
+    source = tmp_path / "contacts.csv"
+    source.write_bytes(as_clerk.get(url(Contact, "export/csv/?search=" + contact.number)).get_data())
+    # Excel honours the BOM by itself; headless LibreOffice is told the character set
+    # (CSV filter: comma, double quote, 76 = UTF-8). Formula detection stays at its default.
+    result = subprocess.run([soffice, "--headless", "-env:UserInstallation=file://%s/profile" % tmp_path,
+                             "--infilter=CSV:44,34,76", "--convert-to", "xlsx", "--outdir",
+                             str(tmp_path), str(source)],
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    book = load_workbook(tmp_path / "contacts.xlsx")
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    assert "事由" in header and "接待时间" in header          # UTF-8 with BOM read as such
+    subject = sheet.cell(row=2, column=header.index("事由") + 1)
+    content = sheet.cell(row=2, column=header.index("内容") + 1)
+    assert subject.data_type == "s" and "点我领奖" in subject.value and "HYPERLINK" in subject.value
+    assert content.data_type == "s" and "SUM" in content.value
