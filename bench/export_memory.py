@@ -9,6 +9,7 @@ RSS before and after the export."""
 import argparse
 import os
 import resource
+import secrets
 import sys
 import tempfile
 import time
@@ -28,7 +29,7 @@ def main():
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="kefu-bench-")
     os.environ.update(DATABASE_URL="sqlite:///%s/kefu.db" % folder, KEFU_DEMO="1",
-                      KEFU_SECRET_KEY="bench")
+                      KEFU_SECRET_KEY=secrets.token_hex(16))
     from app import create_app
     from models import Contact, Customer, db
     app = create_app()
