@@ -12,10 +12,11 @@ from models import (ALL_MODELS, CalendarDay, Charge, Complaint, ComplaintGuideli
                     Department, Hold, JobRun, RepairOrder, ServiceRequest, Setting, SlaRule, db)
 
 SQLITE_PRAGMAS = {
+    # First: switching to WAL needs a lock another starting worker may hold, so wait for it.
+    "busy_timeout": 10000,
     "journal_mode": "wal",
     "cache_size": -64000,
     "foreign_keys": 1,
-    "busy_timeout": 10000,
     "synchronous": "normal",
 }
 
@@ -216,7 +217,8 @@ def open_database(url):
         path = url[len("sqlite:///"):]
         if path and path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        database = connect(url, pragmas=SQLITE_PRAGMAS)
+        # timeout: sqlite3's own busy wait, in force before the first pragma runs.
+        database = connect(url, pragmas=SQLITE_PRAGMAS, timeout=10)
     else:
         database = connect(url)
     db.initialize(database)
