@@ -11,6 +11,13 @@ import tempfile
 import time
 import uuid
 
+
+def free_port():
+    """A loopback port nobody listens on (for the servers the tests start)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -51,9 +58,7 @@ def postgres_server():
     home = tempfile.mkdtemp(prefix="kefu-pg-")
     if os.geteuid() == 0:
         shutil.chown(home, "postgres")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     data = os.path.join(home, "data")
     _run_as_postgres([f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "kefu", "-E", "UTF8"])
     _run_as_postgres([f"{bindir}/pg_ctl", "-D", data, "-l", os.path.join(home, "log"), "-w",

@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
+from conftest import free_port
 
 import jobs
 from database import write_transaction
@@ -156,13 +157,6 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope)
         return "250 OK"
-
-
-def free_port():
-    import socket
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -31,14 +31,19 @@ def _grid_url(view, *filters):
     return view.url + "/?" + urlencode(args)
 
 
-def register_counts(view, now):
+def department_names():
+    """{id: name} of every department, and the service center's id (read once per page)."""
+    rows = list(Department.select(Department.id, Department.name, Department.code))
+    return {d.id: d.name for d in rows}, next(d.id for d in rows if d.code == Department.SERVICE)
+
+
+def register_counts(view, now, departments=None):
     """[(department name, open, due soon, overdue, links)] for one grid, as this user sees it."""
     model = view.model
-    _, column = ACTING_DEPARTMENT[model.__name__]
-    service = Department.by_code(Department.SERVICE)
+    _, group = ACTING_DEPARTMENT[model.__name__]
+    names, service = departments or department_names()
     overdue = any_overdue_condition(model, view.deadline_filters, now)
     soon = due_soon_condition(model, now)
-    group = column if column is not None else None
     query = model.select(
         *((group,) if group is not None else ()),
         fn.COUNT(model.id),
@@ -51,16 +56,15 @@ def register_counts(view, now):
     query = query.where(condition)
     if group is not None:
         query = query.group_by(group)
-    names = {d.id: d.name for d in Department.select(Department.id, Department.name)}
     status = ("status", "inlist", ",".join(view.open_states))
     rows = []
     for values in query.tuples():
         if group is not None:
             dept_id, total, due_soon, late = values
-            dept_filter = (("%s" % column.name, "equal", str(dept_id)),) if dept_id else ()
+            dept_filter = (("%s" % group.name, "equal", str(dept_id)),) if dept_id else ()
             name = names.get(dept_id, _l("未指定部门"))
         else:
-            (total, due_soon, late), dept_filter, name = values, (), service.name
+            (total, due_soon, late), dept_filter, name = values, (), names[service]
         if not total:
             continue
         rows.append({
@@ -129,7 +133,9 @@ class HomeView(LoginRequired, AdminIndexView):
     @expose("/")
     def index(self):
         now = clock.now()
-        registers = [(view, register_counts(view, now)) for view in deadline_views(self.admin)]
+        departments = department_names()
+        registers = [(view, register_counts(view, now, departments))
+                     for view in deadline_views(self.admin)]
         alerts = my_alerts(current_user)
         alert_count = Alert.select().where(my_alerts_condition(current_user)).count()
         return self.render("kefu/home.html", registers=registers, alerts=alerts,
