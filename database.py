@@ -200,6 +200,89 @@ def _versions_and_append_only_audit(database):
         database.execute_sql(statement)
 
 
+# Segmentation as shipped (R-CRM-4): (code, dimension, order, metric, operator, threshold,
+# level, kinds). The first matching rule of a dimension gives its level; admins tune these.
+SEGMENT_RULES = [
+    ("VALUE_RENT_HIGH", "value", 10, "monthly_rent", ">=", 50000, "高价值", "tenant,anchor"),
+    ("VALUE_AREA_HIGH", "value", 20, "area_sqm", ">=", 1000, "高价值", "tenant,anchor"),
+    ("VALUE_RENT_MID", "value", 30, "monthly_rent", ">=", 15000, "中价值", "tenant,anchor"),
+    ("VALUE_PAID_MID", "value", 40, "paid_services_12m", ">=", 6, "中价值", "tenant,anchor"),
+    ("VALUE_TENURE_MID", "value", 50, "tenure_months", ">=", 36, "中价值", "tenant,anchor"),
+    ("ENG_SILENT", "engagement", 10, "days_since_contact", ">=", 90, "沉默", None),
+    ("ENG_ACTIVE", "engagement", 20, "contacts_12m", ">=", 12, "活跃", None),
+    ("ENG_LOW", "engagement", 30, "contacts_12m", "<=", 2, "低频", None),
+    ("SAT_UNHAPPY", "satisfaction", 10, "callback_satisfaction", "<=", 2.5, "不满意", None),
+    ("SAT_HAPPY", "satisfaction", 20, "callback_satisfaction", ">=", 4.5, "满意", None),
+    ("SAT_SOME", "satisfaction", 30, "callback_satisfaction", ">", 0, "一般", None),
+    ("SAT_FLOOR_LOW", "satisfaction", 40, "floor_survey_score", "<", 3.5, "偏低（调查）", None),
+    ("SAT_FLOOR_OK", "satisfaction", 50, "floor_survey_score", ">", 0, "一般（调查）", None),
+    ("RISK_ESCALATED", "risk", 10, "escalations_12m", ">=", 1, "高", None),
+    ("RISK_REJECTED", "risk", 20, "rejected_results_12m", ">=", 1, "高", None),
+    ("RISK_COMPLAINTS", "risk", 30, "complaints_12m", ">=", 3, "高", None),
+    ("RISK_LEASE_END", "risk", 40, "lease_months_left", "<=", 6, "中", "tenant,anchor"),
+    ("RISK_SAT_FALLING", "risk", 50, "satisfaction_change", "<=", -1, "中", None),
+    ("RISK_COMPLAINED", "risk", 60, "complaints_12m", ">=", 1, "中", None),
+]
+
+# The script library as shipped (话术库): (trigger, topic, script). Placeholders: {客户} {编号}
+# {事项} {时限} {状态}, filled on the caller screen.
+CALL_SCRIPTS = [
+    ("repair_open", "报修进度查询",
+     "{客户}您好，您报修的 {事项}（{编号}）当前状态为“{状态}”，物业维修人员须在 {时限} 前接单处理。"
+     "我这边马上再催促物业管理部，处理后第一时间回复您。"),
+    ("repair_callback", "维修完工回访",
+     "{客户}您好，这里是客服中心。您报修的 {编号} 已完工，想跟您确认一下维修效果是否满意？"
+     "如仍有问题，我们会立即重新派单。"),
+    ("complaint_open", "投诉处理进展",
+     "{客户}您好，非常抱歉给您带来不便。您反映的 {事项} 正在处理中（{状态}），"
+     "按规定须在 {时限} 前给您答复。我已记录您本次来电，并请责任部门尽快与您联系。"),
+    ("complaint_callback", "投诉处理结果回访",
+     "{客户}您好，关于您投诉的 {事项}，我们已处理完毕，想了解您对处理结果是否认可，"
+     "您的意见我们会如实记录。"),
+    ("service_pending", "服务申请审批进度",
+     "{客户}您好，您提交的 {事项} 正在审批（{状态}），审批结果将于 {时限} 前书面交回给您。"),
+    ("loan_out", "借用物品归还与押金",
+     "{客户}您好，您借用的 {事项} 请于用完后交回仓库，凭押金收据和借用证明办理退押金；"
+     "超过免费时长将按收费标准收取费用。"),
+    ("charge_open", "有偿服务收费",
+     "{客户}您好，有偿服务按公示的收费标准收费，收费后开具收据，如有疑问可查看收费标准。"),
+    ("notice_pending", "通知确认",
+     "{客户}您好，我们给您发了一份通知：{事项}，请确认是否已收到并知悉内容，我这边为您登记确认。"),
+    ("survey_pending", "满意度调查问卷",
+     "{客户}您好，商场正在进行满意度调查（{事项}），耽误您几分钟填写问卷，您的意见对我们很重要。"),
+    ("action_item", "座谈会议定事项落实",
+     "{客户}您好，座谈会上议定的 {事项} 正在落实，完成期限为 {时限}，落实后我们会告知您结果。"),
+    ("lease_ending", "租约到期与续租",
+     "{客户}您好，您的租约即将到期，续租事宜请与营运部联系，我可以帮您预约营运部同事。"),
+    ("repeat_contact", "近期同一事由再次来电",
+     "{客户}您好，您近期就 {事项} 联系过我们，我这边能看到之前的记录，请问是同一件事情吗？"
+     "我们会跟进到底。"),
+    ("new_caller", "新来电客户",
+     "您好，这里是商场客服中心，请问怎么称呼您？请留下联系电话，我为您登记。"),
+    ("general", "一般咨询",
+     "您好，这里是商场客服中心，请问有什么可以帮您？"),
+]
+
+
+def _customer_relationship(database):
+    """Issue 9: segment columns on customers, the script library and the segment rules."""
+    from models import CallScript, Customer, SegmentRule
+    database.create_tables([CallScript, SegmentRule], safe=True)
+    _add_columns(database, Customer, "value_segment", "engagement_segment",
+                 "satisfaction_segment", "risk_segment", "segment_reasons", "segmented_at")
+    now = clock.now()
+    SegmentRule.insert_many([
+        {"code": code, "dimension": dimension, "seq": seq, "metric": metric, "operator": op,
+         "threshold": threshold, "level": level, "kinds": kinds, "created_at": now,
+         "updated_at": now}
+        for code, dimension, seq, metric, op, threshold, level, kinds in SEGMENT_RULES
+    ]).on_conflict_ignore().execute()
+    if not CallScript.select().exists():
+        CallScript.insert_many([
+            {"trigger": trigger, "topic": topic, "script": script, "seq": 1, "created_at": now,
+             "updated_at": now} for trigger, topic, script in CALL_SCRIPTS]).execute()
+
+
 # Append-only: (version, name, function(database)). A migration must work on a database that
 # is new (created from today's models by migration 1) as well as on an old one.
 MIGRATIONS = [
@@ -208,6 +291,7 @@ MIGRATIONS = [
     (3, "escalation levels and alert e-mail", _escalation_levels),
     (4, "surveys and customer communication", _surveys_and_communication),
     (5, "record versions and an append-only audit log", _versions_and_append_only_audit),
+    (6, "segments, script library and segment rules", _customer_relationship),
 ]
 
 

@@ -517,6 +517,13 @@ class Customer(Register):
     # The latest contact, meeting attended or notice confirmed (kept by Customer.contacted and
     # recomputed daily by the cadence job from the registers themselves).
     last_contact_at = DateTimeField(null=True, verbose_name="最近沟通")
+    # Segments (R-CRM-4): written by the nightly segment job from the SegmentRule data.
+    value_segment = CharField(max_length=20, null=True, verbose_name="价值分层")
+    engagement_segment = CharField(max_length=20, null=True, verbose_name="活跃度")
+    satisfaction_segment = CharField(max_length=20, null=True, verbose_name="满意度分层")
+    risk_segment = CharField(max_length=20, null=True, verbose_name="风险等级")
+    segment_reasons = TextField(null=True, verbose_name="分群依据（JSON）")
+    segmented_at = DateTimeField(null=True, verbose_name="分群时间")
 
     date_ranges = (("lease_start", "lease_end"),)
     # Contact cadence (R-COM-3): kind -> (time-limit rule, the department that keeps it).
@@ -2142,6 +2149,134 @@ class ActionItem(Register):
 
 # ---------------------------------------------------------------- time limits and alerts
 
+# ---------------------------------------------------------------- CRM (R-CRM-3, R-CRM-4)
+
+class CallScript(Register):
+    """One answer of the script library (话术库): what to say when a caller calls for a reason."""
+    # The likely reasons the caller screen ranks (crm.likely_reasons) — a script answers one.
+    TRIGGERS = (
+        ("repair_open", "报修进度查询"), ("repair_callback", "维修完工回访"),
+        ("complaint_open", "投诉处理进展"), ("complaint_callback", "投诉处理结果回访"),
+        ("service_pending", "服务申请审批进度"), ("loan_out", "借用物品归还与押金"),
+        ("charge_open", "有偿服务收费"), ("notice_pending", "通知确认"),
+        ("survey_pending", "满意度调查问卷"), ("action_item", "座谈会议定事项落实"),
+        ("lease_ending", "租约到期与续租"), ("repeat_contact", "近期同一事由再次来电"),
+        ("new_caller", "新来电客户"), ("general", "一般咨询"))
+
+    topic = CharField(max_length=100, verbose_name="话术主题")
+    trigger = ChoiceField(TRIGGERS, default="general", verbose_name="适用情形")
+    script = TextField(verbose_name="话术内容")
+    department = ForeignKeyField(Department, null=True, backref="+", on_delete="RESTRICT",
+                                 verbose_name="维护部门")
+    owner = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                            verbose_name="负责人")
+    seq = IntegerField(default=1, verbose_name="优先顺序")
+    is_active = BooleanField(default=True, verbose_name="启用")
+
+    seq.min_value = 1
+    # Placeholders a script may use; the caller screen fills them from the caller's record.
+    PLACEHOLDERS = ("{客户}", "{编号}", "{事项}", "{时限}", "{状态}")
+
+    class Meta:
+        verbose_name = "话术库"
+        indexes = ((("trigger", "seq"), False),)
+
+    def __str__(self):
+        return self.topic or "话术"
+
+    @classmethod
+    def for_triggers(cls, triggers):
+        """{trigger: the active script of highest priority} for the given triggers."""
+        scripts = {}
+        for script in cls.select().where(cls.trigger.in_(list(triggers)) & (cls.is_active == True)  # noqa: E712
+                                         & cls.archived_at.is_null()).order_by(cls.seq, cls.id):
+            scripts.setdefault(script.trigger, script)
+        return scripts
+
+    def render(self, values):
+        """The script text with its placeholders filled from `values` ({"客户": …})."""
+        text = self.script or ""
+        for key, value in values.items():
+            text = text.replace("{%s}" % key, str(value if value is not None else ""))
+        return text
+
+
+class SegmentRule(Register):
+    """One tunable rule of customer segmentation (R-CRM-4): when a customer's metric compares
+    to the threshold, the dimension takes the level; the first matching rule (lowest order)
+    wins and every matching rule is shown as a reason."""
+    DIMENSIONS = (("value", "价值"), ("engagement", "活跃度"), ("satisfaction", "满意度"),
+                  ("risk", "风险"))
+    # What each dimension is when no rule matches.
+    DEFAULT_LEVELS = {"value": "一般", "engagement": "一般", "satisfaction": "无数据",
+                      "risk": "低"}
+    METRICS = (
+        ("monthly_rent", "月租金（元）"), ("area_sqm", "面积（㎡）"),
+        ("tenure_months", "入驻月数"), ("paid_services_12m", "近12个月有偿服务次数"),
+        ("contacts_12m", "近12个月沟通次数"), ("days_since_contact", "距上次沟通天数"),
+        ("callback_satisfaction", "近12个月回访满意度（1-5）"),
+        ("floor_survey_score", "最近一次调查同类同楼层平均分（1-5）"),
+        ("satisfaction_change", "回访满意度变化（近6个月减前6个月）"),
+        ("complaints_12m", "近12个月投诉次数"), ("escalations_12m", "近12个月投诉升级次数"),
+        ("rejected_results_12m", "近12个月回访不认可处理结果次数"),
+        ("lease_months_left", "租约剩余月数"))
+    OPERATORS = ((">=", "≥"), (">", ">"), ("<=", "≤"), ("<", "<"), ("==", "="))
+
+    code = CharField(max_length=40, unique=True, verbose_name="规则代码")
+    dimension = ChoiceField(DIMENSIONS, default="risk", verbose_name="分群维度")
+    seq = IntegerField(default=10, verbose_name="优先顺序")
+    metric = ChoiceField(METRICS, default="complaints_12m", verbose_name="指标")
+    operator = ChoiceField(OPERATORS, default=">=", verbose_name="比较")
+    threshold = DecimalField(max_digits=12, decimal_places=2, verbose_name="阈值")
+    level = CharField(max_length=20, verbose_name="分层结果")
+    kinds = CharField(max_length=100, null=True, verbose_name="适用客户类别（留空为全部）")
+    is_active = BooleanField(default=True, verbose_name="启用")
+
+    seq.min_value = 1
+
+    class Meta:
+        verbose_name = "客户分群规则"
+
+    def __str__(self):
+        return "%s：%s %s %s → %s" % (self.choice_label("dimension"), self.choice_label("metric"),
+                                     self.choice_label("operator"), self.threshold, self.level) \
+            if self.metric else "分群规则"
+
+    def clean_extra(self):
+        known = dict(Customer.KINDS)
+        labels = {label: code for code, label in Customer.KINDS}
+        for part in (self.kinds or "").replace("，", ",").split(","):
+            part = part.strip()
+            if part and part not in known and part not in labels:
+                return {"kinds": "客户类别“%s”不存在（可填：%s）" % (part, "、".join(labels))}
+        return {}
+
+    def kind_codes(self):
+        """The customer kinds the rule applies to (empty: all), from codes or Chinese labels."""
+        labels = {label: code for code, label in Customer.KINDS}
+        parts = [p.strip() for p in (self.kinds or "").replace("，", ",").split(",")]
+        return {labels.get(p, p) for p in parts if p}
+
+    def matches(self, kind, metrics):
+        """True when the rule applies to `kind` and the customer's metric meets it."""
+        codes = self.kind_codes()
+        value = metrics.get(self.metric)
+        if (codes and kind not in codes) or value is None:
+            return False
+        value, limit = Decimal(str(value)), Decimal(str(self.threshold))
+        return {">=": value >= limit, ">": value > limit, "<=": value <= limit,
+                "<": value < limit, "==": value == limit}[self.operator]
+
+    def reason(self, metrics):
+        """Why the rule matched, in words: 近12个月投诉次数 3 ≥ 2 → 高."""
+        value = metrics.get(self.metric)
+        if isinstance(value, float):
+            value = round(value, 2)
+        return "%s %s %s %s → %s" % (self.choice_label("metric"), value,
+                                     self.choice_label("operator"),
+                                     format(Decimal(str(self.threshold)).normalize(), "f"), self.level)
+
+
 class SlaRule(Register):
     CLOCKS = (("calendar", "自然时间"), ("business_hours", "营业时间"), ("working_days", "工作日"))
     UNITS = (("minutes", "分钟"), ("hours", "小时"), ("calendar_days", "自然日"),
@@ -2441,6 +2576,6 @@ REGISTERS = (
     ComplaintReport,
     Survey, SurveyQuestion, SurveyDistribution, SurveyResponse, CorrectiveAction, Notice,
     NoticeReceipt, Meeting,
-    ActionItem, SlaRule, CalendarDay, Alert, AuditLog, Deadline, Hold,
+    ActionItem, CallScript, SegmentRule, SlaRule, CalendarDay, Alert, AuditLog, Deadline, Hold,
 )
 ALL_MODELS = (DocumentCounter,) + REGISTERS + (SurveyAnswer, MeetingAttendee)

@@ -15,12 +15,14 @@ from jobs.communication import flag_contact_cadence
 from jobs.complaints import generate_monthly_complaint_report
 from jobs.deadlines import DEADLINE_JOBS
 from jobs.mail import mail_alerts
+from jobs.segments import segment_customers
 
 log = logging.getLogger("kefu.jobs")
 
 # (job, how often): "minute" jobs run every minute; the monthly report checks the date itself.
 SCHEDULE = tuple((job, "minute") for job in DEADLINE_JOBS) + (
     (flag_contact_cadence, "day"),   # months and years: once a day is enough
+    (segment_customers, "day"),      # nightly: the first minute of the day
     (mail_alerts, "minute"),
     (generate_monthly_complaint_report, "day"),
 )

@@ -13,7 +13,7 @@ from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.form import CustomModelConverter
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
-from datetime import datetime
+from datetime import date, datetime
 
 from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, DecimalField,
                     ForeignKeyField, IntegerField, IntegrityError, TextField)
@@ -697,6 +697,35 @@ class KefuModelView(StepsMixin, ModelView):
         return query.first()
 
     # ------------------------------------------------------------ saving
+
+    def create_form(self, obj=None):
+        """A new record's form, pre-filled from the URL on GET (?customer=7&channel=phone): the
+        caller screen and the survey calendar start records this way. Unknown names are ignored."""
+        form = super().create_form(obj)
+        if request.method != "GET":
+            return form
+        for name, value in request.args.items():
+            field = self.model._meta.fields.get(name)
+            if field is None or name in SYSTEM_COLUMNS or not hasattr(form, name) or not value:
+                continue
+            if isinstance(field, ForeignKeyField):
+                target = field.rel_model  # only a record this user may open
+                query = target.select().where(target.id == parse_id(value))
+                scope = current_scope(target)
+                value = (query.where(scope) if scope is not None else query).first()
+            elif isinstance(field, DateField):
+                try:
+                    value = date.fromisoformat(value)
+                except ValueError:
+                    continue
+            elif isinstance(field, (CharField, TextField)):
+                value = value[:field.max_length or TEXT_MAX] if isinstance(field, CharField) \
+                    else value[:TEXT_MAX]
+            else:
+                continue
+            if value is not None:
+                form[name].data = value
+        return form
 
     def edit_form(self, obj=None):
         """The edit form carries the version it was made from (optimistic locking)."""

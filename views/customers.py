@@ -1,15 +1,18 @@
 """Customer register (客户档案) with each customer's contact cadence (R-COM-3)."""
 from datetime import timedelta
 
-from flask import g
+from flask import abort, g, request
+from flask_admin import expose
 from flask_admin.contrib.peewee import filters as pf
 from markupsafe import Markup
 from peewee import fn
 
 import clock
 from i18n import _l
+import crm
 from models import Customer, Department
-from views.base import A, C, M, KefuModelView
+from views import crm as crm_views
+from views.base import A, C, M, KefuModelView, masked, personal_fields
 
 
 def cadence_condition(now, overdue=True):
@@ -66,18 +69,59 @@ def owner_formatter(view, context, row, name):
     return _page_cache()[1].get(code, "")
 
 
+def name_formatter(view, context, row, name):
+    """The name opens the customer's 360 page."""
+    return Markup('<a href="%s" title="%s">%s</a>') % (
+        view.get_url(".customer_360_view", id=row.id), _l("客户全景"), row.name)
+
+
+SEGMENT_COLUMNS = ("value_segment", "engagement_segment", "satisfaction_segment", "risk_segment")
+
+
 class CustomerView(KefuModelView):
     write_roles = frozenset({A, C, M})
     column_list = ("name", "kind", "shop_no", "floor", "category", "contact_person", "phone",
-                   "lease_end", "status", "last_contact_at", "cadence", "cadence_owner")
+                   "lease_end", "status", "last_contact_at", "cadence", "cadence_owner",
+                   "value_segment", "risk_segment")
     column_labels = {"cadence": "沟通频次", "cadence_owner": "沟通责任部门"}
-    column_formatters = {"cadence": cadence_formatter, "cadence_owner": owner_formatter}
+    column_formatters = {"cadence": cadence_formatter, "cadence_owner": owner_formatter,
+                         "name": name_formatter}
     column_default_sort = ("name", False)
-    form_excluded_extra = ("last_contact_at",)
+    # Kept by the cadence and segment jobs, never typed.
+    form_excluded_extra = ("last_contact_at",) + SEGMENT_COLUMNS + ("segment_reasons", "segmented_at")
+    column_details_exclude_list = ("segment_reasons",)
 
     def _default_filters(self, model):
         return [CadenceFilter(Customer.last_contact_at, _l("沟通频次"))] + super()._default_filters(model)
 
+    def extra_links(self, record):
+        return (("客户全景", self.get_url(".customer_360_view", id=record.id)),
+                ("来电弹屏", self.get_url("caller.index", customer=record.id)))
+
+    @expose("/360/")
+    def customer_360_view(self):
+        """客户全景 (R-CRM-1): identity, lease, segments, what is open, and one timeline."""
+        customer = self.get_one(request.args.get("id"))
+        if customer is None:
+            abort(404)
+        now = clock.now()
+        visible = crm_views.readable_registers(self.admin)
+        kinds = [k for k in request.args.getlist("kind") if k in crm.SOURCE_BY_KEY]
+        try:
+            page = max(1, min(int(request.args.get("page", 1)), 1000))
+        except ValueError:
+            page = 1
+        events, more = crm.timeline(customer.id, now, visible, kinds=kinds, page=page)
+        shown = {name: masked(kind)(self, None, customer, name) or ""
+                 for name, kind in personal_fields(Customer).items()}
+        return self.render("kefu/customer_360.html", customer=customer, shown=shown,
+                           open_items=crm.open_items(customer.id, now, visible),
+                           events=events, more=more, page=page, kinds=kinds,
+                           sources=[s for s in crm.SOURCES if crm.readable(s, visible)],
+                           segments=crm.reasons_of(customer), event_url=crm_views.event_url,
+                           lease_months=crm.lease_months_left(customer, now))
+
 
 def register(admin, category):
     admin.add_view(CustomerView(Customer, category=category))
+    crm_views.register_segments(admin, category)

@@ -3,6 +3,7 @@ from wtforms import SelectField, SelectMultipleField, validators
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import Callback, Contact, Department, RepairOrder, ServiceRequest, WorkLetter
+from views import crm
 from views.base import A, C, M, S, KefuModelView, deadline_formatter
 from views.steps import Step, bulk_action, callback_step, reason_field
 
@@ -193,3 +194,4 @@ def register(admin, category):
     admin.add_view(ServiceRequestView(ServiceRequest, category=category))
     admin.add_view(WorkLetterView(WorkLetter, category=category))
     admin.add_view(CallbackView(Callback, category=category))
+    crm.register(admin, category)

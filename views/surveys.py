@@ -131,19 +131,6 @@ class SurveyView(KefuModelView):
             links.append(("满意度调查报告", self.get_url(".report_view", id=record.id)))
         return links
 
-    def create_form(self, obj=None):
-        """A proposed plan from the survey calendar arrives with its target and dates."""
-        form = super().create_form(obj)
-        if request.method == "GET":
-            for name in ("target", "start_date", "end_date", "title"):
-                value = request.args.get(name)
-                if value and hasattr(form, name):
-                    try:
-                        form[name].data = date.fromisoformat(value) if name.endswith("date") else value
-                    except ValueError:
-                        pass
-        return form
-
     def after_save(self, form, model, created, now):
         model.plan_clocks(now)
 
