@@ -62,4 +62,6 @@ def ui_strings():
                 strings.append(step.label)
                 strings += [_source(f.args[0]) for f in step.fields.values()]
             strings += [label for _, label in view.print_slips]
+    import crm
+    strings += [source.label for source in crm.SOURCES]  # the 360 timeline's kinds
     return sorted({s for s in strings if s})

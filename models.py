@@ -2240,7 +2240,7 @@ class SegmentRule(Register):
     def __str__(self):
         return "%s：%s %s %s → %s" % (self.choice_label("dimension"), self.choice_label("metric"),
                                      self.choice_label("operator"), self.threshold, self.level) \
-            if self.metric else "分群规则"
+            if self.threshold is not None and self.level else "分群规则"
 
     def clean_extra(self):
         known = dict(Customer.KINDS)

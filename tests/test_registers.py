@@ -1,11 +1,11 @@
 """Every register: list, filter, search, details, create and edit over HTTP, as a user would."""
 import pytest
 
-from models import (ActionItem, Alert, AuditLog, Callback, CalendarDay, Charge, Complaint,
+from models import (ActionItem, Alert, AuditLog, Callback, CalendarDay, CallScript, Charge, Complaint,
                     ComplaintGuideline, Deadline, Hold,
                     ComplaintReport, ComplaintUpdate, Contact, CorrectiveAction, Customer,
                     Department, FeeItem, ItemLoan, LendableItem, Meeting, Notice, NoticeReceipt,
-                    REGISTERS, RepairOrder, ServiceRequest, SlaRule, Survey, SurveyQuestion,
+                    REGISTERS, RepairOrder, SegmentRule, ServiceRequest, SlaRule, Survey, SurveyQuestion,
                     SurveyDistribution, SurveyResponse, User, WorkLetter)
 
 
@@ -91,6 +91,11 @@ def valid_form(model):
         ActionItem: lambda: {"meeting": first(Meeting), "description": "测试议定事项",
                              "department": dept("operations"), "due_date": "2026-12-01",
                              "status": "open"},
+        CallScript: lambda: {"topic": "测试话术", "trigger": "general", "script": "您好，{客户}",
+                             "department": dept("service"), "seq": "1", "is_active": "y"},
+        SegmentRule: lambda: {"code": "TEST_SEGMENT", "dimension": "risk", "seq": "5",
+                              "metric": "complaints_12m", "operator": ">=", "threshold": "9",
+                              "level": "测试", "kinds": "商户", "is_active": "y"},
         SlaRule: lambda: {"code": "TEST_RULE", "name": "测试规则", "applies_to": "RepairOrder",
                           "clock": "calendar", "amount": "45", "unit": "minutes",
                           "warn_percent": "75", "is_active": "y"},
@@ -110,6 +115,7 @@ MARKER = {Customer: "测试商户甲", Department: "保安部", User: "newclerk"
           ComplaintReport: "测试分析", Survey: "测试调查方案", SurveyQuestion: "测试题目停车便利",
           SurveyResponse: "2026-11-20 10:00:00", CorrectiveAction: "测试问题描述", Notice: "测试通知",
           NoticeReceipt: "待确认", Meeting: "测试主力店座谈", ActionItem: "测试议定事项",
+          CallScript: "测试话术", SegmentRule: "测试",
           SlaRule: "测试规则", CalendarDay: "测试国庆", Alert: "测试提醒"}
 
 # Written only by the console itself (audit rows, stamped deadlines, holds).
