@@ -43,6 +43,7 @@ MEASURES = (
     ("return_rate", "问卷回收率（%）"),
 )
 
+# Printed through gettext, which formats with %: percent signs are written full-width (％).
 DEFINITIONS = (
     ("时限按时率", "当月到期的时限（按当前时限，挂起时间已顺延）中按时完成的比例：完成时间不晚于时限为按时；"
                    "逾期完成或到期仍未完成均为逾期。已撤销的时限、尚未到期或挂起中的时限、已归档记录的时限不计；"
@@ -58,7 +59,7 @@ DEFINITIONS = (
     ("重复投诉", "当月投诉中，同一客户（无客户档案时按同一投诉人电话）在此前 %d 天内已投诉过的件数；"
                  "同月第二次投诉也算。" % REPEAT_DAYS),
     ("问卷回收率", "按调查结束日期归月：回收答卷 ÷ 发放份数（发放登记的份数，加现场发放份数，"
-                   "与满意度调查报告口径相同）；目标 %s%%（R-SUR-3）。" % Survey.target_return_rate.default),
+                   "与满意度调查报告口径相同）；目标 %s％（R-SUR-3）。" % Survey.target_return_rate.default),
 )
 
 
