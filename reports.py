@@ -159,7 +159,7 @@ def survey_results(survey, compare=True):
     """The aggregate results of one survey. Nothing here names or identifies a respondent:
     groups (customer kind, area) with fewer than Survey.MIN_GROUP answers are pooled as 其他,
     and free-text answers come without who or when, in alphabetical order (R-SUR-3)."""
-    from models import (Customer, Survey, SurveyAnswer, SurveyQuestion, SurveyResponse)
+    from models import Customer, Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
     questions = list(survey.questions.where(SurveyQuestion.archived_at.is_null())
                      .order_by(SurveyQuestion.seq, SurveyQuestion.id))
     live = SurveyResponse.archived_at.is_null() & (SurveyResponse.survey == survey.id)
