@@ -213,7 +213,7 @@ def service_kpis(month, now, count=TREND_MONTHS):
     rule_register = {code: register for register, code, _ in CALLBACK_REGISTERS}
 
     def add(m, department, **values):
-        for scope in (None, department):
+        for scope in {None, department}:  # a row without a department counts once, in all
             counts[m][scope].update(values)
 
     for key, rule, department, due, met, on_time in clock_counts(start, end, now):
@@ -224,8 +224,8 @@ def service_kpis(month, now, count=TREND_MONTHS):
             done = dict(callbacks_due=due, callbacks_done=met, callbacks_on_time=on_time)
             add(m, department, **done)
             callbacks[m][rule_register[rule]].update(done)
-    for key, register, department, made, rated, total, accepted in callback_counts(start, end):
-        made = dict(callbacks=made, rated=rated, rating_sum=total or 0, accepted=accepted)
+    for key, register, department, number, rated, total, accepted in callback_counts(start, end):
+        made = dict(callbacks=number, rated=rated, rating_sum=total or 0, accepted=accepted)
         add(month_of[key], department, **made)
         callbacks[month_of[key]][register].update(made)
     for key, department, received, repeats in complaint_counts(start, end):
