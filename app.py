@@ -213,6 +213,8 @@ def create_app(test_config=None):
     admin.add_view(MyWorkView(name=_l("我的待办"), endpoint="mywork", url="/admin/mywork"))
     from views.crm import CallerView
     admin.add_view(CallerView(name=_l("来电弹屏"), endpoint="caller", url="/admin/caller"))
+    from views.kpi import KpiView
+    admin.add_view(KpiView(name=_l("服务质量指标"), endpoint="kpi", url="/admin/kpi"))
     # Flask-Admin's packaged zh_Hans_CN admin.mo lacks strings its admin.po has: ours fills them.
     admin.translations_path = TRANSLATIONS_DIR
     from views import register_views

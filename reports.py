@@ -4,7 +4,7 @@ from collections import Counter
 from datetime import date, datetime
 from decimal import Decimal
 
-from peewee import fn
+from peewee import Case, fn
 
 from models import AuditLog, Complaint, ComplaintReport, DomainError
 
@@ -134,21 +134,36 @@ def _share(part, whole):
     return (Decimal(100) * part / whole).quantize(Decimal("0.1")) if whole else None
 
 
+def survey_returns(surveys):
+    """{survey id: (questionnaires handed out, returned)} of `surveys`, in two grouped queries."""
+    from models import SurveyDistribution, SurveyResponse
+    ids = [survey.id for survey in surveys]
+    returned = dict(SurveyResponse.select(SurveyResponse.survey, fn.COUNT(SurveyResponse.id))
+                    .where(SurveyResponse.survey.in_(ids) & SurveyResponse.archived_at.is_null())
+                    .group_by(SurveyResponse.survey).tuples())
+    handed = {survey: (count, coded or 0) for survey, count, coded in SurveyDistribution.select(
+        SurveyDistribution.survey, fn.COUNT(SurveyDistribution.id),
+        fn.SUM(Case(None, [(SurveyDistribution.responded_at.is_null(False), 1)], 0)))
+        .where(SurveyDistribution.survey.in_(ids) & SurveyDistribution.archived_at.is_null())
+        .group_by(SurveyDistribution.survey).tuples()}
+    counts = {}
+    for survey in surveys:
+        count, coded = handed.get(survey.id, (0, 0))
+        back = returned.get(survey.id, 0)
+        # Questionnaires returned without a code were handed out on paper: at least that many.
+        counts[survey.id] = (count + max(survey.paper_copies or 0, back - coded), back)
+    return counts
+
+
 def survey_results(survey, compare=True):
     """The aggregate results of one survey. Nothing here names or identifies a respondent:
     groups (customer kind, area) with fewer than Survey.MIN_GROUP answers are pooled as 其他,
     and free-text answers come without who or when, in alphabetical order (R-SUR-3)."""
-    from models import (Customer, Survey, SurveyAnswer, SurveyDistribution, SurveyQuestion,
-                        SurveyResponse)
+    from models import Customer, Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
     questions = list(survey.questions.where(SurveyQuestion.archived_at.is_null())
                      .order_by(SurveyQuestion.seq, SurveyQuestion.id))
     live = SurveyResponse.archived_at.is_null() & (SurveyResponse.survey == survey.id)
-    returned = SurveyResponse.select().where(live).count()
-    handed = SurveyDistribution.select().where(
-        (SurveyDistribution.survey == survey.id) & SurveyDistribution.archived_at.is_null())
-    coded = handed.where(SurveyDistribution.responded_at.is_null(False)).count()
-    # Questionnaires returned without a code were handed out on paper: at least that many.
-    distributed = handed.count() + max(survey.paper_copies or 0, returned - coded)
+    distributed, returned = survey_returns([survey])[survey.id]
     counts = {}
     for qid, rating, n in (SurveyAnswer.select(SurveyAnswer.question, SurveyAnswer.rating,
                                                fn.COUNT(SurveyAnswer.id))
