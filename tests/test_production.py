@@ -1,0 +1,63 @@
+"""The production setup of the README: gunicorn with several workers (each with the job
+scheduler) serves the console from one database, logged-in pages and a saved form included."""
+import html
+import http.cookiejar
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+from conftest import csrf_token, free_port
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _opener():
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+
+def _wait_for(url, server, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert server.poll() is None, server.stdout.read()
+        try:
+            return urllib.request.urlopen(url, timeout=2).status
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer")
+
+
+def test_gunicorn_workers_serve_the_console(app, tmp_path):
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=app.config["DATABASE_URL"], KEFU_SECRET_KEY="t" * 32,
+               KEFU_BIND=f"127.0.0.1:{port}", KEFU_WORKERS="2", KEFU_THREADS="2")
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(base + "/login", server)
+        browser = _opener()
+        page = browser.open(base + "/login").read().decode()
+        browser.open(base + "/login", urllib.parse.urlencode(
+            {"username": "clerk", "password": "demo", "csrf_token": csrf_token(page)}).encode())
+        # Requests land on either worker: the session and the data are shared.
+        for _ in range(6):
+            home = browser.open(base + "/admin/").read().decode()
+            assert "工作看板" in home
+        form = browser.open(base + "/admin/contact/new/").read().decode()
+        saved = browser.open(base + "/admin/contact/new/", urllib.parse.urlencode({
+            "csrf_token": csrf_token(form), "subject": "生产环境测试来电", "channel": "phone",
+            "kind": "enquiry", "status": "open", "received_at": "2026-11-23 10:00:00"}).encode())
+        assert saved.status == 200
+        grid = browser.open(base + "/admin/contact/?search=" + urllib.parse.quote("生产环境测试来电")).read().decode()
+        assert "生产环境测试来电" in html.unescape(grid)
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=30)
+    assert len(re.findall(r"Booting worker with pid", out)) == 2, out
+    assert "Traceback" not in out, out
+    assert "database is locked" not in out
