@@ -220,6 +220,8 @@ def match_columns(spec, headers):
 DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
                      r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2})?)?$")
 COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+# Never stored: PostgreSQL refuses NUL in text, and none of these is typed on purpose.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TRUE_WORDS = {"是", "1", "true", "yes", "y", "有效", "启用", "√", "✓", "对"}
 FALSE_WORDS = {"否", "0", "false", "no", "n", "无效", "停用", "×", "✗", "不"}
 
@@ -230,7 +232,7 @@ def cell_text(value):
         value = int(value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S" if value.time() != datetime.min.time() else "%Y-%m-%d")
-    return str(value).strip()
+    return CONTROL_CHARACTERS.sub("", str(value)).strip()
 
 
 def parse_cell(spec, model_field, value, lookups):
@@ -250,9 +252,13 @@ def parse_cell(spec, model_field, value, lookups):
     if isinstance(model_field, DecimalField):
         text = re.sub(r"[\s,，¥￥元]", "", cell_text(value))
         try:
-            return Decimal(text)
+            amount = Decimal(text)
         except InvalidOperation:
             raise ValueError("%s必须是数字" % label) from None
+        try:  # to the field's places, as the forms store it; clean() judges what is left
+            return amount.quantize(Decimal(1).scaleb(-model_field.decimal_places))
+        except InvalidOperation:
+            return amount
     if isinstance(model_field, ChoiceField):
         return _parse_choice(spec, model_field, cell_text(value), label)
     return cell_text(value)
@@ -294,6 +300,8 @@ def show(model_field, value):
         return model_field.label(value)
     if isinstance(model_field, BooleanField):
         return "是" if value else "否"
+    if isinstance(model_field, DecimalField) and Decimal(str(value)).is_finite():
+        return str(Decimal(str(value)).quantize(Decimal(1).scaleb(-model_field.decimal_places)))
     if isinstance(model_field, ForeignKeyField):
         related = model_field.rel_model.get_or_none(model_field.rel_model.id == value)
         return getattr(related, "code", None) or str(related or value)
