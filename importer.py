@@ -34,6 +34,7 @@ from models import CalendarDay, ChoiceField, Customer, DomainError, FeeItem, Len
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
+MAX_UNPACKED_BYTES = 20 * MAX_BYTES  # an XLSX is a zip: what it may hold once unpacked
 MAX_COLUMNS = 100  # a clerk's sheet has a few dozen; more is a stray cell far to the right
 CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
 ACTION_LABELS = {CREATE: "新增", UPDATE: "更新", UNCHANGED: "无变化", ERROR: "错误"}
@@ -100,11 +101,16 @@ def _csv_lines(data):
 
 
 def _xlsx_lines(data):
+    """Yield the first sheet's rows as read (the row limit stops a huge sheet early)."""
     from openpyxl import load_workbook
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # openpyxl holds every shared string in memory: refuse a small file that unpacks huge.
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+                raise SheetError("Excel 文件内容过大，请分成几个文件导入")
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            return [row for row in book.worksheets[0].iter_rows(values_only=True)]
+            yield from book.worksheets[0].iter_rows(values_only=True)
         finally:
             book.close()
     except (zipfile.BadZipFile, KeyError, ValueError, IndexError, OSError, TypeError) as err:
@@ -390,7 +396,7 @@ def plan(register, data, filename):
         if all(name in row.values for name in spec.required):
             key = spec.key(row.values)
             if key in first_row_of:
-                row.errors.append("与第 %d 行重复（%s相同）" % (first_row_of[key], _key_words(spec)))
+                row.errors.append("与第 %d 行重复（%s相同）" % (first_row_of[key], _key_words(spec, key)))
             else:
                 first_row_of[key] = number
             _match(spec, row, stored.get(key, []), failed)
@@ -400,9 +406,10 @@ def plan(register, data, filename):
     return result
 
 
-def _key_words(spec):
-    if spec.model is Customer:
-        return "铺位号和客户名称，或无铺位号时的客户名称和联系电话"
+def _key_words(spec, key=None):
+    """Name the columns a key is made of, for messages."""
+    if spec.model is Customer and key is not None:
+        return "铺位号和客户名称" if key[0] == "shop" else "客户名称和联系电话"
     return spec.label(spec.required[0])
 
 
@@ -436,18 +443,19 @@ def _match(spec, row, candidates, failed):
     """Decide create, update or unchanged against the stored records with the row's key, and
     add the model's own objections (beside those to the cells that could not be read)."""
     model = spec.model
-    if len(candidates) > 1:
+    live = [record for record in candidates if not record.archived_at]
+    if len(live) > 1:
         row.errors.append("系统中有 %d 条%s与此行相同，请先在系统中合并或归档" % (
-            len(candidates), model.verbose_name()))
+            len(live), model.verbose_name()))
         return
-    if candidates and candidates[0].archived_at:
+    if candidates and not live:
         row.errors.append("对应的%s“%s”已归档，不能导入" % (model.verbose_name(), candidates[0]))
         return
+    candidates = live
     record = candidates[0] if candidates else model()
     target = model(**dict(record.__data__))
-    given = dict(row.values)
     changes = []
-    for name, value in given.items():
+    for name, value in row.values.items():
         old = record.__data__.get(name) if candidates else None
         if not candidates or not _same(old, value):
             model_field = model._meta.fields[name]

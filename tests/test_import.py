@@ -146,6 +146,24 @@ def test_duplicate_key_in_the_file_is_an_error_on_the_later_row(app):
     assert rows[4].errors == ["与第 2 行重复（收费代码相同）"]
 
 
+def test_duplicate_customers_in_the_file_name_their_key(app):
+    plan = importer.plan("customer", sheet("客户名称,铺位号,联系电话", "甲,1F-1,13912345678", "甲,1F-1,13912345679",
+                                           "乙,,13912345678", "乙,,13912345678", "乙,,13912345679"), "x.csv")
+    assert [row.errors for row in plan.rows] == [[], ["与第 2 行重复（铺位号和客户名称相同）"], [],
+                                                 ["与第 4 行重复（客户名称和联系电话相同）"], []]
+
+
+def test_two_stored_customers_with_the_row_key_are_not_guessed_between(app):
+    for _ in range(2):
+        Customer.create(name="重复客户", shop_no="5F-1", phone="13912345678")
+    Customer.create(name="旧客户", shop_no="5F-2", archived_at=NOW, archive_reason="撤场")
+    Customer.create(name="旧客户", shop_no="5F-2")
+    plan = importer.plan("customer", sheet("客户名称,铺位号,备注", "重复客户,5F-1,x", "旧客户,5F-2,y"), "x.csv")
+    rows = by_row(plan)
+    assert rows[2].errors == ["系统中有 2 条客户与此行相同，请先在系统中合并或归档"]
+    assert rows[3].action == "update"  # the archived namesake is left alone
+
+
 def test_row_numbers_are_the_spreadsheet_rows_blank_rows_included(app):
     plan = importer.plan("feeitem", sheet("收费代码,服务项目,单价（元）", "T1,搬运,20", ",,", "", "T2,,30"),
                          "x.csv")
@@ -312,11 +330,20 @@ def test_unreadable_files_are_refused_in_chinese(app, data, filename, message):
         importer.plan("customer", data, filename)
 
 
+def test_an_xlsx_that_unpacks_huge_is_refused(app, monkeypatch):
+    monkeypatch.setattr(importer, "MAX_UNPACKED_BYTES", 1000)
+    data = workbook(("收费代码", "服务项目", "单价（元）"), *[("T%d" % i, "项目" * 20, 1) for i in range(50)])
+    with pytest.raises(importer.SheetError, match="Excel 文件内容过大"):
+        importer.plan("feeitem", data, "x.xlsx")
+
+
 def test_too_many_rows_are_refused(app, monkeypatch):
     monkeypatch.setattr(importer, "MAX_ROWS", 3)
     lines = ["收费代码,服务项目,单价（元）"] + ["T%d,项目,1" % i for i in range(4)]
     with pytest.raises(importer.SheetError, match="文件超过 3 行数据"):
         importer.plan("feeitem", sheet(*lines), "x.csv")
+    with pytest.raises(importer.SheetError, match="文件超过 3 行数据"):
+        importer.plan("feeitem", workbook(*[line.split(",") for line in lines]), "x.xlsx")
 
 
 def test_template_has_the_chinese_headers_with_a_bom_and_reads_back(app):
