@@ -436,6 +436,13 @@ def test_another_users_upload_cannot_be_confirmed(login):
     assert not Customer.select().where(Customer.shop_no == "2F-940").exists()
 
 
+def test_upload_without_csrf_token_is_refused(login, upload_folder):
+    response = login("clerk").http.post("/admin/import/", data={
+        "register": "customer", "sheet": (io.BytesIO(MIXED), "x.csv")})
+    assert 'id="import-rows"' not in response.text
+    assert not upload_folder.exists() or list(upload_folder.iterdir()) == []
+
+
 def test_confirm_without_csrf_token_is_refused(login):
     client = login("clerk")
     preview = upload(client, "customer", MIXED, "x.csv")
