@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 import importer
-from models import AuditLog, CalendarDay, Customer, DomainError, FeeItem, LendableItem, User
+from models import AuditLog, CalendarDay, Customer, DomainError, FeeItem, User
 
 NOW = datetime(2026, 11, 20, 10, 0)
 CUSTOMER_HEADER = "客户名称,客户类别,铺位号,联系电话,租约开始,租约结束,月租金（元）"
