@@ -307,7 +307,8 @@ def _action_label(action):
     return {"create": "受理登记", "update": "修改", "archive": "归档", "scope_ok": "受理范围核对通过",
             "escalate_reason": "升级原因", "login": "登录", "login_failed": "登录失败",
             "logout": "退出", "export": "导出", "setting": "修改系统参数", "backup": "数据库备份",
-            "unmask": "查看完整个人信息", "attendance": "登记参会客户"}.get(
+            "unmask": "查看完整个人信息", "attendance": "登记参会客户",
+            "import": "导入"}.get(
                 action, ACTION_LABELS.get(action, action))
 
 
