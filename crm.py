@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from peewee import fn
 
 from models import (ActionItem, AuditLog, Callback, CallScript, Charge, Complaint,
-                    ComplaintUpdate, Contact, Customer, Deadline, ItemLoan, Meeting,
+                    ComplaintUpdate, Contact, Customer, Deadline, ItemLoan, LendableItem, Meeting,
                     MeetingAttendee, Notice, NoticeReceipt, RepairOrder, SegmentRule,
                     ServiceRequest, Survey, SurveyDistribution)
 
@@ -66,7 +66,9 @@ SOURCES = (
                & AuditLog.record_id.in_([str(i) for (i,) in _complaints_of(c, visible).tuples()])),
            (), Complaint),
     Source("callback", "回访", Callback, Callback.called_at, _callbacks_of, (), Callback),
-    Source("loan", "物品借用", ItemLoan, ItemLoan.lent_at, _customer_rows(ItemLoan),
+    Source("loan", "物品借用", ItemLoan, ItemLoan.lent_at,
+           lambda c, visible: ItemLoan.select(ItemLoan, LendableItem).join(LendableItem).where(
+               ItemLoan.customer == c),
            (ItemLoan.OUT, ItemLoan.RETURNED), ItemLoan),
     Source("charge", "有偿服务", Charge, Charge.charged_at, _customer_rows(Charge), (), Charge),
     Source("survey", "满意度调查", SurveyDistribution, SurveyDistribution.distributed_at,
@@ -236,25 +238,46 @@ def open_items(customer_id, now, visible):
 
 # ---------------------------------------------------------------- the caller screen
 
-PHONE_CHARS = re.compile(r"[\s\-()（）]")
+PHONE_CHARS = re.compile(r"[\s\-()（）+]")
 
 
-def find_callers(term, limit=10):
+def phone_digits(text):
+    """The digits of a phone number as stored: separators and a +86 / 0086 prefix removed."""
+    digits = PHONE_CHARS.sub("", text or "")
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:  # +86 and a mobile number
+        digits = digits[2:]
+    return digits if digits.isdigit() and len(digits) >= 7 else None
+
+
+def _scoped(model, visible):
+    """`model`'s rows this user may read, or None when they may not read the register."""
+    if model not in visible:
+        return None
+    query = model.select()
+    return query.where(visible[model]) if visible[model] is not None else query
+
+
+def find_callers(term, visible, limit=10):
     """Customers matching a phone number, a shop number or a name: [(customer, matched by)]."""
     term = (term or "").strip()[:50]
     if not term:
         return []
     active = Customer.archived_at.is_null()
-    digits = PHONE_CHARS.sub("", term)
+    digits = phone_digits(term)
     found = []
-    if digits.isdigit() and len(digits) >= 7:
+    if digits:
         by_phone = list(Customer.select().where(active & ((Customer.phone == digits)
                                                           | (Customer.phone2 == digits))).limit(limit))
         found += [(c, "phone") for c in by_phone]
         if not by_phone:  # a contact person calling again: their earlier contacts name the customer
             for model, phone in ((Contact, Contact.phone), (Complaint, Complaint.complainant_phone),
                                  (RepairOrder, RepairOrder.reporter_phone)):
-                ids = [i for (i,) in model.select(model.customer).where(
+                rows = _scoped(model, visible)
+                if rows is None:
+                    continue
+                ids = [i for (i,) in rows.select(model.customer).where(
                     (phone == digits) & model.customer.is_null(False))
                     .order_by(model.id.desc()).limit(limit).tuples()]
                 found += [(c, "earlier_contact") for c in
@@ -264,10 +287,9 @@ def find_callers(term, limit=10):
     if not found:
         found += [(c, "shop_no") for c in Customer.select().where(
             active & (fn.UPPER(Customer.shop_no) == term.upper())).limit(limit)]
-    if not found and len(term) >= 2 and not digits.isdigit():
-        pattern = "%" + term.replace("\\", "").replace("%", "").replace("_", "") + "%"
-        found += [(c, "name") for c in Customer.select().where(
-            active & (Customer.name ** pattern | Customer.contact_person ** pattern))
+    if not found and len(term) >= 2 and not digits:
+        found += [(c, "name") for c in Customer.select().where(  # contains(): wildcards escaped
+            active & (Customer.name.contains(term) | Customer.contact_person.contains(term)))
             .order_by(Customer.status, Customer.name).limit(limit)]
     seen, unique = set(), []
     for customer, how in found:
@@ -277,13 +299,12 @@ def find_callers(term, limit=10):
     return unique[:limit]
 
 
-def earlier_contacts_by_phone(phone, limit=5):
+def earlier_contacts_by_phone(phone, visible, limit=5):
     """Contacts from a phone no customer has: a caller the desk spoke to before."""
-    digits = PHONE_CHARS.sub("", phone or "")
-    if not digits.isdigit() or len(digits) < 7:
+    digits, rows = phone_digits(phone), _scoped(Contact, visible)
+    if not digits or rows is None:
         return []
-    return list(Contact.select().where(Contact.phone == digits)
-                .order_by(Contact.received_at.desc()).limit(limit))
+    return list(rows.where(Contact.phone == digits).order_by(Contact.received_at.desc()).limit(limit))
 
 
 # How likely each open matter is the reason of a call, before urgency and recency.
@@ -302,9 +323,10 @@ def likely_reasons(customer, now, visible):
         return _with_scripts([{"trigger": "new_caller", "score": 100, "why": "系统中没有该来电",
                                "item": None}], customer, now)
     reasons = []
+    week_ago = now - timedelta(days=7)
     for item in open_items(customer.id, now, visible):
-        if item["kind"] == "contact":
-            continue  # an open contact is counted with the week's calls below
+        if item["kind"] == "contact" and item["at"] >= week_ago:
+            continue  # counted with the week's calls below
         score = REASON_WEIGHTS.get(item["trigger"], 10)
         why = [item["kind_label"] + "未办结"]
         if item["overdue"]:
@@ -318,10 +340,10 @@ def likely_reasons(customer, now, visible):
             why.append("3 天内发生")
         reasons.append({"trigger": item["trigger"], "score": score, "why": "，".join(why),
                         "item": item})
-    if Contact in visible:
-        week = list(Contact.select().where((Contact.customer == customer.id)
-                                           & (Contact.received_at >= now - timedelta(days=7))
-                                           & (Contact.received_at <= now))
+    contacts = _scoped(Contact, visible)
+    if contacts is not None:
+        week = list(contacts.where((Contact.customer == customer.id) & Contact.archived_at.is_null()
+                                   & (Contact.received_at >= week_ago) & (Contact.received_at <= now))
                     .order_by(Contact.received_at.desc()).limit(20))
         if week:
             reasons.append({"trigger": "repeat_contact",
@@ -329,7 +351,8 @@ def likely_reasons(customer, now, visible):
                             "why": "近 7 天来电/来访 %d 次，最近一次：%s" % (len(week), week[0].subject),
                             "item": _event(SOURCE_BY_KEY["contact"], week[0], now)})
     months = lease_months_left(customer, now)
-    if months is not None and months <= 6 and customer.kind in (Customer.TENANT, Customer.ANCHOR):
+    # Ending within 6 months, or ended this last month (a lease ended long ago is no reason).
+    if months is not None and -1 <= months <= 6 and customer.kind in (Customer.TENANT, Customer.ANCHOR):
         reasons.append({"trigger": "lease_ending",
                         "score": REASON_WEIGHTS["lease_ending"] + (10 if months <= 2 else 0),
                         "why": "租约 %s 到期（剩余约 %s 个月）" % (customer.lease_end, months),

@@ -2152,6 +2152,10 @@ class ActionItem(Register):
 
 # ---------------------------------------------------------------- CRM (R-CRM-3, R-CRM-4)
 
+PLACEHOLDER_NAMES = ("客户", "编号", "事项", "时限", "状态")
+PLACEHOLDER_RE = re.compile(r"\{(%s)\}" % "|".join(PLACEHOLDER_NAMES))
+
+
 class CallScript(Register):
     """One answer of the script library (话术库): what to say when a caller calls for a reason."""
     # The likely reasons the caller screen ranks (crm.likely_reasons) — a script answers one.
@@ -2159,7 +2163,7 @@ class CallScript(Register):
         ("repair_open", "报修进度查询"), ("repair_callback", "维修完工回访"),
         ("complaint_open", "投诉处理进展"), ("complaint_callback", "投诉处理结果回访"),
         ("service_pending", "服务申请审批进度"), ("loan_out", "借用物品归还与押金"),
-        ("charge_open", "有偿服务收费"), ("notice_pending", "通知确认"),
+        ("notice_pending", "通知确认"),
         ("survey_pending", "满意度调查问卷"), ("action_item", "座谈会议定事项落实"),
         ("lease_ending", "租约到期与续租"), ("repeat_contact", "近期同一事由再次来电"),
         ("new_caller", "新来电客户"), ("general", "一般咨询"))
@@ -2176,7 +2180,7 @@ class CallScript(Register):
 
     seq.min_value = 1
     # Placeholders a script may use; the caller screen fills them from the caller's record.
-    PLACEHOLDERS = ("{客户}", "{编号}", "{事项}", "{时限}", "{状态}")
+    PLACEHOLDERS = tuple("{%s}" % name for name in PLACEHOLDER_NAMES)
 
     class Meta:
         verbose_name = "话术库"
@@ -2196,10 +2200,15 @@ class CallScript(Register):
 
     def render(self, values):
         """The script text with its placeholders filled from `values` ({"客户": …})."""
-        text = self.script or ""
-        for key, value in values.items():
-            text = text.replace("{%s}" % key, str(value if value is not None else ""))
-        return text
+        # One pass: a placeholder typed inside a filled-in value stays as typed.
+        return PLACEHOLDER_RE.sub(lambda m: str(values.get(m.group(1)) or ""), self.script or "")
+
+
+def plain_number(value):
+    """60000, 3.5, -1: a number as people write it, whatever the database returned."""
+    if value is None:
+        return ""
+    return format(Decimal(str(round(value, 2) if isinstance(value, float) else value)).normalize(), "f")
 
 
 class SegmentRule(Register):
@@ -2270,12 +2279,9 @@ class SegmentRule(Register):
 
     def reason(self, metrics):
         """Why the rule matched, in words: 近12个月投诉次数 3 ≥ 2 → 高."""
-        value = metrics.get(self.metric)
-        if isinstance(value, float):
-            value = round(value, 2)
-        return "%s %s %s %s → %s" % (self.choice_label("metric"), value,
-                                     self.choice_label("operator"),
-                                     format(Decimal(str(self.threshold)).normalize(), "f"), self.level)
+        return "%s %s %s %s → %s" % (self.choice_label("metric"), plain_number(metrics.get(self.metric)),
+                                     self.choice_label("operator"), plain_number(self.threshold),
+                                     self.level)
 
 
 class SlaRule(Register):

@@ -15,6 +15,11 @@ def _grouped(query):
     return {key: value for key, value in query.tuples() if key is not None}
 
 
+def _within(model, column, since, now):
+    """Rows of `model` dated in (since, now] and not archived (a duplicate or a mistake)."""
+    return (column >= since) & (column <= now) & model.archived_at.is_null()
+
+
 def segment_metrics(now):
     """{customer id: {metric: value}} for every active customer, each metric one grouped query."""
     year_ago, half_year_ago = now - timedelta(days=365), now - timedelta(days=182)
@@ -23,21 +28,21 @@ def segment_metrics(now):
         Customer.lease_start, Customer.lease_end, Customer.last_contact_at, Customer.created_at)
         .where((Customer.status == Customer.ACTIVE) & Customer.archived_at.is_null()))
     paid = _grouped(Charge.select(Charge.customer, fn.COUNT(Charge.id)).where(
-        (Charge.status != Charge.VOIDED) & (Charge.charged_at >= year_ago)
-        & (Charge.charged_at <= now)).group_by(Charge.customer))
+        (Charge.status != Charge.VOIDED) & _within(Charge, Charge.charged_at, year_ago, now))
+        .group_by(Charge.customer))
     contacts = _grouped(Contact.select(Contact.customer, fn.COUNT(Contact.id)).where(
-        (Contact.received_at >= year_ago) & (Contact.received_at <= now)).group_by(Contact.customer))
+        _within(Contact, Contact.received_at, year_ago, now)).group_by(Contact.customer))
     meetings = _grouped(MeetingAttendee.select(MeetingAttendee.customer, fn.COUNT(Meeting.id))
-                        .join(Meeting).where((Meeting.held_at >= year_ago) & (Meeting.held_at <= now))
+                        .join(Meeting).where(_within(Meeting, Meeting.held_at, year_ago, now))
                         .group_by(MeetingAttendee.customer))
     receipts = _grouped(NoticeReceipt.select(NoticeReceipt.customer, fn.COUNT(NoticeReceipt.id))
-                        .where((NoticeReceipt.confirmed_at >= year_ago)
-                               & (NoticeReceipt.confirmed_at <= now))
+                        .where(_within(NoticeReceipt, NoticeReceipt.confirmed_at, year_ago, now))
                         .group_by(NoticeReceipt.customer))
     complaints = {k: (n, esc) for k, n, esc in Complaint.select(
         Complaint.customer, fn.COUNT(Complaint.id), fn.SUM(Complaint.escalation_level)).where(
-        (Complaint.status != Complaint.CANCELLED) & (Complaint.received_at >= year_ago)
-        & (Complaint.received_at <= now)).group_by(Complaint.customer).tuples() if k}
+        (Complaint.status != Complaint.CANCELLED)
+        & _within(Complaint, Complaint.received_at, year_ago, now))
+        .group_by(Complaint.customer).tuples() if k}
     callbacks = _callback_figures(year_ago, half_year_ago, now)
     surveys = _floor_survey_scores(now)
     metrics = {}
@@ -70,7 +75,9 @@ def _callback_figures(year_ago, half_year_ago, now):
     figures = {}
     recent = Callback.called_at >= half_year_ago
     scored = Callback.satisfaction.is_null(False)
-    for parent, link in ((RepairOrder, Callback.repair_order), (Complaint, Callback.complaint)):
+    # A callback naming both a repair and a complaint counts once, with the repair.
+    for parent, link, once in ((RepairOrder, Callback.repair_order, True),
+                               (Complaint, Callback.complaint, Callback.repair_order.is_null())):
         query = (Callback.select(
             parent.customer,
             fn.SUM(Case(None, [(recent & scored, Callback.satisfaction)], 0)),
@@ -79,7 +86,7 @@ def _callback_figures(year_ago, half_year_ago, now):
             fn.SUM(Case(None, [(~recent & scored, 1)], 0)),
             fn.SUM(Case(None, [(Callback.accepted == False, 1)], 0)))  # noqa: E712
             .join(parent, on=(link == parent.id))
-            .where((Callback.called_at >= year_ago) & (Callback.called_at <= now)
+            .where(_within(Callback, Callback.called_at, year_ago, now) & once
                    & parent.customer.is_null(False))
             .group_by(parent.customer))
         for customer, *values in query.tuples():
@@ -97,7 +104,8 @@ def _floor_survey_scores(now):
                                 fn.COUNT(fn.DISTINCT(SurveyResponse.id)))
             .join(SurveyResponse).join(Survey)
             .where(Survey.status.in_((Survey.CLOSED, Survey.ARCHIVED))
-                   & SurveyAnswer.rating.is_null(False) & (Survey.end_date <= now.date()))
+                   & SurveyAnswer.rating.is_null(False) & (Survey.end_date <= now.date())
+                   & SurveyResponse.archived_at.is_null() & Survey.archived_at.is_null())
             .group_by(SurveyResponse.respondent_kind, SurveyResponse.area, Survey.end_date, Survey.id)
             .order_by(Survey.end_date, Survey.id).tuples())
     scores = {}

@@ -91,6 +91,8 @@ def sees_personal_data(record=None):
 
 
 LONG_NUMBER = re.compile(r"\d{7,}")
+# Never part of a search: PostgreSQL refuses NUL in a string, and no name has a tab.
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def masked_changes(view, context, row, name):
@@ -679,6 +681,7 @@ class KefuModelView(StepsMixin, ModelView):
         if sort_column is not None and sort_column not in self._sortable_columns:
             sort_column = None
         page = min(page or 0, 100_000)  # a page number past any table, not an SQL overflow
+        search = CONTROL_CHARS.sub("", search) if search else search
         return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
 
     def _related_columns(self):

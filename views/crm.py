@@ -8,18 +8,24 @@ import clock
 import crm
 from i18n import _l
 from models import CallScript, Contact, Customer, SegmentRule
-from views.base import A, C, M, PERSONAL_ROLES, KefuModelView, parse_id
+from views.base import A, C, CONTROL_CHARS, M, PERSONAL_ROLES, KefuModelView, parse_id
 
 # What a reason of the call becomes when the clerk registers the call (Contact.kind).
 CONTACT_KIND = {"repair_open": "repair", "repair_callback": "repair",
                 "complaint_open": "complaint", "complaint_callback": "complaint",
-                "service_pending": "service", "loan_out": "loan", "charge_open": "paid"}
+                "service_pending": "service", "loan_out": "loan"}
 
 
 def readable_registers(admin):
     """{model: row scope or None} of every register the logged-in user may read."""
     return {view.model: view.scope_condition() for view in admin._views
             if getattr(view, "model", None) is not None and view.is_accessible()}
+
+
+def may_take_calls(admin, customer):
+    """Does the logged-in user have the caller screen, and is the customer one to call?"""
+    return not customer.archived_at and any(
+        view.endpoint == "caller" and view.is_accessible() for view in admin._views)
 
 
 def event_url(event):
@@ -55,10 +61,11 @@ class CallerView(BaseView):
 
     def _panel(self):
         """Everything the screen shows for ?q= (or ?phone=) and an optionally chosen ?customer=."""
-        term = (request.args.get("q") or request.args.get("phone") or "").strip()[:50]
+        term = CONTROL_CHARS.sub("", request.args.get("q") or request.args.get("phone") or "").strip()[:50]
         chosen = parse_id(request.args.get("customer"))
         now = clock.now()
-        candidates = crm.find_callers(term) if term and not chosen else []
+        visible = readable_registers(self.admin)
+        candidates = crm.find_callers(term, visible) if term and not chosen else []
         customer = None
         if chosen:
             customer = Customer.get_or_none((Customer.id == chosen) & Customer.archived_at.is_null())
@@ -68,9 +75,8 @@ class CallerView(BaseView):
             customer = candidates[0][0]
         context = {"term": term, "candidates": candidates, "customer": customer,
                    "searched": bool(term) or bool(chosen), "event_url": event_url}
-        phone = term if term and crm.PHONE_CHARS.sub("", term).isdigit() else None
+        phone = crm.phone_digits(term)
         if customer is not None:
-            visible = readable_registers(self.admin)
             reasons = crm.likely_reasons(customer, now, visible)
             context.update(
                 open_items=crm.open_items(customer.id, now, visible),
@@ -79,7 +85,7 @@ class CallerView(BaseView):
                 lease_months=crm.lease_months_left(customer, now))
         elif term and not candidates:
             context.update(reasons=crm.likely_reasons(None, now, {}),
-                           earlier=crm.earlier_contacts_by_phone(term))
+                           earlier=crm.earlier_contacts_by_phone(term, visible))
         for reason in context.get("reasons", ()):
             reason["contact_url"] = new_contact_url(customer, phone, reason)
         context["contact_url"] = new_contact_url(customer, phone, (context.get("reasons") or [None])[0])

@@ -95,8 +95,10 @@ class CustomerView(KefuModelView):
         return [CadenceFilter(Customer.last_contact_at, _l("沟通频次"))] + super()._default_filters(model)
 
     def extra_links(self, record):
-        return (("客户全景", self.get_url(".customer_360_view", id=record.id)),
-                ("来电弹屏", self.get_url("caller.index", customer=record.id)))
+        links = [("客户全景", self.get_url(".customer_360_view", id=record.id))]
+        if crm_views.may_take_calls(self.admin, record):
+            links.append(("来电弹屏", self.get_url("caller.index", customer=record.id)))
+        return links
 
     @expose("/360/")
     def customer_360_view(self):
@@ -119,7 +121,8 @@ class CustomerView(KefuModelView):
                            events=events, more=more, page=page, kinds=kinds,
                            sources=[s for s in crm.SOURCES if crm.readable(s, visible)],
                            segments=crm.reasons_of(customer), event_url=crm_views.event_url,
-                           lease_months=crm.lease_months_left(customer, now))
+                           lease_months=crm.lease_months_left(customer, now),
+                           take_calls=crm_views.may_take_calls(self.admin, customer))
 
 
 def register(admin, category):
