@@ -291,6 +291,8 @@ def measure_pages(args, password):
     client = app.test_client()
     login(client, password)
     pages = build_pages(app, db, admin_views)
+    if args.pages:
+        pages = [p for p in pages if any(w in p[0] for w in args.pages.split(","))]
     rows = []
     for item, group, url, floor in pages:
         status = {}
@@ -314,15 +316,86 @@ def measure_pages(args, password):
         print("  %-34s %4s %9.1f %9.1f %9.1f  n=%d" % (item, row["status"], row["median"], row["p95"],
                                                       row["floor"], repeat), flush=True)
     if args.profile:
-        profile_pages(client, sorted(rows, key=lambda r: -r["p95"])[:args.profile])
+        chosen = sorted(rows, key=lambda r: -r["p95"])[:args.profile]
+        if args.profile_items:
+            wanted = args.profile_items.split(",")
+            chosen = [r for r in rows if any(w in r["item"] for w in wanted)]
+        profile_pages(client, chosen)
     return rows
+
+
+def sql_origin():
+    """file:line of the app code (else Flask-Admin's) that issued the current statement."""
+    import traceback
+    fallback = None
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        path = frame.filename
+        if path.startswith(ROOT) and not path.startswith(HERE):
+            return "%s:%d %s" % (os.path.relpath(path, ROOT), frame.lineno, frame.name)
+        if fallback is None and "flask_admin" in path:
+            fallback = "%s:%d %s" % (path.split("site-packages/")[-1], frame.lineno, frame.name)
+    return fallback or "?"
+
+
+class SqlTrace:
+    """Time every statement run through the app's database, with where it came from."""
+
+    def __init__(self, db):
+        self.db, self.statements = db, []
+
+    def __enter__(self):
+        original = self.original = self.db.obj.execute_sql
+
+        def timed(sql, params=None, *a, **kw):
+            started = time.perf_counter()
+            cursor = original(sql, params, *a, **kw)
+            if sql.lstrip().upper().startswith("SELECT"):
+                cursor = _Materialised(cursor)  # fetching is part of the statement's cost
+            self.statements.append(((time.perf_counter() - started) * 1000, sql, sql_origin()))
+            return cursor
+        self.db.obj.execute_sql = timed
+        return self
+
+    def __exit__(self, *exc):
+        self.db.obj.execute_sql = self.original
+
+
+class _Materialised:
+    """A cursor whose rows were all fetched at once (so the fetch is timed with the query)."""
+
+    def __init__(self, cursor):
+        self.rows = cursor.fetchall()
+        self.description = cursor.description
+        self.rowcount = cursor.rowcount
+        self.lastrowid = getattr(cursor, "lastrowid", None)
+        self._iter = iter(self.rows)
+
+    def fetchone(self):
+        return next(self._iter, None)
+
+    def fetchall(self):
+        return list(self._iter)
+
+    def fetchmany(self, size=1):
+        return [row for _, row in zip(range(size), self._iter)]
+
+    def __iter__(self):
+        return self._iter
+
+    def close(self):
+        pass
 
 
 def profile_pages(client, rows):
     from pyinstrument import Profiler
+    from models import db
     folder = os.path.join(WORK, "profile")
     os.makedirs(folder, exist_ok=True)
     for row in rows:
+        with SqlTrace(db) as trace:
+            started = time.perf_counter()
+            client.get(row["url"])
+            total = (time.perf_counter() - started) * 1000
         profiler = Profiler(interval=0.0005)
         profiler.start()
         for _ in range(3):
@@ -330,10 +403,17 @@ def profile_pages(client, rows):
         profiler.stop()
         name = re.sub(r"[^a-z0-9]+", "-", row["item"].lower()).strip("-")
         path = os.path.join(folder, name + ".txt")
+        sql_ms = sum(s[0] for s in trace.statements)
         with open(path, "w") as fh:
             fh.write("%s  %s\n" % (row["item"], row["url"]))
+            fh.write("one request: %.1f ms, %d statements, %.1f ms in SQL (fetch included)\n" % (
+                total, len(trace.statements), sql_ms))
+            for ms, sql, origin in sorted(trace.statements, key=lambda s: -s[0])[:12]:
+                fh.write("  %8.1f ms  %s\n      %s\n" % (ms, origin, sql[:700]))
+            fh.write("\n")
             fh.write(profiler.output_text(unicode=True, color=False, show_all=False))
-        print("  profile: %s" % path, flush=True)
+        print("  profile: %s (%.0f ms, %d statements, %.0f ms SQL)" % (
+            path, total, len(trace.statements), sql_ms), flush=True)
 
 
 # ---------------------------------------------------------------- export (child process)
@@ -346,13 +426,26 @@ def export_child(args, password):
     client.get("/admin/contact/")  # warm the view
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
+    profiler = None
+    if args.profile:  # profile the first --profile rows of the export only
+        from pyinstrument import Profiler
+        profiler = Profiler(interval=0.001)
+        profiler.start()
     response = client.get("/admin/contact/export/csv/", buffered=False)
     lines = size = 0
     for block in response.response:
         block = block.encode() if isinstance(block, str) else block
         size += len(block)
         lines += block.count(b"\n")
+        if profiler and lines > args.profile:
+            break
     response.close()
+    if profiler:
+        profiler.stop()
+        os.makedirs(os.path.join(WORK, "profile"), exist_ok=True)
+        with open(os.path.join(WORK, "profile", "export-csv.txt"), "w") as fh:
+            fh.write("first %d rows of /admin/contact/export/csv/\n" % args.profile)
+            fh.write(profiler.output_text(unicode=True, color=False, show_all=False))
     took = time.perf_counter() - started
     print(json.dumps({"rows": lines - 1, "seconds": took, "bytes": size, "rss_before_mb": before,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -428,10 +521,32 @@ def jobs_child(args):
 
     def timed(sql, params=None, *a, **kw):
         started = time.perf_counter()
-        cursor = original(sql, params, *a, **kw)
+        try:
+            cursor = original(sql, params, *a, **kw)
+        except Exception as err:
+            statements.append((time.perf_counter() - started, "ABORTED (%s) " % err + sql,
+                               current_job[0]))
+            raise
         statements.append((time.perf_counter() - started, sql, current_job[0]))
         return cursor
     db.obj.execute_sql = timed
+    # A statement running past --statement-timeout is interrupted (its job fails and rolls
+    # back, as run_due_jobs handles any failing job), so one runaway plan cannot hide the rest.
+    limit = args.statement_timeout
+    if limit and "sqlite" in type(db.obj).__name__.lower():
+        statement_started = [time.perf_counter()]
+        original_cursor = db.obj.execute_sql
+
+        def stamped(sql, params=None, *a, **kw):
+            statement_started[0] = time.perf_counter()
+            return original_cursor(sql, params, *a, **kw)
+        db.obj.execute_sql = stamped
+        db.connect(reuse_if_open=True)
+        db.connection().set_progress_handler(
+            lambda: int(time.perf_counter() - statement_started[0] > limit), 100_000)
+    elif limit:
+        db.connect(reuse_if_open=True)
+        db.execute_sql("SET statement_timeout = %d" % (limit * 1000))
     current_job = [None]
     per_job = {}
     schedule = []
@@ -448,7 +563,7 @@ def jobs_child(args):
         schedule.append((wrapped, every))
     jobs.SCHEDULE = tuple(schedule)
     runs = []
-    with db.connection_context():
+    with db.connection_context() if db.is_closed() else _Nothing():
         alerts_before = Alert.select().count()
         for i in range(2):
             now = clock.now()
@@ -472,6 +587,14 @@ def jobs_child(args):
                       "alerts_after": alerts_after}, default=str))
 
 
+class _Nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
 def copy_sqlite(path, target):
     """A consistent copy of the bench database (checkpoint, then copy the file)."""
     import sqlite3
@@ -488,7 +611,8 @@ def copy_sqlite(path, target):
 def measure_jobs(args):
     path = sqlite_path(args.db)
     url = copy_sqlite(path, os.path.join(WORK, "jobs-copy.db")) if path else args.db
-    out, wall, peak, rc = run_child([sys.executable, __file__, "--child", "jobs", "--db", url])
+    out, wall, peak, rc = run_child([sys.executable, __file__, "--child", "jobs", "--db", url,
+                                     "--statement-timeout", str(args.statement_timeout)])
     if rc != 0:
         return {"error": "jobs child failed"}
     result = json.loads(out.decode().strip().splitlines()[-1])
@@ -731,6 +855,8 @@ def main():
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--only", default="pages,export,jobs,load")
     parser.add_argument("--profile", type=int, default=0, metavar="N")
+    parser.add_argument("--profile-items", default="", help="comma-separated parts of item names")
+    parser.add_argument("--pages", default="", help="measure only pages whose item contains one of these")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--load-seconds", type=int, default=60)
@@ -738,6 +864,8 @@ def main():
     parser.add_argument("--json", default=os.path.join(WORK, "results.json"))
     parser.add_argument("--child", choices=("export", "jobs"), help=argparse.SUPPRESS)
     parser.add_argument("--replay", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--statement-timeout", type=int, default=60,
+                        help="jobs: interrupt one SQL statement after this many seconds (0: never)")
     args = parser.parse_args()
     os.makedirs(WORK, exist_ok=True)
     if args.child == "export":
