@@ -1,0 +1,914 @@
+"""Measure the console on a database built by bench/build_data.py and print one table.
+
+    python bench/run.py [--db sqlite:////tmp/bench/kefu.db] [--password PW]
+                        [--repeat 10] [--warmup 2] [--only pages,export,jobs,load]
+                        [--profile N] [--out bench/RESULTS.md]
+
+Pages go through the Flask test client (same process, same database as the floor); each is
+requested --warmup times, then --repeat times, and reported as median and p95. The floor is
+the bare SQL the page needs (a COUNT and a LIMIT 20 page with the same condition, the rows of
+a details page...), run on the same connection. The export, the jobs and the load run each run
+in a child process (peak RSS is the child's own); jobs and load run on a copy of the SQLite
+database so the measured database stays as built (on PostgreSQL they change it in place).
+--profile N writes a pyinstrument text report for the N slowest pages to /tmp/bench/profile/.
+"""
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import resource
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+
+DEFAULT_DB = "sqlite:////tmp/bench/kefu.db"
+WORK = "/tmp/bench"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+TARGETS = {"grid": 200, "overdue": 200, "search": 200, "details": 200, "deep": 400,
+           "dashboard": 300}
+
+
+def percentile(values, q):
+    values = sorted(values)
+    if len(values) == 1:
+        return values[0]
+    k = (len(values) - 1) * q
+    low = int(k)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (k - low)
+
+
+def sqlite_path(url):
+    return url[len("sqlite:///"):] if url.startswith("sqlite:///") else None
+
+
+def read_password(args):
+    if args.password:
+        return args.password
+    if os.environ.get("KEFU_BENCH_PASSWORD"):
+        return os.environ["KEFU_BENCH_PASSWORD"]
+    path = sqlite_path(args.db)
+    path = (path + ".admin-password") if path else os.path.join(WORK, "pg.admin-password")
+    with open(path) as fh:
+        return fh.read().strip()
+
+
+def make_app(url):
+    """The console on `url` with a fresh random secret key (never a fixed one)."""
+    os.environ.pop("DATABASE_URL", None)
+    from app import create_app
+    return create_app({"DATABASE_URL": url, "TESTING": True, "KEFU_DEMO": False,
+                       "SECRET_KEY": secrets.token_hex(32)})
+
+
+def login(client, password):
+    page = client.get("/login")
+    token = CSRF_RE.search(page.text).group(1)
+    response = client.post("/login", data={"username": "admin", "password": password,
+                                           "csrf_token": token})
+    if response.status_code != 302:
+        sys.exit("login as admin failed (status %s): wrong --password?" % response.status_code)
+
+
+# ---------------------------------------------------------------- pages and their floors
+
+class Raw:
+    """Run hand-written SQL on the app's own connection and fetch every row (the floor)."""
+
+    def __init__(self, db):
+        self.db = db
+        self.sqlite = "sqlite" in type(db.obj).__name__.lower()
+
+    def q(self, sql, params=()):
+        if not self.sqlite:
+            sql = sql.replace("?", "%s")
+        return self.db.execute_sql(sql, params).fetchall()
+
+
+def peewee_sql(query):
+    """The SQL text and parameters of a peewee query, to run raw as a floor."""
+    return query.sql()
+
+
+def view_table(view):
+    return view.model._meta.table_name
+
+
+def default_order(view):
+    sort = view.column_default_sort
+    if isinstance(sort, tuple):
+        column, desc = sort
+    else:
+        column, desc = sort, False
+    field = view.model._meta.fields.get(column)
+    return '"%s" %s' % (field.column_name if field else column, "DESC" if desc else "ASC")
+
+
+def related_joins(view):
+    """LEFT JOINs for the related names the grid shows (what with_related loads)."""
+    from peewee import ForeignKeyField
+    joins, cols = [], []
+    for i, name in enumerate(view.column_list or ()):
+        field = view.model._meta.fields.get(name) if isinstance(name, str) else None
+        if isinstance(field, ForeignKeyField):
+            alias = "r%d" % i
+            joins.append('LEFT JOIN "%s" %s ON %s.id = t."%s"' % (
+                field.rel_model._meta.table_name, alias, alias, field.column_name))
+            cols.append("%s.*" % alias)
+    return joins, cols
+
+
+def grid_floor(raw, view, where_sql="", params=(), offset=0):
+    """COUNT over the condition plus one page of 20 rows, sorted, with the related names."""
+    table = view_table(view)
+    joins, cols = related_joins(view)
+    where = (" WHERE " + where_sql) if where_sql else ""
+
+    def run():
+        raw.q('SELECT COUNT(*) FROM "%s" t%s' % (table, where), params)
+        raw.q('SELECT t.*%s FROM "%s" t %s%s ORDER BY t.%s LIMIT 20 OFFSET %d' % (
+            "".join(", " + c for c in cols), table, " ".join(joins), where,
+            default_order(view), offset), params)
+    return run
+
+
+def condition_sql(model, condition):
+    """Render a peewee condition on `model` as a WHERE clause for the alias t."""
+    sql, params = model.select(model.id).where(condition).sql()
+    where = sql.split(" WHERE ", 1)[1]
+    table = model._meta.table_name
+    return where.replace('"t1".', "t.").replace('"%s".' % table, "t."), params
+
+
+def build_pages(app, db, admin_views):
+    """[(item, group, url, floor function)] for every page measured."""
+    import clock
+    from models import Complaint, Contact, Customer, RepairOrder
+    from views.base import any_overdue_condition
+    raw = Raw(db)
+    pages = []
+    for view in admin_views:
+        if getattr(view, "model", None) is None:
+            continue
+        pages.append(("grid %s" % view.endpoint, "grid", view.url + "/", grid_floor(raw, view)))
+    now = clock.now()
+    for view in admin_views:
+        if getattr(view, "deadline_filters", None):
+            # The condition itself, rendered once with a fixed now (the page uses its own now).
+            cond = any_overdue_condition(view.model, view.deadline_filters, now)
+            where, params = condition_sql(view.model, cond)
+            pages.append(("overdue %s" % view.endpoint, "overdue", view.url + "/?flt0_id_overdue=1",
+                          grid_floor(raw, view, where, params)))
+    views = {v.endpoint: v for v in admin_views}
+    def pick(query, model, back):
+        """A record some way back from the newest (not the hot end of the table)."""
+        return query.order_by(model.id.desc()).offset(min(back, query.count() // 2)).first()
+    with db.connection_context():
+        contact = pick(Contact.select().where(Contact.customer.is_null(False)), Contact, 5000)
+        customer = Customer.get_by_id(contact.customer_id)
+        complaint = pick(Complaint.select().where(Complaint.status == Complaint.CLOSED), Complaint, 3000)
+        complaint_open = pick(Complaint.select().where(Complaint.status == Complaint.IN_PROGRESS),
+                              Complaint, 10)
+        repair = pick(RepairOrder.select().where(RepairOrder.status == RepairOrder.CLOSED),
+                      RepairOrder, 2000)
+    phone = contact.phone
+    for endpoint, value in (("contact", phone), ("complaint", complaint.complainant_phone),
+                            ("customer", customer.phone)):
+        view = views[endpoint]
+        column = {"contact": "phone", "complaint": "complainant_phone", "customer": "phone"}[endpoint]
+        # The floor nobody can beat: the phone column's own index, equality.
+        pages.append(("search phone %s" % endpoint, "search", view.url + "/?search=" + value,
+                      grid_floor(raw, view, 't."%s" = ?' % column, (value,))))
+    for endpoint in ("contact", "auditlog", "repairorder"):
+        view = views[endpoint]
+        pages.append(("deep page 1000 %s" % endpoint, "deep", view.url + "/?page=999",
+                      grid_floor(raw, view, offset=999 * 20)))
+
+    def details_floor(model, record_id, children):
+        def run():
+            raw.q('SELECT * FROM "%s" WHERE id = ?' % model._meta.table_name, (record_id,))
+            raw.q("SELECT * FROM audit_log WHERE model = ? AND record_id = ? ORDER BY id DESC LIMIT 200",
+                  (model.__name__, str(record_id)))
+            raw.q("SELECT * FROM deadline WHERE record_type = ? AND record_id = ? "
+                  "ORDER BY started_at, id", (model.__name__, record_id))
+            raw.q("SELECT * FROM hold WHERE record_type = ? AND record_id = ?", (model.__name__, record_id))
+            for table, column in children:
+                raw.q('SELECT * FROM "%s" WHERE "%s" = ?' % (table, column), (record_id,))
+        return run
+    for label, endpoint, model, record, children in (
+            ("details complaint (closed)", "complaint", Complaint, complaint,
+             (("complaint_update", "complaint_id"), ("callback", "complaint_id"))),
+            ("details complaint (open)", "complaint", Complaint, complaint_open,
+             (("complaint_update", "complaint_id"), ("callback", "complaint_id"))),
+            ("details repairorder", "repairorder", RepairOrder, repair, (("callback", "repair_order_id"),)),
+            ("details contact", "contact", Contact, contact,
+             (("repair_order", "contact_id"), ("complaint", "contact_id")))):
+        pages.append((label, "details", "%s/details/?id=%d" % (views[endpoint].url, record.id),
+                      details_floor(model, record.id, children)))
+    pages.append(("dashboard /admin/", "dashboard", "/admin/", dashboard_floor(raw, admin_views)))
+    pages.append(("my work /admin/mywork/", "dashboard", "/admin/mywork/", mywork_floor(raw, admin_views)))
+    return pages
+
+
+def dashboard_floor(raw, admin_views):
+    """The dashboard's counts per register (open, due soon, overdue, by department) and the
+    user's open alerts: one grouped query per register, as hand-written SQL."""
+    import clock
+    from jobs.deadlines import ACTING_DEPARTMENT
+    from models import Alert
+    from peewee import Case, fn
+    from views.base import any_overdue_condition, due_soon_condition
+    now = clock.now()
+    statements = []
+    for view in admin_views:
+        if not getattr(view, "deadline_filters", None):
+            continue
+        model = view.model
+        _, group = ACTING_DEPARTMENT[model.__name__]
+        query = model.select(*((group,) if group is not None else ()), fn.COUNT(model.id),
+                             fn.SUM(Case(None, [(due_soon_condition(model, now), 1)], 0)),
+                             fn.SUM(Case(None, [(any_overdue_condition(model, view.deadline_filters, now), 1)], 0))
+                             ).where(model.status.in_(view.open_states) & model.archived_at.is_null())
+        if group is not None:
+            query = query.group_by(group)
+        statements.append(query.sql())
+    statements.append(("SELECT * FROM alert WHERE status = 'open' AND (assignee_id = ? OR department_id = ?) "
+                       "ORDER BY level DESC, since LIMIT 20", (1, 1)))
+    statements.append(("SELECT COUNT(*) FROM alert WHERE status = 'open' AND (assignee_id = ? OR department_id = ?)",
+                       (1, 1)))
+
+    def run():
+        for sql, params in statements:
+            raw.db.execute_sql(sql, params).fetchall()
+    return run
+
+
+def mywork_floor(raw, admin_views):
+    """Running clocks of the service department, oldest due first, per register (LIMIT 200)."""
+    statements = []
+    for view in admin_views:
+        if not getattr(view, "deadline_filters", None):
+            continue
+        statements.append(("SELECT d.*, r.* FROM deadline d JOIN \"%s\" r ON r.id = d.record_id "
+                           "WHERE d.record_type = ? AND d.status = 'running' AND d.kind != 'follow_up' "
+                           "AND r.archived_at IS NULL ORDER BY d.due_at LIMIT 200"
+                           % view.model._meta.table_name, (view.model.__name__,)))
+
+    def run():
+        for sql, params in statements:
+            raw.q(sql, params)
+    return run
+
+
+def time_calls(fn, warmup, repeat):
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def measure_pages(args, password):
+    from models import db
+    app = make_app(args.db)
+    admin_views = app.extensions["admin"][0]._views
+    client = app.test_client()
+    login(client, password)
+    pages = build_pages(app, db, admin_views)
+    if args.pages:
+        pages = [p for p in pages if any(w in p[0] for w in args.pages.split(","))]
+    rows = []
+    for item, group, url, floor in pages:
+        status = {}
+
+        def get():
+            response = client.get(url)
+            status["code"] = response.status_code
+            status["size"] = len(response.data)
+
+        started = time.perf_counter()
+        get()
+        first = time.perf_counter() - started
+        repeat = args.repeat if first < 2 else max(3, args.repeat // 3)  # a slow page: fewer runs
+        samples = time_calls(get, max(args.warmup - 1, 0), repeat)
+        with db.connection_context():
+            floors = time_calls(floor, 1, repeat)
+        row = {"item": item, "group": group, "url": url, "status": status["code"],
+               "median": statistics.median(samples), "p95": percentile(samples, 0.95),
+               "floor": statistics.median(floors), "n": repeat, "target": TARGETS[group]}
+        rows.append(row)
+        print("  %-34s %4s %9.1f %9.1f %9.1f  n=%d" % (item, row["status"], row["median"], row["p95"],
+                                                      row["floor"], repeat), flush=True)
+    if args.profile:
+        chosen = sorted(rows, key=lambda r: -r["p95"])[:args.profile]
+        if args.profile_items:
+            wanted = args.profile_items.split(",")
+            chosen = [r for r in rows if any(w in r["item"] for w in wanted)]
+        profile_pages(client, chosen)
+    return rows
+
+
+def sql_origin():
+    """file:line of the app code (else Flask-Admin's) that issued the current statement."""
+    import traceback
+    fallback = None
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        path = frame.filename
+        if path.startswith(ROOT) and not path.startswith(HERE):
+            return "%s:%d %s" % (os.path.relpath(path, ROOT), frame.lineno, frame.name)
+        if fallback is None and "flask_admin" in path:
+            fallback = "%s:%d %s" % (path.split("site-packages/")[-1], frame.lineno, frame.name)
+    return fallback or "?"
+
+
+class SqlTrace:
+    """Time every statement run through the app's database, with where it came from."""
+
+    def __init__(self, db):
+        self.db, self.statements = db, []
+
+    def __enter__(self):
+        original = self.original = self.db.obj.execute_sql
+
+        def timed(sql, params=None, *a, **kw):
+            started = time.perf_counter()
+            cursor = original(sql, params, *a, **kw)
+            if sql.lstrip().upper().startswith("SELECT"):
+                cursor = _Materialised(cursor)  # fetching is part of the statement's cost
+            self.statements.append(((time.perf_counter() - started) * 1000, sql, sql_origin()))
+            return cursor
+        self.db.obj.execute_sql = timed
+        return self
+
+    def __exit__(self, *exc):
+        self.db.obj.execute_sql = self.original
+
+
+class _Materialised:
+    """A cursor whose rows were all fetched at once (so the fetch is timed with the query)."""
+
+    def __init__(self, cursor):
+        self.rows = cursor.fetchall()
+        self.description = cursor.description
+        self.rowcount = cursor.rowcount
+        self.lastrowid = getattr(cursor, "lastrowid", None)
+        self._iter = iter(self.rows)
+
+    def fetchone(self):
+        return next(self._iter, None)
+
+    def fetchall(self):
+        return list(self._iter)
+
+    def fetchmany(self, size=1):
+        return [row for _, row in zip(range(size), self._iter)]
+
+    def __iter__(self):
+        return self._iter
+
+    def close(self):
+        pass
+
+
+def profile_pages(client, rows):
+    from pyinstrument import Profiler
+    from models import db
+    folder = os.path.join(WORK, "profile")
+    os.makedirs(folder, exist_ok=True)
+    for row in rows:
+        with SqlTrace(db) as trace:
+            started = time.perf_counter()
+            client.get(row["url"])
+            total = (time.perf_counter() - started) * 1000
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        for _ in range(3):
+            client.get(row["url"])
+        profiler.stop()
+        name = re.sub(r"[^a-z0-9]+", "-", row["item"].lower()).strip("-")
+        path = os.path.join(folder, name + ".txt")
+        sql_ms = sum(s[0] for s in trace.statements)
+        with open(path, "w") as fh:
+            fh.write("%s  %s\n" % (row["item"], row["url"]))
+            fh.write("one request: %.1f ms, %d statements, %.1f ms in SQL (fetch included)\n" % (
+                total, len(trace.statements), sql_ms))
+            for ms, sql, origin in sorted(trace.statements, key=lambda s: -s[0])[:12]:
+                fh.write("  %8.1f ms  %s\n      %s\n" % (ms, origin, sql[:700]))
+            fh.write("\n")
+            fh.write(profiler.output_text(unicode=True, color=False, show_all=False))
+        print("  profile: %s (%.0f ms, %d statements, %.0f ms SQL)" % (
+            path, total, len(trace.statements), sql_ms), flush=True)
+
+
+# ---------------------------------------------------------------- export (child process)
+
+def export_child(args, password):
+    """Stream /admin/contact/export/csv/ and print rows, seconds, peak RSS as JSON."""
+    app = make_app(args.db)
+    client = app.test_client()
+    login(client, password)
+    client.get("/admin/contact/")  # warm the view
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    profiler = None
+    if args.profile:  # profile the first --profile rows of the export only
+        from pyinstrument import Profiler
+        profiler = Profiler(interval=0.001)
+        profiler.start()
+    response = client.get("/admin/contact/export/csv/", buffered=False)
+    lines = size = 0
+    for block in response.response:
+        block = block.encode() if isinstance(block, str) else block
+        size += len(block)
+        lines += block.count(b"\n")
+        if profiler and lines > args.profile:
+            break
+    response.close()
+    if profiler:
+        profiler.stop()
+        os.makedirs(os.path.join(WORK, "profile"), exist_ok=True)
+        with open(os.path.join(WORK, "profile", "export-csv.txt"), "w") as fh:
+            fh.write("first %d rows of /admin/contact/export/csv/\n" % args.profile)
+            fh.write(profiler.output_text(unicode=True, color=False, show_all=False))
+    took = time.perf_counter() - started
+    print(json.dumps({"rows": lines - 1, "seconds": took, "bytes": size, "rss_before_mb": before,
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+EXPORT_SQL = (
+    "SELECT c.id, c.created_at, c.updated_at, u1.full_name, c.archived_at, c.archive_reason, "
+    "c.number, cu.shop_no || ' ' || cu.name, c.visitor_name, c.phone, c.channel, c.kind, c.subject, "
+    "c.content, c.received_at, u2.full_name, d.name, c.outcome, c.status "
+    "FROM contact c LEFT JOIN user u1 ON u1.id = c.created_by_id "
+    "LEFT JOIN customer cu ON cu.id = c.customer_id LEFT JOIN user u2 ON u2.id = c.received_by_id "
+    "LEFT JOIN department d ON d.id = c.department_id ORDER BY c.id")
+
+
+def run_child(argv, env=None):
+    """Run a child process; return (stdout, seconds, its own peak RSS in MB)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out_chunks = []
+    reader = threading.Thread(target=lambda: out_chunks.append(proc.stdout.read()))
+    err_chunks = []
+    reader_err = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()))
+    reader.start()
+    reader_err.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    reader.join()
+    reader_err.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    took = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.stderr.write(err_chunks[0].decode(errors="replace")[-3000:])
+    return out_chunks[0], took, usage.ru_maxrss / 1024, proc.returncode
+
+
+def measure_export(args, password):
+    env = dict(os.environ, KEFU_BENCH_PASSWORD=password)
+    out, wall, child_peak, rc = run_child([sys.executable, __file__, "--child", "export", "--db", args.db], env)
+    if rc != 0:
+        return {"error": "export child failed"}
+    result = json.loads(out.decode().strip().splitlines()[-1])
+    path = sqlite_path(args.db)
+    floor = None
+    if path and shutil.which("sqlite3"):
+        target = os.path.join(WORK, "export-floor.csv")
+        out, took, peak, rc = run_child(["sh", "-c", 'exec sqlite3 -csv -header "$1" "$2" > "$3"', "sh",
+                                         path, EXPORT_SQL, target])
+        with open(target, "rb") as fh:
+            lines = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
+        floor = {"rows": lines - 1, "seconds": took, "peak_rss_mb": peak,
+                 "bytes": os.path.getsize(target)}
+        os.remove(target)
+    elif not path:
+        code = ("import sys,os,psycopg2,time;c=psycopg2.connect(sys.argv[1]);s=time.time();"
+                "f=open(os.devnull,'w');c.cursor().copy_expert(\"COPY (%s) TO STDOUT CSV HEADER\",f);"
+                "print(time.time()-s)" % EXPORT_SQL.replace("user u", '"user" u'))
+        out, took, peak, rc = run_child([sys.executable, "-c", code, args.db])
+        floor = {"rows": result["rows"], "seconds": took, "peak_rss_mb": peak, "bytes": 0}
+    result["child_peak_rss_mb"] = child_peak
+    result["floor"] = floor
+    return result
+
+
+# ---------------------------------------------------------------- jobs (child process)
+
+def jobs_child(args):
+    """Run every job twice at now (force) and print per-run, per-job and per-statement times."""
+    import clock
+    import jobs
+    from models import Alert, db
+    make_app(args.db)
+    statements = []
+    original = db.obj.execute_sql
+
+    def timed(sql, params=None, *a, **kw):
+        started = time.perf_counter()
+        try:
+            cursor = original(sql, params, *a, **kw)
+        except Exception as err:
+            statements.append((time.perf_counter() - started, "ABORTED (%s) " % err + sql,
+                               current_job[0]))
+            raise
+        statements.append((time.perf_counter() - started, sql, current_job[0]))
+        return cursor
+    db.obj.execute_sql = timed
+    # A statement running past --statement-timeout is interrupted (its job fails and rolls
+    # back, as run_due_jobs handles any failing job), so one runaway plan cannot hide the rest.
+    limit = args.statement_timeout
+    if limit and "sqlite" in type(db.obj).__name__.lower():
+        statement_started = [time.perf_counter()]
+        original_cursor = db.obj.execute_sql
+
+        def stamped(sql, params=None, *a, **kw):
+            statement_started[0] = time.perf_counter()
+            return original_cursor(sql, params, *a, **kw)
+        db.obj.execute_sql = stamped
+        db.connect(reuse_if_open=True)
+        db.connection().set_progress_handler(
+            lambda: int(time.perf_counter() - statement_started[0] > limit), 100_000)
+    elif limit:
+        db.connect(reuse_if_open=True)
+        db.execute_sql("SET statement_timeout = %d" % (limit * 1000))
+    current_job = [None]
+    per_job = {}
+    schedule = []
+    for job, every in jobs.SCHEDULE:
+        def wrapped(now, _job=job):
+            current_job[0] = _job.__name__
+            started = time.perf_counter()
+            try:
+                return _job(now)
+            finally:
+                per_job.setdefault(_job.__name__, []).append(time.perf_counter() - started)
+        wrapped.__name__ = job.__name__
+        wrapped.in_transaction = getattr(job, "in_transaction", True)
+        schedule.append((wrapped, every))
+    jobs.SCHEDULE = tuple(schedule)
+    runs = []
+    with db.connection_context() if db.is_closed() else _Nothing():
+        alerts_before = Alert.select().count()
+        for i in range(2):
+            now = clock.now()
+            del statements[:]
+            current_job[0] = None
+            started = time.perf_counter()
+            results = jobs.run_due_jobs(now, force=True)
+            took = time.perf_counter() - started
+            sql_total = sum(s for s, _, _ in statements)
+            writes = sum(s for s, sql, _ in statements
+                         if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")))
+            top = sorted(statements, key=lambda s: -s[0])[:8]
+            runs.append({"seconds": took, "sql_seconds": sql_total, "write_seconds": writes,
+                         "statements": len(statements),
+                         "results": {k: str(v) for k, v in results.items()},
+                         "top": [(round(s * 1000, 1), job, sql[:300]) for s, sql, job in top]})
+            if i == 0 and args.replay:
+                runs[-1]["statements_sql"] = [(sql, job) for _, sql, job in statements]
+        alerts_after = Alert.select().count()
+    print(json.dumps({"runs": runs, "per_job": per_job, "alerts_before": alerts_before,
+                      "alerts_after": alerts_after}, default=str))
+
+
+class _Nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def copy_sqlite(path, target):
+    """A consistent copy of the bench database (checkpoint, then copy the file)."""
+    import sqlite3
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(target + suffix):
+            os.remove(target + suffix)
+    shutil.copyfile(path, target)
+    return "sqlite:///" + target
+
+
+def measure_jobs(args):
+    path = sqlite_path(args.db)
+    url = copy_sqlite(path, os.path.join(WORK, "jobs-copy.db")) if path else args.db
+    out, wall, peak, rc = run_child([sys.executable, __file__, "--child", "jobs", "--db", url,
+                                     "--statement-timeout", str(args.statement_timeout)])
+    if rc != 0:
+        return {"error": "jobs child failed"}
+    result = json.loads(out.decode().strip().splitlines()[-1])
+    result["url"] = url
+    return result
+
+
+# ---------------------------------------------------------------- load (gunicorn + threads)
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Client:
+    """One browser: its own cookie, keep-alive connection (reopened when the server closes)."""
+
+    def __init__(self, port, password):
+        import http.client
+        self.http = http.client
+        self.port, self.cookie = port, ""
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        page = self.request("GET", "/login")[1]
+        token = CSRF_RE.search(page).group(1)
+        status, _ = self.request("POST", "/login", {"username": "admin", "password": password,
+                                                    "csrf_token": token})
+        if status != 302:
+            raise RuntimeError("login failed: %s" % status)
+        self.token = CSRF_RE.search(self.request("GET", "/admin/contact/new/")[1]).group(1)
+
+    def request(self, method, path, form=None):
+        from urllib.parse import urlencode
+        body = urlencode(form) if form else None
+        headers = {"Cookie": self.cookie, "Accept-Language": "zh-CN"}
+        if body:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (self.http.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()
+                if attempt:
+                    raise
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie" and value.startswith("session="):
+                self.cookie = value.split(";", 1)[0]
+        if response.getheader("Connection", "").lower() == "close":
+            self.conn.close()
+        return response.status, data.decode("utf-8", "replace")
+
+
+def load_worker(port, password, deadline, ids, open_contacts, results, lock, seed):
+    rng = random.Random(seed)
+    try:
+        client = Client(port, password)
+    except Exception as err:  # noqa: BLE001 - counted as an error
+        with lock:
+            results.append(("login", 0, 0.0, repr(err)))
+        return
+    lists = ["/admin/contact/", "/admin/repairorder/", "/admin/complaint/",
+             "/admin/complaint/?flt0_id_overdue=1", "/admin/repairorder/?flt0_id_overdue=1",
+             "/admin/alert/", "/admin/"]
+    while time.time() < deadline:
+        r = rng.random()
+        form = None
+        expect = (200,)
+        if r < 0.55:
+            kind, method, path = "list", "GET", rng.choice(lists)
+        elif r < 0.80:
+            register = rng.choice(("complaint", "repairorder", "contact"))
+            kind, method = "details", "GET"
+            path = "/admin/%s/details/?id=%d" % (register, rng.choice(ids[register]))
+        elif r < 0.92:
+            kind, method, path = "create", "POST", "/admin/contact/new/"
+            form = {"csrf_token": client.token, "subject": "压测咨询停车收费", "channel": "phone",
+                    "kind": "enquiry", "phone": "139%08d" % rng.randrange(10 ** 8),
+                    "received_at": datetime.now().strftime("%Y-%m-%d %H:%M:%S"), "status": "open"}
+            expect = (302,)
+        else:
+            with lock:
+                contact = open_contacts.pop() if open_contacts else None
+            if contact is None:
+                continue
+            kind, method = "action", "POST"
+            path = "/admin/contact/step/handled/?id=%d" % contact
+            form = {"csrf_token": client.token, "outcome": "已电话答复"}
+            expect = (302,)
+        started = time.perf_counter()
+        try:
+            status, body = client.request(method, path, form)
+            error = None if status in expect else "status %s" % status
+        except Exception as err:  # noqa: BLE001 - a failed request is an error, not a crash
+            status, error = 0, repr(err)
+        took = (time.perf_counter() - started) * 1000
+        with lock:
+            results.append((kind, status, took, error))
+
+
+def measure_load(args, password, url):
+    """16 clients for --load-seconds against gunicorn -w 4 on loopback."""
+    from peewee import SqliteDatabase  # noqa: F401
+    import sqlite3
+    port = free_port()
+    log_path = os.path.join(WORK, "gunicorn.log")
+    env = dict(os.environ, DATABASE_URL=url, KEFU_DEMO="0", KEFU_SECRET_KEY=secrets.token_hex(32),
+               PYTHONPATH=ROOT)
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    with open(log_path, "w") as log:
+        server = subprocess.Popen([gunicorn, "-w", str(args.workers), "-b", "127.0.0.1:%d" % port,
+                                   "--chdir", ROOT, "--timeout", "120", "--error-logfile", "-",
+                                   "app:create_app()"], stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        path = sqlite_path(url)
+        if path:
+            conn = sqlite3.connect(path)
+            q = lambda sql: [r[0] for r in conn.execute(sql)]  # noqa: E731
+        else:
+            import psycopg2
+            conn = psycopg2.connect(url)
+            cur = conn.cursor()
+
+            def q(sql):
+                cur.execute(sql)
+                return [r[0] for r in cur.fetchall()]
+        ids = {"complaint": q("SELECT id FROM complaint ORDER BY random() LIMIT 2000"),
+               "repairorder": q("SELECT id FROM repair_order ORDER BY random() LIMIT 2000"),
+               "contact": q("SELECT id FROM contact ORDER BY random() LIMIT 2000")}
+        open_contacts = q("SELECT id FROM contact WHERE status = 'open' AND customer_id IS NULL LIMIT 5000")
+        conn.close()
+        results, lock = [], threading.Lock()
+        deadline = time.time() + args.load_seconds
+        threads = [threading.Thread(target=load_worker, args=(port, password, deadline, ids,
+                                                             open_contacts, results, lock, i))
+                   for i in range(args.clients)]
+        started = time.time()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        took = time.time() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    with open(log_path, encoding="utf-8", errors="replace") as fh:
+        log_text = fh.read()
+    latencies = [r[2] for r in results if r[0] != "login"]
+    by_kind = {}
+    for kind, status, ms, error in results:
+        entry = by_kind.setdefault(kind, {"n": 0, "errors": 0, "ms": []})
+        entry["n"] += 1
+        entry["ms"].append(ms)
+        entry["errors"] += error is not None
+    errors = [r for r in results if r[3] is not None]
+    return {"requests": len(latencies), "seconds": took, "rps": len(latencies) / took,
+            "median": statistics.median(latencies) if latencies else None,
+            "p95": percentile(latencies, 0.95) if latencies else None,
+            "errors": len(errors), "error_samples": [e[3] for e in errors[:5]],
+            "locked": log_text.count("database is locked"),
+            "tracebacks": log_text.count("Traceback"),
+            "by_kind": {k: {"n": v["n"], "errors": v["errors"],
+                            "median": statistics.median(v["ms"]), "p95": percentile(v["ms"], 0.95)}
+                        for k, v in by_kind.items()},
+            "log": log_path, "workers": args.workers, "clients": args.clients}
+
+
+# ---------------------------------------------------------------- report
+
+def machine():
+    lines = ["- date: %s" % subprocess.run(["date"], capture_output=True, text=True).stdout.strip(),
+             "- nproc: %s" % os.cpu_count(),
+             "- python: %s" % platform.python_version()]
+    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
+    for line in lscpu:
+        if line.split(":")[0].strip() in ("Architecture", "Model name", "CPU(s)", "Thread(s) per core",
+                                          "CPU max MHz", "Hypervisor vendor"):
+            lines.append("- %s" % re.sub(r"\s+", " ", line.strip()))
+    lines.append("- load average at start: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
+    return lines
+
+
+def verdict(ok):
+    return "pass" if ok else "**FAIL**"
+
+
+def table(pages, export, jobs_result, load):
+    out = ["| item | median ms | p95 ms | floor ms | ratio p95/floor | target | result |",
+           "|---|---:|---:|---:|---:|---|---|"]
+    for r in pages:
+        ratio = r["p95"] / r["floor"] if r["floor"] > 0 else float("inf")
+        bad = "" if r["status"] == 200 else " (HTTP %s)" % r["status"]
+        out.append("| %s%s | %.1f | %.1f | %.2f | %.0f× | p95 < %d ms | %s |" % (
+            r["item"], bad, r["median"], r["p95"], r["floor"], ratio, r["target"],
+            verdict(r["p95"] < r["target"] and r["status"] == 200)))
+    if export and "rows" in export:
+        rate = export["rows"] / export["seconds"]
+        floor = export.get("floor") or {}
+        frate = floor.get("rows", 0) / floor["seconds"] if floor.get("seconds") else 0
+        out.append("| CSV export contact (%d rows) | %.1f s | %.0f rows/s | %.0f rows/s (%.1f s) | %.0f× "
+                   "| ≥ 100,000 rows/s | %s |" % (
+                       export["rows"], export["seconds"], rate, frate, floor.get("seconds", 0),
+                       frate / rate if rate else 0, verdict(rate >= 100_000)))
+        out.append("| CSV export peak RSS | | %.0f MB | %.0f MB (sqlite3 -csv) | | < 150 MB | %s |" % (
+            export["child_peak_rss_mb"], floor.get("peak_rss_mb", 0),
+            verdict(export["child_peak_rss_mb"] < 150)))
+    if jobs_result and "runs" in jobs_result:
+        for i, (label, target) in enumerate((("jobs: full sweep", 3000), ("jobs: idempotent rerun", 500))):
+            run = jobs_result["runs"][i]
+            ms, floor = run["seconds"] * 1000, run["sql_seconds"] * 1000
+            out.append("| %s (%d statements) | %.0f | | %.0f (SQL; writes %.0f) | %.1f× | < %d ms | %s |" % (
+                label, run["statements"], ms, floor, run["write_seconds"] * 1000,
+                ms / floor if floor else 0, target, verdict(ms < target)))
+    if load and "requests" in load:
+        out.append("| load: %d clients, %d s, gunicorn -w %d | %.1f | %.1f | | | p95 < 300 ms, 0 errors, "
+                   "0 locked | %s |" % (
+                       load["clients"], round(load["seconds"]), load["workers"], load["median"], load["p95"],
+                       verdict(load["p95"] < 300 and load["errors"] == 0 and load["locked"] == 0)))
+        out.append("| load: throughput / errors / 'database is locked' | %.1f req/s | %d errors | %d locked "
+                   "| | | | |" % (load["rps"], load["errors"], load["locked"]))
+        for kind, v in sorted(load["by_kind"].items()):
+            out.append("| load: %s (%d requests, %d errors) | %.1f | %.1f | | | | |" % (
+                kind, v["n"], v["errors"], v["median"], v["p95"]))
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default=DEFAULT_DB)
+    parser.add_argument("--password", default=None)
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--only", default="pages,export,jobs,load")
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
+    parser.add_argument("--profile-items", default="", help="comma-separated parts of item names")
+    parser.add_argument("--pages", default="", help="measure only pages whose item contains one of these")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--load-seconds", type=int, default=60)
+    parser.add_argument("--out", default=None, help="also write the report (markdown) here")
+    parser.add_argument("--json", default=os.path.join(WORK, "results.json"))
+    parser.add_argument("--child", choices=("export", "jobs"), help=argparse.SUPPRESS)
+    parser.add_argument("--replay", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--statement-timeout", type=int, default=60,
+                        help="jobs: interrupt one SQL statement after this many seconds (0: never)")
+    args = parser.parse_args()
+    os.makedirs(WORK, exist_ok=True)
+    if args.child == "export":
+        return export_child(args, os.environ["KEFU_BENCH_PASSWORD"])
+    if args.child == "jobs":
+        return jobs_child(args)
+    password = read_password(args)
+    parts = set(args.only.split(","))
+    info = machine()
+    pages, export, jobs_result, load = [], None, None, None
+    if "pages" in parts:
+        print("pages (item, status, median, p95, floor ms):", flush=True)
+        pages = measure_pages(args, password)
+    if "export" in parts:
+        print("export ...", flush=True)
+        export = measure_export(args, password)
+        print("  %s" % json.dumps(export), flush=True)
+    if "jobs" in parts:
+        print("jobs ...", flush=True)
+        jobs_result = measure_jobs(args)
+        print("  %s" % json.dumps({k: v for k, v in jobs_result.items() if k != "per_job"})[:3000], flush=True)
+    if "load" in parts:
+        path = sqlite_path(args.db)
+        url = args.db
+        if path:
+            url = copy_sqlite(path, os.path.join(WORK, "load-copy.db"))
+        print("load on %s ..." % url, flush=True)
+        load = measure_load(args, password, url)
+        print("  %s" % json.dumps(load), flush=True)
+    lines = ["## Run of %s" % datetime.now().strftime("%Y-%m-%d %H:%M"), "",
+             "Command: `%s`" % " ".join(["python bench/run.py"] + sys.argv[1:]), "",
+             "Database: `%s`" % args.db, ""] + info + [""] + table(pages, export, jobs_result, load)
+    report = "\n".join(lines) + "\n"
+    print()
+    print(report)
+    with open(args.json, "w") as fh:
+        json.dump({"pages": pages, "export": export, "jobs": jobs_result, "load": load}, fh,
+                  default=str, indent=1)
+    if args.out:
+        with open(args.out, "a") as fh:
+            fh.write("\n" + report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
