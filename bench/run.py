@@ -445,7 +445,7 @@ def export_child(args, password):
         os.makedirs(os.path.join(WORK, "profile"), exist_ok=True)
         with open(os.path.join(WORK, "profile", "export-csv.txt"), "w") as fh:
             fh.write("first %d rows of /admin/contact/export/csv/\n" % args.profile)
-            fh.write(profiler.output_text(unicode=True, color=False, show_all=False))
+            fh.write(profiler.output_text(unicode=True, color=False, show_all=True))
     took = time.perf_counter() - started
     print(json.dumps({"rows": lines - 1, "seconds": took, "bytes": size, "rss_before_mb": before,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
