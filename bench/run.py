@@ -98,11 +98,6 @@ class Raw:
         return self.db.execute_sql(sql, params).fetchall()
 
 
-def peewee_sql(query):
-    """The SQL text and parameters of a peewee query, to run raw as a floor."""
-    return query.sql()
-
-
 def view_table(view):
     return view.model._meta.table_name
 
@@ -758,7 +753,6 @@ def load_worker(port, password, deadline, ids, open_contacts, results, lock, see
 
 def measure_load(args, password, url):
     """16 clients for --load-seconds against gunicorn -w 4 on loopback."""
-    from peewee import SqliteDatabase  # noqa: F401
     import sqlite3
     port = free_port()
     log_path = os.path.join(WORK, "gunicorn.log")
