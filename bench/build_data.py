@@ -23,7 +23,7 @@ import random
 import secrets
 import sys
 import time as _time
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
