@@ -10,6 +10,7 @@ from peewee import fn
 import clock
 from i18n import _l
 import crm
+from jobs.segments import SEGMENT_COLUMNS
 from models import Customer, Department
 from views import crm as crm_views
 from views.base import A, C, M, KefuModelView, masked, personal_fields
@@ -75,9 +76,6 @@ def name_formatter(view, context, row, name):
         view.get_url(".customer_360_view", id=row.id), _l("客户全景"), row.name)
 
 
-SEGMENT_COLUMNS = ("value_segment", "engagement_segment", "satisfaction_segment", "risk_segment")
-
-
 class CustomerView(KefuModelView):
     write_roles = frozenset({A, C, M})
     column_list = ("name", "kind", "shop_no", "floor", "category", "contact_person", "phone",
@@ -88,7 +86,7 @@ class CustomerView(KefuModelView):
                          "name": name_formatter}
     column_default_sort = ("name", False)
     # Kept by the cadence and segment jobs, never typed.
-    form_excluded_extra = ("last_contact_at",) + SEGMENT_COLUMNS + ("segment_reasons", "segmented_at")
+    form_excluded_extra = ("last_contact_at", "segmented_at") + SEGMENT_COLUMNS
     column_details_exclude_list = ("segment_reasons",)
 
     def _default_filters(self, model):
