@@ -1,5 +1,6 @@
 """Open the database from a URL, apply migrations, seed reference data."""
 import os
+from contextlib import contextmanager
 from datetime import date
 
 from peewee import CharField, DateTimeField, IntegerField, Model, SqliteDatabase
@@ -334,6 +335,22 @@ def open_database(url):
 
 def is_sqlite():
     return isinstance(db.obj, SqliteDatabase)
+
+
+@contextmanager
+def small_page_cache(kib=8000):
+    """SQLite: a small page cache on this connection while one long scan runs (an export reads
+    each page once; the 64 MB cache would only fill with them, and the memory is better spent
+    on the export's own name lookups). Put back as it was afterwards."""
+    if not is_sqlite():
+        yield
+        return
+    before = db.execute_sql("PRAGMA cache_size").fetchone()[0]
+    db.execute_sql("PRAGMA cache_size=%d" % -kib)
+    try:
+        yield
+    finally:
+        db.execute_sql("PRAGMA cache_size=%d" % before)
 
 
 def write_transaction():

@@ -27,7 +27,7 @@ from audit import audit, snapshot
 from i18n import _l
 from views.scopes import HUB_ROLES, current_scope, user_department
 from views.steps import STEP_ROW_ACTION, StepsMixin
-from database import write_transaction
+from database import small_page_cache, write_transaction
 from models import (INT_MAX, PHONE_RE, TEXT_MAX, ChoiceField, Complaint, Contact, Customer,
                     Department, DomainError, MoneyField, PhoneField, RepairOrder, ServiceRequest,
                     Survey, User, ValidationError)
@@ -471,12 +471,13 @@ class Lookup(dict):
 class RelatedNames:
     """The names (str()) of one related register's rows in an export: for a chunk's new keys,
     one query reads only the columns str() reads, and the names are remembered while few."""
-    KEPT = 20_000  # names remembered (~3 MB); past that, a chunk's names are read again
+    KEPT = 200_000  # names remembered (~25 MB); past that, a chunk's names are read again
     BATCH = 500  # keys per query, always this many: the sqlite3 module caches each statement text
 
     def __init__(self, field, finish):
         self.model, self.key, self.finish = field.rel_model, field.rel_field, finish
         self.known = {None: finish(None)}
+        self.sql = None  # (fields, statement text)
         sample = self.model.select().first()
         read = self._read(sample.__data__)[1] if sample is not None else set()
         self.fields = [self.key] + [f for f in self.model._meta.sorted_fields
@@ -500,11 +501,17 @@ class RelatedNames:
         # Text and whole numbers come from the database as they are; other values are converted.
         plain = all(type(f) in (AutoField, IntegerField, CharField, TextField) for f in fields)
         converters = [fast_python_value(f) for f in fields]
+        database = self.model._meta.database
+        # The statement's text is built once per export (peewee took longer to render 500
+        # parameters than SQLite took to answer); each batch only binds its keys.
+        if self.sql is None or self.sql[0] != fields:
+            self.sql = (fields, self.model.select(*fields)
+                        .where(self.key.in_([0] * self.BATCH)).sql()[0])
+        sql = self.sql[1]
         for start in range(0, len(missing), self.BATCH):
             batch = missing[start:start + self.BATCH]
             batch += batch[-1:] * (self.BATCH - len(batch))
-            query = self.model.select(*fields).where(self.key.in_(batch))
-            for row in self.model._meta.database.execute(query):
+            for row in database.execute_sql(sql, batch):
                 if not plain:
                     row = [convert(value) for convert, value in zip(converters, row)]
                 self.known[row[0]] = self._name(row[0], zip(names, row))
@@ -1185,12 +1192,13 @@ class KefuModelView(StepsMixin, ModelView):
         readers = [self._export_reader(name, finish, now, sees, related) for name, _ in columns]
 
         def chunks():
-            for rows in self._export_rows():
-                chunk = ExportChunk(self.model, rows)
-                cells = [read(chunk) for read in readers]
-                if with_clocks:
-                    cells += self._export_clock_cells(chunk, now, finish)
-                yield list(zip(*cells))
+            with small_page_cache():
+                for rows in self._export_rows():
+                    chunk = ExportChunk(self.model, rows)
+                    cells = [read(chunk) for read in readers]
+                    if with_clocks:
+                        cells += self._export_clock_cells(chunk, now, finish)
+                    yield list(zip(*cells))
         return titles, chunks()
 
     def _audit_export(self, kind):
