@@ -281,6 +281,15 @@ def _customer_relationship(database):
              "updated_at": now} for trigger, topic, script in CALL_SCRIPTS]).execute()
 
 
+def _grid_indexes(database):
+    """Issue 8: indexes the grids, their search and the dashboard read from: the alert grid's
+    order, one register's running clocks in due order, the customer grid's order, and every
+    phone the search box matches by prefix (views.search)."""
+    from models import Alert, Customer, ItemLoan
+    for model in (Alert, Deadline, Customer, RepairOrder, ServiceRequest, ItemLoan):
+        model._schema.create_indexes(safe=True)
+
+
 # Append-only: (version, name, function(database)). A migration must work on a database that
 # is new (created from today's models by migration 1) as well as on an old one.
 MIGRATIONS = [
@@ -290,6 +299,7 @@ MIGRATIONS = [
     (4, "surveys and customer communication", _surveys_and_communication),
     (5, "record versions and an append-only audit log", _versions_and_append_only_audit),
     (6, "segments, script library and segment rules", _customer_relationship),
+    (8, "indexes for grids and search", _grid_indexes),
 ]
 
 
