@@ -283,10 +283,11 @@ def _customer_relationship(database):
 
 def _grid_indexes(database):
     """Issue 8: indexes the grids, their search and the dashboard read from: the alert grid's
-    order, one register's running clocks in due order, the customer grid's order, and every
-    phone the search box matches by prefix (views.search)."""
+    order, one register's running clocks in due order, the customer grid's order, every phone
+    the search box matches by prefix (views.search), and the dashboard's open counts."""
     from models import Alert, Customer, ItemLoan
-    for model in (Alert, Deadline, Customer, RepairOrder, ServiceRequest, ItemLoan):
+    for model in (Alert, Deadline, Customer, RepairOrder, ServiceRequest, ItemLoan, Complaint,
+                  Charge):
         model._schema.create_indexes(safe=True)
 
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_login import current_user
-from peewee import JOIN, Case, fn
+from peewee import JOIN, SQL, Case, fn
 
 import clock
 from i18n import _l
@@ -40,7 +40,10 @@ def department_names():
 def register_counts(view, now, departments=None):
     """[(department name, open, due soon, overdue, links)] for one grid, as this user sees it."""
     model = view.model
-    _, group = ACTING_DEPARTMENT[model.__name__]
+    _, column = ACTING_DEPARTMENT[model.__name__]
+    # Grouped by an expression, not the bare column: with ANALYZE statistics SQLite would walk
+    # the whole department index to save a sort of a few thousand rows (bench finding D1).
+    group = fn.COALESCE(column, SQL("0")) if column is not None else None
     names, service = departments or department_names()
     overdue = any_overdue_condition(model, view.deadline_filters, now)
     soon = due_soon_condition(model, now)
@@ -61,7 +64,7 @@ def register_counts(view, now, departments=None):
     for values in query.tuples():
         if group is not None:
             dept_id, total, due_soon, late = values
-            dept_filter = (("%s" % group.name, "equal", str(dept_id)),) if dept_id else ()
+            dept_filter = (("%s" % column.name, "equal", str(dept_id)),) if dept_id else ()
             name = names.get(dept_id, _l("未指定部门"))
         else:
             (total, due_soon, late), dept_filter, name = values, (), names[service]
