@@ -625,7 +625,14 @@ class KefuModelView(StepsMixin, ModelView):
         names = []
         for field in self._search_fields:
             names.append(str(_l(field.verbose_name or field.name)))
-        return "%s：%s" % (_l("搜索"), "、".join(dict.fromkeys(names)))
+        hints = []
+        if any(isinstance(getattr(f, "field", f), PhoneField) or hasattr(f, "phone_match")
+               for f in self._search_fields) and sees_personal_data():
+            hints.append(str(_l("电话输入前 7 位以上")))
+        if any(getattr(f, "name", None) in ("number", "receipt_no") for f in self._search_fields):
+            hints.append(str(_l("编号输入开头")))
+        return "%s：%s%s" % (_l("搜索"), "、".join(dict.fromkeys(names)),
+                            "（%s）" % "，".join(hints) if hints else "")
 
     def get_filter_arg(self, index, flt):
         """Name filters by column and operation so bookmarked URLs survive new filters."""
