@@ -93,8 +93,18 @@ class StepsMixin:
 
     def steps_for(self, record):
         """The steps the logged-in user may take on `record` now (for buttons and row actions)."""
-        return [s for s in self.steps if s.allowed_for(current_user) and s.applies_to(record)
+        return [s for s in self._steps_allowed() if s.applies_to(record)
                 and (not s.scope or self._step_in_scope(s, record))]
+
+    def _steps_allowed(self):
+        """The steps the logged-in user's roles allow, worked out once per request (a grid asks
+        for every row)."""
+        from flask import g
+        allowed = g.setdefault("kefu_steps_allowed", {})
+        if self.endpoint not in allowed:
+            user = current_user._get_current_object()
+            allowed[self.endpoint] = [s for s in self.steps if s.allowed_for(user)]
+        return allowed[self.endpoint]
 
     def _run(self, step, record, data):
         """Run one step on one record in its own transaction; return what the step returned."""
