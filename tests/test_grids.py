@@ -183,3 +183,23 @@ def test_grid_indexes_migration_upgrades_a_database_made_before_it(app):
         assert columns in [tuple(i.columns) for i in db.get_indexes(table)], table
     assert database.migrate() == []
     assert Deadline.select().count() >= 0
+
+
+def test_my_work_conditions_pick_the_same_clocks_as_the_acting_department_rule(app):
+    """views.dashboard.acts_on is jobs.deadlines.acting_department_sql as plain conditions."""
+    from peewee import JOIN
+    from jobs.deadlines import ACTING_DEPARTMENT, acting_department_sql
+    from views.dashboard import acts_on
+    service = Department.by_code(Department.SERVICE).id
+    compared = 0
+    for model, _ in ACTING_DEPARTMENT.values():
+        base = (Deadline.select(Deadline.id).join(model, JOIN.INNER, on=(model.id == Deadline.record_id))
+                .where(Deadline.record_type == model.__name__))
+        for department in Department.select():
+            rule = {i for (i,) in base.where(acting_department_sql(model, service) == department.id).tuples()}
+            acting = acts_on(model, department.id, service)
+            plain = (set() if acting is False else
+                     {i for (i,) in (base if acting is True else base.where(acting)).tuples()})
+            assert plain == rule, (model.__name__, department.code)
+            compared += len(rule)
+    assert compared > 0

@@ -195,6 +195,8 @@ class RelatedSearch:
     """Search a foreign key's target by text through a subquery: no join, so sorting by
     another related column cannot collide with it."""
 
+    ID_LIST_MAX = 500
+
     def __init__(self, fk, *target_fields):
         self.fk, self.target_fields = fk, target_fields
         self.model = fk.model  # Flask-Admin joins only fields of other models
@@ -221,7 +223,14 @@ class RelatedSearch:
                 match = one if match is None else match | one
         if match is None:
             return None
-        return self.fk.in_(self.fk.rel_model.select(self.fk.rel_model.id).where(match))
+        # The few matching ids as a list, not a subquery: inside an OR, PostgreSQL filters a
+        # subquery row by row (a full scan) but reads a list from the foreign key's index.
+        target = self.fk.rel_model
+        ids = [pk for (pk,) in target.select(target.id).where(match)
+               .limit(self.ID_LIST_MAX + 1).tuples()]
+        if len(ids) > self.ID_LIST_MAX:
+            return self.fk.in_(target.select(target.id).where(match))
+        return self.fk.in_(ids) if ids else None
 
 
 class PersonalSearch:
