@@ -203,3 +203,9 @@ def test_my_work_conditions_pick_the_same_clocks_as_the_acting_department_rule(a
             assert plain == rule, (model.__name__, department.code)
             compared += len(rule)
     assert compared > 0
+
+
+def test_row_step_links_carry_each_rows_own_id(as_clerk, caller):
+    grid = rows(as_clerk.get("/admin/contact/").text)
+    for contact in caller:
+        assert f'href="/admin/contact/step/handled/?id={contact.id}&amp;url=/admin/contact/' in grid

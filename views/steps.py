@@ -80,6 +80,9 @@ def callback_fields():
     }
 
 
+ROW_ID = "KEFU_ROW_ID"  # stands for a row's id in a step URL built once per page
+
+
 class StepsMixin:
     """Adds the `steps` of a register to its Flask-Admin view."""
 
@@ -114,6 +117,16 @@ class StepsMixin:
             if refusal:
                 raise DomainError(refusal)
             return step.run(fresh, current_user._get_current_object(), clock.now(), data)
+
+    def step_url(self, step, record_id, return_url):
+        """The URL of `step`'s form for one row: url_for runs once per step and page, not once
+        per row and step (it was most of a grid's row actions)."""
+        from flask import g
+        urls = g.setdefault("kefu_step_urls", {})
+        key = (self.endpoint, step.name, return_url)
+        if key not in urls:  # the id is the first query argument, so the first match is it
+            urls[key] = self.get_url(".step_view", step_name=step.name, id=ROW_ID, url=return_url)
+        return urls[key].replace(ROW_ID, str(int(record_id)), 1)
 
     def _step_in_scope(self, step, record):
         """May the logged-in user take `step` on `record` (their department's rows only)?"""
