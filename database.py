@@ -8,8 +8,9 @@ from playhouse.migrate import SchemaMigrator
 from playhouse.migrate import migrate as migrate_schema
 
 import clock
-from models import (ALL_MODELS, CalendarDay, Charge, Complaint, ComplaintGuideline, Deadline,
-                    Department, Hold, JobRun, RepairOrder, ServiceRequest, Setting, SlaRule, db)
+from models import (ALL_MODELS, CalendarDay, Charge, Complaint, ComplaintGuideline, Contact,
+                    Deadline, Department, Hold, JobRun, RepairOrder, ServiceRequest, Setting,
+                    SlaRule, db)
 
 SQLITE_PRAGMAS = {
     # First: switching to WAL needs a lock another starting worker may hold, so wait for it.
@@ -281,6 +282,29 @@ def _customer_relationship(database):
              "updated_at": now} for trigger, topic, script in CALL_SCRIPTS]).execute()
 
 
+def _indexes_for_scale(database):
+    """Issue 8: a record's clocks are found by (record, status); the single-column rule_id
+    indexes on deadline and alert go, since without statistics SQLite preferred them for the
+    jobs' correlated subqueries and walked every clock of a rule per alert (minutes at 2M
+    clocks)."""
+    from models import Alert
+    for name in ("deadline_rule_id", "alert_rule_id", "deadline_record_type_record_id_kind",
+                 "contact_customer_id"):
+        database.execute_sql('DROP INDEX IF EXISTS "%s"' % name)
+    for model in (Deadline, Alert, Contact):
+        model._schema.create_indexes(safe=True)
+    refresh_planner_statistics(database)
+
+
+def refresh_planner_statistics(database):
+    """Give the query planner statistics (ANALYZE). SQLite has none until asked, and then
+    guesses: at a million clocks its guesses cost minutes (bench/RESULTS.md J1). A full
+    ANALYZE reads every index once (about 5 s for a year of a busy mall); a sampled one
+    (analysis_limit) reads only each index's first rows and gave plans as bad as none.
+    PostgreSQL's autovacuum keeps its own statistics; asking here only hurries it."""
+    database.execute_sql("ANALYZE")
+
+
 def _grid_indexes(database):
     """Issue 8: indexes the grids, their search and the dashboard read from: the alert grid's
     order, one register's running clocks in due order, the customer grid's order, every phone
@@ -289,6 +313,7 @@ def _grid_indexes(database):
     for model in (Alert, Deadline, Customer, RepairOrder, ServiceRequest, ItemLoan, Complaint,
                   Charge):
         model._schema.create_indexes(safe=True)
+    refresh_planner_statistics(database)  # the new indexes join the statistics
 
 
 # Append-only: (version, name, function(database)). A migration must work on a database that
@@ -300,6 +325,7 @@ MIGRATIONS = [
     (4, "surveys and customer communication", _surveys_and_communication),
     (5, "record versions and an append-only audit log", _versions_and_append_only_audit),
     (6, "segments, script library and segment rules", _customer_relationship),
+    (7, "indexes for the jobs at scale", _indexes_for_scale),
     (8, "indexes for grids and search", _grid_indexes),
 ]
 

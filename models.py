@@ -580,8 +580,9 @@ class Contact(Register):
 
     number_prefix = "JD"
     number = number_field()
+    # Indexed with archived_at and received_at below: a customer's latest contact is one seek.
     customer = ForeignKeyField(Customer, null=True, backref="contacts", on_delete="RESTRICT",
-                               verbose_name="客户")
+                               index=False, verbose_name="客户")
     visitor_name = CharField(max_length=50, null=True, verbose_name="来访人")
     phone = PhoneField(index=True, verbose_name="联系电话")
     channel = ChoiceField(CHANNELS, default="visit", verbose_name="方式")
@@ -598,7 +599,8 @@ class Contact(Register):
 
     class Meta:
         verbose_name = "顾客接待登记"
-        indexes = ((("status", "received_at"), False),)
+        indexes = ((("status", "received_at"), False),
+                   (("customer", "archived_at", "received_at"), False))
 
     def __str__(self):
         return f"{self.number or '接待'} {self.subject or ''}".strip()
@@ -2367,8 +2369,9 @@ class Alert(Register):
     title = CharField(max_length=200, verbose_name="事项")
     record_type = CharField(max_length=40, verbose_name="登记表")
     record_id = IntegerField(verbose_name="记录号")
+    # No index of its own on rule_id (see Deadline.rule): alerts are found by their record.
     rule = ForeignKeyField(SlaRule, null=True, backref="alerts", on_delete="RESTRICT",
-                           verbose_name="时限规则")
+                           index=False, verbose_name="时限规则")
     since = DateTimeField(verbose_name="逾期起始")
     department = ForeignKeyField(Department, null=True, backref="+", on_delete="RESTRICT",
                                  verbose_name="责任部门")
@@ -2436,7 +2439,10 @@ class Deadline(Register):
     record_type = CharField(max_length=40, verbose_name="登记表")
     record_id = IntegerField(verbose_name="记录号")
     kind = ChoiceField(KINDS, max_length=20, verbose_name="时限类型")
-    rule = ForeignKeyField(SlaRule, null=True, backref="+", on_delete="RESTRICT",
+    # No index of its own on rule_id: without planner statistics SQLite would pick it for the
+    # jobs' "a running clock of this record and rule" subqueries and walk every clock of the
+    # rule (hundreds of thousands) per alert. Clocks are found by (record, status) instead.
+    rule = ForeignKeyField(SlaRule, null=True, backref="+", on_delete="RESTRICT", index=False,
                            verbose_name="时限规则")
     rule_code = CharField(max_length=40, verbose_name="规则代码")
     limit_amount = IntegerField(verbose_name="时限数值")
@@ -2457,7 +2463,13 @@ class Deadline(Register):
 
     class Meta:
         verbose_name = "时限记录"
-        indexes = ((("record_type", "record_id", "kind"), False), (("status", "due_at"), False),
+        # (record, status, kind) before the (status, time) pairs: a record's running clock is
+        # then the most specific index whether or not the planner has statistics (ANALYZE).
+        # (rule_code, status, time): each rule's job reads only its own running clocks.
+        indexes = ((("record_type", "record_id", "status", "kind"), False),
+                   (("rule_code", "status", "due_at"), False),
+                   (("rule_code", "status", "warn_at"), False),
+                   (("status", "due_at"), False),
                    (("status", "warn_at"), False),
                    # One register's running clocks in due order, covering what the dashboard's
                    # due-soon count and my work read (no row lookups on a 2M-row table).

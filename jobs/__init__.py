@@ -15,6 +15,7 @@ from jobs.communication import flag_contact_cadence
 from jobs.complaints import generate_monthly_complaint_report
 from jobs.deadlines import DEADLINE_JOBS
 from jobs.mail import mail_alerts
+from jobs.maintenance import refresh_statistics
 from jobs.segments import segment_customers
 
 log = logging.getLogger("kefu.jobs")
@@ -25,6 +26,7 @@ SCHEDULE = tuple((job, "minute") for job in DEADLINE_JOBS) + (
     (segment_customers, "day"),      # nightly: the first minute of the day
     (mail_alerts, "minute"),
     (generate_monthly_complaint_report, "day"),
+    (refresh_statistics, "day"),
 )
 
 

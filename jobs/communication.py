@@ -4,7 +4,7 @@ Set-based: a few UPDATE and INSERT … SELECT statements per customer kind, neve
 customers in Python."""
 from datetime import timedelta
 
-from peewee import SQL, NodeList, Value, fn
+from peewee import SQL, NodeList, Select, Value, fn
 
 from database import is_sqlite
 from models import (Alert, Contact, Customer, Department, Meeting, MeetingAttendee,
@@ -13,29 +13,24 @@ from models import (Alert, Contact, Customer, Department, Meeting, MeetingAttend
 TITLE = "沟通频次逾期（%s）："
 
 
-def _later(column, candidate):
-    """UPDATE customer SET column = candidate where candidate is later (NULL-safe)."""
-    return (Customer.update({column: candidate})
-            .where(NodeList((candidate, SQL("IS NOT NULL")))
-                   & (column.is_null() | (column < candidate))).execute())
-
-
 def refresh_last_contacts(now):
     """Recompute every customer's last contact from contacts, meetings attended and confirmed
-    notice receipts (catching edits and archived records the event hooks did not see)."""
-    contacts = (Contact.select(fn.MAX(Contact.received_at))
+    notice receipts (catching edits and archived records the event hooks did not see). One
+    UPDATE that writes only the customers whose value is wrong: a rerun writes nothing."""
+    contacts = (Contact.select(fn.MAX(Contact.received_at).alias("at"))
                 .where((Contact.customer == Customer.id) & Contact.archived_at.is_null()))
-    meetings = (Meeting.select(fn.MAX(Meeting.held_at)).join(MeetingAttendee)
+    meetings = (Meeting.select(fn.MAX(Meeting.held_at).alias("at")).join(MeetingAttendee)
                 .where((MeetingAttendee.customer == Customer.id) & Meeting.archived_at.is_null()
                        & (Meeting.held_at <= now)))
-    receipts = (NoticeReceipt.select(fn.MAX(NoticeReceipt.confirmed_at))
+    receipts = (NoticeReceipt.select(fn.MAX(NoticeReceipt.confirmed_at).alias("at"))
                 .where((NoticeReceipt.customer == Customer.id)
                        & (NoticeReceipt.status == NoticeReceipt.CONFIRMED)
                        & NoticeReceipt.archived_at.is_null()))
-    changed = Customer.update(last_contact_at=contacts).execute()
-    _later(Customer.last_contact_at, meetings)
-    _later(Customer.last_contact_at, receipts)
-    return changed
+    sources = (contacts + meetings + receipts).alias("source")  # UNION ALL
+    latest = Select([sources], [fn.MAX(sources.c.at)])
+    differs = NodeList((Customer.last_contact_at,
+                        SQL("IS NOT" if is_sqlite() else "IS DISTINCT FROM"), latest))
+    return Customer.update(last_contact_at=latest).where(differs).execute()
 
 
 def plus_days(column, days):

@@ -1,0 +1,125 @@
+"""Issue 8: what keeps the jobs fast on years of data: the indexes they need, planner
+statistics, and statements that write only what changed (the benchmark itself is bench/)."""
+import re
+from datetime import datetime, timedelta
+
+import pytest
+
+import database
+import jobs
+from database import write_transaction
+from jobs.communication import refresh_last_contacts
+from jobs.deadlines import escalate_repeated_misses, resolve_done_alerts
+from models import Alert, Contact, Customer, Deadline, db
+from test_reception import run, user
+
+NOW = datetime(2026, 11, 23, 10, 0)
+
+
+def index_columns(table):
+    return {tuple(i.columns) for i in db.get_indexes(table)}
+
+
+def test_migration_7_replaces_the_indexes_the_planner_misused(app):
+    """An older database with the single-column rule_id indexes (which SQLite chose for the
+    jobs' correlated subqueries) gets the record and rule-code indexes instead."""
+    for name in ("deadline_record_type_record_id_status_kind", "deadline_rule_code_status_due_at",
+                 "deadline_rule_code_status_warn_at", "contact_customer_id_archived_at_received_at"):
+        db.execute_sql(f'DROP INDEX "{name}"')
+    db.execute_sql('CREATE INDEX "deadline_rule_id" ON "deadline" ("rule_id")')
+    db.execute_sql('CREATE INDEX "alert_rule_id" ON "alert" ("rule_id")')
+    db.execute_sql('CREATE INDEX "deadline_record_type_record_id_kind" ON "deadline" '
+                   '("record_type", "record_id", "kind")')
+    db.execute_sql('CREATE INDEX "contact_customer_id" ON "contact" ("customer_id")')
+    database.SchemaMigration.delete().where(database.SchemaMigration.version == 7).execute()
+    assert database.migrate() == [7]
+    deadline = index_columns("deadline")
+    assert ("rule_id",) not in deadline and ("record_type", "record_id", "kind") not in deadline
+    assert {("record_type", "record_id", "status", "kind"), ("rule_code", "status", "due_at"),
+            ("rule_code", "status", "warn_at")} <= deadline
+    assert ("rule_id",) not in index_columns("alert")
+    contact = index_columns("contact")
+    assert ("customer_id",) not in contact
+    assert ("customer_id", "archived_at", "received_at") in contact
+    if database.is_sqlite():  # the planner has statistics now
+        assert db.execute_sql("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'deadline'").fetchone()[0]
+
+
+def statements_of(job, now):
+    """The SQL text and parameters of every statement `job(now)` issues (it runs, rolled back)."""
+    seen, original = [], db.obj.execute_sql
+
+    def record(sql, params=None, *args, **kwargs):
+        seen.append((sql, params))
+        return original(sql, params, *args, **kwargs)
+    db.obj.execute_sql = record
+    try:
+        with db.atomic() as transaction:
+            job(now)
+            transaction.rollback()
+    finally:
+        del db.obj.execute_sql
+    return seen
+
+
+@pytest.mark.parametrize("job", [escalate_repeated_misses, resolve_done_alerts])
+def test_the_running_clock_of_an_alert_is_found_by_its_record(app, job):
+    """Each open alert looks up its record's running clock through the (record, status) index,
+    not through a rule's or a status's index (which walk every clock of a rule or every running
+    clock, per alert: minutes at a million clocks)."""
+    if not database.is_sqlite():
+        pytest.skip("SQLite's EXPLAIN QUERY PLAN")
+    looked_up = 0
+    for sql, params in statements_of(job, NOW):
+        if "deadline" not in sql or not sql.startswith("UPDATE"):
+            continue
+        plan = [row[3] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)]
+        used = re.findall(r"USING (?:COVERING )?INDEX (deadline_\w+)", "\n".join(plan))
+        assert used and set(used) == {"deadline_record_type_record_id_status_kind"}, plan
+        looked_up += 1
+    assert looked_up >= 2
+
+
+def test_refreshing_last_contacts_writes_only_what_is_wrong(app):
+    customer = Customer.create(name="新客户", kind="consumer", phone="13900001111",
+                               created_at=NOW, updated_at=NOW)
+    clerk = user("clerk")
+    early = Contact.create(customer=customer, phone="13900001111", subject="咨询",
+                           received_at=NOW - timedelta(days=40), created_at=NOW, updated_at=NOW)
+    late = Contact.create(customer=customer, phone="13900001111", subject="报修",
+                          received_at=NOW - timedelta(days=2), created_at=NOW, updated_at=NOW)
+    Customer.update(last_contact_at=None).where(Customer.id == customer.id).execute()
+    with write_transaction():
+        assert refresh_last_contacts(NOW) == 1          # only the customer that was wrong
+        assert refresh_last_contacts(NOW) == 0          # a rerun writes nothing
+    assert Customer.get_by_id(customer.id).last_contact_at == late.received_at
+    run(Contact.get_by_id(late.id).archive, clerk, NOW, "重复登记")
+    assert Customer.get_by_id(customer.id).last_contact_at == late.received_at  # hooks only move forward
+    with write_transaction():
+        assert refresh_last_contacts(NOW) == 1
+    assert Customer.get_by_id(customer.id).last_contact_at == early.received_at
+    run(Contact.get_by_id(early.id).archive, clerk, NOW, "登记错误")
+    with write_transaction():
+        assert refresh_last_contacts(NOW) == 1
+    assert Customer.get_by_id(customer.id).last_contact_at is None  # no contact left at all
+
+
+def test_the_nightly_statistics_job_is_scheduled(app):
+    assert ("refresh_statistics", "day") in [(job.__name__, every) for job, every in jobs.SCHEDULE]
+    with write_transaction():
+        assert jobs.refresh_statistics(NOW) == "analyzed"
+    if database.is_sqlite():
+        assert db.execute_sql("SELECT COUNT(*) FROM sqlite_stat1").fetchone()[0] > 0
+
+
+def test_a_second_sweep_at_the_same_moment_changes_nothing(app):
+    """The idempotent rerun the benchmark times: same `now`, no alert raised, moved or closed."""
+    jobs.run_due_jobs(NOW, force=True)
+    before = [(a.id, a.level, a.status, a.assignee_id, a.updated_at)
+              for a in Alert.select().order_by(Alert.id)]
+    clocks = [(d.id, d.status, d.due_at) for d in Deadline.select().order_by(Deadline.id)]
+    results = jobs.run_due_jobs(NOW, force=True)
+    assert [(a.id, a.level, a.status, a.assignee_id, a.updated_at)
+            for a in Alert.select().order_by(Alert.id)] == before
+    assert [(d.id, d.status, d.due_at) for d in Deadline.select().order_by(Deadline.id)] == clocks
+    assert "failed" not in results.values()
