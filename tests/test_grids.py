@@ -1,5 +1,6 @@
 """Grids at scale (issue 8): the search box finds phones and numbers through their indexes, the
 count is a plain COUNT(*), and a page loads its related names with one query per related model."""
+from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
@@ -98,25 +99,31 @@ def test_prefix_range_is_starts_with(prefix, inside, outside):
         assert not all(checks[op](value, bound) for op, bound in probe.bounds), value
 
 
+@contextmanager
+def statements_run():
+    """Collect the SQL text of every statement run inside the block."""
+    statements, real = [], db.obj.execute_sql
+
+    def counted(sql, *args, **kwargs):
+        statements.append(sql)
+        return real(sql, *args, **kwargs)
+    db.obj.execute_sql = counted
+    try:
+        yield statements
+    finally:
+        db.obj.execute_sql = real
+
+
 @pytest.mark.parametrize("search, filters", [
     (None, []), ("1391234", []), ("测试", []), ("JD-2026", []), (None, [("status", "open")])])
 def test_count_is_the_number_of_matching_rows_as_a_plain_count(app, caller, search, filters):
     view = view_of(app, Contact)
     flts = [(next(i for i, f in enumerate(view._filters) if f.column.name == column
                   and type(f).__name__ == "FilterEqual"), column, value) for column, value in filters]
-    statements = []
-    real = db.obj.execute_sql
-
-    def counted(sql, *args, **kwargs):
-        statements.append(sql)
-        return real(sql, *args, **kwargs)
     with app.test_request_context():
         login_user(User.get(User.username == "clerk"))
-        db.obj.execute_sql = counted
-        try:
+        with statements_run() as statements:
             count, _ = view.get_list(0, None, False, search, flts)
-        finally:
-            db.obj.execute_sql = real
         _, everything = view.get_list(0, None, False, search, flts, page_size=0)
     assert count == len(everything) and count > 0
     count_sql = [s for s in statements if "COUNT" in s.upper()]
@@ -124,17 +131,8 @@ def test_count_is_the_number_of_matching_rows_as_a_plain_count(app, caller, sear
 
 
 def page_statements(client, url):
-    statements = []
-    real = db.obj.execute_sql
-
-    def counted(sql, *args, **kwargs):
-        statements.append(sql)
-        return real(sql, *args, **kwargs)
-    db.obj.execute_sql = counted
-    try:
+    with statements_run() as statements:
         assert client.get(url).status_code == 200
-    finally:
-        db.obj.execute_sql = real
     return statements
 
 

@@ -198,7 +198,7 @@ class RelatedSearch:
     """Search a foreign key's target by text through a subquery: no join, so sorting by
     another related column cannot collide with it."""
 
-    ID_LIST_MAX = 500
+    ID_LIST_MAX = 500  # more matching targets than this: a subquery rather than a long list
 
     def __init__(self, fk, *target_fields):
         self.fk, self.target_fields = fk, target_fields

@@ -120,7 +120,7 @@ class StepsMixin:
 
     def step_url(self, step, record_id, return_url):
         """The URL of `step`'s form for one row: url_for runs once per step and page, not once
-        per row and step (it was most of a grid's row actions)."""
+        for every row and step of a grid."""
         from flask import g
         urls = g.setdefault("kefu_step_urls", {})
         key = (self.endpoint, step.name, return_url)
