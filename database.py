@@ -306,6 +306,17 @@ def refresh_planner_statistics(database):
     database.execute_sql("ANALYZE")
 
 
+def _grid_indexes(database):
+    """Issue 8: indexes the grids, their search and the dashboard read from: the alert grid's
+    order, one register's running clocks in due order, the customer grid's order, every phone
+    the search box matches by prefix (views.search), and the dashboard's open counts."""
+    from models import Alert, Customer, ItemLoan
+    for model in (Alert, Deadline, Customer, RepairOrder, ServiceRequest, ItemLoan, Complaint,
+                  Charge):
+        model._schema.create_indexes(safe=True)
+    refresh_planner_statistics(database)  # the new indexes join the statistics
+
+
 # Append-only: (version, name, function(database)). A migration must work on a database that
 # is new (created from today's models by migration 1) as well as on an old one.
 MIGRATIONS = [
@@ -316,6 +327,7 @@ MIGRATIONS = [
     (5, "record versions and an append-only audit log", _versions_and_append_only_audit),
     (6, "segments, script library and segment rules", _customer_relationship),
     (7, "indexes for the jobs at scale", _indexes_for_scale),
+    (8, "indexes for grids and search", _grid_indexes),
 ]
 
 

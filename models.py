@@ -498,14 +498,14 @@ class Customer(Register):
     ACTIVE, INACTIVE = "active", "inactive"
     STATUSES = ((ACTIVE, "在营"), (INACTIVE, "已撤场"))
 
-    name = CharField(max_length=100, verbose_name="客户名称")
+    name = CharField(max_length=100, index=True, verbose_name="客户名称")  # the grid's order
     kind = ChoiceField(KINDS, default=TENANT, verbose_name="客户类别")
     shop_no = CharField(max_length=30, null=True, index=True, verbose_name="铺位号")
     floor = CharField(max_length=10, null=True, verbose_name="楼层")
     category = CharField(max_length=50, null=True, verbose_name="经营业态")
     contact_person = CharField(max_length=50, null=True, verbose_name="联系人")
     phone = PhoneField(index=True, verbose_name="联系电话")
-    phone2 = PhoneField(verbose_name="备用电话")
+    phone2 = PhoneField(index=True, verbose_name="备用电话")
     email = CharField(max_length=120, null=True, verbose_name="电子邮件")
     id_number = CharField(max_length=30, null=True, verbose_name="证件号码")
     address = CharField(max_length=200, null=True, verbose_name="地址")
@@ -687,7 +687,7 @@ class RepairOrder(Register):
     customer = ForeignKeyField(Customer, backref="repair_orders", on_delete="RESTRICT",
                                verbose_name="报修客户")
     reporter_name = CharField(max_length=50, null=True, verbose_name="报修人")
-    reporter_phone = PhoneField(verbose_name="报修电话")
+    reporter_phone = PhoneField(index=True, verbose_name="报修电话")
     location = CharField(max_length=100, verbose_name="维修地点")
     description = TextField(verbose_name="报修内容")
     reported_at = DateTimeField(default=clock.now, verbose_name="报修时间")
@@ -713,7 +713,10 @@ class RepairOrder(Register):
 
     class Meta:
         verbose_name = "维修工作单"
-        indexes = ((("status", "accept_deadline"), False), (("status", "callback_deadline"), False))
+        indexes = ((("status", "accept_deadline"), False), (("status", "callback_deadline"), False),
+                   # Covers the dashboard's open / overdue counts per department (index only).
+                   (("status", "archived_at", "department", "on_hold_since", "accept_deadline",
+                     "callback_deadline"), False))
 
     def __str__(self):
         return f"{self.number or '维修单'} {self.location or ''}".strip()
@@ -778,7 +781,7 @@ class ServiceRequest(Register):
     customer = ForeignKeyField(Customer, backref="service_requests", on_delete="RESTRICT",
                                verbose_name="申请客户")
     applicant_name = CharField(max_length=50, null=True, verbose_name="申请人")
-    applicant_phone = PhoneField(verbose_name="申请人电话")
+    applicant_phone = PhoneField(index=True, verbose_name="申请人电话")
     kind = ChoiceField(KINDS, default="other", verbose_name="申请类别")
     description = TextField(verbose_name="申请内容")
     wanted_from = DateField(null=True, verbose_name="申请开始日期")
@@ -975,7 +978,8 @@ class Charge(Register):
 
     class Meta:
         verbose_name = "有偿服务收费"
-        indexes = ((("status", "charged_at"), False), (("status", "finance_deadline"), False))
+        indexes = ((("status", "charged_at"), False), (("status", "finance_deadline"), False),
+                   (("status", "archived_at", "finance_deadline"), False))  # the dashboard's count
 
     def __str__(self):
         return f"{self.number or '收费'} {self.amount or ''}".strip()
@@ -1053,7 +1057,7 @@ class ItemLoan(Register):
     customer = ForeignKeyField(Customer, null=True, backref="loans", on_delete="RESTRICT",
                                verbose_name="客户")
     borrower_name = CharField(max_length=50, verbose_name="借用人")
-    borrower_phone = PhoneField(verbose_name="借用人电话")
+    borrower_phone = PhoneField(index=True, verbose_name="借用人电话")
     lent_at = DateTimeField(default=clock.now, verbose_name="借出时间")
     due_back_at = DateTimeField(null=True, verbose_name="应还时间")
     returned_at = DateTimeField(null=True, verbose_name="归还时间")
@@ -1071,7 +1075,8 @@ class ItemLoan(Register):
 
     class Meta:
         verbose_name = "借用物品登记"
-        indexes = ((("status", "due_back_at"), False),)
+        indexes = ((("status", "due_back_at"), False),
+                   (("status", "archived_at", "due_back_at"), False))  # the dashboard's count
 
     def __str__(self):
         return f"{self.number or '借用'} {self.borrower_name or ''}".strip()
@@ -1186,7 +1191,10 @@ class Complaint(Register):
     class Meta:
         verbose_name = "相关方投诉处理"
         indexes = ((("status", "resolve_deadline"), False), (("status", "start_deadline"), False),
-                   (("status", "callback_deadline"), False))
+                   (("status", "callback_deadline"), False),
+                   # Covers the dashboard's open / overdue counts per department (index only).
+                   (("status", "archived_at", "department", "on_hold_since", "start_deadline",
+                     "resolve_deadline", "callback_deadline"), False))
 
     def __str__(self):
         return f"{self.number or '投诉'} {self.subject or ''}".strip()
@@ -2384,7 +2392,8 @@ class Alert(Register):
     class Meta:
         verbose_name = "逾期提醒"
         indexes = ((("record_type", "record_id", "kind"), False), (("status", "since"), False),
-                   (("status", "assignee"), False), (("status", "department"), False))
+                   (("status", "assignee"), False), (("status", "department"), False),
+                   (("since",), False))  # the grid's newest-first order
 
     @classmethod
     def raise_for(cls, record, kind, now, title, assignee=None, level=1, rule=None):
@@ -2461,7 +2470,11 @@ class Deadline(Register):
                    (("rule_code", "status", "due_at"), False),
                    (("rule_code", "status", "warn_at"), False),
                    (("status", "due_at"), False),
-                   (("status", "warn_at"), False))
+                   (("status", "warn_at"), False),
+                   # One register's running clocks in due order, covering what the dashboard's
+                   # due-soon count and my work read (no row lookups on a 2M-row table).
+                   (("record_type", "status", "due_at", "kind", "warn_at", "rule_code", "record_id"),
+                    False))
 
     def escalation_columns(self, limit, calendar):
         """The level2_at … level4_at values for this clock's current due time."""

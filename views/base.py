@@ -16,8 +16,8 @@ from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from datetime import date, datetime
 
-from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, DecimalField,
-                    ForeignKeyField, IntegerField, IntegrityError, TextField)
+from peewee import (SQL, AutoField, BooleanField, CharField, DateField, DateTimeField,
+                    DecimalField, ForeignKeyField, IntegerField, IntegrityError, TextField, fn)
 from wtforms import validators
 
 import clock
@@ -26,6 +26,7 @@ from forms import KefuForm
 from audit import audit, snapshot
 from i18n import _l
 from views.scopes import HUB_ROLES, current_scope, user_department
+from views.search import search_condition
 from views.steps import STEP_ROW_ACTION, StepsMixin
 from database import small_page_cache, write_transaction
 from models import (INT_MAX, PHONE_RE, TEXT_MAX, ChoiceField, Complaint, Contact, Customer,
@@ -197,6 +198,8 @@ class RelatedSearch:
     """Search a foreign key's target by text through a subquery: no join, so sorting by
     another related column cannot collide with it."""
 
+    ID_LIST_MAX = 500  # more matching targets than this: a subquery rather than a long list
+
     def __init__(self, fk, *target_fields):
         self.fk, self.target_fields = fk, target_fields
         self.model = fk.model  # Flask-Admin joins only fields of other models
@@ -211,10 +214,32 @@ class RelatedSearch:
             match = (field ** term) if match is None else match | (field ** term)
         return self.fk.in_(self.fk.rel_model.select(self.fk.rel_model.id).where(match))
 
+    def phone_match(self, prefixes):
+        """The target's phone starts with one of `prefixes` (index ranges; views.search)."""
+        from views.search import prefix_range
+        match = None
+        for field in self.target_fields:
+            if not isinstance(field, PhoneField) or (is_personal(field) and not sees_personal_data()):
+                continue
+            for prefix in prefixes:
+                one = prefix_range(field, prefix)
+                match = one if match is None else match | one
+        if match is None:
+            return None
+        # The few matching ids as a list, not a subquery: inside an OR, PostgreSQL filters a
+        # subquery row by row (a full scan) but reads a list from the foreign key's index.
+        target = self.fk.rel_model
+        ids = [pk for (pk,) in target.select(target.id).where(match)
+               .limit(self.ID_LIST_MAX + 1).tuples()]
+        if len(ids) > self.ID_LIST_MAX:
+            return self.fk.in_(target.select(target.id).where(match))
+        return self.fk.in_(ids) if ids else None
+
 
 class PersonalSearch:
     """A personal-data column in the search box: matched only for roles that see it in full,
     so nobody can rebuild a masked phone number by searching for its digits."""
+    personal = True
 
     def __init__(self, field):
         self.field, self.model, self.name = field, field.model, field.name
@@ -606,6 +631,14 @@ def _options(model, label=str, where=None):
     return load
 
 
+def count_rows(query):
+    """The number of rows of a grid's query as a plain `SELECT COUNT(*) … WHERE …`: peewee's
+    count() wraps it in a subquery, which keeps SQLite from counting from an index."""
+    if query._group_by or query._having or query._distinct or query._limit or query._offset:
+        return query.count()
+    return query.select(fn.COUNT(SQL("*"))).order_by().scalar()
+
+
 class UnmaskForm(KefuForm):
     """Only the CSRF token: revealing personal data is a POST from the record's page."""
 
@@ -796,7 +829,14 @@ class KefuModelView(StepsMixin, ModelView):
         names = []
         for field in self._search_fields:
             names.append(str(_l(field.verbose_name or field.name)))
-        return "%s：%s" % (_l("搜索"), "、".join(dict.fromkeys(names)))
+        hints = []
+        if any(isinstance(getattr(f, "field", f), PhoneField) or hasattr(f, "phone_match")
+               for f in self._search_fields) and sees_personal_data():
+            hints.append(str(_l("电话输入前 7 位以上")))
+        if any(getattr(f, "name", None) in ("number", "receipt_no") for f in self._search_fields):
+            hints.append(str(_l("编号输入开头")))
+        return "%s：%s%s" % (_l("搜索"), "、".join(dict.fromkeys(names)),
+                            "（%s）" % "，".join(hints) if hints else "")
 
     def get_filter_arg(self, index, flt):
         """Name filters by column and operation so bookmarked URLs survive new filters."""
@@ -867,17 +907,65 @@ class KefuModelView(StepsMixin, ModelView):
         condition = self.scope_condition()
         if condition is not None:
             query = query.where(condition)
-        related = [getattr(self.model, name) for name in self._related_columns()]
-        return query.with_related(*related) if related else query
+        return query
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
                  page_size=None):
+        """Flask-Admin's get_list with our search (views.search), a plain COUNT(*), and the
+        related names of a page loaded once per related model (not the page query again)."""
         # An unknown sort column in a hand-edited URL sorts by default instead of failing.
         if sort_column is not None and sort_column not in self._sortable_columns:
             sort_column = None
         page = min(page or 0, 100_000)  # a page number past any table, not an SQL overflow
         search = CONTROL_CHARS.sub("", search) if search else search
-        return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        query, joins = self.get_query(), set()
+        if self._search_supported and search:
+            condition = search_condition(self.model, self._search_fields, search,
+                                         sees_personal_data())
+            if condition is not None:
+                for field in self._search_fields:
+                    query = self._handle_join(query, field, joins)
+                query = query.where(condition)
+        for index, _, value in (filters or ()) if self._filters else ():
+            flt = self._filters[index]
+            query = self._handle_join(query, flt.column, joins)
+            query = flt.apply(query, flt.clean(value))
+        count = None if self.simple_list_pager else count_rows(query)
+        if sort_column is not None:
+            order = [(self._sortable_columns[sort_column], sort_desc)]
+        else:
+            order = self._get_default_order()
+        if order:
+            query, joins = self._order_by(query, joins, order)
+        page_size = self.page_size if page_size is None else page_size
+        if page_size:
+            query = query.limit(page_size)
+        if page and page_size:
+            query = query.offset(page * page_size)
+        if not execute:
+            return count, query
+        rows = list(query.execute())
+        self.load_related(rows)
+        return count, rows
+
+    def load_related(self, rows):
+        """Attach the related rows the grid shows to `rows`: one query per related model for
+        the whole page (peewee's with_related would run the page query again for each)."""
+        fields = {}
+        for name in self._related_columns():
+            field = self.model._meta.fields[name]
+            fields.setdefault(field.rel_model, []).append(field)
+        for rel_model, fks in fields.items():
+            ids = {row.__data__.get(fk.name) for fk in fks for row in rows} - {None}
+            if not ids:
+                continue
+            key = fks[0].rel_field
+            found = {getattr(r, key.name): r for r in rel_model.select().where(key.in_(list(ids)))}
+            for row in rows:
+                for fk in fks:
+                    value = row.__data__.get(fk.name)
+                    if value in found:
+                        row.__rel__[fk.name] = found[value]
 
     def _related_columns(self):
         columns = self.column_list or ()

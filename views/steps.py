@@ -80,6 +80,9 @@ def callback_fields():
     }
 
 
+ROW_ID = "KEFU_ROW_ID"  # stands for a row's id in a step URL built once per page
+
+
 class StepsMixin:
     """Adds the `steps` of a register to its Flask-Admin view."""
 
@@ -93,8 +96,18 @@ class StepsMixin:
 
     def steps_for(self, record):
         """The steps the logged-in user may take on `record` now (for buttons and row actions)."""
-        return [s for s in self.steps if s.allowed_for(current_user) and s.applies_to(record)
+        return [s for s in self._steps_allowed() if s.applies_to(record)
                 and (not s.scope or self._step_in_scope(s, record))]
+
+    def _steps_allowed(self):
+        """The steps the logged-in user's roles allow, worked out once per request (a grid asks
+        for every row)."""
+        from flask import g
+        allowed = g.setdefault("kefu_steps_allowed", {})
+        if self.endpoint not in allowed:
+            user = current_user._get_current_object()
+            allowed[self.endpoint] = [s for s in self.steps if s.allowed_for(user)]
+        return allowed[self.endpoint]
 
     def _run(self, step, record, data):
         """Run one step on one record in its own transaction; return what the step returned."""
@@ -104,6 +117,16 @@ class StepsMixin:
             if refusal:
                 raise DomainError(refusal)
             return step.run(fresh, current_user._get_current_object(), clock.now(), data)
+
+    def step_url(self, step, record_id, return_url):
+        """The URL of `step`'s form for one row: url_for runs once per step and page, not once
+        for every row and step of a grid."""
+        from flask import g
+        urls = g.setdefault("kefu_step_urls", {})
+        key = (self.endpoint, step.name, return_url)
+        if key not in urls:  # the id is the first query argument, so the first match is it
+            urls[key] = self.get_url(".step_view", step_name=step.name, id=ROW_ID, url=return_url)
+        return urls[key].replace(ROW_ID, str(int(record_id)), 1)
 
     def _step_in_scope(self, step, record):
         """May the logged-in user take `step` on `record` (their department's rows only)?"""
