@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 
 
 def free_port():
@@ -27,6 +28,31 @@ from models import db  # noqa: E402
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 ROLES = ("admin", "clerk", "property", "ops", "pm", "gm", "auditor")
+
+
+class Statements(list):
+    """The SQL text of each statement run, in order; `.params` holds their parameters."""
+
+    def __init__(self):
+        super().__init__()
+        self.params = []
+
+
+@contextmanager
+def statements_run():
+    """Record every SQL statement the database runs inside the block."""
+    from models import db
+    statements, real = Statements(), db.obj.execute_sql
+
+    def record(sql, params=None, *args, **kwargs):
+        statements.append(sql)
+        statements.params.append(params)
+        return real(sql, params, *args, **kwargs)
+    db.obj.execute_sql = record
+    try:
+        yield statements
+    finally:
+        del db.obj.execute_sql
 
 
 def csrf_token(html):

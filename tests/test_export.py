@@ -7,6 +7,7 @@ from datetime import datetime
 from openpyxl import load_workbook
 
 from models import AuditLog, Contact, Department, RepairOrder
+from conftest import statements_run
 from test_registers import url, valid_form
 
 HOSTILE = ("<script>alert('x')</script> ' OR 1=1; DROP TABLE contact; -- 😀 "
@@ -169,7 +170,7 @@ def test_export_cells_are_labelled_named_masked_and_formula_safe(login, app):
 
 def test_export_queries_grow_with_chunks_not_rows(as_clerk, app, monkeypatch):
     """200 contacts of 200 customers: one more chunk costs a handful of queries, not one per row."""
-    from models import Customer, User, db
+    from models import Customer, User
     from views.base import KefuModelView, RelatedNames
     user = User.get(User.username == "clerk")
     customers = [Customer.create(name="批量客户%d" % i, kind="consumer", phone="139%08d" % i)
@@ -178,19 +179,12 @@ def test_export_queries_grow_with_chunks_not_rows(as_clerk, app, monkeypatch):
                           "created_by": user.id, "phone": "13800138000"}
                          for i, c in enumerate(customers)]).execute()
     total = Contact.select().count()
-    executed = []
-    original = db.obj.execute_sql
-
-    def counted(sql, *args, **kwargs):
-        executed.append(sql)
-        return original(sql, *args, **kwargs)
-    monkeypatch.setattr(db.obj, "execute_sql", counted)
     monkeypatch.setattr(RelatedNames, "KEPT", 10 ** 6)
 
     def queries(chunk):
         monkeypatch.setattr(KefuModelView, "EXPORT_CHUNK", chunk)
-        executed.clear()
-        rows = read_csv(as_clerk.get(url(Contact, "export/csv/")))
+        with statements_run() as executed:
+            rows = read_csv(as_clerk.get(url(Contact, "export/csv/")))
         assert len(rows) - 1 == total
         return len(executed)
 

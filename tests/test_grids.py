@@ -1,12 +1,12 @@
 """Grids at scale (issue 8): the search box finds phones and numbers through their indexes, the
 count is a plain COUNT(*), and a page loads its related names with one query per related model."""
-from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
 from flask_login import login_user
 
 import database
+from conftest import statements_run
 from models import Alert, Contact, Customer, Deadline, Department, User, db, next_number
 from views.search import prefix_range, search_condition
 
@@ -97,21 +97,6 @@ def test_prefix_range_is_starts_with(prefix, inside, outside):
         assert all(checks[op](value, bound) for op, bound in probe.bounds), value
     for value in outside:
         assert not all(checks[op](value, bound) for op, bound in probe.bounds), value
-
-
-@contextmanager
-def statements_run():
-    """Collect the SQL text of every statement run inside the block."""
-    statements, real = [], db.obj.execute_sql
-
-    def counted(sql, *args, **kwargs):
-        statements.append(sql)
-        return real(sql, *args, **kwargs)
-    db.obj.execute_sql = counted
-    try:
-        yield statements
-    finally:
-        db.obj.execute_sql = real
 
 
 @pytest.mark.parametrize("search, filters", [

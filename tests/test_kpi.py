@@ -13,6 +13,7 @@ import pytest
 import kpi
 from models import (AuditLog, Callback, Complaint, Customer, Deadline, Department, RepairOrder,
                     Survey, SurveyDistribution, SurveyResponse, db)
+from conftest import statements_run
 from views.kpi import chosen_month
 
 JUNE = date(2021, 6, 1)
@@ -178,19 +179,12 @@ def test_twelve_months_count_each_month_on_its_own(june):
     assert early["figures"][date(2021, 7, 1)][None]["due"] == 0
 
 
-def test_queries_do_not_grow_with_the_number_of_months(june, monkeypatch):
-    statements = []
-    real = db.obj.execute_sql
-
-    def counted(sql, *args, **kwargs):
-        statements.append(sql)
-        return real(sql, *args, **kwargs)
-    monkeypatch.setattr(db.obj, "execute_sql", counted)
-    kpi.service_kpis(JUNE, NOW, count=1)
-    one = len(statements)
-    statements.clear()
-    kpi.service_kpis(JUNE, NOW, count=12)
-    assert len(statements) == one <= 10
+def test_queries_do_not_grow_with_the_number_of_months(june):
+    with statements_run() as one:
+        kpi.service_kpis(JUNE, NOW, count=1)
+    with statements_run() as twelve:
+        kpi.service_kpis(JUNE, NOW, count=12)
+    assert len(twelve) == len(one) <= 10
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -7,6 +7,7 @@ import pytest
 
 import database
 import jobs
+from conftest import statements_run
 from database import write_transaction
 from jobs.communication import refresh_last_contacts
 from jobs.deadlines import escalate_repeated_misses, resolve_done_alerts
@@ -46,20 +47,11 @@ def test_migration_7_replaces_the_indexes_the_planner_misused(app):
 
 
 def statements_of(job, now):
-    """The SQL text and parameters of every statement `job(now)` issues (it runs, rolled back)."""
-    seen, original = [], db.obj.execute_sql
-
-    def record(sql, params=None, *args, **kwargs):
-        seen.append((sql, params))
-        return original(sql, params, *args, **kwargs)
-    db.obj.execute_sql = record
-    try:
-        with db.atomic() as transaction:
-            job(now)
-            transaction.rollback()
-    finally:
-        del db.obj.execute_sql
-    return seen
+    """(SQL text, parameters) of every statement `job(now)` issues (it runs, then rolls back)."""
+    with statements_run() as seen, db.atomic() as transaction:
+        job(now)
+        transaction.rollback()
+    return list(zip(seen, seen.params))
 
 
 @pytest.mark.parametrize("job", [escalate_repeated_misses, resolve_done_alerts])
