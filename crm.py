@@ -243,11 +243,12 @@ PHONE_CHARS = re.compile(r"[\s\-()（）+]")
 
 def phone_digits(text):
     """The digits of a phone number as stored: separators and a +86 / 0086 prefix removed."""
-    digits = PHONE_CHARS.sub("", text or "")
+    text = (text or "").strip()
+    digits = PHONE_CHARS.sub("", text)
     if digits.startswith("0086"):
         digits = digits[4:]
-    elif digits.startswith("86") and len(digits) == 13:  # +86 and a mobile number
-        digits = digits[2:]
+    elif digits.startswith("86") and (text.startswith("+") or len(digits) == 13):
+        digits = digits[2:]  # +86 and a number or its first digits; 86 and a mobile number
     return digits if digits.isdigit() and len(digits) >= 7 else None
 
 

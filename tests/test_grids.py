@@ -40,6 +40,7 @@ def caller(app):
     ("0086-139-1234-0001", False),
     ("139-1234-0001", False),
     ("1391234", True),                  # its first seven digits
+    ("+86 139 1234", True),             # the first digits after the country code
     ("欧阳测试", False),                 # the visitor's name
     ("照明", False),                     # a word of the subject
 ])
