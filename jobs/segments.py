@@ -6,6 +6,7 @@ from datetime import timedelta
 from peewee import Case, fn
 
 from crm import lease_months_left
+from database import write_transaction
 from models import (Callback, Charge, Complaint, Contact, Customer, Meeting, MeetingAttendee,
                     NoticeReceipt, RepairOrder, SegmentRule, Survey, SurveyAnswer, SurveyResponse,
                     db)
@@ -135,8 +136,13 @@ SEGMENT_COLUMNS = ("value_segment", "engagement_segment", "satisfaction_segment"
                    "segment_reasons")
 
 
+WRITE_BATCH = 1000  # customers written per transaction
+
+
 def segment_customers(now):
-    """Recompute every active customer's segments; write only those that changed."""
+    """Recompute every active customer's segments; write only those that changed. The reading
+    and judging (seconds on 100k customers) hold no lock; the writes go in short transactions
+    of WRITE_BATCH rows, so the desk's own saves never wait long behind the nightly run."""
     rules = active_rules()
     current = {row[0]: row[1:] for row in Customer.select(
         Customer.id, *(getattr(Customer, c) for c in SEGMENT_COLUMNS)).tuples()}
@@ -147,14 +153,16 @@ def segment_customers(now):
                   json.dumps(reasons, ensure_ascii=False))
         if current.get(customer_id) != values:
             changed.append(values + (now, customer_id))
-    # Customers no longer active lose their segments.
-    gone = Customer.update(**{c: None for c in SEGMENT_COLUMNS}, segmented_at=now).where(
-        ((Customer.status != Customer.ACTIVE) | Customer.archived_at.is_null(False))
-        & Customer.risk_segment.is_null(False)).execute()
-    if changed:
-        sql = 'UPDATE "customer" SET %s, "segmented_at" = %s WHERE "id" = %s' % (
-            ", ".join('"%s" = %s' % (c, db.param) for c in SEGMENT_COLUMNS), db.param, db.param)
-        cursor = db.cursor()
-        for start in range(0, len(changed), 1000):
-            cursor.executemany(sql, changed[start:start + 1000])
+    with write_transaction():  # customers no longer active lose their segments
+        gone = Customer.update(**{c: None for c in SEGMENT_COLUMNS}, segmented_at=now).where(
+            ((Customer.status != Customer.ACTIVE) | Customer.archived_at.is_null(False))
+            & Customer.risk_segment.is_null(False)).execute()
+    sql = 'UPDATE "customer" SET %s, "segmented_at" = %s WHERE "id" = %s' % (
+        ", ".join('"%s" = %s' % (c, db.param) for c in SEGMENT_COLUMNS), db.param, db.param)
+    for start in range(0, len(changed), WRITE_BATCH):
+        with write_transaction():
+            db.cursor().executemany(sql, changed[start:start + WRITE_BATCH])
     return {"changed": len(changed), "cleared": gone}
+
+
+segment_customers.in_transaction = False  # its own short write transactions
