@@ -13,6 +13,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
 from flask_login import LoginManager, current_user, login_user, logout_user
+from peewee import OperationalError
 from wtforms import PasswordField, StringField, validators
 
 import clock
@@ -258,6 +259,14 @@ def create_app(test_config=None):
     @app.errorhandler(DomainError)
     def _domain_error(err):
         return render_template("kefu/error.html", code=400, message=str(err)), 400
+
+    @app.errorhandler(OperationalError)
+    def _database_busy(err):
+        """SQLite's write lock held past the busy timeout: the transaction never began, nothing
+        was saved; say so (503) instead of a bare 500. Any other database error stays a 500."""
+        if "database is locked" not in str(err):
+            raise err
+        return render_template("kefu/error.html", code=503, message=_l("系统繁忙，本次操作未保存，请稍后重试")), 503
 
     @app.after_request
     def _headers(response):

@@ -147,3 +147,21 @@ def test_a_second_sweep_at_the_same_moment_changes_nothing(app):
             for a in Alert.select().order_by(Alert.id)] == before
     assert [(d.id, d.status, d.due_at) for d in Deadline.select().order_by(Deadline.id)] == clocks
     assert "failed" not in results.values()
+
+
+def test_a_save_that_finds_the_database_locked_says_so_and_saves_nothing(as_clerk, monkeypatch):
+    """Past the busy timeout SQLite refuses the write; the clerk gets a page that says nothing
+    was saved (503), not a server error, and the register is unchanged."""
+    from peewee import OperationalError
+    from test_registers import url, valid_form
+    before = Contact.select().count()
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+    monkeypatch.setattr(database, "write_transaction", locked)
+    import views.base
+    monkeypatch.setattr(views.base, "write_transaction", locked)
+    response = as_clerk.submit(url(Contact, "new/"), valid_form(Contact))
+    assert response.status_code == 503
+    assert "系统繁忙，本次操作未保存" in response.text
+    assert Contact.select().count() == before
