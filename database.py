@@ -284,10 +284,11 @@ def _customer_relationship(database):
 
 
 def _indexes_for_scale(database):
-    """Issue 8: a record's clocks are found by (record, status); the single-column rule_id
-    indexes on deadline and alert go, since without statistics SQLite preferred them for the
-    jobs' correlated subqueries and walked every clock of a rule per alert (minutes at 2M
-    clocks)."""
+    """Issue 8: a record's clocks are found by (record, status) and a rule's by (rule code,
+    status, time); a customer's latest contact is one seek. The single-column rule_id indexes
+    on deadline and alert go, since without statistics SQLite preferred them for the jobs'
+    correlated subqueries and walked every clock of a rule per alert (minutes at 2M clocks);
+    then the planner gets its statistics."""
     from models import Alert
     for name in ("deadline_rule_id", "alert_rule_id", "deadline_record_type_record_id_kind",
                  "contact_customer_id"):
