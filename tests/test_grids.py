@@ -193,3 +193,17 @@ def test_row_step_links_carry_each_rows_own_id(as_clerk, caller):
     grid = rows(as_clerk.get("/admin/contact/").text)
     for contact in caller:
         assert f'href="/admin/contact/step/handled/?id={contact.id}&amp;url=/admin/contact/' in grid
+
+
+def test_the_search_box_says_how_to_search_in_either_language(as_clerk):
+    import html
+    import re
+
+    def placeholder():
+        page = as_clerk.get("/admin/contact/").text
+        return html.unescape(re.search(r'name="search"[^>]*placeholder="([^"]*)"', page).group(1))
+    assert placeholder() == ("搜索：编号、来访人、联系电话、事由、客户"
+                             "（电话输入前 7 位以上，编号输入开头）")
+    as_clerk.get("/lang/en")
+    assert placeholder() == ("Search: No., Visitor, Contact phone, Subject, Customer"
+                             " (phones: the first 7 digits or more; numbers: from the start)")

@@ -13,6 +13,7 @@ from flask_admin.contrib.peewee import filters as pf
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.form import CustomModelConverter
 from flask_admin.helpers import get_redirect_target
+from flask_babel import get_locale
 from flask_login import current_user
 from datetime import date, datetime
 
@@ -835,8 +836,12 @@ class KefuModelView(StepsMixin, ModelView):
             hints.append(str(_l("电话输入前 7 位以上")))
         if any(getattr(f, "name", None) in ("number", "receipt_no") for f in self._search_fields):
             hints.append(str(_l("编号输入开头")))
-        return "%s：%s%s" % (_l("搜索"), "、".join(dict.fromkeys(names)),
-                            "（%s）" % "，".join(hints) if hints else "")
+        # Chinese punctuation in Chinese, ASCII in English ("Search: No., Visitor (…)").
+        chinese = str(get_locale() or "zh").startswith("zh")
+        colon, comma, list_comma, opening, closing = (
+            ("：", "，", "、", "（", "）") if chinese else (": ", "; ", ", ", " (", ")"))
+        return "%s%s%s%s" % (_l("搜索"), colon, list_comma.join(dict.fromkeys(names)),
+                             opening + comma.join(hints) + closing if hints else "")
 
     def get_filter_arg(self, index, flt):
         """Name filters by column and operation so bookmarked URLs survive new filters."""
