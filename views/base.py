@@ -922,19 +922,7 @@ class KefuModelView(StepsMixin, ModelView):
         if sort_column is not None and sort_column not in self._sortable_columns:
             sort_column = None
         page = min(page or 0, 100_000)  # a page number past any table, not an SQL overflow
-        search = CONTROL_CHARS.sub("", search) if search else search
-        query, joins = self.get_query(), set()
-        if self._search_supported and search:
-            condition = search_condition(self.model, self._search_fields, search,
-                                         sees_personal_data())
-            if condition is not None:
-                for field in self._search_fields:
-                    query = self._handle_join(query, field, joins)
-                query = query.where(condition)
-        for index, _, value in (filters or ()) if self._filters else ():
-            flt = self._filters[index]
-            query = self._handle_join(query, flt.column, joins)
-            query = flt.apply(query, flt.clean(value))
+        query, joins = self.filtered_query(search, filters)
         count = None if self.simple_list_pager else count_rows(query)
         if sort_column is not None:
             order = [(self._sortable_columns[sort_column], sort_desc)]
@@ -952,6 +940,24 @@ class KefuModelView(StepsMixin, ModelView):
         rows = list(query.execute())
         self.load_related(rows)
         return count, rows
+
+    def filtered_query(self, search, filters):
+        """(query, joins): the user's rows that the search box and filters select, unsorted
+        and uncounted (the grid pages and counts it; an export reads it in chunks)."""
+        search = CONTROL_CHARS.sub("", search) if search else search
+        query, joins = self.get_query(), set()
+        if self._search_supported and search:
+            condition = search_condition(self.model, self._search_fields, search,
+                                         sees_personal_data())
+            if condition is not None:
+                for field in self._search_fields:
+                    query = self._handle_join(query, field, joins)
+                query = query.where(condition)
+        for index, _, value in (filters or ()) if self._filters else ():
+            flt = self._filters[index]
+            query = self._handle_join(query, flt.column, joins)
+            query = flt.apply(query, flt.clean(value))
+        return query, joins
 
     def load_related(self, rows):
         """Attach the related rows the grid shows to `rows`: one query per related model for
@@ -1149,8 +1155,7 @@ class KefuModelView(StepsMixin, ModelView):
         order, a chunk (a list) at a time (keyset pagination: memory stays flat and no OFFSET
         grows with the export; no model objects are built)."""
         view_args = self._get_list_extra_args()
-        count, query = self.get_list(0, None, False, view_args.search, view_args.filters,
-                                     execute=False, page_size=0)
+        query, _ = self.filtered_query(view_args.search, view_args.filters)  # the audit counts
         model = self.model
         query = query.select(*model._meta.sorted_fields)
         key = model._meta.sorted_field_names.index("id")
@@ -1296,8 +1301,7 @@ class KefuModelView(StepsMixin, ModelView):
 
     def _audit_export(self, kind):
         view_args = self._get_list_extra_args()
-        count, _ = self.get_list(0, None, False, view_args.search, view_args.filters,
-                                 execute=False, page_size=0)
+        count = count_rows(self.filtered_query(view_args.search, view_args.filters)[0])
         with write_transaction():
             audit("export", None, summary=f"{self.model.__name__} {kind} {count} 行",
                   extra={"query": [request.query_string.decode("utf-8", "replace"), count],
