@@ -546,7 +546,7 @@ def measure_export(args, password):
 
 # ---------------------------------------------------------------- jobs (child process)
 
-NIGHTLY_UPKEEP = ("segment_customers", "refresh_statistics")
+NIGHTLY_UPKEEP = ("segment_customers", "refresh_statistics", "refresh_last_contacts")
 
 
 def jobs_child(args):

@@ -13,7 +13,7 @@ from peewee import IntegrityError
 from database import write_transaction
 from models import JobRun
 
-from jobs.communication import flag_contact_cadence
+from jobs.communication import flag_contact_cadence, refresh_last_contacts
 from jobs.complaints import generate_monthly_complaint_report
 from jobs.deadlines import DEADLINE_JOBS
 from jobs.mail import mail_alerts
@@ -25,6 +25,9 @@ SLOW_JOB_SECONDS = 2
 
 # (job, how often): "minute" jobs run every minute; the monthly report checks the date itself.
 SCHEDULE = tuple((job, "minute") for job in DEADLINE_JOBS) + (
+    # Nightly upkeep of each customer's last contact (the event hooks only move it forward;
+    # an archived contact moves it back), just before the cadence check that reads it.
+    (refresh_last_contacts, "day"),
     (flag_contact_cadence, "day"),   # months and years: once a day is enough
     (segment_customers, "day"),      # nightly: the first minute of the day
     (mail_alerts, "minute"),

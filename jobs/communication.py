@@ -43,8 +43,8 @@ def plus_days(column, days):
 def flag_contact_cadence(now):
     """One alert per active customer not contacted within its kind's cadence (never contacted:
     counted from the day the customer was registered), to the department that keeps it;
-    resolved once a contact is recorded."""
-    refresh_last_contacts(now)
+    resolved once a contact is recorded. Reads each customer's last contact as the event hooks
+    and the nightly refresh_last_contacts (scheduled just before) left it."""
     rules = {r.code: r for r in SlaRule.select().where(SlaRule.code.startswith("COM_"))}
     departments = {d.code: d.id for d in Department.select()}
     raised = 0
@@ -55,13 +55,15 @@ def flag_contact_cadence(now):
         boundary = now - timedelta(days=rule.amount)
         mine = ((Alert.record_type == "Customer") & (Alert.record_id == Customer.id)
                 & (Alert.rule == rule.id) & (Alert.status == Alert.OPEN))
-        # Contacted again since: the alert is done.
+        # Contacted again since: the alert is done. Read from the rule's open alerts (a few),
+        # not from every customer contacted within the cadence (most of them).
+        contacted = Customer.select(Customer.id).where(
+            (Customer.id == Alert.record_id) & (Customer.kind == kind)
+            & (Customer.last_contact_at >= boundary))
         Alert.update(status=Alert.RESOLVED, resolved_at=now, updated_at=now,
                      resolution_note="已沟通，系统自动解除").where(
             (Alert.record_type == "Customer") & (Alert.rule == rule.id)
-            & (Alert.status == Alert.OPEN)
-            & Alert.record_id.in_(Customer.select(Customer.id).where(
-                (Customer.kind == kind) & (Customer.last_contact_at >= boundary)))).execute()
+            & (Alert.status == Alert.OPEN) & fn.EXISTS(contacted)).execute()
         if not rule.is_active or rule.archived_at:
             continue
         reference = fn.COALESCE(Customer.last_contact_at, Customer.created_at)

