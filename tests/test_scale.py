@@ -46,6 +46,29 @@ def test_migration_7_replaces_the_indexes_the_planner_misused(app):
         assert db.execute_sql("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'deadline'").fetchone()[0]
 
 
+def test_migration_9_gives_the_jobs_rerun_its_indexes(app):
+    """An older database gets the running clocks' partial index and the wider alert, complaint
+    update and customer indexes in place of the ones they extend."""
+    for name in ("deadline_running_clock", "alert_record_type_record_id_rule_id_kind_status_since",
+                 "alert_status_kind_record_type_record_id_rule_id_level",
+                 "complaint_update_complaint_id_happened_at_kind",
+                 "customer_kind_status_archived_at_last_contact_at_created_at"):
+        db.execute_sql(f'DROP INDEX "{name}"')
+    db.execute_sql('CREATE INDEX "alert_record_type_record_id_kind" ON "alert" '
+                   '("record_type", "record_id", "kind")')
+    db.execute_sql('CREATE INDEX "complaint_update_complaint_id" ON "complaint_update" ("complaint_id")')
+    db.execute_sql('CREATE INDEX "customer_kind_status" ON "customer" ("kind", "status")')
+    database.SchemaMigration.delete().where(database.SchemaMigration.version == 9).execute()
+    assert database.migrate() == [9]
+    assert ("record_type", "record_id", "kind") not in index_columns("alert")
+    assert ("complaint_id",) not in index_columns("complaint_update")
+    assert ("kind", "status") not in index_columns("customer")
+    running = [i for i in db.get_indexes("deadline") if i.name == "deadline_running_clock"]
+    assert running and "'running'" in running[0].sql  # only the running clocks
+    assert ("complaint_id", "happened_at", "kind") in index_columns("complaint_update")
+    assert ("status", "kind", "record_type", "record_id", "rule_id", "level") in index_columns("alert")
+
+
 def statements_of(job, now):
     """(SQL text, parameters) of every statement `job(now)` issues (it runs, then rolls back)."""
     with statements_run() as seen, db.atomic() as transaction:
@@ -56,9 +79,9 @@ def statements_of(job, now):
 
 @pytest.mark.parametrize("job", [escalate_repeated_misses, resolve_done_alerts])
 def test_the_running_clock_of_an_alert_is_found_by_its_record(app, job):
-    """Each open alert looks up its record's running clock through the (record, status) index,
-    not through a rule's or a status's index (which walk every clock of a rule or every running
-    clock, per alert: minutes at a million clocks)."""
+    """Each open alert looks up its record's running clock in the running clocks' own partial
+    index, not through a rule's or a status's index (which walk every clock of a rule or every
+    running clock, per alert: minutes at a million clocks), nor in the table."""
     if not database.is_sqlite():
         pytest.skip("SQLite's EXPLAIN QUERY PLAN")
     looked_up = 0
@@ -67,7 +90,7 @@ def test_the_running_clock_of_an_alert_is_found_by_its_record(app, job):
             continue
         plan = [row[3] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)]
         used = re.findall(r"USING (?:COVERING )?INDEX (deadline_\w+)", "\n".join(plan))
-        assert used and set(used) == {"deadline_record_type_record_id_status_kind"}, plan
+        assert used and set(used) == {"deadline_running_clock"}, plan
         looked_up += 1
     assert looked_up
 
