@@ -393,6 +393,7 @@ def excel_safe(value):
 
 
 INT_OR_NONE = {int, type(None)}
+TEXT_OR_NONE = {str, type(None)}
 
 
 def export_value(value):
@@ -400,15 +401,48 @@ def export_value(value):
     return "" if value is None else value
 
 
-# A value starting like a formula, anywhere in a chunk's values joined by NUL.
-FORMULA_IN_JOINED = re.compile("(?:^|\x00)[%s]" % re.escape("".join(FORMULA_STARTS)))
+# A value starting like a formula, anywhere in a chunk's values each preceded by NUL (a literal
+# first character lets the regex engine skip ahead: three times faster than "(?:^|\x00)").
+FORMULA_IN_JOINED = re.compile("\x00[%s]" % re.escape("".join(FORMULA_STARTS)))
+
+
+# What makes the csv module (excel dialect, QUOTE_MINIMAL) quote a cell.
+CSV_QUOTED = re.compile('[",\r\n]')
+
+
+def csv_cells(values):
+    """A column's cells as csv.writer writes them (None as "", other values as str(), a cell
+    holding a quote, comma or line break quoted); one check decides for the whole column."""
+    try:
+        joined = "\x00".join(values)
+    except TypeError:  # numbers or None
+        types = set(map(type, values))
+        if types <= TEXT_OR_NONE:
+            values = [v or "" for v in values]
+        elif types == {int}:
+            values = list(map(str, values))
+        else:
+            values = ["" if v is None else v if type(v) is str else str(v) for v in values]
+        joined = "\x00".join(values)
+    if '"' not in joined and "," not in joined and "\n" not in joined and "\r" not in joined:
+        return values
+    return ['"%s"' % v.replace('"', '""') if CSV_QUOTED.search(v) else v for v in values]
+
+
+def csv_lines(columns):
+    """A chunk's CSV text (lines ending in CRLF, as csv.writer ends them) from its columns."""
+    if len(columns) < 2:  # csv.writer writes a lone empty cell as ""
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer).writerows(zip(*columns))
+        return buffer.getvalue()
+    return "\r\n".join(map(",".join, zip(*map(csv_cells, columns)))) + "\r\n"
 
 
 def text_cells(values, finish):
     """A text column's cells: as they are (None writes as empty), except text a spreadsheet would
     run as a formula, which goes through `finish`; one regex pass decides for the whole chunk."""
     try:
-        inert = not FORMULA_IN_JOINED.search("\x00".join(filter(None, values)))
+        inert = not FORMULA_IN_JOINED.search("\x00" + "\x00".join(filter(None, values)))
     except TypeError:  # not all text
         inert = False
     if inert:
@@ -1159,10 +1193,16 @@ class KefuModelView(StepsMixin, ModelView):
         model = self.model
         query = query.select(*model._meta.sorted_fields)
         key = model._meta.sorted_field_names.index("id")
+        # The statement is rendered once (peewee took a second per million rows to render it
+        # again for every chunk); each chunk binds only the last id in the place of `mark`.
+        mark = -(2 ** 53) + 8
+        sql, params = (query.where(model.id > mark).order_by(model.id)
+                       .limit(self.EXPORT_CHUNK).sql())
+        at = params.index(mark)
         last = 0
         while True:
-            rows = model._meta.database.execute(
-                query.where(model.id > last).order_by(model.id).limit(self.EXPORT_CHUNK)).fetchall()
+            params[at] = last
+            rows = model._meta.database.execute_sql(sql, params).fetchall()
             if not rows:
                 return
             yield rows
@@ -1275,7 +1315,7 @@ class KefuModelView(StepsMixin, ModelView):
         return lambda chunk: [finish(convert(v)) for v in chunk.columns[name]]
 
     def _export_table(self, finish=export_value):
-        """(titles, chunks of rows of cells): every field the details page shows, names for related
+        """(titles, chunks of columns of cells): every field the details page shows, names for related
         rows, labels for codes, masked personal data, and each deadline with its rule and fate.
         `finish` turns an export value into a cell (excel_safe for CSV); numbers stay numbers."""
         from flask import g
@@ -1296,7 +1336,7 @@ class KefuModelView(StepsMixin, ModelView):
                     cells = [read(chunk) for read in readers]
                     if with_clocks:
                         cells += self._export_clock_cells(chunk, now, finish)
-                    yield list(zip(*cells))
+                    yield cells
         return titles, chunks()
 
     def _audit_export(self, kind):
@@ -1319,15 +1359,10 @@ class KefuModelView(StepsMixin, ModelView):
         self._audit_export("CSV")
         titles, chunks = self._export_table(excel_safe)
 
-        def lines(rows):
-            buffer = io.StringIO(newline="")
-            csv.writer(buffer).writerows(rows)
-            return buffer.getvalue()
-
         def generate():
-            yield "\ufeff" + lines([titles])
-            for rows in chunks:
-                yield lines(rows)
+            yield "\ufeff" + csv_lines([[title] for title in titles])
+            for columns in chunks:
+                yield csv_lines(columns)
 
         return Response(stream_with_context(generate()), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": self._download_name("csv")})
@@ -1347,7 +1382,7 @@ class KefuModelView(StepsMixin, ModelView):
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(title=str(self.name)[:31])
         sheet.append(titles)
-        for values in chain.from_iterable(chunks):
+        for values in chain.from_iterable(zip(*columns) for columns in chunks):
             line = []
             for value in values:
                 if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
