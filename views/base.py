@@ -558,6 +558,7 @@ class RelatedNames:
         self.model, self.key, self.finish = field.rel_model, field.rel_field, finish
         self.known = {None: finish(None)}
         self.sql = None  # (fields, statement text)
+        self.size = None  # rows in the register, counted at the first chunk with new keys
         sample = self.model.select().first()
         read = self._read(sample.__data__)[1] if sample is not None else set()
         self.fields = [self.key] + [f for f in self.model._meta.sorted_fields
@@ -574,32 +575,49 @@ class RelatedNames:
             return list(map(self.known.__getitem__, keys))
         except KeyError:
             pass
+        if self.size is None:
+            self.size = self.model.select().count()
+        if self.size <= self.KEPT and 2 * len(self.known) >= self.size:
+            # Half the register named and still more to come: one scan names the rest (costing
+            # no more than the names read so far), and later chunks find every name known.
+            sql, params = self.model.select(*self.fields).sql()
+            self._remember(self.model._meta.database.execute_sql(sql, params))
+            try:
+                return list(map(self.known.__getitem__, keys))
+            except KeyError:
+                pass
         missing = set(keys).difference(self.known)
         if missing and len(self.known) + len(missing) > self.KEPT:
             self.known = {None: self.finish(None)}
             missing = set(keys)
             missing.discard(None)
         missing = list(missing)
-        fields = list(self.fields)
-        names = [f.name for f in fields]
-        # Text and whole numbers come from the database as they are; other values are converted.
-        plain = all(type(f) in (AutoField, IntegerField, CharField, TextField) for f in fields)
-        converters = [fast_python_value(f) for f in fields]
         database = self.model._meta.database
         # The statement's text is built once per export (peewee took longer to render 500
         # parameters than SQLite took to answer); each batch only binds its keys.
-        if self.sql is None or self.sql[0] != fields:
-            self.sql = (fields, self.model.select(*fields)
+        if self.sql is None or self.sql[0] != self.fields:
+            self.sql = (list(self.fields), self.model.select(*self.fields)
                         .where(self.key.in_([0] * self.BATCH)).sql()[0])
         sql = self.sql[1]
         for start in range(0, len(missing), self.BATCH):
             batch = missing[start:start + self.BATCH]
             batch += batch[-1:] * (self.BATCH - len(batch))
-            for row in database.execute_sql(sql, batch):
-                if not plain:
-                    row = [convert(value) for convert, value in zip(converters, row)]
-                self.known[row[0]] = self._name(row[0], zip(names, row))
+            self._remember(database.execute_sql(sql, batch))
         return list(map(self.known.__getitem__, keys))
+
+    def _remember(self, rows):
+        """Name the rows (of self.fields) not named yet."""
+        fields = list(self.fields)
+        names = [f.name for f in fields]
+        # Text and whole numbers come from the database as they are; other values are converted.
+        plain = all(type(f) in (AutoField, IntegerField, CharField, TextField) for f in fields)
+        converters = [fast_python_value(f) for f in fields]
+        known = self.known
+        for row in rows:
+            if not plain:
+                row = [convert(value) for convert, value in zip(converters, row)]
+            if row[0] not in known:
+                known[row[0]] = self._name(row[0], zip(names, row))
 
     def _name(self, key, values):
         try:
