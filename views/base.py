@@ -393,6 +393,7 @@ def excel_safe(value):
 
 
 INT_OR_NONE = {int, type(None)}
+TEXT_OR_NONE = {str, type(None)}
 
 
 def export_value(value):
@@ -400,15 +401,48 @@ def export_value(value):
     return "" if value is None else value
 
 
-# A value starting like a formula, anywhere in a chunk's values joined by NUL.
-FORMULA_IN_JOINED = re.compile("(?:^|\x00)[%s]" % re.escape("".join(FORMULA_STARTS)))
+# A value starting like a formula, anywhere in a chunk's values each preceded by NUL (a literal
+# first character lets the regex engine skip ahead: three times faster than "(?:^|\x00)").
+FORMULA_IN_JOINED = re.compile("\x00[%s]" % re.escape("".join(FORMULA_STARTS)))
+
+
+# What makes the csv module (excel dialect, QUOTE_MINIMAL) quote a cell.
+CSV_QUOTED = re.compile('[",\r\n]')
+
+
+def csv_cells(values):
+    """A column's cells as csv.writer writes them (None as "", other values as str(), a cell
+    holding a quote, comma or line break quoted); one check decides for the whole column."""
+    try:
+        joined = "\x00".join(values)
+    except TypeError:  # numbers or None
+        types = set(map(type, values))
+        if types <= TEXT_OR_NONE:
+            values = [v or "" for v in values]
+        elif types == {int}:
+            return list(map(str, values))  # nothing to quote
+        else:
+            values = ["" if v is None else v if type(v) is str else str(v) for v in values]
+        joined = "\x00".join(values)
+    if '"' not in joined and "," not in joined and "\n" not in joined and "\r" not in joined:
+        return values
+    return ['"%s"' % v.replace('"', '""') if CSV_QUOTED.search(v) else v for v in values]
+
+
+def csv_lines(columns):
+    """A chunk's CSV text (lines ending in CRLF, as csv.writer ends them) from its columns."""
+    if len(columns) < 2:  # csv.writer writes a lone empty cell as ""
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer).writerows(zip(*columns))
+        return buffer.getvalue()
+    return "\r\n".join(map(",".join, zip(*map(csv_cells, columns)))) + "\r\n"
 
 
 def text_cells(values, finish):
     """A text column's cells: as they are (None writes as empty), except text a spreadsheet would
     run as a formula, which goes through `finish`; one regex pass decides for the whole chunk."""
     try:
-        inert = not FORMULA_IN_JOINED.search("\x00".join(filter(None, values)))
+        inert = not FORMULA_IN_JOINED.search("\x00" + "\x00".join(filter(None, values)))
     except TypeError:  # not all text
         inert = False
     if inert:
@@ -429,12 +463,32 @@ DATE_TEXTS = {DateTimeField: (re.compile(DATETIME_TEXT),
                           re.compile("(?:%s(?:\x00%s)*)?" % (DATE_TEXT, DATE_TEXT)))}
 
 
+# The usual stored text of each kind ("0" a decimal digit, as \d reads it), to check by column.
+DATE_SHAPES = {DateTimeField: "0000-00-00 00:00:00", DateField: "0000-00-00"}
+
+
+def all_shaped(joined, count, shape):
+    """Is `joined` `count` texts of `shape` joined by NUL? A slice per character place of the
+    shape checks that place in every text at once (three times faster than the regex)."""
+    width = len(shape) + 1
+    if len(joined) != width * count - 1:
+        return False
+    for place, char in enumerate(shape + "\x00"):
+        if char != "0" and joined[place::width] != char * (count - (char == "\x00")):
+            return False
+    return "".join([joined[place::width] for place, char in enumerate(shape)
+                    if char == "0"]).isdecimal()
+
+
 def date_cells(values, field, convert, finish):
     """A date or time column's cells: the stored text when it is what str() of the value gives
-    (one regex pass for the whole chunk), else the value's text."""
-    one, every = DATE_TEXTS[DateTimeField if isinstance(field, DateTimeField) else DateField]
+    (checked for the whole chunk at once), else the value's text."""
+    kind = DateTimeField if isinstance(field, DateTimeField) else DateField
+    one, every = DATE_TEXTS[kind]
     try:
-        if every.fullmatch("\x00".join(filter(None, values))):
+        texts = list(filter(None, values))
+        joined = "\x00".join(texts)
+        if all_shaped(joined, len(texts), DATE_SHAPES[kind]) or every.fullmatch(joined):
             return values
     except TypeError:  # PostgreSQL hands back datetimes
         pass
@@ -504,6 +558,7 @@ class RelatedNames:
         self.model, self.key, self.finish = field.rel_model, field.rel_field, finish
         self.known = {None: finish(None)}
         self.sql = None  # (fields, statement text)
+        self.size = None  # rows in the register, counted at the first chunk with new keys
         sample = self.model.select().first()
         read = self._read(sample.__data__)[1] if sample is not None else set()
         self.fields = [self.key] + [f for f in self.model._meta.sorted_fields
@@ -516,32 +571,53 @@ class RelatedNames:
 
     def cells(self, keys):
         """The cells of a chunk's foreign-key values."""
+        try:  # most chunks of a long export name only rows already named
+            return list(map(self.known.__getitem__, keys))
+        except KeyError:
+            pass
+        if self.size is None:
+            self.size = self.model.select().count()
+        if self.size <= self.KEPT and 2 * len(self.known) >= self.size:
+            # Half the register named and still more to come: one scan names the rest (costing
+            # no more than the names read so far), and later chunks find every name known.
+            sql, params = self.model.select(*self.fields).sql()
+            self._remember(self.model._meta.database.execute_sql(sql, params))
+            try:
+                return list(map(self.known.__getitem__, keys))
+            except KeyError:
+                pass
         missing = set(keys).difference(self.known)
         if missing and len(self.known) + len(missing) > self.KEPT:
             self.known = {None: self.finish(None)}
             missing = set(keys)
             missing.discard(None)
         missing = list(missing)
-        fields = list(self.fields)
-        names = [f.name for f in fields]
-        # Text and whole numbers come from the database as they are; other values are converted.
-        plain = all(type(f) in (AutoField, IntegerField, CharField, TextField) for f in fields)
-        converters = [fast_python_value(f) for f in fields]
         database = self.model._meta.database
         # The statement's text is built once per export (peewee took longer to render 500
         # parameters than SQLite took to answer); each batch only binds its keys.
-        if self.sql is None or self.sql[0] != fields:
-            self.sql = (fields, self.model.select(*fields)
+        if self.sql is None or self.sql[0] != self.fields:
+            self.sql = (list(self.fields), self.model.select(*self.fields)
                         .where(self.key.in_([0] * self.BATCH)).sql()[0])
         sql = self.sql[1]
         for start in range(0, len(missing), self.BATCH):
             batch = missing[start:start + self.BATCH]
             batch += batch[-1:] * (self.BATCH - len(batch))
-            for row in database.execute_sql(sql, batch):
-                if not plain:
-                    row = [convert(value) for convert, value in zip(converters, row)]
-                self.known[row[0]] = self._name(row[0], zip(names, row))
+            self._remember(database.execute_sql(sql, batch))
         return list(map(self.known.__getitem__, keys))
+
+    def _remember(self, rows):
+        """Name the rows (of self.fields) not named yet."""
+        fields = list(self.fields)
+        names = [f.name for f in fields]
+        # Text and whole numbers come from the database as they are; other values are converted.
+        plain = all(type(f) in (AutoField, IntegerField, CharField, TextField) for f in fields)
+        converters = [fast_python_value(f) for f in fields]
+        known = self.known
+        for row in rows:
+            if not plain:
+                row = [convert(value) for convert, value in zip(converters, row)]
+            if row[0] not in known:
+                known[row[0]] = self._name(row[0], zip(names, row))
 
     def _name(self, key, values):
         try:
@@ -1159,10 +1235,16 @@ class KefuModelView(StepsMixin, ModelView):
         model = self.model
         query = query.select(*model._meta.sorted_fields)
         key = model._meta.sorted_field_names.index("id")
+        # The statement is rendered once (peewee took a second per million rows to render it
+        # again for every chunk); each chunk binds only the last id in the place of `mark`.
+        mark = -(2 ** 53) + 8
+        sql, params = (query.where(model.id > mark).order_by(model.id)
+                       .limit(self.EXPORT_CHUNK).sql())
+        at = params.index(mark)
         last = 0
         while True:
-            rows = model._meta.database.execute(
-                query.where(model.id > last).order_by(model.id).limit(self.EXPORT_CHUNK)).fetchall()
+            params[at] = last
+            rows = model._meta.database.execute_sql(sql, params).fetchall()
             if not rows:
                 return
             yield rows
@@ -1275,7 +1357,7 @@ class KefuModelView(StepsMixin, ModelView):
         return lambda chunk: [finish(convert(v)) for v in chunk.columns[name]]
 
     def _export_table(self, finish=export_value):
-        """(titles, chunks of rows of cells): every field the details page shows, names for related
+        """(titles, chunks of columns of cells): every field the details page shows, names for related
         rows, labels for codes, masked personal data, and each deadline with its rule and fate.
         `finish` turns an export value into a cell (excel_safe for CSV); numbers stay numbers."""
         from flask import g
@@ -1296,7 +1378,7 @@ class KefuModelView(StepsMixin, ModelView):
                     cells = [read(chunk) for read in readers]
                     if with_clocks:
                         cells += self._export_clock_cells(chunk, now, finish)
-                    yield list(zip(*cells))
+                    yield cells
         return titles, chunks()
 
     def _audit_export(self, kind):
@@ -1319,15 +1401,10 @@ class KefuModelView(StepsMixin, ModelView):
         self._audit_export("CSV")
         titles, chunks = self._export_table(excel_safe)
 
-        def lines(rows):
-            buffer = io.StringIO(newline="")
-            csv.writer(buffer).writerows(rows)
-            return buffer.getvalue()
-
         def generate():
-            yield "\ufeff" + lines([titles])
-            for rows in chunks:
-                yield lines(rows)
+            yield "\ufeff" + csv_lines([[title] for title in titles])
+            for columns in chunks:
+                yield csv_lines(columns)
 
         return Response(stream_with_context(generate()), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": self._download_name("csv")})
@@ -1347,7 +1424,7 @@ class KefuModelView(StepsMixin, ModelView):
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(title=str(self.name)[:31])
         sheet.append(titles)
-        for values in chain.from_iterable(chunks):
+        for values in chain.from_iterable(zip(*columns) for columns in chunks):
             line = []
             for value in values:
                 if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
