@@ -19,7 +19,7 @@ from wtforms import PasswordField, StringField, validators
 import clock
 import database
 from forms import KefuForm
-from i18n import TRANSLATIONS_DIR, _l, compile_catalogs
+from i18n import TRANSLATIONS_DIR, _l, compile_catalogs, install_template_gettext
 from audit import audit
 from models import REGISTERS, Department, DomainError, Setting, User, db
 
@@ -200,6 +200,7 @@ def create_app(test_config=None):
     compile_catalogs()
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=TRANSLATIONS_DIR)
+    install_template_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("请先登录")
