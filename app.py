@@ -360,7 +360,10 @@ def calendar_warning():
     """Say which years (this one, or next within 60 days) lack the official holiday calendar."""
     import sla
     from models import CalendarDay
-    missing = sla.years_missing(CalendarDay.work_calendar(), clock.now().date())
+    today = clock.now().date()
+    # Only the years in question, not the whole calendar: the dashboard asks on every view.
+    calendar = sla.WorkCalendar(known_years=CalendarDay.known_years((today.year, today.year + 1)))
+    missing = sla.years_missing(calendar, today)
     if not missing:
         return ""
     years = "、".join(str(y) for y in missing)
