@@ -87,6 +87,16 @@ def my_alerts_condition(user):
     return (Alert.status == Alert.OPEN) & condition
 
 
+def my_alerts_count(user):
+    """How many alerts my_alerts_condition(user) finds, one indexed search per way an alert
+    reaches the user: with the OR, SQLite counts by reading every alert ever raised."""
+    ways = Alert.select(Alert.id).where((Alert.status == Alert.OPEN) & (Alert.assignee == user.id))
+    if user.department_id:
+        ways |= Alert.select(Alert.id).where((Alert.status == Alert.OPEN)
+                                             & (Alert.department == user.department_id))
+    return ways.count()
+
+
 def my_alerts(user, limit=20):
     return list(Alert.select().where(my_alerts_condition(user))
                 .order_by(Alert.level.desc(), Alert.since).limit(limit))
@@ -157,7 +167,7 @@ class HomeView(LoginRequired, AdminIndexView):
         registers = [(view, register_counts(view, now, departments))
                      for view in deadline_views(self.admin)]
         alerts = my_alerts(current_user)
-        alert_count = Alert.select().where(my_alerts_condition(current_user)).count()
+        alert_count = my_alerts_count(current_user)
         return self.render("kefu/home.html", registers=registers, alerts=alerts,
                            alert_count=alert_count)
 
