@@ -219,8 +219,9 @@ def create_app(test_config=None):
     admin.add_view(KpiView(name=_l("服务质量指标"), endpoint="kpi", url="/admin/kpi"))
     # Flask-Admin's packaged zh_Hans_CN admin.mo lacks strings its admin.po has: ours fills them.
     admin.translations_path = TRANSLATIONS_DIR
-    from views import register_views
+    from views import menu_html, register_views
     register_views(admin)
+    app.jinja_env.globals["kefu_menu"] = menu_html
 
     @app.before_request
     def _connect():

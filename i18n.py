@@ -15,7 +15,7 @@ _translated = {}
 _TRANSLATED_MAX = 20_000  # labels are a fixed set; this only bounds a caller passing data
 
 
-def _request_locale():
+def request_locale():
     """The locale flask_babel chose for this request, without its proxy lookups once chosen."""
     ctx = _cv_app.get(None)
     if ctx is None:
@@ -26,7 +26,7 @@ def _request_locale():
 
 def gettext(text):
     """flask_babel.gettext(text), looked up once per language."""
-    key = (_request_locale(), text)
+    key = (request_locale(), text)
     found = _translated.get(key)
     if found is None:
         found = flask_babel.gettext(text)
