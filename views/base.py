@@ -28,7 +28,7 @@ from audit import audit, snapshot
 from i18n import _l
 from views.scopes import HUB_ROLES, current_scope, user_department
 from views.search import search_condition
-from views.steps import ROW_ID, STEP_ROW_ACTION, StepsMixin
+from views.steps import ROW_ID, STEP_ROW_ACTION, StepsMixin, per_page
 from database import small_page_cache, write_transaction
 from models import (INT_MAX, PHONE_RE, TEXT_MAX, ChoiceField, Complaint, Contact, Customer,
                     Department, DomainError, MoneyField, PhoneField, RepairOrder, ServiceRequest,
@@ -921,6 +921,9 @@ class KefuModelView(StepsMixin, ModelView):
         if urls[key] is None:  # the placeholder also in another argument: build each one
             return super().get_url(endpoint, **kwargs)
         return urls[key].replace(ROW_ID, str(record_id))
+
+    def get_list_row_actions(self):
+        return per_page(super().get_list_row_actions())
 
     def _create_ajax_loader(self, name, options):
         return ScopedAjaxLoader(name, self.model._meta.fields[name].rel_model, **options)
