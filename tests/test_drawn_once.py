@@ -58,19 +58,21 @@ def test_the_menu_is_drawn_for_each_role_set(as_admin, as_clerk, login):
                          as_clerk.get("/admin/repairorder/").text)
 
 
-def test_my_alert_count_counts_mine_and_my_departments_once(as_clerk):
+def test_my_alerts_are_mine_and_my_departments_each_once(as_clerk):
     clerk = user("clerk")
     other = User.select().where((User.id != clerk.id)
                                 & (User.department != clerk.department_id)).first()
     Alert.delete().execute()
 
-    def alert(**kw):
+    def alert(title, **kw):
         with write_transaction():
-            Alert.create(title="测试", record_type="Contact", record_id=1, since=MON, **kw)
-    alert(assignee=clerk.id)                                            # mine
-    alert(department=clerk.department_id)                               # my department's
-    alert(assignee=clerk.id, department=clerk.department_id)            # both: once
-    alert(assignee=other.id, department=other.department_id)            # not mine
-    alert(assignee=clerk.id, status=Alert.RESOLVED)                     # resolved
-    page = as_clerk.get("/admin/").text
-    assert re.search(r'id="alert-count">3<', page)
+            Alert.create(title=title, record_type="Contact", record_id=1, since=MON, **kw)
+    alert("提醒甲", assignee=clerk.id)                                          # mine
+    alert("提醒乙", department=clerk.department_id, level=2)                    # my department's
+    alert("提醒丙", assignee=clerk.id, department=clerk.department_id)          # both: once
+    alert("提醒丁", assignee=other.id, department=other.department_id)          # not mine
+    alert("提醒戊", assignee=clerk.id, status=Alert.RESOLVED)                   # resolved
+    for page in (as_clerk.get("/admin/").text, as_clerk.get("/admin/mywork/").text):
+        shown = re.findall(r"提醒[甲乙丙丁戊]", page)
+        assert shown == ["提醒乙", "提醒甲", "提醒丙"]  # highest level first, then oldest
+    assert re.search(r'id="alert-count">3<', as_clerk.get("/admin/").text)
