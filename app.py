@@ -19,7 +19,7 @@ from wtforms import PasswordField, StringField, validators
 import clock
 import database
 from forms import KefuForm
-from i18n import TRANSLATIONS_DIR, _l, compile_catalogs
+from i18n import TRANSLATIONS_DIR, _l, compile_catalogs, install_template_gettext
 from audit import audit
 from models import REGISTERS, Department, DomainError, Setting, User, db
 
@@ -200,6 +200,7 @@ def create_app(test_config=None):
     compile_catalogs()
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=TRANSLATIONS_DIR)
+    install_template_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("请先登录")
@@ -218,8 +219,9 @@ def create_app(test_config=None):
     admin.add_view(KpiView(name=_l("服务质量指标"), endpoint="kpi", url="/admin/kpi"))
     # Flask-Admin's packaged zh_Hans_CN admin.mo lacks strings its admin.po has: ours fills them.
     admin.translations_path = TRANSLATIONS_DIR
-    from views import register_views
+    from views import menu_html, register_views
     register_views(admin)
+    app.jinja_env.globals["kefu_menu"] = menu_html
 
     @app.before_request
     def _connect():
@@ -359,7 +361,10 @@ def calendar_warning():
     """Say which years (this one, or next within 60 days) lack the official holiday calendar."""
     import sla
     from models import CalendarDay
-    missing = sla.years_missing(CalendarDay.work_calendar(), clock.now().date())
+    today = clock.now().date()
+    # Only the years in question, not the whole calendar: the dashboard asks on every view.
+    calendar = sla.WorkCalendar(known_years=CalendarDay.known_years((today.year, today.year + 1)))
+    missing = sla.years_missing(calendar, today)
     if not missing:
         return ""
     years = "、".join(str(y) for y in missing)

@@ -1,16 +1,68 @@
 """Translations of the console's own labels (Chinese is the source language; English is a catalog)."""
 import os
 
+import flask_babel
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask_babel import lazy_gettext
+from flask.globals import _cv_app
+from flask_babel.speaklater import LazyString
 
 TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "translations")
+
+# (locale, text) -> translation. The catalogs are compiled before the app serves and never
+# change while it runs, and a grid page looks up the same few hundred labels on every request.
+_translated = {}
+_TRANSLATED_MAX = 20_000  # labels are a fixed set; this only bounds a caller passing data
+
+
+def request_locale():
+    """The locale flask_babel chose for this request, without its proxy lookups once chosen."""
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        return None
+    chosen = getattr(ctx.g.__dict__.get("_flask_babel"), "babel_locale", None)
+    return chosen if chosen is not None else flask_babel.get_locale()
+
+
+def gettext(text):
+    """flask_babel.gettext(text), looked up once per language."""
+    key = (request_locale(), text)
+    found = _translated.get(key)
+    if found is None:
+        found = flask_babel.gettext(text)
+        if len(_translated) < _TRANSLATED_MAX:
+            _translated[key] = found
+    return found
+
+
+class Label(LazyString):
+    """A lazy label (flask_babel's LazyString) whose translation is looked up once per language."""
+
+    def __init__(self, text, **variables):
+        super().__init__(flask_babel.gettext, text, **variables)
+
+    def __str__(self):
+        text = gettext(self._args[0])
+        return text % self._kwargs if self._kwargs else text
+
+    def __html__(self):
+        return str(self)
 
 
 def _l(text, **variables):
     """Return `text` (Chinese) translated lazily into the request's language."""
-    return lazy_gettext(text, **variables) if text else text
+    return Label(text, **variables) if text else text
+
+
+def install_template_gettext(app):
+    """Let templates' _() use the cached lookup (flask_babel installs its own uncached one)."""
+    translations = flask_babel.get_translations
+    app.jinja_env.install_gettext_callables(
+        gettext=gettext,
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n))
 
 
 def compile_catalogs():

@@ -3,7 +3,7 @@ import json
 import math
 import re
 import secrets
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from peewee import (
@@ -2351,6 +2351,13 @@ class CalendarDay(Register):
 
     def __str__(self):
         return f"{self.day} {self.name or self.choice_label('kind')}" if self.day else "日历"
+
+    @classmethod
+    def known_years(cls, years):
+        """Those of `years` whose official calendar is loaded (they have a holiday row)."""
+        return frozenset(year for year in years if cls.select().where(
+            (cls.kind == cls.HOLIDAY) & cls.archived_at.is_null()
+            & cls.day.between(date(year, 1, 1), date(year, 12, 31))).exists())
 
     @classmethod
     def work_calendar(cls):

@@ -721,14 +721,19 @@ class Client:
         return response.status, data.decode("utf-8", "replace")
 
 
-def load_worker(port, password, deadline, ids, open_contacts, results, lock, seed):
+def load_worker(port, password, window, ids, open_contacts, results, lock, seed):
+    """One clerk: log in, wait for the others (window["ready"]), then work until the deadline."""
     rng = random.Random(seed)
     try:
         client = Client(port, password)
     except Exception as err:  # noqa: BLE001 - counted as an error
         with lock:
             results.append(("login", 0, 0.0, repr(err)))
+        window["ready"].wait()
         return
+    window["ready"].wait()
+    window["go"].wait()
+    deadline = window["deadline"]
     lists = ["/admin/contact/", "/admin/repairorder/", "/admin/complaint/",
              "/admin/complaint/?flt0_id_overdue=1", "/admin/repairorder/?flt0_id_overdue=1",
              "/admin/alert/", "/admin/"]
@@ -768,6 +773,41 @@ def load_worker(port, password, deadline, ids, open_contacts, results, lock, see
             results.append((kind, status, took, error))
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of process `pid` and its children now running (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as fh:
+            pids += [int(p) for p in fh.read().split()]
+    except OSError:
+        pass
+    total = 0
+    for p in pids:
+        try:
+            with open("/proc/%d/stat" % p) as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except OSError:
+            pass
+    return total / tick
+
+
+def wait_until_idle(pid, workers, limit=60):
+    """Wait until gunicorn's `workers` have booted (the server's CPU stays flat for 0.5 s)."""
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        before = cpu_seconds(pid)
+        time.sleep(0.5)
+        try:
+            with open("/proc/%d/task/%d/children" % (pid, pid)) as fh:
+                running = len(fh.read().split())
+        except OSError:
+            running = 0
+        if running >= workers and cpu_seconds(pid) - before < 0.05:
+            return
+
+
 def sweep_child(args):
     """One scheduled sweep at the present minute, as a running site had before the load: it
     claims the minute's and the day's slots (the day's segments and ANALYZE ran at midnight)."""
@@ -786,7 +826,20 @@ def measure_load(args, password, url):
     # The production setup of the README: gunicorn.conf.py (gthread workers) and wsgi.py, whose
     # workers also run the job scheduler, so the minute's sweep runs during the load as it would.
     env = dict(os.environ, DATABASE_URL=url, KEFU_DEMO="0", KEFU_SECRET_KEY=secrets.token_hex(32),
-               PYTHONPATH=ROOT, KEFU_BIND="127.0.0.1:%d" % port, KEFU_WORKERS=str(args.workers))
+               PYTHONPATH=ROOT, KEFU_BIND="127.0.0.1:%d" % port)
+    if args.workers:
+        env["KEFU_WORKERS"] = str(args.workers)
+    if args.threads:
+        env["KEFU_THREADS"] = str(args.threads)
+    # What gunicorn.conf.py makes of them (its defaults unless given).
+    conf = {}
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        exec(open(os.path.join(ROOT, "gunicorn.conf.py")).read(), conf)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     # Steady state first: the catch-up sweep and the day's upkeep are not what 16 clerks meet
     # at ten in the morning; the minute's sweeps still run in the workers during the load.
@@ -802,6 +855,7 @@ def measure_load(args, password, url):
                 break
             except OSError:
                 time.sleep(0.2)
+        wait_until_idle(server.pid, conf["workers"])
         path = sqlite_path(url)
         if path:
             conn = sqlite3.connect(path)
@@ -820,16 +874,25 @@ def measure_load(args, password, url):
         open_contacts = q("SELECT id FROM contact WHERE status = 'open' AND customer_id IS NULL LIMIT 5000")
         conn.close()
         results, lock = [], threading.Lock()
-        deadline = time.time() + args.load_seconds
-        threads = [threading.Thread(target=load_worker, args=(port, password, deadline, ids,
+        # Every client logs in first; the measured window starts when all have.
+        window = {"ready": threading.Barrier(args.clients + 1), "go": threading.Event()}
+        threads = [threading.Thread(target=load_worker, args=(port, password, window, ids,
                                                              open_contacts, results, lock, i))
                    for i in range(args.clients)]
-        started = time.time()
         for t in threads:
             t.start()
+        window["ready"].wait()
+        started, client_cpu = time.time(), time.process_time()
+        server_cpu = cpu_seconds(server.pid)
+        window["deadline"] = started + args.load_seconds
+        window["go"].set()
         for t in threads:
             t.join()
         took = time.time() - started
+        # CPU of the 16 client threads (this process) and of gunicorn (master and workers)
+        # during the run: on 2 cores the client must not take a share the server then lacks.
+        client_cpu = time.process_time() - client_cpu
+        server_cpu = cpu_seconds(server.pid) - server_cpu
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -852,7 +915,10 @@ def measure_load(args, password, url):
             "by_kind": {k: {"n": v["n"], "errors": v["errors"],
                             "median": statistics.median(v["ms"]), "p95": percentile(v["ms"], 0.95)}
                         for k, v in by_kind.items()},
-            "log": log_path, "workers": args.workers, "clients": args.clients}
+            "log": log_path, "workers": conf["workers"], "threads": conf["threads"],
+            "clients": args.clients, "client_cpu_seconds": client_cpu,
+            "server_cpu_seconds": server_cpu,
+            "server_cpu_ms_per_request": server_cpu * 1000 / len(latencies) if latencies else None}
 
 
 # ---------------------------------------------------------------- report
@@ -906,12 +972,16 @@ def table(pages, export, jobs_result, load):
             out.append("| nightly upkeep: %s (not in the sweep) | %.0f | | | | | |" % (
                 name, seconds * 1000))
     if load and "requests" in load:
-        out.append("| load: %d clients, %d s, gunicorn gthread -w %d | %.1f | %.1f | | | p95 < 300 ms, 0 errors, "
-                   "0 locked | %s |" % (
-                       load["clients"], round(load["seconds"]), load["workers"], load["median"], load["p95"],
+        out.append("| load: %d clients, %d s, gunicorn gthread -w %d --threads %d | %.1f | %.1f | | | "
+                   "p95 < 300 ms, 0 errors, 0 locked | %s |" % (
+                       load["clients"], round(load["seconds"]), load["workers"], load["threads"],
+                       load["median"], load["p95"],
                        verdict(load["p95"] < 300 and load["errors"] == 0 and load["locked"] == 0)))
         out.append("| load: throughput / errors / 'database is locked' | %.1f req/s | %d errors | %d locked "
                    "| | | | |" % (load["rps"], load["errors"], load["locked"]))
+        out.append("| load: CPU s of server (%.1f ms a request) / of the client threads | %.1f | %.1f "
+                   "| | | | |" % (load["server_cpu_ms_per_request"], load["server_cpu_seconds"],
+                                 load["client_cpu_seconds"]))
         for kind, v in sorted(load["by_kind"].items()):
             out.append("| load: %s (%d requests, %d errors) | %.1f | %.1f | | | | |" % (
                 kind, v["n"], v["errors"], v["median"], v["p95"]))
@@ -929,7 +999,10 @@ def main():
     parser.add_argument("--profile-items", default="", help="comma-separated parts of item names")
     parser.add_argument("--pages", default="", help="measure only pages whose item contains one of these")
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn processes (default: gunicorn.conf.py's)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads per gunicorn process (default: gunicorn.conf.py's)")
     parser.add_argument("--load-seconds", type=int, default=60)
     parser.add_argument("--out", default=None, help="also write the report (markdown) here")
     parser.add_argument("--json", default=os.path.join(WORK, "results.json"))

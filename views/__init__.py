@@ -18,6 +18,19 @@ def register_views(admin):
         module.register(admin, category)
 
 
+def menu_html(admin_view, render):
+    """The main menu (render()) for this view, the user's roles and the language, rendered once:
+    it is the same on every page they open there, and drawing it took ~3 ms a request."""
+    from flask_login import current_user
+    from i18n import request_locale
+    roles = frozenset(current_user.role_set) if current_user.is_authenticated else None
+    menus = admin_view.admin.__dict__.setdefault("kefu_menus", {})
+    key = (admin_view.endpoint, roles, str(request_locale()))
+    if key not in menus:
+        menus[key] = render()
+    return menus[key]
+
+
 ROLE_ORDER = ("admin", "clerk", "staff", "manager", "pm", "gm", "auditor")
 
 

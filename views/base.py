@@ -28,7 +28,7 @@ from audit import audit, snapshot
 from i18n import _l
 from views.scopes import HUB_ROLES, current_scope, user_department
 from views.search import search_condition
-from views.steps import STEP_ROW_ACTION, StepsMixin
+from views.steps import ROW_ID, STEP_ROW_ACTION, StepsMixin, per_page
 from database import small_page_cache, write_transaction
 from models import (INT_MAX, PHONE_RE, TEXT_MAX, ChoiceField, Complaint, Contact, Customer,
                     Department, DomainError, MoneyField, PhoneField, RepairOrder, ServiceRequest,
@@ -979,6 +979,27 @@ class KefuModelView(StepsMixin, ModelView):
     def scope_condition(self, write=False):
         """Return the condition limiting rows to the user's department, or None."""
         return current_scope(self.model, write)
+
+    def get_url(self, endpoint, **kwargs):
+        """url_for; a grid's per-row links (details, edit) are built once per page and only
+        the id put in for each row (url_for cost ~0.1 ms, twice per row)."""
+        record_id = kwargs.get("id")
+        if endpoint not in (".details_view", ".edit_view") or type(record_id) is not int:
+            return super().get_url(endpoint, **kwargs)
+        from flask import g
+        urls = g.setdefault("kefu_row_urls", {})
+        # Argument order is kept: it is the order of the URL's query arguments.
+        key = (self.endpoint, endpoint, tuple((k, None if k == "id" else str(v))
+                                              for k, v in kwargs.items()))
+        if key not in urls:
+            url = super().get_url(endpoint, **dict(kwargs, id=ROW_ID))
+            urls[key] = url if url.count(ROW_ID) == 1 else None
+        if urls[key] is None:  # the placeholder also in another argument: build each one
+            return super().get_url(endpoint, **kwargs)
+        return urls[key].replace(ROW_ID, str(record_id))
+
+    def get_list_row_actions(self):
+        return per_page(super().get_list_row_actions())
 
     def _create_ajax_loader(self, name, options):
         return ScopedAjaxLoader(name, self.model._meta.fields[name].rel_model, **options)

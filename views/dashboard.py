@@ -78,18 +78,24 @@ def register_counts(view, now, departments=None):
     return sorted(rows, key=lambda r: (-r["overdue"], -r["due_soon"], str(r["department"])))
 
 
-def my_alerts_condition(user):
-    """Alerts for `user`: assigned to them, or on their department's work (the department
-    still has to act after an alert has been escalated above it)."""
-    condition = Alert.assignee == user.id
+def my_alert_ids(user):
+    """Open alerts for `user`: assigned to them, or on their department's work (the department
+    still has to act after an alert has been escalated above it). One indexed search for each:
+    written as an OR, SQLite reads every alert ever raised (~15 ms for the bench's 117k)."""
+    ids = Alert.select(Alert.id).where((Alert.status == Alert.OPEN) & (Alert.assignee == user.id))
     if user.department_id:
-        condition |= Alert.department == user.department_id
-    return (Alert.status == Alert.OPEN) & condition
+        ids |= Alert.select(Alert.id).where((Alert.status == Alert.OPEN)
+                                            & (Alert.department == user.department_id))
+    return ids
+
+
+def my_alerts_count(user):
+    return my_alert_ids(user).count()
 
 
 def my_alerts(user, limit=20):
-    return list(Alert.select().where(my_alerts_condition(user))
-                .order_by(Alert.level.desc(), Alert.since).limit(limit))
+    return list(Alert.select().where(Alert.id.in_(my_alert_ids(user)))
+                .order_by(Alert.level.desc(), Alert.since, Alert.id).limit(limit))
 
 
 def acts_on(model, department_id, service):
@@ -157,7 +163,7 @@ class HomeView(LoginRequired, AdminIndexView):
         registers = [(view, register_counts(view, now, departments))
                      for view in deadline_views(self.admin)]
         alerts = my_alerts(current_user)
-        alert_count = Alert.select().where(my_alerts_condition(current_user)).count()
+        alert_count = my_alerts_count(current_user)
         return self.render("kefu/home.html", registers=registers, alerts=alerts,
                            alert_count=alert_count)
 

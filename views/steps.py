@@ -3,14 +3,16 @@ from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
-from flask_admin.model.template import TemplateLinkRowAction
+from flask_admin.model.template import EditRowAction, TemplateLinkRowAction, ViewRowAction
+from jinja2 import pass_context
+from markupsafe import Markup
 from flask_login import current_user
 from wtforms import BooleanField, SelectField, StringField, TextAreaField, validators
 
 import clock
 from database import write_transaction
 from forms import KefuForm
-from i18n import _l
+from i18n import _l, request_locale
 from models import DomainError, Register, User, ValidationError
 
 
@@ -126,6 +128,8 @@ class StepsMixin:
         key = (self.endpoint, step.name, return_url)
         if key not in urls:  # the id is the first query argument, so the first match is it
             urls[key] = self.get_url(".step_view", step_name=step.name, id=ROW_ID, url=return_url)
+        if record_id == ROW_ID:  # drawing a row action once for the page (RowActionPerPage)
+            return urls[key]
         return urls[key].replace(ROW_ID, str(int(record_id)), 1)
 
     def _step_in_scope(self, step, record):
@@ -214,3 +218,45 @@ def bulk_action(name, label):
 
 
 STEP_ROW_ACTION = TemplateLinkRowAction("kefu_row.steps", _l("办理"))
+
+
+class RowActionPerPage:
+    """A grid's row action drawn once per page (and set of steps): each row gets its own id put
+    into the drawing. Its links differ from row to row only by the id; drawing every row's
+    links through the Jinja macros took ~15% of a grid page."""
+
+    def __init__(self, action, variant=None):
+        self.action, self.variant = action, variant
+        self.title = action.title
+
+    @pass_context
+    def render_ctx(self, context, row_id, row):
+        return_url = context.resolve("return_url")
+        if type(row_id) is not int or ROW_ID in str(return_url):
+            return self.action.render(context, row_id, row)
+        from flask import g
+        drawn = g.setdefault("kefu_row_actions", {})
+        view = context.resolve("admin_view")
+        key = (type(self.action), getattr(self.action, "template_name", None),
+               str(self.action.title), str(request_locale()), view.endpoint, return_url,
+               self.variant(view, row) if self.variant else None)
+        if key not in drawn:
+            drawn[key] = str(self.action.render(context, ROW_ID, row))
+        return Markup(drawn[key].replace(ROW_ID, str(row_id)))
+
+
+def steps_variant(view, row):
+    """What the steps row action of `row` shows besides its id: the steps it offers."""
+    return tuple(step.name for step in view.steps_for(row))
+
+
+def per_page(actions):
+    """`actions` with the ones drawn the same for every row but the id drawn once per page."""
+    wrapped = []
+    for action in actions:
+        if type(action) in (ViewRowAction, EditRowAction):
+            action = RowActionPerPage(action)
+        elif action is STEP_ROW_ACTION:
+            action = RowActionPerPage(action, steps_variant)
+        wrapped.append(action)
+    return wrapped
