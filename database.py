@@ -348,16 +348,30 @@ MIGRATIONS = [
 
 
 def open_database(url):
-    """Open the database at a playhouse.db_url URL and bind the models to it."""
+    """Open the database at a playhouse.db_url URL and bind the models to it.
+
+    Connections are pooled (playhouse.pool): a request takes one and gives it back, so it
+    does not open a connection, set the pragmas and parse the schema each time (2.5 ms of a
+    request on SQLite, a backend process on PostgreSQL). A connection handed back inside a
+    transaction is rolled back first. `:memory:` is not pooled: each connection would be a
+    database of its own."""
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
         if path and path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        # timeout: sqlite3's own busy wait, in force before the first pragma runs.
-        database = connect(url, pragmas=SQLITE_PRAGMAS, timeout=10)
+            url = "sqlite+pool:///" + path
+        # timeout: sqlite3's own busy wait, in force before the first pragma runs. A pooled
+        # connection serves one thread at a time, but not always the thread that opened it.
+        database = connect(url, pragmas=SQLITE_PRAGMAS, timeout=10, check_same_thread=False,
+                           max_connections=None)
+    elif url.startswith(("postgresql://", "postgres://")):
+        database = connect(url.replace("://", "+pool://", 1), max_connections=None)
     else:
         database = connect(url)
+    previous = db.obj
     db.initialize(database)
+    if previous is not None and hasattr(previous, "close_all"):
+        previous.close_idle()  # a test or the bench opened another database in this process
     return database
 
 
