@@ -715,7 +715,9 @@ class RepairOrder(Register):
 
     class Meta:
         verbose_name = "维修工作单"
-        indexes = ((("status", "accept_deadline"), False), (("status", "callback_deadline"), False),
+        # The overdue filter's branches, with the hold (counted from the index alone).
+        indexes = ((("status", "accept_deadline", "on_hold_since"), False),
+                   (("status", "callback_deadline", "on_hold_since"), False),
                    # Covers the dashboard's open / overdue counts per department (index only).
                    (("status", "archived_at", "department", "on_hold_since", "accept_deadline",
                      "callback_deadline"), False))
@@ -807,7 +809,7 @@ class ServiceRequest(Register):
 
     class Meta:
         verbose_name = "服务申请单"
-        indexes = ((("status", "handback_deadline"), False),)
+        indexes = ((("status", "handback_deadline", "on_hold_since"), False),)  # 已逾期, index only
 
     def __str__(self):
         return f"{self.number or '服务申请'} {self.choice_label('kind')}".strip()
@@ -1192,8 +1194,10 @@ class Complaint(Register):
 
     class Meta:
         verbose_name = "相关方投诉处理"
-        indexes = ((("status", "resolve_deadline"), False), (("status", "start_deadline"), False),
-                   (("status", "callback_deadline"), False),
+        # The overdue filter's branches, with the hold (counted from the index alone).
+        indexes = ((("status", "resolve_deadline", "on_hold_since"), False),
+                   (("status", "start_deadline", "on_hold_since"), False),
+                   (("status", "callback_deadline", "on_hold_since"), False),
                    # Covers the dashboard's open / overdue counts per department (index only).
                    (("status", "archived_at", "department", "on_hold_since", "start_deadline",
                      "resolve_deadline", "callback_deadline"), False))

@@ -114,3 +114,44 @@ def test_the_auditor_cannot_resolve_an_alert(login, at_monday):
     assert auditor.post("/admin/alert/step/resolve/?id=%s" % alert.id,
                         data={"note": "x", "csrf_token": token}).status_code == 403
     assert Alert.get_by_id(alert.id).status == "open"
+
+
+def test_every_registers_counts_are_the_rows_they_count(app):
+    """register_counts (grouped in SQL, due soon as a join) against each open row of every
+    register with deadlines checked one by one in Python, on the demo data."""
+    from flask_login import login_user
+
+    from jobs.deadlines import ACTING_DEPARTMENT
+    from models import Deadline, User
+    from views.dashboard import deadline_views, register_counts
+    now = clock.now()
+    run(new_order().dispatch, user("clerk"), now - timedelta(minutes=25))  # in its warning time
+    seen = {"open": 0, "due_soon": 0, "overdue": 0}
+    with app.test_request_context("/admin/"):
+        login_user(User.get(User.username == "admin"))
+        for view in deadline_views(app.extensions["admin"][0]):
+            model = view.model
+            _, column = ACTING_DEPARTMENT[model.__name__]
+            soon_ids = {d.record_id for d in Deadline.select().where(
+                (Deadline.record_type == model.__name__) & (Deadline.status == Deadline.RUNNING)
+                & (Deadline.kind != "follow_up") & (Deadline.warn_at <= now) & (Deadline.due_at > now))}
+            expected = {}
+            for row in model.select():
+                if row.status not in view.open_states or row.archived_at is not None:
+                    continue
+                held = getattr(row, "on_hold_since", None) is not None
+                late = not held and any(
+                    row.status in states and getattr(row, field) is not None
+                    and getattr(row, field) < now for field, states in view.deadline_filters)
+                key = row.__data__.get(column.name) if column is not None else None
+                entry = expected.setdefault(key, [0, 0, 0])
+                entry[0] += 1
+                entry[1] += not held and row.id in soon_ids
+                entry[2] += late
+            got = register_counts(view, now)
+            assert sorted((r["open"], r["due_soon"], r["overdue"]) for r in got) == \
+                sorted(tuple(v) for v in expected.values()), model.__name__
+            for r in got:
+                for name in seen:
+                    seen[name] += r[name]
+    assert all(seen.values()), seen  # the demo data has rows of each kind

@@ -12,6 +12,7 @@ from database import write_transaction
 from jobs.communication import refresh_last_contacts
 from jobs.deadlines import escalate_repeated_misses, resolve_done_alerts
 from models import Alert, Contact, Customer, Deadline, db
+from views.base import any_overdue_condition, count_rows
 from test_reception import run, user
 
 NOW = datetime(2026, 11, 23, 10, 0)
@@ -67,6 +68,38 @@ def test_migration_9_gives_the_jobs_rerun_its_indexes(app):
     assert running and "'running'" in running[0].sql  # only the running clocks
     assert ("complaint_id", "happened_at", "kind") in index_columns("complaint_update")
     assert ("status", "kind", "record_type", "record_id", "rule_id", "level") in index_columns("alert")
+
+
+def test_migration_10_counts_the_overdue_filter_from_its_indexes(app):
+    """An older database's (status, deadline) indexes of the registers with holds get the hold
+    column, so counting 已逾期 reads no table row."""
+    from models import Complaint
+    from views.complaints import ComplaintView
+    for name in ("complaint_status_start_deadline_on_hold_since",
+                 "complaint_status_resolve_deadline_on_hold_since",
+                 "complaint_status_callback_deadline_on_hold_since"):
+        db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
+    for column in ("start_deadline", "resolve_deadline", "callback_deadline"):
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "complaint_status_{column}" ON "complaint" ("status", "{column}")')
+    database.SchemaMigration.delete().where(database.SchemaMigration.version == 10).execute()
+    assert database.migrate() == [10]
+    columns = index_columns("complaint")
+    assert ("status", "start_deadline") not in columns
+    assert ("status", "resolve_deadline", "on_hold_since") in columns
+    if not database.is_sqlite():
+        return
+    view = ComplaintView(Complaint)
+    query = Complaint.select().where(any_overdue_condition(Complaint, view.deadline_filters, NOW))
+    with statements_run() as seen:
+        expected = count_rows(query)
+    sql, params = seen[0], seen.params[0]
+    plan = [row[3] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)]
+    reads = [line for line in plan if line.startswith(("SCAN", "SEARCH"))]
+    assert reads and all("USING COVERING INDEX" in line for line in reads), plan
+    late = [c for c in Complaint.select() if c.on_hold_since is None and any(
+        c.status in states and getattr(c, column) is not None and getattr(c, column) < NOW
+        for column, states in view.deadline_filters)]
+    assert late and expected == len(late)
 
 
 def statements_of(job, now):

@@ -285,17 +285,26 @@ def any_overdue_condition(model, deadline_filters, now):
     return condition
 
 
+def due_soon_clocks(model, now):
+    """The register's running clocks that have passed their warning time but not their deadline."""
+    from models import Deadline
+    return ((Deadline.record_type == model.__name__) & (Deadline.status == Deadline.RUNNING)
+            & (Deadline.kind != "follow_up")  # when daily follow-ups begin is not a deadline
+            & (Deadline.warn_at <= now) & (Deadline.due_at > now))
+
+
+def not_on_hold(model, condition):
+    """`condition`, and the row is not on hold (on hold, its clocks wait)."""
+    if "on_hold_since" in model._meta.fields:
+        return condition & model.on_hold_since.is_null()
+    return condition
+
+
 def due_soon_condition(model, now):
     """A running clock of the row has passed its warning time but not its deadline."""
     from models import Deadline
-    soon = Deadline.select(Deadline.record_id).where(
-        (Deadline.record_type == model.__name__) & (Deadline.status == Deadline.RUNNING)
-        & (Deadline.kind != "follow_up")  # when daily follow-ups begin is not a deadline
-        & (Deadline.warn_at <= now) & (Deadline.due_at > now))
-    condition = model.id.in_(soon)
-    if "on_hold_since" in model._meta.fields:
-        condition &= model.on_hold_since.is_null()  # on hold, its clocks wait
-    return condition
+    return not_on_hold(model, model.id.in_(
+        Deadline.select(Deadline.record_id).where(due_soon_clocks(model, now))))
 
 
 class OverdueFilter(pf.BasePeeweeFilter):

@@ -13,7 +13,7 @@ import clock
 from i18n import _l
 from jobs.deadlines import ACTING_DEPARTMENT, SERVICE_RULES, record_label
 from models import Alert, Deadline, Department
-from views.base import any_overdue_condition, due_soon_condition
+from views.base import any_overdue_condition, due_soon_clocks, not_on_hold
 
 MY_WORK_LIMIT = 200
 
@@ -41,37 +41,43 @@ def register_counts(view, now, departments=None):
     """[(department name, open, due soon, overdue, links)] for one grid, as this user sees it."""
     model = view.model
     _, column = ACTING_DEPARTMENT[model.__name__]
-    # Grouped by an expression, not the bare column: with ANALYZE statistics SQLite would walk
-    # the whole department index to save a sort of a few thousand rows (bench finding D1).
-    group = fn.COALESCE(column, SQL("0")) if column is not None else None
     names, service = departments or department_names()
-    overdue = any_overdue_condition(model, view.deadline_filters, now)
-    soon = due_soon_condition(model, now)
-    query = model.select(
-        *((group,) if group is not None else ()),
-        fn.COUNT(model.id),
-        fn.SUM(Case(None, [(soon, 1)], 0)),
-        fn.SUM(Case(None, [(overdue, 1)], 0)))
     condition = model.status.in_(view.open_states) & model.archived_at.is_null()
     scope = view.scope_condition()
     if scope is not None:
         condition &= scope
-    query = query.where(condition)
-    if group is not None:
-        query = query.group_by(group)
+    department = (column,) if column is not None else ()
+    # Open and overdue, grouped by status first: the (status, archived_at, department, …)
+    # index hands the open rows over already in that order. Grouped by department alone,
+    # SQLite sorted every open row (12k repair orders: 5.7 ms against 2.2).
+    overdue = any_overdue_condition(model, view.deadline_filters, now)
+    counts = {}
+    for *key, total, late in (model.select(model.status, *department, fn.COUNT(SQL("*")),
+                                           fn.SUM(Case(None, [(overdue, 1)], 0)))
+                              .where(condition).group_by(model.status, *department).tuples()):
+        entry = counts.setdefault(key[1] if department else None, [0, 0, 0])
+        entry[0] += total
+        entry[2] += late or 0
+    # Due soon: from the few clocks in their warning time to their records (due_soon_condition
+    # as a join), not a lookup in the clocks for every open row.
+    soon = (model.select(*department, fn.COUNT(fn.DISTINCT(model.id)))
+            .join(Deadline, on=(Deadline.record_id == model.id))
+            .where(not_on_hold(model, condition & due_soon_clocks(model, now))))
+    for *key, due_soon in soon.group_by(*department).tuples():
+        if due_soon:
+            counts.setdefault(key[0] if department else None, [0, 0, 0])[1] += due_soon
     status = ("status", "inlist", ",".join(view.open_states))
     rows = []
-    for values in query.tuples():
-        if group is not None:
-            dept_id, total, due_soon, late = values
+    for dept_id, (total, due_soon, late) in counts.items():
+        if not total:
+            continue
+        if department:
             dept_filter = (("%s" % column.name, "equal", str(dept_id)),) if dept_id else ()
             name = names.get(dept_id, _l("未指定部门"))
         else:
-            (total, due_soon, late), dept_filter, name = values, (), names[service]
-        if not total:
-            continue
+            dept_filter, name = (), names[service]
         rows.append({
-            "department": name, "open": total, "due_soon": due_soon or 0, "overdue": late or 0,
+            "department": name, "open": total, "due_soon": due_soon, "overdue": late,
             "open_url": _grid_url(view, status, *dept_filter),
             "due_soon_url": _grid_url(view, ("id", "duesoon", "1"), *dept_filter),
             "overdue_url": _grid_url(view, ("id", "overdue", "1"), *dept_filter)})
