@@ -76,3 +76,24 @@ def test_my_alerts_are_mine_and_my_departments_each_once(as_clerk):
         shown = re.findall(r"提醒[甲乙丙丁戊]", page)
         assert shown == ["提醒乙", "提醒甲", "提醒丙"]  # highest level first, then oldest
     assert re.search(r'id="alert-count">3<', as_clerk.get("/admin/").text)
+
+
+def test_my_first_alerts_are_the_first_of_both_searches_merged(app):
+    """More than a page of mine and of my department's, in mixed levels and times: the first
+    20 are those of the union sorted by level (highest first), then time, then id."""
+    from datetime import timedelta
+
+    from views.dashboard import my_alerts, my_alerts_count
+    clerk = user("clerk")
+    Alert.delete().execute()
+    with write_transaction():
+        for i in range(60):
+            Alert.create(title="提醒%d" % i, record_type="Contact", record_id=i,
+                         since=MON - timedelta(minutes=(i * 37) % 50), level=1 + i % 3,
+                         assignee=clerk.id if i % 2 else None,
+                         department=clerk.department_id if i % 3 else None)
+    expected = sorted((a for a in Alert.select() if a.assignee_id == clerk.id
+                       or a.department_id == clerk.department_id),
+                      key=lambda a: (-a.level, a.since, a.id))
+    assert [a.id for a in my_alerts(clerk)] == [a.id for a in expected[:20]]
+    assert my_alerts_count(clerk) == len(expected) == 50
