@@ -283,6 +283,38 @@ def create_app(test_config=None):
     return app
 
 
+class RequestGate:
+    """WSGI middleware: at most `limit` requests of this process run at once, the others wait
+    their turn in arrival order; streamed exports (minutes long) do not wait and are not waited
+    for.
+
+    A page is CPU work, and Python's threads share one core. When 4 threads split it, every
+    page takes 4 times as long, and a heavy page (the dashboard) most of all: at 16 clerks on
+    2 cores the p95 was 500 ms (bench/RESULTS.md). In turn, a page waits only for the pages
+    ahead of it and then runs at full speed. The threads still matter: one streams an export,
+    one waits on a lock, the others queue here."""
+
+    def __init__(self, wsgi_app, limit):
+        import threading
+        self.wsgi_app, self.slots = wsgi_app, threading.BoundedSemaphore(limit)
+
+    def __call__(self, environ, start_response):
+        if "/export/" in environ.get("PATH_INFO", ""):
+            return self.wsgi_app(environ, start_response)
+        with self.slots:  # threading's waiters are woken first come, first served
+            response = self.wsgi_app(environ, start_response)
+            # The page is rendered by now, except a streamed body: read it inside the gate.
+            return response if isinstance(response, list) else _read_all(response)
+
+
+def _read_all(response):
+    try:
+        return [b"".join(response)]
+    finally:
+        if hasattr(response, "close"):
+            response.close()
+
+
 def start_scheduler(app):
     """Run the jobs every minute in this process (python app.py; never under tests).
 

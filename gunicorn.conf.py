@@ -3,12 +3,14 @@ the command line or by the KEFU_* variables below."""
 import os
 
 bind = os.environ.get("KEFU_BIND", "127.0.0.1:8000")
-# Threads serve several requests per process while one waits on the database; a few
-# processes use the cores. Peewee keeps one connection per thread. On 2 cores the bench load
-# (16 clerks) cost the same server CPU a request with 2 or 4 processes (24.7 and 24.0 ms),
-# and 2 × 2 no better p95 than 4 × 4 within the machine's noise: 4 × 4 stays the default.
+# One process per core: a page is CPU work (SQLite answers in the same process), and more
+# processes than cores only share the cores out, so every page takes longer. Each process
+# runs one page at a time (wsgi.py, KEFU_ACTIVE_REQUESTS); its threads stream exports and
+# hold the connections of the pages waiting their turn. Peewee keeps one connection per
+# thread. At 16 clerks on 2 cores (bench/RESULTS.md, session 6): 4 processes x 4 threads all
+# at once, p95 ~500 ms; 2 x 1, p95 296 ms.
 worker_class = "gthread"
-workers = int(os.environ.get("KEFU_WORKERS", "4"))
+workers = int(os.environ.get("KEFU_WORKERS", os.cpu_count() or 2))
 threads = int(os.environ.get("KEFU_THREADS", "4"))
 # A big export streams for minutes; gthread workers stay alive while a request runs, so
 # this only bounds a worker that stopped answering its master.

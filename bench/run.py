@@ -831,6 +831,9 @@ def measure_load(args, password, url):
         env["KEFU_WORKERS"] = str(args.workers)
     if args.threads:
         env["KEFU_THREADS"] = str(args.threads)
+    if args.active:
+        env["KEFU_ACTIVE_REQUESTS"] = str(args.active)
+    active = int(env.get("KEFU_ACTIVE_REQUESTS", "1"))  # wsgi.py's default
     # What gunicorn.conf.py makes of them (its defaults unless given).
     conf = {}
     saved = dict(os.environ)
@@ -916,6 +919,7 @@ def measure_load(args, password, url):
                             "median": statistics.median(v["ms"]), "p95": percentile(v["ms"], 0.95)}
                         for k, v in by_kind.items()},
             "log": log_path, "workers": conf["workers"], "threads": conf["threads"],
+            "active": active,
             "clients": args.clients, "client_cpu_seconds": client_cpu,
             "server_cpu_seconds": server_cpu,
             "server_cpu_ms_per_request": server_cpu * 1000 / len(latencies) if latencies else None}
@@ -972,9 +976,10 @@ def table(pages, export, jobs_result, load):
             out.append("| nightly upkeep: %s (not in the sweep) | %.0f | | | | | |" % (
                 name, seconds * 1000))
     if load and "requests" in load:
-        out.append("| load: %d clients, %d s, gunicorn gthread -w %d --threads %d | %.1f | %.1f | | | "
+        out.append("| load: %d clients, %d s, gunicorn gthread -w %d --threads %d, %d active | %.1f | %.1f | | | "
                    "p95 < 300 ms, 0 errors, 0 locked | %s |" % (
                        load["clients"], round(load["seconds"]), load["workers"], load["threads"],
+                       load.get("active", 0),
                        load["median"], load["p95"],
                        verdict(load["p95"] < 300 and load["errors"] == 0 and load["locked"] == 0)))
         out.append("| load: throughput / errors / 'database is locked' | %.1f req/s | %d errors | %d locked "
@@ -1003,6 +1008,8 @@ def main():
                         help="gunicorn processes (default: gunicorn.conf.py's)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads per gunicorn process (default: gunicorn.conf.py's)")
+    parser.add_argument("--active", type=int, default=None,
+                        help="pages a gunicorn process runs at once (default: wsgi.py's, 1)")
     parser.add_argument("--load-seconds", type=int, default=60)
     parser.add_argument("--out", default=None, help="also write the report (markdown) here")
     parser.add_argument("--json", default=os.path.join(WORK, "results.json"))

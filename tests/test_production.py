@@ -61,3 +61,49 @@ def test_gunicorn_workers_serve_the_console(app, tmp_path):
     assert len(re.findall(r"Booting worker with pid", out)) == 2, out
     assert "Traceback" not in out, out
     assert "database is locked" not in out
+
+
+def test_a_worker_runs_one_page_at_a_time_and_never_holds_up_an_export():
+    """app.RequestGate: a second page waits until the first is done, in arrival order; an
+    export streams beside them."""
+    import threading
+
+    from app import RequestGate
+    running, most, order, lock = [0], [0], [], threading.Lock()
+    release = threading.Event()
+
+    def page(environ, start_response):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        if environ["PATH_INFO"] == "/slow":
+            release.wait(5)
+        with lock:
+            running[0] -= 1
+            order.append(environ["PATH_INFO"])
+        start_response("200 OK", [])
+        return iter([b"page ", environ["PATH_INFO"].encode()])  # a streamed body, read inside
+
+    gate = RequestGate(page, 1)
+    call = lambda path: b"".join(gate({"PATH_INFO": path}, lambda *a: None))  # noqa: E731
+    def queued(n):  # until n threads wait at the gate (threading's own list of waiters)
+        deadline = time.monotonic() + 5
+        while len(gate.slots._cond._waiters) != n and time.monotonic() < deadline:
+            time.sleep(0.001)
+        return len(gate.slots._cond._waiters) == n
+
+    slow = threading.Thread(target=call, args=("/slow",))
+    slow.start()
+    while not running[0]:
+        time.sleep(0.001)
+    waiting = [threading.Thread(target=call, args=("/next%d" % i,)) for i in range(3)]
+    for i, thread in enumerate(waiting):
+        thread.start()
+        assert queued(i + 1)
+    assert call("/admin/contact/export/csv/") == b"page /admin/contact/export/csv/"
+    assert order == ["/admin/contact/export/csv/"]   # the export did not wait for /slow
+    release.set()
+    for thread in [slow] + waiting:
+        thread.join(5)
+    assert order[1:] == ["/slow", "/next0", "/next1", "/next2"]  # one at a time, in turn
+    assert most[0] == 2  # only the export ran beside a page
