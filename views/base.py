@@ -17,6 +17,8 @@ from flask_babel import get_locale
 from flask_login import current_user
 from datetime import date, datetime
 
+from jinja2 import pass_context
+from markupsafe import Markup, escape
 from peewee import (SQL, AutoField, BooleanField, CharField, DateField, DateTimeField,
                     DecimalField, ForeignKeyField, IntegerField, IntegrityError, TextField, fn)
 from wtforms import validators
@@ -127,7 +129,6 @@ def masked_changes(view, context, row, name):
 
 def plain_text(formatter):
     """A grid formatter for exports: its HTML (a red 已逾期, a link) reduced to its text."""
-    from markupsafe import Markup
 
     def export_formatter(view, context, row, name):
         value = formatter(view, context, row, name)
@@ -371,7 +372,6 @@ class KefuConverter(CustomModelConverter):
 
 def record_link(type_field):
     """Return a formatter showing (register name, id) columns as a link to that record."""
-    from markupsafe import Markup, escape
     from models import REGISTERS
     registers = {m.__name__: m for m in REGISTERS}
 
@@ -662,7 +662,6 @@ class ExportChunk:
 def deadline_cell(due, on_hold, status, open_states, now):
     """A deadline's text, or Markup with 挂起中, or red with 已逾期 when it has passed while the
     row is still open (the grid escapes the plain text; an export strips the Markup's tags)."""
-    from markupsafe import Markup
     if due is None:
         return ""
     is_day = not isinstance(due, datetime)  # a due date: missed once its day is over
@@ -677,7 +676,6 @@ def deadline_cell(due, on_hold, status, open_states, now):
 
 def deadline_formatter(*open_states):
     """Show a deadline column, red with 已逾期 when it has passed while the row is still open."""
-    from markupsafe import escape
 
     def formatter(view, context, row, name):
         due = getattr(row, name)
@@ -1038,6 +1036,24 @@ class KefuModelView(StepsMixin, ModelView):
     def get_list_row_actions(self):
         return per_page(super().get_list_row_actions())
 
+    @pass_context
+    def list_row_html(self, context, row, list_columns, actions, list_row_actions):
+        """A grid row's cells as Flask-Admin's list_row block draws them when no column is
+        editable: one call a row instead of several Jinja calls a cell (~1.5 ms of 20 rows)."""
+        pk = self.get_pk_value(row)
+        cells = []
+        if actions:
+            cells.append('<td><input type="checkbox" name="rowid" class="action-checkbox" '
+                         'value="%s" title="%s" /></td>'
+                         % (escape(pk), escape(context.resolve("_gettext")("Select record"))))
+        if self.column_display_actions:
+            cells.append('<td class="list-buttons-column">%s</td>' % "\n".join(
+                escape(action.render_ctx(context, pk, row)) for action in list_row_actions))
+        for name, _ in list_columns:
+            cells.append('<td class="col-%s">%s</td>'
+                         % (escape(name), escape(self.get_list_value(context, row, name))))
+        return Markup("\n".join(cells))
+
     def _create_ajax_loader(self, name, options):
         return ScopedAjaxLoader(name, self.model._meta.fields[name].rel_model, **options)
 
@@ -1358,7 +1374,6 @@ class KefuModelView(StepsMixin, ModelView):
         """Return chunk -> the cells of one export column, with what is the same for every row
         decided here, once: labels, related names, masking, date text. A view's own export
         formatter still runs per row, on records built from the chunk."""
-        from markupsafe import Markup
         field = self.model._meta.fields.get(name)
         formatter = (self.column_formatters_export or {}).get(name)
         grid = getattr(formatter, "grid_formatter", None)
