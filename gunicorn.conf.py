@@ -12,6 +12,13 @@ bind = os.environ.get("KEFU_BIND", "127.0.0.1:8000")
 worker_class = "gthread"
 workers = int(os.environ.get("KEFU_WORKERS", os.cpu_count() or 2))
 threads = int(os.environ.get("KEFU_THREADS", "4"))
+# A process takes no more connections than it has threads, and closes each after its answer
+# (no keep-alive; nginx does not keep upstream connections open by default either): the
+# clerks waiting beyond that wait in the one queue of the listening socket, which every
+# process takes from as it frees up. With kept-alive connections each stayed with the
+# process that first took it, and one process could have a queue while the other idled.
+worker_connections = threads
+keepalive = 0
 # A big export streams for minutes; gthread workers stay alive while a request runs, so
 # this only bounds a worker that stopped answering its master.
 timeout = 60
