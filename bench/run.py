@@ -213,43 +213,42 @@ def build_pages(app, db, admin_views):
              (("repair_order", "contact_id"), ("complaint", "contact_id")))):
         pages.append((label, "details", "%s/details/?id=%d" % (views[endpoint].url, record.id),
                       details_floor(model, record.id, children)))
-    pages.append(("dashboard /admin/", "dashboard", "/admin/", dashboard_floor(raw, admin_views)))
+    pages.append(("dashboard /admin/", "dashboard", "/admin/", dashboard_floor(raw, admin_views, app)))
     pages.append(("my work /admin/mywork/", "dashboard", "/admin/mywork/", mywork_floor(raw, admin_views)))
     return pages
 
 
-def dashboard_floor(raw, admin_views):
+def dashboard_floor(raw, admin_views, app):
     """The dashboard's counts per register (open, due soon, overdue, by department) and the
-    user's open alerts: one grouped query per register, as hand-written SQL."""
+    admin's open alerts: the statements views.dashboard issues for them, recorded once and
+    replayed raw (no ORM, no template)."""
     import clock
-    from jobs.deadlines import ACTING_DEPARTMENT
-    from models import Alert
-    from peewee import Case, fn
-    from views.base import any_overdue_condition, due_soon_condition
-    now = clock.now()
-    statements = []
-    for view in admin_views:
-        if not getattr(view, "deadline_filters", None):
-            continue
-        model = view.model
-        _, group = ACTING_DEPARTMENT[model.__name__]
-        query = model.select(*((group,) if group is not None else ()), fn.COUNT(model.id),
-                             fn.SUM(Case(None, [(due_soon_condition(model, now), 1)], 0)),
-                             fn.SUM(Case(None, [(any_overdue_condition(model, view.deadline_filters, now), 1)], 0))
-                             ).where(model.status.in_(view.open_states) & model.archived_at.is_null())
-        if group is not None:
-            query = query.group_by(group)
-        statements.append(query.sql())
-    by_hand = [("SELECT * FROM alert WHERE status = 'open' AND (assignee_id = ? OR department_id = ?) "
-                "ORDER BY level DESC, since LIMIT 20", (1, 1)),
-               ("SELECT COUNT(*) FROM alert WHERE status = 'open' AND (assignee_id = ? OR department_id = ?)",
-                (1, 1))]
+    from flask_login import login_user
+    from models import User
+    from views.dashboard import (deadline_views, department_names, my_alerts, my_alerts_count,
+                                 register_counts)
+    statements, real = [], raw.db.obj.execute_sql
+
+    def record(sql, params=None, *args, **kwargs):
+        statements.append((sql, params))
+        return real(sql, params, *args, **kwargs)
+    with app.test_request_context("/admin/"):
+        admin = User.get(User.username == "admin")
+        login_user(admin)
+        views = deadline_views(app.extensions["admin"][0])
+        now, departments = clock.now(), department_names()
+        raw.db.obj.execute_sql = record
+        try:
+            for view in views:
+                register_counts(view, now, departments)
+            my_alerts(admin)
+            my_alerts_count(admin)
+        finally:
+            del raw.db.obj.execute_sql
 
     def run():
         for sql, params in statements:  # peewee's own SQL: the database's placeholders already
             raw.db.execute_sql(sql, params).fetchall()
-        for sql, params in by_hand:
-            raw.q(sql, params)
     return run
 
 
@@ -648,28 +647,39 @@ class _Nothing:
         return False
 
 
-def copy_sqlite(path, target):
-    """A consistent copy of the bench database (checkpoint, then copy the file)."""
+def copy_sqlite(path, name):
+    """A consistent copy of the bench database (checkpoint, then copy the file), named for this
+    run (two runs at once must not copy over each other's open database), and written to disk
+    before anything is measured on it (or the first commits wait for 3 GB of write-back)."""
     import sqlite3
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(target + suffix):
-            os.remove(target + suffix)
+    target = os.path.join(WORK, "%s-%d.db" % (name, os.getpid()))
+    remove_sqlite(target)
     shutil.copyfile(path, target)
+    os.sync()
     return "sqlite:///" + target
+
+
+def remove_sqlite(path):
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
 
 
 def measure_jobs(args):
     path = sqlite_path(args.db)
-    url = copy_sqlite(path, os.path.join(WORK, "jobs-copy.db")) if path else args.db
-    out, wall, peak, rc = run_child([sys.executable, __file__, "--child", "jobs", "--db", url,
-                                     "--statement-timeout", str(args.statement_timeout)])
+    url = copy_sqlite(path, "jobs-copy") if path else args.db
+    try:
+        out, wall, peak, rc = run_child([sys.executable, __file__, "--child", "jobs", "--db", url,
+                                         "--statement-timeout", str(args.statement_timeout)])
+    finally:
+        if path:
+            remove_sqlite(sqlite_path(url))
     if rc != 0:
         return {"error": "jobs child failed"}
     result = json.loads(out.decode().strip().splitlines()[-1])
-    result["url"] = url
     return result
 
 
@@ -1047,9 +1057,13 @@ def main():
         path = sqlite_path(args.db)
         url = args.db
         if path:
-            url = copy_sqlite(path, os.path.join(WORK, "load-copy.db"))
+            url = copy_sqlite(path, "load-copy")
         print("load on %s ..." % url, flush=True)
-        load = measure_load(args, password, url)
+        try:
+            load = measure_load(args, password, url)
+        finally:
+            if path:
+                remove_sqlite(sqlite_path(url))
         print("  %s" % json.dumps(load), flush=True)
     lines = ["## Run of %s" % datetime.now().strftime("%Y-%m-%d %H:%M"), "",
              "Command: `%s`" % " ".join(["python bench/run.py"] + sys.argv[1:]), "",
