@@ -82,7 +82,7 @@ def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app):
 ])
 def test_indexes_exist_for_list_filters(app, table, columns):
     indexed = [tuple(c.lower() for c in index.columns) for index in db.get_indexes(table)]
-    assert columns in indexed
+    assert any(index[:len(columns)] == columns for index in indexed)  # a prefix serves the filter
 
 
 def test_reference_data_is_seeded(app):
@@ -191,7 +191,8 @@ def test_migration_2_upgrades_a_database_made_before_it(app):
     database.SchemaMigration.delete().where(database.SchemaMigration.version == 2).execute()
     assert database.migrate() == [2]
     assert "callback_deadline" in [c.name for c in db.get_columns("repair_order")]
-    assert ("status", "callback_deadline") in [tuple(i.columns) for i in db.get_indexes("repair_order")]
+    assert any(tuple(i.columns)[:2] == ("status", "callback_deadline")
+               for i in db.get_indexes("repair_order"))
     assert Deadline.table_exists() and Hold.table_exists()
     assert RepairOrder.select().count() > 0 and Charge.select(Charge.finance_deadline).count() > 0
 
