@@ -335,7 +335,8 @@ def _rerun_indexes(database):
 def _overdue_filter_indexes(database):
     """Issue 8: the 已逾期 filter of a register with holds counts from its (status, deadline)
     indexes alone once they carry `on_hold_since` (it read ~2k table rows a grid page); the
-    open alerts of a person and of a department are indexed in the dashboard's order."""
+    open alerts of a person and of a department are indexed in the dashboard's order; the
+    open complaints by the day their daily follow-ups begin (the jobs' rerun: 110 -> 55 ms)."""
     from models import Complaint, RepairOrder, ServiceRequest
     drop = {RepairOrder: ("accept_deadline", "callback_deadline"),
             ServiceRequest: ("handback_deadline",),
@@ -366,7 +367,7 @@ MIGRATIONS = [
     (7, "indexes for the jobs at scale", _indexes_for_scale),
     (8, "indexes for grids and search", _grid_indexes),
     (9, "indexes for the jobs' rerun", _rerun_indexes),
-    (10, "indexes for the overdue filters and the dashboard's alerts", _overdue_filter_indexes),
+    (10, "indexes for the overdue filters, my alerts and daily follow-ups", _overdue_filter_indexes),
 ]
 
 

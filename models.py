@@ -1200,7 +1200,10 @@ class Complaint(Register):
                    (("status", "callback_deadline", "on_hold_since"), False),
                    # Covers the dashboard's open / overdue counts per department (index only).
                    (("status", "archived_at", "department", "on_hold_since", "start_deadline",
-                     "resolve_deadline", "callback_deadline"), False))
+                     "resolve_deadline", "callback_deadline"), False),
+                   # The open complaints owing a daily follow-up (the job reads no table row
+                   # for those that have one or are flagged already).
+                   (("status", "archived_at", "on_hold_since", "follow_up_from"), False))
 
     def __str__(self):
         return f"{self.number or '投诉'} {self.subject or ''}".strip()
