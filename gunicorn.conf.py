@@ -7,8 +7,9 @@ bind = os.environ.get("KEFU_BIND", "127.0.0.1:8000")
 # processes than cores only share the cores out, so every page takes longer. Each process
 # runs one page at a time (wsgi.py, KEFU_ACTIVE_REQUESTS); its threads stream exports and
 # hold the connections of the pages waiting their turn. Peewee keeps one connection per
-# thread. At 16 clerks on 2 cores (bench/RESULTS.md, session 6): 4 processes x 4 threads all
-# at once, p95 ~500 ms; 2 x 1, p95 296 ms.
+# thread. At 16 clerks on 2 cores (bench/RESULTS.md, session 6), on the same code: 4
+# processes x 4 threads all at once, p95 496 ms; 2 x 1, 296 ms. This setup, with that
+# session's faster pages: 137-180 ms.
 worker_class = "gthread"
 workers = int(os.environ.get("KEFU_WORKERS", os.cpu_count() or 2))
 threads = int(os.environ.get("KEFU_THREADS", "4"))
