@@ -114,13 +114,19 @@ def demo_db_template(request, tmp_path_factory):
         _postgres_admin(server, "CREATE DATABASE kefu_template")
         kefu.create_app({"TESTING": True, "SECRET_KEY": "test", "KEFU_DEMO": True,
                          "DATABASE_URL": f"{server}/kefu_template"})
-        db.close()
+        close_every_connection()  # PostgreSQL copies no template anyone is connected to
         return server
     path = tmp_path_factory.mktemp("template") / "kefu.db"
     kefu.create_app({"TESTING": True, "SECRET_KEY": "test", "KEFU_DEMO": True,
                      "DATABASE_URL": f"sqlite:///{path}"})
-    db.close()
+    close_every_connection()  # the last one out checkpoints the WAL into the file we copy
     return path
+
+
+def close_every_connection():
+    """Close this thread's connection and the pool's idle ones (database.open_database pools)."""
+    db.close()
+    db.obj.close_all()
 
 
 @pytest.fixture
@@ -135,10 +141,8 @@ def app(demo_db_template, tmp_path):
         url = f"sqlite:///{path}"
     application = kefu.create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url})
     yield application
-    if not db.is_closed():
-        db.close()
+    close_every_connection()
     if ON_POSTGRES:
-        db.obj.close_all() if hasattr(db.obj, "close_all") else None
         _postgres_admin(demo_db_template, f"DROP DATABASE {name} WITH (FORCE)")
 
 
