@@ -715,12 +715,18 @@ def _options(model, label=str, where=None):
     return load
 
 
-def count_rows(query):
-    """The number of rows of a grid's query as a plain `SELECT COUNT(*) … WHERE …`: peewee's
-    count() wraps it in a subquery, which keeps SQLite from counting from an index."""
+def plain_count(query):
+    """A grid's query as a plain `SELECT COUNT(*) … WHERE …` (None when it must be wrapped):
+    peewee's count() wraps it in a subquery, which keeps SQLite from counting from an index."""
     if query._group_by or query._having or query._distinct or query._limit or query._offset:
-        return query.count()
-    return query.select(fn.COUNT(SQL("*"))).order_by().scalar()
+        return None
+    return query.select(fn.COUNT(SQL("*"))).order_by()
+
+
+def count_rows(query):
+    """The number of rows of a grid's query."""
+    plain = plain_count(query)
+    return query.count() if plain is None else plain.scalar()
 
 
 # A grid's total above BIG_GRID rows is counted at most once a GRID_TOTAL_SECONDS per process:
@@ -734,9 +740,10 @@ _grid_totals = {}  # (database, SQL, parameters): (total, counted at)
 
 def grid_total(query, now=None):
     """count_rows(query) for a grid's pager; a big total may be up to a minute old."""
-    if query._group_by or query._having or query._distinct or query._limit or query._offset:
+    plain = plain_count(query)
+    if plain is None:
         return query.count()
-    sql, params = query.select(fn.COUNT(SQL("*"))).order_by().sql()
+    sql, params = plain.sql()
     proxy = query.model._meta.database
     key = (id(proxy.obj), sql, tuple(params))
     now = time.monotonic() if now is None else now
