@@ -194,6 +194,7 @@ def create_app(test_config=None):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
 
     clock.set_timezone(app.config["KEFU_TIMEZONE"])
+    clock.set_fixed_now(app.config.get("KEFU_FIXED_NOW"))  # tests choose their `now`
     database.open_database(app.config["DATABASE_URL"])
     prepare_database(app.config["KEFU_DEMO"])
 

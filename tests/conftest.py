@@ -11,6 +11,7 @@ import tempfile
 import time
 import uuid
 from contextlib import contextmanager
+from datetime import datetime
 
 
 def free_port():
@@ -27,6 +28,9 @@ import app as kefu  # noqa: E402
 from models import db  # noqa: E402
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+# The `now` of every test app: the demo data is built at this moment, and the console's clock
+# stays there, so no test depends on the day it runs. A Monday morning of a known calendar year.
+DEMO_NOW = datetime(2026, 11, 23, 10, 0)
 ROLES = ("admin", "clerk", "property", "ops", "pm", "gm", "auditor")
 
 
@@ -113,12 +117,12 @@ def demo_db_template(request, tmp_path_factory):
         server = request.getfixturevalue("postgres_server")
         _postgres_admin(server, "CREATE DATABASE kefu_template")
         kefu.create_app({"TESTING": True, "SECRET_KEY": "test", "KEFU_DEMO": True,
-                         "DATABASE_URL": f"{server}/kefu_template"})
+                         "KEFU_FIXED_NOW": DEMO_NOW, "DATABASE_URL": f"{server}/kefu_template"})
         close_every_connection()  # PostgreSQL copies no template anyone is connected to
         return server
     path = tmp_path_factory.mktemp("template") / "kefu.db"
     kefu.create_app({"TESTING": True, "SECRET_KEY": "test", "KEFU_DEMO": True,
-                     "DATABASE_URL": f"sqlite:///{path}"})
+                     "KEFU_FIXED_NOW": DEMO_NOW, "DATABASE_URL": f"sqlite:///{path}"})
     close_every_connection()  # the last one out checkpoints the WAL into the file we copy
     return path
 
@@ -139,7 +143,8 @@ def app(demo_db_template, tmp_path):
         path = tmp_path / "kefu.db"
         shutil.copy(demo_db_template, path)
         url = f"sqlite:///{path}"
-    application = kefu.create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url})
+    application = kefu.create_app({"TESTING": True, "SECRET_KEY": "test", "KEFU_FIXED_NOW": DEMO_NOW,
+                                    "DATABASE_URL": url})
     yield application
     close_every_connection()
     if ON_POSTGRES:

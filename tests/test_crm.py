@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+import clock
 import crm
 from audit import audit
 from database import write_transaction
@@ -334,7 +335,7 @@ def test_a_rule_refuses_an_unknown_customer_kind(app):
 
 def test_the_caller_screen_shows_who_calls_and_starts_a_prefilled_contact(app, as_clerk):
     customer = new_customer(lease_end=None)
-    order = open_repair(customer, datetime.now() - timedelta(minutes=5))
+    order = open_repair(customer, clock.now() - timedelta(minutes=5))
     page = as_clerk.get("/admin/caller/?phone=13900000001")
     assert page.status_code == 200
     assert 'id="caller"' in page.text and "测试客户甲" in page.text and order.number in page.text

@@ -7,7 +7,7 @@ import pytest
 
 import database
 import jobs
-from conftest import statements_run
+from conftest import DEMO_NOW, statements_run
 from database import write_transaction
 from jobs.communication import refresh_last_contacts
 from jobs.deadlines import escalate_repeated_misses, resolve_done_alerts
@@ -15,7 +15,7 @@ from models import Alert, Contact, Customer, Deadline, db
 from views.base import any_overdue_condition, count_rows
 from test_reception import run, user
 
-NOW = datetime(2026, 11, 23, 10, 0)
+NOW = DEMO_NOW  # the moment the demo data was built
 
 
 def index_columns(table):
