@@ -11,7 +11,7 @@ from database import write_transaction
 from jobs.deadlines import (escalate_repeated_misses, flag_missing_follow_ups,
                             flag_overdue_action_items, flag_unaccepted_repairs, resolve_done_alerts)
 from jobs.mail import mail_alerts
-from models import ActionItem, Alert, Complaint, ComplaintUpdate, Meeting, User
+from models import ActionItem, Alert, Complaint, ComplaintUpdate, Deadline, Meeting, User
 from test_complaints import new_complaint
 from test_jobs import alerts_for
 from test_reception import MON, dept, new_order, run, user
@@ -19,7 +19,10 @@ from test_reception import MON, dept, new_order, run, user
 
 @pytest.fixture
 def clean_alerts(app):
+    """A quiet mall: no alerts, and none of the demo's clocks left running to raise new ones
+    (the demo's overdue repair orders would escalate beside the test's own)."""
     Alert.delete().execute()
+    Deadline.update(status=Deadline.CANCELLED).where(Deadline.status == Deadline.RUNNING).execute()
 
 
 def sweep(now):
