@@ -215,3 +215,65 @@ def as_auditor(login):
 @pytest.fixture
 def as_property(login):
     return login("property")
+
+
+# ---------------------------------------------------------------- the browser (tests/test_browser*.py)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def start_console(tmp_path, **env):
+    """Start `python app.py` on a free loopback port with a new demo database; return
+    (base URL, process, log path)."""
+    import urllib.request
+    port = free_port()
+    log_path = tmp_path / "server.log"
+    environment = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'e2e.db'}", KEFU_DEMO="1",
+                       KEFU_SECRET_KEY="e2e-secret-key-for-the-test-only", **env)
+    log = open(log_path, "w")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.Popen([sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port)],
+                            cwd=root, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/login", timeout=2)
+            return base, proc, log_path
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError(log_path.read_text())
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def server(tmp_path):
+    """The console, as `python app.py` starts it, on a new demo database."""
+    base, proc, _ = start_console(tmp_path)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by playwright (no downloaded browser)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is missing: apt-get install chromium (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    yield context.new_page()
+    context.close()

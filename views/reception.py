@@ -79,6 +79,12 @@ class ContactView(KefuModelView):
              when=(Contact.OPEN,), fields={"outcome": reason_field("处理结果")}, style="success"),
     )
 
+    def get_save_return_url(self, model, is_created=False):
+        """A new contact opens on its own page: what follows (转维修单, 转投诉…) starts there."""
+        if is_created:
+            return self.get_url(".details_view", id=model.id)
+        return super().get_save_return_url(model, is_created)
+
 
 class RepairOrderView(KefuModelView):
     write_roles = RECEPTION_WRITERS
