@@ -354,6 +354,20 @@ def run_jobs_command(now_text):
         click.echo(f"{name}: {result}")
 
 
+@click.command("verify-audit")
+@click.option("--head", "expected_head", default=None,
+              help="先前记录的链头哈希：须仍在链中（发现末尾被删或整条链被重写）")
+def verify_audit_command(expected_head):
+    """Check the audit log's whole hash chain; name the first broken row (exit 1 when broken)."""
+    from audit import verify_chain
+    with db.connection_context():
+        check = verify_chain(expected_head=expected_head)
+    for line in check.describe():
+        click.echo(line, err=not check.ok)
+    if not check.ok:
+        sys.exit(1)
+
+
 def backup_database(target):
     """Copy the SQLite database to `target` with SQLite's online backup API: a consistent
     snapshot even while the console is writing (in WAL mode the copy reads one snapshot and
@@ -488,7 +502,7 @@ def main(argv=None):
     """`python app.py [--host H] [--port P]` runs the console; `create-user …` adds a login."""
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = {"create-user": create_user_command, "run-jobs": run_jobs_command,
-                "backup": backup_command}
+                "backup": backup_command, "verify-audit": verify_audit_command}
     if argv and argv[0] in commands:
         app = create_app()
         command = commands[argv[0]]

@@ -20,6 +20,8 @@ SQLITE_PRAGMAS = {
     "cache_size": -64000,
     "foreign_keys": 1,
     "synchronous": "normal",
+    # A REPLACE that deletes a row fires the DELETE triggers (the audit log's refuse it).
+    "recursive_triggers": 1,
 }
 
 
@@ -202,6 +204,58 @@ def _versions_and_append_only_audit(database):
         database.execute_sql(statement)
 
 
+# Issue 18: what the triggers of issue 7 left open. SQLite: INSERT OR REPLACE deleted a row
+# without firing the DELETE trigger (recursive_triggers was off), so an INSERT that names an
+# existing id is refused before any conflict handling. PostgreSQL: TRUNCATE fires no row trigger.
+APPEND_ONLY_GUARDS_SQLITE = APPEND_ONLY_TRIGGERS_SQLITE + (
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_replace BEFORE INSERT ON audit_log "
+    "WHEN EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id) "
+    "BEGIN SELECT RAISE(ABORT, '操作日志只能追加，不能覆盖已有的行'); END",
+)
+APPEND_ONLY_GUARDS_POSTGRES = APPEND_ONLY_TRIGGERS_POSTGRES + (
+    "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log",
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+)
+# The trigger names each database must have, enabled (checked by `verify-audit`).
+APPEND_ONLY_GUARD_NAMES_SQLITE = ("audit_log_no_update", "audit_log_no_delete", "audit_log_no_replace")
+APPEND_ONLY_GUARD_NAMES_POSTGRES = ("audit_log_append_only", "audit_log_no_truncate")
+
+
+def missing_append_only_guards():
+    """The audit log's append-only triggers that are gone (or disabled, on PostgreSQL)."""
+    if is_sqlite():
+        present = {name for (name,) in db.execute_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")}
+        wanted = APPEND_ONLY_GUARD_NAMES_SQLITE
+    else:
+        present = {name for (name,) in db.execute_sql(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass "
+            "AND NOT tgisinternal AND tgenabled <> 'D'")}
+        wanted = APPEND_ONLY_GUARD_NAMES_POSTGRES
+    return [name for name in wanted if name not in present]
+
+
+def _tamper_evident_audit(database):
+    """Issue 18: chain the audit log's rows by hash (backfilling the rows there are, with the
+    UPDATE trigger lifted inside this transaction only), refuse REPLACE on SQLite and TRUNCATE
+    on PostgreSQL."""
+    from audit import backfill_chain
+    from models import AuditLog
+    _add_columns(database, AuditLog, "prev_hash", "row_hash")
+    if is_sqlite():
+        database.execute_sql("DROP TRIGGER IF EXISTS audit_log_no_update")
+        backfill_chain()
+        for statement in APPEND_ONLY_GUARDS_SQLITE:
+            database.execute_sql(statement)
+        return
+    for statement in APPEND_ONLY_GUARDS_POSTGRES:  # creates the triggers where they are missing
+        database.execute_sql(statement)
+    database.execute_sql("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
+    backfill_chain()
+    database.execute_sql("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
+
+
 # Segmentation as shipped (R-CRM-4): (code, dimension, order, metric, operator, threshold,
 # level, kinds). The first matching rule of a dimension gives its level; admins tune these.
 SEGMENT_RULES = [
@@ -368,6 +422,7 @@ MIGRATIONS = [
     (8, "indexes for grids and search", _grid_indexes),
     (9, "indexes for the jobs' rerun", _rerun_indexes),
     (10, "indexes for the overdue filters, my alerts and daily follow-ups", _overdue_filter_indexes),
+    (11, "a tamper-evident audit log: hash chain, no REPLACE, no TRUNCATE", _tamper_evident_audit),
 ]
 
 

@@ -308,7 +308,7 @@ def _action_label(action):
             "escalate_reason": "升级原因", "login": "登录", "login_failed": "登录失败",
             "logout": "退出", "export": "导出", "setting": "修改系统参数", "backup": "数据库备份",
             "unmask": "查看完整个人信息", "attendance": "登记参会客户",
-            "import": "导入"}.get(
+            "import": "导入", "job": "定时任务"}.get(
                 action, ACTION_LABELS.get(action, action))
 
 
@@ -2618,6 +2618,10 @@ class AuditLog(BaseModel):
     record_id = CharField(max_length=40, null=True, verbose_name="记录号")
     summary = CharField(max_length=200, null=True, verbose_name="记录")
     changes = TextField(null=True, verbose_name="变更内容")
+    # Tamper evidence (audit.py): each row's hash covers the previous row's hash and its own
+    # content, in id order. Nullable: a row without them was not written by the console.
+    prev_hash = CharField(max_length=64, null=True, verbose_name="前一行哈希")
+    row_hash = CharField(max_length=64, null=True, verbose_name="本行哈希")
 
     class Meta:
         verbose_name = "操作日志"

@@ -10,6 +10,7 @@ import time
 
 from peewee import IntegrityError
 
+from audit import audit_job
 from database import write_transaction
 from models import JobRun
 
@@ -17,7 +18,7 @@ from jobs.communication import flag_contact_cadence, refresh_last_contacts
 from jobs.complaints import generate_monthly_complaint_report
 from jobs.deadlines import DEADLINE_JOBS
 from jobs.mail import mail_alerts
-from jobs.maintenance import refresh_statistics
+from jobs.maintenance import check_audit_log, refresh_statistics
 from jobs.segments import segment_customers
 
 log = logging.getLogger("kefu.jobs")
@@ -33,6 +34,7 @@ SCHEDULE = tuple((job, "minute") for job in DEADLINE_JOBS) + (
     (mail_alerts, "minute"),
     (generate_monthly_complaint_report, "day"),
     (refresh_statistics, "day"),
+    (check_audit_log, "day"),        # the audit log's hash chain, whole every night
 )
 
 
@@ -71,11 +73,7 @@ def run_due_jobs(now, force=False):
             continue
         started = time.monotonic()
         try:
-            if getattr(job, "in_transaction", True):
-                with write_transaction():
-                    results[name] = job(now)
-            else:
-                results[name] = job(now)
+            results[name] = run_job(job, now)
         except Exception:  # one failing job must not stop the others
             log.exception("job %s failed", name)
             results[name] = "failed"
@@ -85,3 +83,15 @@ def run_due_jobs(now, force=False):
         JobRun.update(finished_at=now, result=str(results[name])[:200]).where(
             (JobRun.job == name) & (JobRun.slot == slot)).execute()
     return results
+
+
+def run_job(job, now):
+    """Run one job in its transaction with its audit row (the system is an actor too): a count
+    or {what: count} that is not zero is audited with the change. A job that keeps its own
+    transactions (`in_transaction = False`) audits itself, in the one that writes."""
+    if not getattr(job, "in_transaction", True):
+        return job(now)
+    with write_transaction():
+        result = job(now)
+        audit_job(job.__name__, result, now)
+    return result

@@ -1,4 +1,5 @@
 """Complaint jobs."""
+from audit import audit_job
 from database import write_transaction
 from models import ComplaintReport, DomainError
 from reports import generate_complaint_report, previous_month
@@ -11,6 +12,8 @@ def generate_monthly_complaint_report(now):
     month = previous_month(now.date())
     try:
         with write_transaction():
-            return generate_complaint_report(month, now)
+            report = generate_complaint_report(month, now)
+            audit_job("generate_monthly_complaint_report", 1, now, text=str(report))
+            return report
     except DomainError:  # already published: the report stands as it was sent
         return ComplaintReport.get(ComplaintReport.month == month)

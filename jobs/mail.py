@@ -12,6 +12,7 @@ from email.utils import formataddr
 
 from flask import current_app, has_app_context
 
+from audit import audit_job
 from database import write_transaction
 from models import Alert, User
 
@@ -139,6 +140,9 @@ def mail_alerts(now):
                 log.error("alert %s not mailed: %s", alert.id, err)  # permanent: not retried
                 continue
             sent += 1
+    if sent:  # each claim committed on its own; the run's row follows them
+        with write_transaction():
+            audit_job("mail_alerts", sent, now)
     return sent
 
 

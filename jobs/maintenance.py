@@ -1,6 +1,7 @@
 """Upkeep of the database itself."""
+from audit import audit_job, verify_chain
 from database import is_sqlite, refresh_planner_statistics, write_transaction
-from models import db
+from models import Alert, User, db
 
 
 def refresh_statistics(now):
@@ -22,3 +23,29 @@ def refresh_statistics(now):
 
 
 refresh_statistics.in_transaction = False  # a transaction per index
+
+
+def check_audit_log(now):
+    """Nightly: walk the audit log's hash chain (audit.verify_chain); when it is broken, raise
+    one alert to the admin, once per broken row (an open alert stands until an admin closes
+    it). The walk reads outside any transaction; only the alert is written."""
+    check = verify_chain()
+    if check.ok:
+        return "ok %d" % check.rows
+    broken_id = check.broken.id if check.broken is not None else 0
+    with write_transaction():
+        raised = 0
+        already = Alert.select(Alert.id).where(
+            (Alert.record_type == "AuditLog")
+            & ((Alert.status == Alert.OPEN) | (Alert.record_id == broken_id)))
+        if not already.exists():
+            Alert.create(kind="reminder", title=("操作日志校验失败：" + "；".join(check.describe()))[:200],
+                         record_type="AuditLog", record_id=broken_id, since=now,
+                         assignee=User.first_with_role(User.ADMIN), level=1, created_at=now,
+                         updated_at=now)
+            raised = 1
+        audit_job("check_audit_log", raised, now)
+    return "broken at %s (%s), alerts raised %d" % (broken_id, check.problem or "guards", raised)
+
+
+check_audit_log.in_transaction = False  # a long read; the alert has its own short transaction

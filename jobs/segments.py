@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from peewee import Case, fn
 
+from audit import audit_job
 from crm import lease_months_left
 from database import write_transaction
 from models import (Callback, Charge, Complaint, Contact, Customer, Meeting, MeetingAttendee,
@@ -153,16 +154,18 @@ def segment_customers(now):
                   json.dumps(reasons, ensure_ascii=False))
         if current.get(customer_id) != values:
             changed.append(values + (now, customer_id))
-    with write_transaction():  # customers no longer active lose their segments
-        gone = Customer.update(**{c: None for c in SEGMENT_COLUMNS}, segmented_at=now).where(
-            ((Customer.status != Customer.ACTIVE) | Customer.archived_at.is_null(False))
-            & Customer.risk_segment.is_null(False)).execute()
     sql = 'UPDATE "customer" SET %s, "segmented_at" = %s WHERE "id" = %s' % (
         ", ".join('"%s" = %s' % (c, db.param) for c in SEGMENT_COLUMNS), db.param, db.param)
     for start in range(0, len(changed), WRITE_BATCH):
         with write_transaction():
             db.cursor().executemany(sql, changed[start:start + WRITE_BATCH])
-    return {"changed": len(changed), "cleared": gone}
+    with write_transaction():  # customers no longer active lose their segments; the run's audit
+        gone = Customer.update(**{c: None for c in SEGMENT_COLUMNS}, segmented_at=now).where(
+            ((Customer.status != Customer.ACTIVE) | Customer.archived_at.is_null(False))
+            & Customer.risk_segment.is_null(False)).execute()
+        result = {"changed": len(changed), "cleared": gone}
+        audit_job("segment_customers", result, now)
+    return result
 
 
 segment_customers.in_transaction = False  # its own short write transactions
