@@ -309,3 +309,61 @@ def test_the_nightly_check_raises_one_alert_to_the_admin(app):
     system_rows = AuditLog.select().where((AuditLog.action == "job")
                                           & AuditLog.summary.contains("check_audit_log"))
     assert system_rows.count() == 1  # the night it raised the alert
+
+
+# ---------------------------------------------------------------- PostgreSQL privileges (README)
+
+def test_the_apps_postgres_role_cannot_rewrite_the_log_and_still_runs(app):
+    """README, Audit log: the app's role owns every table but the audit log; the audit log,
+    its trigger function, the database and its schema belong to a role nobody logs in as (the
+    owner of a schema may drop any table in it). The console still starts and appends."""
+    import uuid
+    import psycopg2
+    if database.is_sqlite():
+        pytest.skip("database privileges: PostgreSQL only")
+    suffix = uuid.uuid4().hex[:8]
+    role, keeper = "kefu_app_" + suffix, "kefu_audit_" + suffix
+    url = app.config["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    tables = db.get_tables()
+    db.execute_sql("CREATE ROLE %s LOGIN" % role)
+    db.execute_sql("ALTER DATABASE %s OWNER TO %s" % (name, role))
+    for table in tables:  # a deployment's app role created them all at its first start
+        db.execute_sql('ALTER TABLE "%s" OWNER TO %s' % (table, role))
+    db.execute_sql("ALTER FUNCTION audit_log_append_only() OWNER TO %s" % role)
+    # The README's commands, as a superuser:
+    for statement in (
+            "CREATE ROLE %s NOLOGIN" % keeper,
+            "ALTER DATABASE %s OWNER TO %s" % (name, keeper),
+            "ALTER SCHEMA public OWNER TO %s" % keeper,
+            "GRANT USAGE, CREATE ON SCHEMA public TO %s" % role,
+            "ALTER TABLE audit_log OWNER TO %s" % keeper,
+            "ALTER FUNCTION audit_log_append_only() OWNER TO %s" % keeper,
+            "GRANT SELECT, INSERT ON audit_log TO %s" % role,
+            "GRANT USAGE ON SEQUENCE audit_log_id_seq TO %s" % role):
+        db.execute_sql(statement)
+    role_url = url.replace("//kefu@", "//%s@" % role)
+    con = psycopg2.connect(role_url)
+    con.autocommit = True
+    refused = []
+    for sql in ("TRUNCATE audit_log", "DROP TABLE audit_log", "DROP SCHEMA public CASCADE",
+                "ALTER TABLE audit_log RENAME TO old_log",
+                "DROP TRIGGER audit_log_append_only ON audit_log",
+                "ALTER TABLE audit_log DISABLE TRIGGER USER",
+                "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS "
+                "$$ BEGIN RETURN NEW; END; $$ LANGUAGE plpgsql",
+                "UPDATE audit_log SET summary = 'x'", "DELETE FROM audit_log"):
+        with con.cursor() as cur:
+            try:
+                cur.execute(sql)
+            except psycopg2.Error:
+                refused.append(sql)
+    con.close()
+    assert len(refused) == 9, refused
+    db.close()
+    kefu.create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": role_url})
+    rows = AuditLog.select().count()
+    with write_transaction():
+        audit.audit("setting", None, summary="受限角色追加")
+    check = verify_chain()
+    assert check.ok and check.rows == rows + 1
