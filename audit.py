@@ -207,7 +207,7 @@ class ChainCheck:
         if self.head_found is False:
             lines.append("先前记录的链头哈希已不在链中：之后的记录被删除或整条链被重写")
         for name in self.guards_missing:
-            lines.append("数据库保护已被删除或停用：触发器 %s" % name)
+            lines.append("操作日志的数据库保护已被删除或停用：触发器 %s" % name)
         return lines
 
 

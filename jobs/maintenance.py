@@ -39,7 +39,7 @@ def check_audit_log(now):
             (Alert.record_type == "AuditLog")
             & ((Alert.status == Alert.OPEN) | (Alert.record_id == broken_id)))
         if not already.exists():
-            Alert.create(kind="reminder", title=("操作日志校验失败：" + "；".join(check.describe()))[:200],
+            Alert.create(kind="reminder", title="；".join(check.describe())[:200],
                          record_type="AuditLog", record_id=broken_id, since=now,
                          assignee=User.first_with_role(User.ADMIN), level=1, created_at=now,
                          updated_at=now)
