@@ -724,12 +724,25 @@ def build(args):
     audits.sort(key=lambda a: a[0])
     names = {v: k for k, v in users.items()}
     first = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM audit_log").fetchone()[0] + 1
+
+    def chained():
+        """The rows with their hash chain (audit.py), continuing the rows already there."""
+        import audit
+        prev = audit.last_hash()
+        for i, (at, user, action, model, rid, summary, changes) in enumerate(audits, first):
+            at = at.replace(microsecond=0)  # as ts() stores it
+            values = dict(created_at=at, updated_at=at, user=user, username=names.get(user),
+                          ip="10.0.0.%d" % (1 + i % 200), action=action, model=model,
+                          record_id=str(rid) if rid is not None else None,
+                          summary=(summary or "")[:200],
+                          changes=json.dumps(changes, ensure_ascii=False) if changes else None)
+            row_hash = audit.chain_hash(prev, values)
+            yield (i, ts(at), ts(at), user, values["username"], values["ip"], action, model,
+                   values["record_id"], values["summary"], values["changes"], prev, row_hash)
+            prev = row_hash
     w.insert("audit_log", ("id", "created_at", "updated_at", "user_id", "username", "ip", "action",
-                           "model", "record_id", "summary", "changes"),
-             ((i, ts(at), ts(at), user, names.get(user), "10.0.0.%d" % (1 + i % 200), action,
-               model, str(rid) if rid is not None else None, (summary or "")[:200],
-               json.dumps(changes, ensure_ascii=False) if changes else None)
-              for i, (at, user, action, model, rid, summary, changes) in enumerate(audits, first)))
+                           "model", "record_id", "summary", "changes", "prev_hash", "row_hash"),
+             chained())
     del audits
 
     # ---------------------------------------------------------------- document counters
