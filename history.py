@@ -17,6 +17,7 @@ from models import (ACTION_LABELS, AUDIT_ACTIONS, REGISTERS, ChoiceField, Compla
 import reports
 
 REGISTER_BY_NAME = {model.__name__: model for model in REGISTERS}
+ACTION_CODES = tuple(AUDIT_ACTIONS) + tuple(ACTION_LABELS)  # every action the console writes
 # Kept in every stored row, but only bookkeeping to a reader.
 BOOKKEEPING = frozenset({"id", "version", "updated_at", "created_at"})
 HISTORY_LIMIT = 200

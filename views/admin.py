@@ -15,7 +15,7 @@ from forms import KefuForm
 from i18n import _l
 
 from models import (Alert, AuditLog, CalendarDay, Deadline, Department, Hold, Setting, SlaRule,
-                    Survey, User, ValidationError)
+                    Survey, User, ValidationError, action_label)
 from views.base import A, AU, C, GM, M, PM, S, KefuModelView, finite_number, record_link
 from views.steps import Step, reason_field
 
@@ -138,8 +138,10 @@ class AuditLogView(KefuModelView):
     column_filters = [
         pf.DateTimeBetweenFilter(AuditLog.created_at, "时间"),
         pf.DateTimeGreaterFilter(AuditLog.created_at, "时间"),
-        pf.FilterEqual(AuditLog.action, "操作"),
-        pf.FilterEqual(AuditLog.model, "登记表"),
+        pf.FilterEqual(AuditLog.action, _l("操作"), options=[
+            (code, _l(action_label(code))) for code in history.ACTION_CODES]),
+        pf.FilterEqual(AuditLog.model, _l("登记表"), options=[
+            (name, _l(model.verbose_name())) for name, model in history.REGISTER_BY_NAME.items()]),
         pf.FilterEqual(AuditLog.username, "登录名"),
         pf.FilterEqual(AuditLog.record_id, "记录号"),
     ]
