@@ -116,4 +116,6 @@ def ui_strings():
             strings += [label for _, label in view.print_slips]
     import crm
     strings += [source.label for source in crm.SOURCES]  # the 360 timeline's kinds
+    import history
+    strings += history.ui_strings()  # what the audit rows read as
     return sorted({s for s in strings if s})

@@ -303,33 +303,19 @@ ACTION_LABELS = {
 }
 
 
-def _action_label(action):
-    return {"create": "受理登记", "update": "修改", "archive": "归档", "scope_ok": "受理范围核对通过",
-            "escalate_reason": "升级原因", "login": "登录", "login_failed": "登录失败",
-            "logout": "退出", "export": "导出", "setting": "修改系统参数", "backup": "数据库备份",
-            "unmask": "查看完整个人信息", "attendance": "登记参会客户",
-            "import": "导入"}.get(
-                action, ACTION_LABELS.get(action, action))
+# What the audit log calls the other things it records (ACTION_LABELS: the state changes).
+AUDIT_ACTIONS = {
+    "create": "新建", "update": "修改", "archive": "归档", "scope_ok": "受理范围核对通过",
+    "escalate_reason": "升级原因", "login": "登录", "login_failed": "登录失败",
+    "login_throttled": "登录受限", "logout": "退出", "export": "导出", "import": "导入",
+    "generate": "生成报告", "setting": "修改系统参数", "backup": "数据库备份",
+    "unmask": "查看完整个人信息", "attendance": "登记参会客户",
+}
 
 
-def _describe_changes(changes, record):
-    """Turn an audit row's {field: [old, new]} into words: 投诉性质：一般 → 重要."""
-    if not changes:
-        return ""
-    shown = []
-    for name, (old, new) in json.loads(changes).items():
-        field = record._meta.fields.get(name)
-        if field is None or name.endswith("_deadline") or name in ("updated_at", "created_at"):
-            continue
-        if isinstance(field, ChoiceField):
-            old, new = field.label(old), field.label(new)
-        elif isinstance(field, ForeignKeyField) and new:
-            related = field.rel_model.get_or_none(field.rel_model.id == int(new))
-            new = str(related) if related else new
-            old_row = field.rel_model.get_or_none(field.rel_model.id == int(old)) if old else None
-            old = str(old_row) if old_row else old
-        shown.append(f"{field.verbose_name}：{old or '—'} → {new or '—'}")
-    return "；".join(shown[:6])
+def action_label(action):
+    """The Chinese name of an audit row's action code ("其他操作" for a code no longer written)."""
+    return AUDIT_ACTIONS.get(action) or ACTION_LABELS.get(action) or "其他操作"
 
 
 class Register(BaseModel):
@@ -1364,16 +1350,10 @@ class Complaint(Register):
         audit("escalate_reason", self, now=now, user=by, summary=reason.strip()[:200])
         self._grade(by, now, now, owner)
 
-    def timeline(self):
-        """The complaint's whole story, oldest first: (when, who, what, detail)."""
+    def progress_entries(self):
+        """Its progress entries and callbacks as (when, who, what, detail); the audit rows join
+        them on the page (history.timeline)."""
         events = []
-        for row in AuditLog.select().where((AuditLog.model == "Complaint")
-                                           & (AuditLog.record_id == str(self.id))):
-            if row.action in ("update", "hold", "release", "scope_ok", "escalate_reason") or \
-                    row.action in ACTION_LABELS or row.action in ("create", "archive"):
-                detail = row.summary if row.action in ("escalate_reason", "scope_ok") else \
-                    _describe_changes(row.changes, self)
-                events.append((row.created_at, row.username or "", _action_label(row.action), detail))
         for update in self.updates:
             detail = update.content + (f"（已告知投诉人：{update.told_complainant}）"
                                        if update.told_complainant else "")
@@ -2628,7 +2608,7 @@ class AuditLog(BaseModel):
             or "操作日志"
 
     def action_label(self):
-        return _action_label(self.action)
+        return action_label(self.action)
 
     def save(self, *args, **kwargs):
         if self.id is not None and not kwargs.get("force_insert"):

@@ -3,6 +3,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+import history
 from database import write_transaction
 from models import (Alert, Complaint, ComplaintGuideline, Department, DomainError, User,
                     ValidationError)
@@ -122,7 +123,7 @@ def test_cmp_5_7_handle_feed_back_resolve_and_close(app):
     assert Complaint.get_by_id(complaint.id).status == "closed"
     kinds = [u.kind for u in complaint.updates.order_by(Complaint.updates.field.model.happened_at)]
     assert kinds == ["start", "progress", "feedback", "result"]
-    story = [what for _, _, what, _ in complaint.timeline()]
+    story = [what for _, _, what, _ in history.timeline(complaint, complaint.progress_entries())]
     for step in ("启动处理", "处理进展", "反馈投诉人", "办结", "回访"):
         assert step in story
 
@@ -159,7 +160,7 @@ def test_cmp_8_escalation_by_hand_needs_a_reason(app):
     run(complaint.escalate, user("ops"), MON + timedelta(minutes=5), "媒体关注")
     stored = Complaint.get_by_id(complaint.id)
     assert stored.severity == "important" and stored.resolve_deadline is None
-    assert any("媒体关注" in detail for _, _, _, detail in stored.timeline())
+    assert any("媒体关注" in detail for _, _, _, detail in history.timeline(stored))
 
 
 def test_cmp_6_a_complaint_open_past_five_working_days_shows_missing_follow_ups(app):

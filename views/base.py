@@ -25,6 +25,7 @@ from wtforms import validators
 
 import clock
 import database
+import history
 from forms import KefuForm
 from audit import audit, snapshot
 from i18n import _l
@@ -95,36 +96,8 @@ def sees_personal_data(record=None):
             and time.time() - unmasked[1] < UNMASK_SECONDS)
 
 
-LONG_NUMBER = re.compile(r"\d{7,}")
 # Never part of a search: PostgreSQL refuses NUL in a string, and no name has a tab.
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def masked_changes(view, context, row, name):
-    """An audit row's changes with personal data masked for roles that see it masked: the
-    register's personal fields, and any long number (a phone typed into a search or filter)."""
-    import json
-    from models import REGISTERS
-    if not row.changes:
-        return ""
-    if current_user.is_authenticated and current_user.has_role(*PERSONAL_ROLES):
-        return row.changes
-    model = next((m for m in REGISTERS if m.__name__ == row.model), None)
-    personal = personal_fields(model) if model is not None else {}
-    try:
-        changes = json.loads(row.changes)
-    except ValueError:
-        changes = None
-    if isinstance(changes, dict):
-        for field, kind in personal.items():
-            if isinstance(changes.get(field), list):
-                changes[field] = [mask(v, kind) for v in changes[field]]
-            elif field in changes:
-                changes[field] = mask(changes[field], kind)
-        text = json.dumps(changes, ensure_ascii=False)
-    else:
-        text = row.changes
-    return LONG_NUMBER.sub(lambda m: mask(m.group(), "phone"), text)
 
 
 def plain_text(formatter):
@@ -793,8 +766,10 @@ class KefuModelView(StepsMixin, ModelView):
     show_history = True  # the record's audit rows under its details
 
     def record_history(self, record):
-        from audit import history
-        return history(record)
+        return history.record_history(record)
+
+    def clock_explanation(self, text):
+        return history.explain(text)
 
     def extra_links(self, record):
         """(label, url) buttons on a record's page besides its steps (e.g. a report)."""
@@ -1247,18 +1222,17 @@ class KefuModelView(StepsMixin, ModelView):
         current = query.scalar() or 0
         if int(seen) == current:
             return
-        from audit import history
         try:
             since = datetime.fromisoformat(loaded_at)
         except ValueError:
             since = None
         changes = []
-        for row, fields in history(model):
-            if since is not None and row.created_at < since:
+        for event in history.record_history(model):
+            if since is not None and event.when < since:
                 break
-            what = "、".join(label for label, _, _ in fields if label not in ("版本",)) or row.summary
-            changes.append("%s %s %s（%s）" % (row.created_at.strftime("%H:%M"), row.username or "系统",
-                                             row.action_label(), what))
+            what = "、".join(label for label, _, _ in event.fields) or event.summary
+            changes.append("%s %s %s（%s）" % (event.when.strftime("%H:%M"), event.who,
+                                             event.action, what))
         raise DomainError("保存失败：您打开此页面后，该记录已被修改：%s。请刷新页面，核对后重新修改。" % (
             "；".join(changes[:3]) or "版本 %s → %s" % (seen, current)))
 
@@ -1356,18 +1330,18 @@ class KefuModelView(StepsMixin, ModelView):
         kinds, statuses = dict(Deadline.KINDS), dict(Deadline.STATUSES)  # as choice_label() shows them
         yes = str(_l("是"))
         clocks = self._export_clocks(list(chunk.columns["id"]))
-        late, history = [], []
+        late, logs = [], []
         for record_id in chunk.columns["id"]:
             mine = clocks.get(record_id, ())
             late.append(yes if any((status == Deadline.RUNNING and due <= now)
                                    or (met is not None and met > due)
                                    for _, _, due, status, met, _ in mine) else "")
-            history.append("；".join(
-                "%s %s 时限 %s %s%s" % (kinds.get(kind, kind or ""), explanation,
+            logs.append("；".join(
+                "%s %s 时限 %s %s%s" % (kinds.get(kind, kind or ""), history.explain(explanation),
                                        due.strftime("%Y-%m-%d %H:%M"), statuses.get(status, status or ""),
                                        ("（挂起 %d 分钟）" % (held // 60)) if held else "")
                 for kind, explanation, due, status, met, held in mine))
-        return [text_cells(late, finish), text_cells(history, finish)]
+        return [text_cells(late, finish), text_cells(logs, finish)]
 
     def _export_customised(self):
         """Does this view format export cells its own way (then every cell goes through it)?"""

@@ -10,6 +10,7 @@ from flask_login import current_user
 from wtforms import DateField, SelectMultipleField, TextAreaField, validators
 
 import clock
+import history
 import reports
 from database import write_transaction
 from forms import KefuForm
@@ -108,6 +109,10 @@ class ComplaintView(KefuModelView):
              fields={"department": DepartmentField(_l("改派至")), "reason": reason_field("改派原因")},
              style="warning"),
     ) + hold_steps(Complaint.holdable_states)
+
+    def record_timeline(self, record):
+        """The 处理经过: its audit rows in words with the progress entries and callbacks."""
+        return history.timeline(record, record.progress_entries())
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
