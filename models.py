@@ -745,6 +745,15 @@ class RepairOrder(Register):
                         completed_at=now, result=result.strip())
         self.start_clock("callback", "REP_CALLBACK", now, now)
 
+    # What the callback form shows the clerk before the call: what was reported and done.
+    callback_facts = ("customer", "location", "description", "result", "completed_at")
+
+    def callback_party(self):
+        """(whom to call, their phone): the reporter, else the customer's contact person."""
+        customer = self.customer if self.customer_id else None
+        return (self.reporter_name or (customer and (customer.contact_person or customer.name)) or "",
+                self.reporter_phone or (customer and customer.phone) or "")
+
     def record_callback(self, by, now, fixed, satisfaction=None, notes=None, person=None,
                         method="phone"):
         """Record the callback: fixed closes the order, not fixed sends it back (R-REP-3/5)."""
@@ -1328,6 +1337,12 @@ class Complaint(Register):
             self.stop_clock(kind, now)
         self._update(by, now, "result", result)
         self.start_clock("callback", "CMP_CALLBACK", now, now)
+
+    callback_facts = ("customer", "subject", "request", "result", "resolved_at")
+
+    def callback_party(self):
+        """(whom to call, their phone): the complainant."""
+        return self.complainant_name or "", self.complainant_phone or ""
 
     def record_callback(self, by, now, accepted, satisfaction=None, notes=None, person=None,
                         method="phone"):
