@@ -2545,17 +2545,13 @@ class Deadline(Register):
         return end > self.due_at
 
     def time_left(self, now):
-        """'剩余 1小时5分' while running, '逾期 …' once past, '' when done or cancelled."""
+        """'剩余 1小时5分' while running, '已逾期 …' once past, '' when done or cancelled."""
         if self.status == self.CANCELLED:
             return ""
         end = self.met_at or now
-        seconds = int((self.due_at - end).total_seconds())
-        if self.status == self.MET and seconds >= 0:
+        if self.status == self.MET and end <= self.due_at:
             return "按时完成"
-        minutes = abs(seconds) // 60
-        span = (f"{minutes // 1440}天" if minutes >= 1440 else "") + \
-            (f"{minutes % 1440 // 60}小时" if minutes >= 60 else "") + f"{minutes % 60}分"
-        return ("剩余 " if seconds >= 0 else "逾期 ") + span
+        return sla.time_left(self.due_at, end)
 
 
 class Hold(Register):

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from models import Callback, Complaint, RepairOrder
 from test_complaints import new_complaint
+from test_dashboard import at_monday  # noqa: F401  (a fixture)
 from test_reception import MON, new_order, run, user
 
 
@@ -70,3 +71,72 @@ def test_callback_facts_mask_the_phone_for_masked_roles(app):
             login_user(user(username))
             facts = {str(label): text for label, text in callback_facts(order)}
             assert facts["联系电话"] == shown
+
+
+# ---------------------------------------------------------------- my work
+
+def my_work_table(client):
+    return client.get("/admin/mywork/").text.split('id="my-work"')[1].split("</table>")[0]
+
+
+def work_row(table, record):
+    """The cells' text of the row of `record` on my work."""
+    row = table.split('data-record="%s:%d"' % (type(record).__name__, record.id))[1].split("</tr>")[0]
+    return [re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def test_my_work_rows_name_the_customer_place_subject_and_time_left(login, at_monday):
+    late = new_order()
+    RepairOrder.update(description="男卫生间洗手台下水管漏水").where(RepairOrder.id == late.id).execute()
+    run(late.dispatch, user("clerk"), MON - timedelta(hours=2, minutes=30))
+    soon = new_order()
+    run(soon.dispatch, user("clerk"), MON - timedelta(minutes=10))
+    table = my_work_table(login("property"))
+    time_left, customer, place, subject, *_ = work_row(table, late)
+    assert time_left == "已逾期 2小时0分"
+    assert customer == late.customer.name and place == "测试 3F 卫生间"
+    assert subject == "男卫生间洗手台下水管漏水"
+    assert work_row(table, soon)[0] == "剩余 20分"
+
+
+def test_my_work_costs_the_same_queries_for_many_rows_as_for_few(login, at_monday):
+    from conftest import statements_run
+    client = login("property")
+
+    def queries(orders):
+        for _ in range(orders):
+            run(new_order().dispatch, user("clerk"), MON - timedelta(minutes=40))
+        with statements_run() as executed:
+            assert client.get("/admin/mywork/").status_code == 200
+        return len(executed)
+
+    assert queries(2) == queries(30)
+
+
+def test_the_project_managers_alerts_are_his_work_and_handling_one_opens_its_record(login, at_monday):
+    complaint = new_complaint("major")
+    client = login("pm")
+    page = client.get("/admin/mywork/").text
+    table = page.split('id="my-work"')[1].split("</table>")[0]
+    assert "没有待办事项" not in table
+    cells = work_row(table, complaint)
+    assert cells[2] == "—" and cells[3].startswith("测试投诉") and "重大投诉" in cells[3]
+    assert complaint.number in cells[5]
+    assert re.search(r'id="work-count">1<', page)
+    record = "/admin/complaint/details/?id=%d" % complaint.id
+    handle = re.search(r'<a href="([^"]+)" data-handle="Complaint:%d">处理提醒</a>' % complaint.id, page)
+    assert handle and handle.group(1) == record
+    assert client.get(record).status_code == 200
+
+
+def test_an_alert_on_a_listed_record_marks_its_row_instead_of_adding_one(login, at_monday):
+    from database import write_transaction
+    from models import Alert
+    order = new_order()
+    run(order.dispatch, user("clerk"), MON - timedelta(minutes=40))
+    with write_transaction():
+        Alert.raise_for(order, "escalation", MON, "维修单升级：%s" % order.number,
+                        assignee=user("property"), level=2)
+    table = my_work_table(login("property"))
+    assert table.count('data-record="RepairOrder:%d"' % order.id) == 1
+    assert "提醒 2" in " ".join(work_row(table, order))
