@@ -2189,7 +2189,7 @@ class ActionItem(Register):
 
 # ---------------------------------------------------------------- CRM (R-CRM-3, R-CRM-4)
 
-PLACEHOLDER_NAMES = ("客户", "编号", "事项", "时限", "状态")
+PLACEHOLDER_NAMES = ("客户", "编号", "事项", "时限", "状态", "进展")
 PLACEHOLDER_RE = re.compile(r"\{(%s)\}" % "|".join(PLACEHOLDER_NAMES))
 
 
@@ -2237,8 +2237,13 @@ class CallScript(Register):
 
     def render(self, values):
         """The script text with its placeholders filled from `values` ({"客户": …})."""
+        return self.render_text(self.script, values)
+
+    @staticmethod
+    def render_text(text, values):
+        """`text` with its placeholders filled from `values`."""
         # One pass: a placeholder typed inside a filled-in value stays as typed.
-        return PLACEHOLDER_RE.sub(lambda m: str(values.get(m.group(1)) or ""), self.script or "")
+        return PLACEHOLDER_RE.sub(lambda m: str(values.get(m.group(1)) or ""), text or "")
 
 
 def plain_number(value):

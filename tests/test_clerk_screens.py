@@ -140,3 +140,72 @@ def test_an_alert_on_a_listed_record_marks_its_row_instead_of_adding_one(login, 
     table = my_work_table(login("property"))
     assert table.count('data-record="RepairOrder:%d"' % order.id) == 1
     assert "提醒 2" in " ".join(work_row(table, order))
+
+
+# ---------------------------------------------------------------- the caller screen's scripts
+
+def script_for(record, trigger):
+    import crm
+    from models import REGISTERS, Customer
+    everything = {m: None for m in REGISTERS}
+    reasons = crm.likely_reasons(Customer.get_by_id(record.customer_id), MON, everything)
+    [reason] = [r for r in reasons if r["trigger"] == trigger and r["item"]
+                and r["item"]["record_id"] == record.id]
+    return reason["script_text"]
+
+
+def test_the_script_of_a_repair_past_its_acceptance_time_says_we_chase_it_now(app):
+    order = new_order()
+    run(order.dispatch, user("clerk"), MON - timedelta(hours=3))
+    text = script_for(order, "repair_open")
+    assert "已超过承诺的接单时间，我们马上催办" in text and order.number in text
+    due = RepairOrder.get_by_id(order.id).accept_deadline
+    assert due.strftime("%m月%d日") not in text and "前接单" not in text
+
+
+def test_the_script_of_a_service_request_past_its_deadline_promises_no_passed_time(app):
+    from models import ServiceRequest
+    from test_reception import new_request
+    request = new_request(MON - timedelta(days=6))
+    due = ServiceRequest.get_by_id(request.id).handback_deadline
+    assert due < MON
+    text = script_for(request, "service_pending")
+    assert "已超过承诺的答复时间" in text and "将于" not in text
+    assert due.strftime("%m月%d日") not in text
+
+
+def test_the_script_of_an_accepted_repair_says_it_is_being_repaired(app):
+    order = new_order()
+    run(order.dispatch, user("clerk"), MON - timedelta(hours=1))
+    run(order.accept, user("property"), MON - timedelta(minutes=50))
+    text = script_for(order, "repair_open")
+    assert "物业维修人员已于11月23日 09:10接单，正在维修" in text
+    assert "前接单" not in text and "等待" not in text
+
+
+def test_the_script_of_a_repair_still_in_time_names_its_deadline(app):
+    order = new_order()
+    run(order.dispatch, user("clerk"), MON - timedelta(minutes=10))
+    assert "维修人员将在11月23日 10:20前接单" in script_for(order, "repair_open")
+
+
+def test_a_library_script_naming_a_deadline_that_passed_is_replaced_by_what_happens_now(app):
+    from models import CallScript
+    order = new_order()
+    run(order.dispatch, user("clerk"), MON - timedelta(hours=3))
+    with_time = "{客户}您好，{编号} 须在 {时限} 前接单。"
+    CallScript.create(topic="旧话术", trigger="repair_open", seq=0, script=with_time,
+                      created_at=MON, updated_at=MON)
+    text = script_for(order, "repair_open")
+    assert "须在" not in text and "已超过承诺的接单时间" in text and order.number in text
+
+
+def test_the_migration_replaces_the_shipped_scripts_that_read_deadlines_but_not_edited_ones(app):
+    import database
+    from models import CallScript
+    CallScript.update(script=database.SCRIPTS_BEFORE_PROGRESS["repair_open"]).where(
+        CallScript.trigger == "repair_open").execute()
+    CallScript.update(script="本店自己写的：{时限}").where(CallScript.trigger == "service_pending").execute()
+    database._scripts_say_what_happens_now(None)
+    assert "{进展}" in CallScript.get(CallScript.trigger == "repair_open").script
+    assert CallScript.get(CallScript.trigger == "service_pending").script == "本店自己写的：{时限}"
