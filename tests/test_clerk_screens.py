@@ -209,3 +209,67 @@ def test_the_migration_replaces_the_shipped_scripts_that_read_deadlines_but_not_
     database._scripts_say_what_happens_now(None)
     assert "{进展}" in CallScript.get(CallScript.trigger == "repair_open").script
     assert CallScript.get(CallScript.trigger == "service_pending").script == "本店自己写的：{时限}"
+
+
+# ---------------------------------------------------------------- XLSX exports
+
+def exported_workbook(client, register):
+    import io
+
+    from openpyxl import load_workbook
+    response = client.get("/admin/%s/export/xlsx/" % register)
+    assert response.status_code == 200
+    return load_workbook(io.BytesIO(response.get_data()))
+
+
+def test_xlsx_exports_hold_real_dates_sized_columns_and_a_frozen_title_row(as_clerk):
+    from datetime import date, datetime
+
+    from openpyxl.utils import get_column_letter
+
+    from test_reception import new_request
+    order = done_order()
+    request = new_request(MON - timedelta(hours=2))
+    sheet = exported_workbook(as_clerk, "repairorder").active
+    assert sheet.freeze_panes == "A2"
+    titles = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == order.id)
+    cells = dict(zip(titles, row))
+    for title, expected in (("报修时间", MON), ("完工时间", MON - timedelta(hours=1))):
+        assert type(cells[title].value) is datetime and cells[title].value == expected
+        assert cells[title].number_format == "yyyy-mm-dd hh:mm"
+    assert type(cells["回访时限"].value) is datetime            # a deadline is a date cell too
+    assert cells["报修内容"].value == "漏水" and cells["报修内容"].data_type == "s"
+    widths = {title: sheet.column_dimensions[get_column_letter(i)].width
+              for i, title in enumerate(titles, 1)}
+    assert all(widths.values())
+    assert widths["报修时间"] >= 16 and widths["时限记录"] > widths["编号"] > widths[titles[0]]
+    assert max(widths.values()) <= 60
+    requests = exported_workbook(as_clerk, "servicerequest").active
+    titles = [c.value for c in requests[1]]
+    row = dict(zip(titles, next(r for r in requests.iter_rows(min_row=2) if r[0].value == request.id)))
+    assert type(row["提交时间"].value) is datetime
+    wanted = [r[titles.index("申请开始日期")] for r in requests.iter_rows(min_row=2)
+              if r[titles.index("申请开始日期")].value is not None]
+    assert wanted and all(type(c.value) is date or (type(c.value) is datetime and c.is_date)
+                          for c in wanted)
+    assert all(c.number_format == "yyyy-mm-dd" for c in wanted)
+
+
+def test_libreoffice_reads_the_xlsx_dates_as_dates(as_clerk, tmp_path):
+    import csv
+    import shutil
+    import subprocess
+    soffice = shutil.which("libreoffice") or shutil.which("soffice")
+    assert soffice, "libreoffice is missing: apt-get install libreoffice-calc-nogui"
+    order = done_order()
+    source = tmp_path / "orders.xlsx"
+    source.write_bytes(as_clerk.get("/admin/repairorder/export/xlsx/?search=%s" % order.number).get_data())
+    result = subprocess.run([soffice, "--headless", "-env:UserInstallation=file://%s/profile" % tmp_path,
+                             "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir",
+                             str(tmp_path), str(source)], capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    with open(tmp_path / "orders.csv", encoding="utf-8") as fh:
+        titles, row = list(csv.reader(fh))[:2]
+    cells = dict(zip(titles, row))
+    assert cells["报修时间"] == "2026-11-23 10:00" and cells["编号"] == order.number
