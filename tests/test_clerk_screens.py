@@ -121,7 +121,7 @@ def test_the_project_managers_alerts_are_his_work_and_handling_one_opens_its_rec
     assert "没有待办事项" not in table
     cells = work_row(table, complaint)
     assert cells[2] == "—" and cells[3].startswith("测试投诉") and "重大投诉" in cells[3]
-    assert complaint.number in cells[5]
+    assert complaint.number in cells[4]
     assert re.search(r'id="work-count">1<', page)
     record = "/admin/complaint/details/?id=%d" % complaint.id
     handle = re.search(r'<a href="([^"]+)" data-handle="Complaint:%d">处理提醒</a>' % complaint.id, page)
