@@ -731,6 +731,15 @@ class RepairOrder(Register):
                         completed_at=now, result=result.strip())
         self.start_clock("callback", "REP_CALLBACK", now, now)
 
+    # What the callback form shows the clerk before the call: what was reported and done.
+    callback_facts = ("customer", "location", "description", "result", "completed_at")
+
+    def callback_party(self):
+        """(whom to call, their phone): the reporter, else the customer's contact person."""
+        customer = self.customer if self.customer_id else None
+        return (self.reporter_name or (customer and (customer.contact_person or customer.name)) or "",
+                self.reporter_phone or (customer and customer.phone) or "")
+
     def record_callback(self, by, now, fixed, satisfaction=None, notes=None, person=None,
                         method="phone"):
         """Record the callback: fixed closes the order, not fixed sends it back (R-REP-3/5)."""
@@ -1314,6 +1323,12 @@ class Complaint(Register):
             self.stop_clock(kind, now)
         self._update(by, now, "result", result)
         self.start_clock("callback", "CMP_CALLBACK", now, now)
+
+    callback_facts = ("customer", "subject", "request", "result", "resolved_at")
+
+    def callback_party(self):
+        """(whom to call, their phone): the complainant."""
+        return self.complainant_name or "", self.complainant_phone or ""
 
     def record_callback(self, by, now, accepted, satisfaction=None, notes=None, person=None,
                         method="phone"):
@@ -2154,7 +2169,7 @@ class ActionItem(Register):
 
 # ---------------------------------------------------------------- CRM (R-CRM-3, R-CRM-4)
 
-PLACEHOLDER_NAMES = ("客户", "编号", "事项", "时限", "状态")
+PLACEHOLDER_NAMES = ("客户", "编号", "事项", "时限", "状态", "进展")
 PLACEHOLDER_RE = re.compile(r"\{(%s)\}" % "|".join(PLACEHOLDER_NAMES))
 
 
@@ -2202,8 +2217,13 @@ class CallScript(Register):
 
     def render(self, values):
         """The script text with its placeholders filled from `values` ({"客户": …})."""
+        return self.render_text(self.script, values)
+
+    @staticmethod
+    def render_text(text, values):
+        """`text` with its placeholders filled from `values`."""
         # One pass: a placeholder typed inside a filled-in value stays as typed.
-        return PLACEHOLDER_RE.sub(lambda m: str(values.get(m.group(1)) or ""), self.script or "")
+        return PLACEHOLDER_RE.sub(lambda m: str(values.get(m.group(1)) or ""), text or "")
 
 
 def plain_number(value):
@@ -2510,17 +2530,13 @@ class Deadline(Register):
         return end > self.due_at
 
     def time_left(self, now):
-        """'剩余 1小时5分' while running, '逾期 …' once past, '' when done or cancelled."""
+        """'剩余 1小时5分' while running, '已逾期 …' once past, '' when done or cancelled."""
         if self.status == self.CANCELLED:
             return ""
         end = self.met_at or now
-        seconds = int((self.due_at - end).total_seconds())
-        if self.status == self.MET and seconds >= 0:
+        if self.status == self.MET and end <= self.due_at:
             return "按时完成"
-        minutes = abs(seconds) // 60
-        span = (f"{minutes // 1440}天" if minutes >= 1440 else "") + \
-            (f"{minutes % 1440 // 60}小时" if minutes >= 60 else "") + f"{minutes % 60}分"
-        return ("剩余 " if seconds >= 0 else "逾期 ") + span
+        return sla.time_left(self.due_at, end)
 
 
 class Hold(Register):

@@ -197,3 +197,15 @@ def escalation_times(due, limit, calendar, levels=3):
         times.append(following)
         moment = following
     return times
+
+
+def time_left(due, now):
+    """'剩余 1小时5分' before `due`, '已逾期 2天3小时' after it: the countdown a screen shows
+    (minutes only within the day: a clerk reads it at a glance)."""
+    seconds = int((due - now).total_seconds())
+    minutes = abs(seconds) // 60
+    if minutes >= 1440:
+        span = f"{minutes // 1440}天" + (f"{minutes % 1440 // 60}小时" if minutes % 1440 >= 60 else "")
+    else:
+        span = (f"{minutes // 60}小时" if minutes >= 60 else "") + f"{minutes % 60}分"
+    return ("剩余 " if seconds >= 0 else "已逾期 ") + span

@@ -358,6 +358,30 @@ def record_link(type_field):
     return formatter
 
 
+XLSX_DATE_FORMATS = {datetime: "yyyy-mm-dd hh:mm", date: "yyyy-mm-dd"}
+XLSX_WIDTH_ROWS = 100  # a column is as wide as its title and its widest cell among these rows
+XLSX_MAX_WIDTH = 60
+
+
+def display_width(value):
+    """How many character widths a cell needs: a Chinese character takes two."""
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    text = "" if value is None else str(value).split("\n", 1)[0]
+    return len(text) + sum(1 for ch in text if ord(ch) > 0x2E7F)
+
+
+def xlsx_widths(titles, rows):
+    """Column widths from the titles and the first rows, within sensible bounds."""
+    widths = [display_width(title) for title in titles]
+    for row in rows:
+        for index, value in enumerate(row[:len(widths)]):
+            widths[index] = max(widths[index], display_width(value))
+    return [min(max(width + 2, 6), XLSX_MAX_WIDTH) for width in widths]
+
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 (and so XLSX) cannot hold: control characters other than tab and newlines.
 ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -1351,10 +1375,11 @@ class KefuModelView(StepsMixin, ModelView):
                 or type(self)._get_field_value is not BaseModelView._get_field_value
                 or self.column_type_formatters_export != typefmt.EXPORT_FORMATTERS)
 
-    def _export_reader(self, name, finish, now, sees, related):
+    def _export_reader(self, name, finish, now, sees, related, dates=False):
         """Return chunk -> the cells of one export column, with what is the same for every row
-        decided here, once: labels, related names, masking, date text. A view's own export
-        formatter still runs per row, on records built from the chunk."""
+        decided here, once: labels, related names, masking, date text (`dates`: dates and
+        deadlines as date and datetime values instead). A view's own export formatter still
+        runs per row, on records built from the chunk."""
         field = self.model._meta.fields.get(name)
         formatter = (self.column_formatters_export or {}).get(name)
         grid = getattr(formatter, "grid_formatter", None)
@@ -1366,6 +1391,10 @@ class KefuModelView(StepsMixin, ModelView):
         if field is None or self._export_customised() or (formatter is not None and choices):
             return per_record
         convert = fast_python_value(field)
+        if dates and isinstance(field, (DateTimeField, DateField)) and (
+                formatter is None or getattr(grid, "open_states", None) is not None):
+            # A deadline too: whether it was missed is the 是否逾期 column.
+            return lambda chunk: [None if v is None else convert(v) for v in chunk.columns[name]]
 
         def as_text(chunk):
             return text_cells(chunk.columns[name], lambda v: finish(convert(v)))
@@ -1410,10 +1439,11 @@ class KefuModelView(StepsMixin, ModelView):
             return numbers
         return lambda chunk: [finish(convert(v)) for v in chunk.columns[name]]
 
-    def _export_table(self, finish=export_value):
+    def _export_table(self, finish=export_value, dates=False):
         """(titles, chunks of columns of cells): every field the details page shows, names for related
         rows, labels for codes, masked personal data, and each deadline with its rule and fate.
-        `finish` turns an export value into a cell (excel_safe for CSV); numbers stay numbers."""
+        `finish` turns an export value into a cell (excel_safe for CSV); numbers stay numbers;
+        `dates` keeps dates and times as values (a workbook's date cells), else text."""
         from flask import g
         g.kefu_exporting = True
         columns = list(self._export_columns)
@@ -1423,7 +1453,7 @@ class KefuModelView(StepsMixin, ModelView):
             titles += [str(_l("是否逾期")), str(_l("时限记录"))]
         now = clock.now()
         sees, related = sees_personal_data(), {}
-        readers = [self._export_reader(name, finish, now, sees, related) for name, _ in columns]
+        readers = [self._export_reader(name, finish, now, sees, related, dates) for name, _ in columns]
 
         def chunks():
             with small_page_cache():
@@ -1466,25 +1496,48 @@ class KefuModelView(StepsMixin, ModelView):
     def _export_xlsx(self, return_url):
         """The same rows as an Excel workbook, written row by row to a temporary file (openpyxl's
         write-only mode keeps memory flat) and streamed from it. Text is stored as text, so a
-        cell starting with = never becomes a formula; numbers stay numbers."""
+        cell starting with = never becomes a formula; numbers stay numbers; dates and times are
+        date cells (yyyy-mm-dd hh:mm). Columns are as wide as their title and first rows, and
+        the title row stays in view while scrolling."""
         import os
         import tempfile
         from decimal import Decimal
-        from itertools import chain
+        from itertools import chain, islice
         from openpyxl import Workbook
         from openpyxl.cell import WriteOnlyCell
+        from openpyxl.utils import get_column_letter
         self._audit_export("XLSX")
-        titles, chunks = self._export_table()
+        titles, chunks = self._export_table(dates=True)
+        first = next(chunks, None)  # read before writing: widths go at the top of the sheet
+        rows = chain.from_iterable(zip(*columns) for columns in chain([first] if first else [], chunks))
+        head = list(islice(rows, XLSX_WIDTH_ROWS))
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(title=str(self.name)[:31])
+        for index, width in enumerate(xlsx_widths(titles, head), 1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.freeze_panes = "A2"
         sheet.append(titles)
-        for values in chain.from_iterable(zip(*columns) for columns in chunks):
+        date_cells = {}  # one styled cell per date column, given each row's value (openpyxl
+        # writes a row's cells as it is appended, so a cell object can serve the next row)
+        for values in chain(head, rows):
             line = []
-            for value in values:
+            for column, value in enumerate(values):
+                kind = type(value)
+                if kind is datetime or kind is date:
+                    cell = date_cells.get((column, kind))
+                    if cell is None:
+                        cell = date_cells[column, kind] = WriteOnlyCell(sheet)
+                        cell.number_format = XLSX_DATE_FORMATS[kind]
+                    cell.value = value
+                    line.append(cell)
+                    continue
                 if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
                     line.append(value)
                     continue
-                text = ILLEGAL_XML.sub("", "" if value is None else str(value))
+                if value is None:
+                    line.append(None)  # an empty cell
+                    continue
+                text = ILLEGAL_XML.sub("", str(value))
                 cell = WriteOnlyCell(sheet, value=text)
                 cell.data_type = "s"
                 line.append(cell)

@@ -2,6 +2,7 @@
 from wtforms import SelectField, SelectMultipleField, validators
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from i18n import _l
 from models import Callback, Contact, Department, RepairOrder, ServiceRequest, WorkLetter
 from views import crm
 from views.base import A, C, M, S, KefuModelView, deadline_formatter
@@ -109,7 +110,7 @@ class RepairOrderView(KefuModelView):
         Step("complete", "完工", HANDLERS, lambda r, by, now, f: r.complete(by, now, f["result"]),
              when=(RepairOrder.ACCEPTED,), fields={"result": reason_field("维修结果")},
              style="success"),
-        callback_step(when=(RepairOrder.DONE,)),
+        callback_step(when=(RepairOrder.DONE,), verdicts=(_l("已解决"), _l("未解决，重新派单"))),
         Step("refuse", "不予受理", DESK, lambda r, by, now, f: r.refuse(by, now, f["reason"]),
              when=(RepairOrder.REGISTERED,), fields={"reason": reason_field("不予受理原因及解释")},
              style="danger"),

@@ -7,7 +7,7 @@ from flask_admin.model.template import EditRowAction, TemplateLinkRowAction, Vie
 from jinja2 import pass_context
 from markupsafe import Markup
 from flask_login import current_user
-from wtforms import BooleanField, SelectField, StringField, TextAreaField, validators
+from wtforms import RadioField, StringField, TextAreaField, validators
 
 import clock
 from database import write_transaction
@@ -20,10 +20,13 @@ class Step:
     """One state change of a register: who may do it, in which states, and what it asks for."""
 
     def __init__(self, name, label, roles, run, when=(), fields=None, bulk=False,
-                 style="primary", show=None, scope=None):
+                 style="primary", show=None, scope=None, facts=None, prefill=None):
         self.name, self.label, self.roles, self.run = name, label, frozenset(roles), run
         self.when, self.fields, self.bulk, self.style = tuple(when), dict(fields or {}), bulk, style
         self.show = show  # optional extra condition on the record, e.g. "is on hold"
+        # What the form shows about the record, facts(record) -> [(label, text)], and the
+        # answers it starts with, prefill(record) -> {field: value}; both optional.
+        self.facts, self.prefill = facts, prefill
         # For department staff: which rows this step may touch, as scope(record, dept) -> bool
         # (checked on the loaded row, no query); None means the register's own write scope.
         self.scope = scope
@@ -61,25 +64,56 @@ def reason_field(label="原因"):
         validators.InputRequired(message="请填写%s" % label), validators.Length(max=2000)])
 
 
-SATISFACTION = [("", "—"), ("5", "5 非常满意"), ("4", "4 满意"), ("3", "3 一般"),
-                ("2", "2 不满意"), ("1", "1 非常不满意")]
+NOT_RATED = "none"  # the customer gave no score: counted as a callback, not as a rating
+SATISFACTION = [("5", _l("5 非常满意")), ("4", _l("4 满意")), ("3", _l("3 一般")),
+                ("2", _l("2 不满意")), ("1", _l("1 非常不满意")), (NOT_RATED, _l("客户未评分"))]
 
 
-def callback_step(when):
-    """回访: record the customer's verdict on a repair or complaint (it closes or reopens it)."""
+def required_choice(label, choices, message):
+    """A radio group with nothing chosen until the clerk chooses: the answers a callback
+    records are the customer's, never a default (they feed the KPIs and escalations)."""
+    return RadioField(label, choices=choices, validate_choice=False, validators=[
+        validators.InputRequired(message=message),
+        validators.AnyOf([value for value, _ in choices], message=message)])
+
+
+def callback_step(when, verdicts):
+    """回访: record the customer's verdict on a repair or complaint (it closes or reopens it).
+    `verdicts` names the two answers for this register: (yes label, no label)."""
     return Step("callback", "回访", (User.ADMIN, User.CLERK), lambda r, by, now, f: r.record_callback(
-        by, now, f["fixed"], int(f["satisfaction"]) if f["satisfaction"] else None,
-        f["notes"] or None, f["person"] or None), when=when, fields=callback_fields(),
-        style="info")
+        by, now, f["fixed"] == "yes",
+        None if f["satisfaction"] == NOT_RATED else int(f["satisfaction"]),
+        f["notes"] or None, f["person"] or None), when=when, fields=callback_fields(verdicts),
+        style="info", facts=callback_facts,
+        prefill=lambda record: {"person": record.callback_party()[0]})
 
 
-def callback_fields():
+def callback_fields(verdicts):
+    yes, no = verdicts
     return {
-        "fixed": BooleanField(_l("客户确认已解决"), default=True),
-        "satisfaction": SelectField(_l("满意度"), choices=SATISFACTION, default="5"),
+        "fixed": required_choice(_l("客户确认结果"), [("yes", yes), ("no", no)],
+                                 "请选择客户是否确认处理结果"),
+        "satisfaction": required_choice(_l("满意度"), SATISFACTION,
+                                        "请选择客户的满意度；客户不愿评分时选“客户未评分”"),
         "person": StringField(_l("受访人"), validators=[validators.Length(max=50)]),
         "notes": TextAreaField(_l("回访记录"), validators=[validators.Length(max=2000)]),
     }
+
+
+def callback_facts(record):
+    """What the clerk reads before the call: whom to call and their phone (masked for masked
+    roles), what was reported and what was done."""
+    from views.base import mask, sees_personal_data
+    person, phone = record.callback_party()
+    fields = type(record)._meta.fields
+    facts = [(_l("联系人"), person or "—"),
+             (_l("联系电话"), (phone if sees_personal_data(record) else mask(phone, "phone")) or "—")]
+    for name in record.callback_facts:
+        value = getattr(record, name)
+        if hasattr(value, "strftime"):
+            value = value.strftime("%Y-%m-%d %H:%M")
+        facts.append((_l(fields[name].verbose_name), value if value not in (None, "") else "—"))
+    return facts
 
 
 ROW_ID = "KEFU_ROW_ID"  # stands for a row's id in a step URL built once per page
@@ -156,7 +190,9 @@ class StepsMixin:
         if not self._step_in_scope(step, record):
             abort(403)
         return_url = get_redirect_target() or self.get_url(".details_view", id=record.id)
-        form = step.form_class()(request.form if request.method == "POST" else None)
+        form_class = step.form_class()
+        form = form_class(request.form) if request.method == "POST" else form_class(
+            data=step.prefill(record) if step.prefill else None)
         if request.method == "POST" and form.validate():
             data = {k: v for k, v in form.data.items() if k != "csrf_token"}
             try:
@@ -178,7 +214,7 @@ class StepsMixin:
                     return redirect(self.get_url(f"{endpoint}.edit_view", id=result.id))
                 return redirect(return_url)
         return self.render("kefu/step.html", step=step, record=record, form=form,
-                           return_url=return_url)
+                           return_url=return_url, facts=step.facts(record) if step.facts else ())
 
     def run_bulk(self, ids, name):
         """Take step `name` on each selected record; flash how many succeeded and why not."""
