@@ -13,7 +13,8 @@ from peewee import BooleanField, ForeignKeyField
 
 from i18n import gettext
 from models import (ACTION_LABELS, AUDIT_ACTIONS, REGISTERS, ChoiceField, ComplaintGuideline,
-                    SegmentRule, SlaRule, SurveyQuestion, User, action_label as action_source)
+                    SegmentRule, SlaRule, SurveyQuestion, User, action_label as action_source,
+                    register_name)
 import reports
 
 REGISTER_BY_NAME = {model.__name__: model for model in REGISTERS}
@@ -65,8 +66,7 @@ def action_label(code):
 
 def register_label(name):
     """A register's class name (as the audit rows and alerts store it) as its Chinese name."""
-    model = REGISTER_BY_NAME.get(name)
-    return gettext(model.verbose_name()) if model is not None else (name or "")
+    return gettext(register_name(name)) if name in REGISTER_BY_NAME else (name or "")
 
 
 def field_label(field, translate=True):

@@ -2520,7 +2520,9 @@ class Deadline(Register):
                         sla.escalation_times(self.due_at, limit, calendar)))
 
     def __str__(self):
-        return f"{self.record_type} #{self.record_id} {self.kind}" if self.record_type else "时限记录"
+        if not self.record_type:
+            return "时限记录"
+        return f"{register_name(self.record_type)} #{self.record_id} {self.choice_label('kind')}"
 
     def limit(self):
         return sla.Limit(self.rule_code, self.limit_amount, self.limit_unit, self.limit_clock)
@@ -2556,7 +2558,8 @@ class Hold(Register):
         indexes = ((("record_type", "record_id"), False),)
 
     def __str__(self):
-        return f"{self.record_type} #{self.record_id} 挂起" if self.record_type else "挂起记录"
+        return f"{register_name(self.record_type)} #{self.record_id} 挂起" if self.record_type \
+            else "挂起记录"
 
 
 class JobRun(Model):
@@ -2649,4 +2652,13 @@ REGISTERS = (
     NoticeReceipt, Meeting,
     ActionItem, CallScript, SegmentRule, SlaRule, CalendarDay, Alert, AuditLog, Deadline, Hold,
 )
+_REGISTER_BY_NAME = {model.__name__: model for model in REGISTERS}
+
+
+def register_name(class_name):
+    """A register's Chinese name from its class name (as clocks, holds and alerts store it)."""
+    model = _REGISTER_BY_NAME.get(class_name)
+    return model.verbose_name() if model is not None else (class_name or "")
+
+
 ALL_MODELS = (DocumentCounter,) + REGISTERS + (SurveyAnswer, MeetingAttendee)
