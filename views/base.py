@@ -1042,10 +1042,9 @@ class KefuModelView(StepsMixin, ModelView):
     def get_list_row_actions(self):
         return per_page(super().get_list_row_actions())
 
-    def _get_list_value(self, context, model, name, column_formatters, column_type_formatters):
+    def get_detail_value(self, context, model, name):
         """As Flask-Admin draws it, but an empty coded field is empty, never "None"."""
-        value = super()._get_list_value(context, model, name, column_formatters,
-                                        column_type_formatters)
+        value = super().get_detail_value(context, model, name)
         return "" if value is None else value
 
     @pass_context
