@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 
 import pytest
 
@@ -17,13 +18,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-@pytest.fixture
-def server(tmp_path):
-    """Start `python app.py` on a free loopback port with a new demo database."""
+@contextmanager
+def running_console(folder):
+    """Run `python app.py` on a free loopback port with a new demo database in `folder`;
+    yield its base URL."""
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'e2e.db'}", KEFU_DEMO="1",
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{folder / 'e2e.db'}", KEFU_DEMO="1",
                KEFU_SECRET_KEY="e2e-secret-key-for-the-test-only")
-    log = open(tmp_path / "server.log", "w")
+    log = open(folder / "server.log", "w")
     proc = subprocess.Popen([sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -35,12 +37,19 @@ def server(tmp_path):
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise AssertionError((tmp_path / "server.log").read_text())
+                raise AssertionError((folder / "server.log").read_text())
             time.sleep(0.2)
     yield base
     proc.terminate()
     proc.wait(timeout=10)
     log.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    """Start `python app.py` on a free loopback port with a new demo database."""
+    with running_console(tmp_path) as base:
+        yield base
 
 
 @pytest.fixture

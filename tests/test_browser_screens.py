@@ -2,44 +2,19 @@
 one line of menu, the date picker and the customer lookup in Chinese and never over 保存."""
 import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from conftest import free_port
-from test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT
+from test_browser import CHROMIUM, CHROMIUM_ARGS, running_console
 
 SCREEN = {"width": 1366, "height": 768}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """Start `python app.py` once for this file, on a free loopback port with a new demo database."""
-    folder = tmp_path_factory.mktemp("screens")
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{folder / 'e2e.db'}", KEFU_DEMO="1",
-               KEFU_SECRET_KEY="e2e-secret-key-for-the-test-only")
-    log = open(folder / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/login", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise AssertionError((folder / "server.log").read_text())
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    """One console for this file's tests (they only add records of their own)."""
+    with running_console(tmp_path_factory.mktemp("screens")) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +104,7 @@ def test_saving_with_the_date_picker_open_saves_the_picked_time(server, desk):
     page.wait_for_url(re.compile(r"/admin/repairorder/(\?.*)?$"))
     page.fill("input[name=search]", "日期选择器测试")
     page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"search="))
     row = page.locator("table.model-list tr", has_text="日期选择器测试")
     assert row.count() == 1
     assert re.search(r"\d{4}-\d\d-01 08:30", row.inner_text())
