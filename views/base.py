@@ -13,6 +13,7 @@ from flask_admin.contrib.peewee import filters as pf
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.form import CustomModelConverter
 from flask_admin.helpers import get_redirect_target
+from flask_admin.model import typefmt
 from flask_babel import get_locale
 from flask_login import current_user
 from datetime import date, datetime
@@ -121,6 +122,9 @@ def masked(kind, inner=None):
 # Never typed into a form: stamped by the console itself.
 SYSTEM_COLUMNS = ("created_at", "updated_at", "created_by", "archived_at", "archive_reason",
                   "number", "receipt_no", "password_hash", "version")
+# Stamped by the console and read rarely: last and folded on a record's page, in this order.
+TECHNICAL_COLUMNS = ("id", "version", "archived_at", "archive_reason", "created_at", "created_by",
+                     "updated_at", "updated_by")
 # Foreign keys to registers too large for a drop-down: chosen by typing (ajax).
 AJAX_SEARCH = {
     Customer: (Customer.name, Customer.shop_no, Customer.phone),
@@ -755,6 +759,15 @@ def grid_total(query, now=None):
     return total
 
 
+def grid_datetime(view, value, name):
+    """A time in a grid to the minute: the seconds cost a column's width and tell nobody much."""
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+GRID_TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
+GRID_TYPE_FORMATTERS[datetime] = grid_datetime
+
+
 class UnmaskForm(KefuForm):
     """Only the CSRF token: revealing personal data is a POST from the record's page."""
 
@@ -771,6 +784,7 @@ class KefuModelView(StepsMixin, ModelView):
     page_size = 20
     can_set_page_size = True
     column_display_pk = False
+    column_type_formatters = GRID_TYPE_FORMATTERS
     details_template = "kefu/details.html"
     list_template = "kefu/list.html"
     create_template = "kefu/create.html"
@@ -788,6 +802,14 @@ class KefuModelView(StepsMixin, ModelView):
     print_slips = ()  # (slip, label): printable paper forms, templates/kefu/print/<slip>.html
 
     show_history = True  # the record's audit rows under its details
+
+    def details_sections(self, details_columns):
+        """(business, technical): a record page's (column, label) pairs, what the record is
+        about first, the console's own stamps (id, version, archive, created/updated) last."""
+        business = [column for column in details_columns if column[0] not in TECHNICAL_COLUMNS]
+        stamps = {column[0]: column for column in details_columns}
+        technical = [stamps[name] for name in TECHNICAL_COLUMNS if name in stamps]
+        return business, technical
 
     def record_history(self, record):
         return history.record_history(record)
@@ -836,7 +858,7 @@ class KefuModelView(StepsMixin, ModelView):
         if self.form_ajax_refs is None:
             self.form_ajax_refs = {
                 f.name: {"fields": AJAX_SEARCH[f.rel_model], "page_size": 10,
-                         "placeholder": "输入名称或编号搜索"}
+                         "placeholder": _l("输入名称或编号搜索")}
                 for f in fields if isinstance(f, ForeignKeyField) and f.rel_model in AJAX_SEARCH}
         if self.form_excluded_columns is None:
             self.form_excluded_columns = (SYSTEM_COLUMNS + tuple(self.form_excluded_extra)

@@ -58,9 +58,10 @@ def check_scope(record, by, now, form):
 
 class ComplaintView(KefuModelView):
     write_roles = COMPLAINT_WRITERS
-    column_list = ("number", "received_at", "severity", "category", "customer",
-                   "complainant_name", "complainant_phone", "subject", "department", "owner",
-                   "status", "start_deadline", "resolve_deadline", "callback_deadline")
+    # The key columns first (number, customer, status, deadlines): on screen at 1366 px.
+    column_list = ("number", "customer", "complainant_name", "subject", "status",
+                   "start_deadline", "resolve_deadline", "callback_deadline", "severity",
+                   "category", "department", "owner", "complainant_phone", "received_at")
     form_excluded_extra = ("status", "start_deadline", "started_at", "resolve_deadline",
                            "resolved_at", "escalation_level", "result", "refusal_reason",
                            "on_hold_since", "callback_deadline", "follow_up_from", "scope_checked",

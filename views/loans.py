@@ -24,8 +24,9 @@ class FeeItemView(KefuModelView):
 class ChargeView(KefuModelView):
     read_roles = frozenset({A, C, PM, GM, AU})
     write_roles = frozenset({A, C})
-    column_list = ("number", "charged_at", "customer", "payer_name", "fee_item", "quantity",
-                   "amount", "payment_method", "status", "charged_by", "finance_deadline",
+    # The key columns first (number, customer, status, deadline): on screen at 1366 px.
+    column_list = ("number", "customer", "payer_name", "fee_item", "amount", "status",
+                   "finance_deadline", "payment_method", "quantity", "charged_by", "charged_at",
                    "handed_to_finance_at")
     # The amount comes from the price list (R-PAY-1); hand-over is a step.
     form_excluded_extra = ("status", "handed_to_finance_at", "unit_price", "amount",
@@ -88,8 +89,9 @@ class LendableItemView(KefuModelView):
 
 class ItemLoanView(KefuModelView):
     write_roles = frozenset({A, C, S})
-    column_list = ("number", "receipt_no", "item", "borrower_name", "borrower_phone", "lent_at",
-                   "due_back_at", "returned_at", "deposit", "fee", "refund", "status")
+    # The key columns first (number, borrower, status, due back, deposit): on screen at 1366 px.
+    column_list = ("number", "borrower_name", "item", "status", "due_back_at", "deposit",
+                   "borrower_phone", "lent_at", "returned_at", "fee", "refund", "receipt_no")
     form_excluded_extra = ("status", "returned_at", "fee", "refund", "refunded_at", "deposit",
                            "due_back_at")
     stamp_user_fields = ("lent_by",)

@@ -89,8 +89,9 @@ class ContactView(KefuModelView):
 
 class RepairOrderView(KefuModelView):
     write_roles = RECEPTION_WRITERS
-    column_list = ("number", "reported_at", "customer", "location", "department", "status",
-                   "accept_deadline", "accepted_at", "completed_at", "callback_deadline")
+    # The key columns first (number, customer, status, deadlines): on screen at 1366 px.
+    column_list = ("number", "customer", "location", "status", "accept_deadline",
+                   "callback_deadline", "department", "reported_at", "accepted_at", "completed_at")
     # Workflow stamps are set by the steps below, never typed.
     form_excluded_extra = ("status", "dispatched_at", "accept_deadline", "accepted_at",
                            "accepted_by", "completed_at", "closed_at", "result", "refusal_reason",
