@@ -1064,6 +1064,7 @@ class KefuModelView(StepsMixin, ModelView):
     def get_list_row_actions(self):
         return per_page(super().get_list_row_actions())
 
+    @pass_context
     def get_detail_value(self, context, model, name):
         """As Flask-Admin draws it, but an empty coded field is empty, never "None"."""
         value = super().get_detail_value(context, model, name)
