@@ -317,8 +317,11 @@ def _describe_changes(changes, record):
     if not changes:
         return ""
     shown = []
-    for name, (old, new) in json.loads(changes).items():
+    for name, value in json.loads(changes).items():
         field = record._meta.fields.get(name)
+        if not isinstance(value, list) or len(value) != 2:  # an extra note (a hold's reason)
+            continue
+        old, new = value
         if field is None or name.endswith("_deadline") or name in ("updated_at", "created_at"):
             continue
         if isinstance(field, ChoiceField):
@@ -1318,8 +1321,8 @@ class Complaint(Register):
             for kind in ("start", "resolve", "follow_up"):
                 self.stop_clock(kind, now)
             return False
-        from audit import audit
-        audit("scope_ok", self, now=now, user=by, summary=f"{self} 在受理范围内")
+        from audit import audit, snapshot
+        audit("scope_ok", self, before=snapshot(self), now=now, user=by, summary=f"{self} 在受理范围内")
         return True
 
     def reroute(self, by, now, department, reason):
@@ -1415,8 +1418,8 @@ class Complaint(Register):
         self.stop_clock("callback", now)
         # Handled again: the daily follow-up counts from the escalation, not the first receipt.
         self.start_clock("follow_up", "CMP_DAILY_FOLLOWUP", now, now)
-        from audit import audit
-        audit("escalate_reason", self, now=now, user=by, summary=reason.strip()[:200])
+        from audit import audit, snapshot
+        audit("escalate_reason", self, before=snapshot(self), now=now, user=by, summary=reason.strip()[:200])
         self._grade(by, now, now, owner)
 
     def timeline(self):
@@ -1742,8 +1745,8 @@ class Survey(Register):
             SurveyQuestion.create(survey=self, seq=first + offset, text=row.text, kind=row.kind,
                                   department=row.department, created_by=by, created_at=now,
                                   updated_at=now)
-        from audit import audit
-        audit("copy_template", self, now=now, user=by, summary="导入模板“%s” %d 题" % (template, len(rows)))
+        from audit import audit, snapshot
+        audit("copy_template", self, before=snapshot(self), now=now, user=by, summary="导入模板“%s” %d 题" % (template, len(rows)))
         return len(rows)
 
     def distribute(self, by, now, customers):
@@ -1757,8 +1760,8 @@ class Survey(Register):
                 for c in customers if c.id not in already]
         for start in range(0, len(rows), 500):
             SurveyDistribution.insert_many(rows[start:start + 500]).execute()
-        from audit import audit
-        audit("distribute", self, now=now, user=by, summary="发放问卷 %d 份" % len(rows))
+        from audit import audit, snapshot
+        audit("distribute", self, before=snapshot(self), now=now, user=by, summary="发放问卷 %d 份" % len(rows))
         return len(rows)
 
     def record_response(self, by, now, answers, distribution=None, respondent_kind=None,
@@ -1803,8 +1806,8 @@ class Survey(Register):
             area=(area or None), created_by=by, created_at=now, updated_at=now)
         SurveyAnswer.insert_many([dict(response=response.id, question=qid, rating=rating, text=text)
                                   for qid, (rating, text) in cleaned.items()]).execute()
-        from audit import audit
-        audit("return_questionnaire", self, now=now, user=by,
+        from audit import audit, snapshot
+        audit("return_questionnaire", self, before=snapshot(self), now=now, user=by,
               summary="回收答卷 #%d（%d 项）" % (response.id, len(cleaned)))
         return response
 

@@ -20,7 +20,8 @@ from models import (Complaint, ComplaintGuideline, ComplaintReport, ComplaintUpd
                     DomainError, ValidationError)
 from views.base import A, C, GM, M, PM, S, KefuModelView, deadline_formatter, excel_safe
 from views.reception import DepartmentField, hold_steps
-from views.steps import CLOSES, NOTIFIES, Step, callback_step, intake_fields, reason_field
+from views.steps import (CLOSES, INTAKE_HELP, NOTIFIES, Step, callback_step, intake_fields,
+                         reason_field)
 
 COMPLAINT_WRITERS = frozenset({A, C, S, M, PM, GM})
 DESK = (A, C)
@@ -85,7 +86,7 @@ class ComplaintView(KefuModelView):
         Step("correct", "更正类别/性质", DESK, lambda r, by, now, f: r.correct_intake(
             by, now, f["category"], f["severity"], f["requested_by"]),
              when=(Complaint.RECEIVED,), fields=intake_fields(), style="outline-secondary",
-             show=lambda r: r.may_correct_intake(), initial=lambda r: {
+             show=lambda r: r.may_correct_intake(), help=INTAKE_HELP, initial=lambda r: {
                  "category": r.category, "severity": r.severity, "requested_by": r.requested_by}),
         Step("start", "启动处理", HANDLERS, lambda r, by, now, f: r.start(by, now, f["content"]),
              when=(Complaint.RECEIVED,), fields={"content": reason_field("启动说明")}),

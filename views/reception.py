@@ -5,8 +5,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from models import Callback, Contact, Department, RepairOrder, ServiceRequest, WorkLetter
 from views import crm
 from views.base import A, C, M, S, KefuModelView, deadline_formatter
-from views.steps import (CLOSES, MONEY, NOTIFIES, Step, bulk_action, callback_step, intake_fields,
-                         reason_field)
+from views.steps import (CLOSES, INTAKE_HELP, NOTIFIES, Step, bulk_action, callback_step,
+                         intake_fields, reason_field)
 
 RECEPTION_WRITERS = frozenset({A, C, S, M})
 DESK = (A, C)                # the service center's desk
@@ -73,7 +73,7 @@ class ContactView(KefuModelView):
         # Category and severity decide routing, clocks and the pm's alert: asked before saving.
         Step("to_complaint", "转投诉", DESK, lambda r, by, now, f: r.open_complaint(
             by, now, f["category"], f["severity"], f["requested_by"]),
-             when=(Contact.OPEN,), fields=intake_fields(), style="danger"),
+             when=(Contact.OPEN,), fields=intake_fields(), style="danger", help=INTAKE_HELP),
         Step("to_letter", "发联系函", DESK,
              lambda r, by, now, f: r.open_work_letter(by, now, Department.get_by_id(f["department"])),
              when=(Contact.OPEN, Contact.TRANSFERRED),

@@ -29,7 +29,8 @@ class Step:
     """One state change of a register: who may do it, in which states, and what it asks for."""
 
     def __init__(self, name, label, roles, run, when=(), fields=None, bulk=False,
-                 style="primary", show=None, scope=None, does=(), initial=None, detail=None):
+                 style="primary", show=None, scope=None, does=(), initial=None, detail=None,
+                 help=None):
         self.name, self.label, self.roles, self.run = name, label, frozenset(roles), run
         self.when, self.fields, self.bulk, self.style = tuple(when), dict(fields or {}), bulk, style
         self.show = show  # optional extra condition on the record, e.g. "is on hold"
@@ -39,6 +40,7 @@ class Step:
         self.does = frozenset(does)  # MONEY, CLOSES, NOTIFIES
         self.initial = initial  # initial(record) -> the form's starting values
         self.detail = detail    # detail(record) -> what exactly happens, said in the confirm
+        self.help = help        # a line above the step's form
 
     @property
     def confirm(self):
@@ -48,8 +50,8 @@ class Step:
 
     def consequences(self, record):
         """What the inline confirmation says besides the question (Chinese)."""
-        said = [CONSEQUENCES[d] for d in (MONEY, CLOSES, NOTIFIES) if d in self.does]
-        return ((self.detail(record) + "。") if self.detail else "") + "".join(said)
+        said = [str(_l(CONSEQUENCES[d])) for d in (MONEY, CLOSES, NOTIFIES) if d in self.does]
+        return (str(self.detail(record)) if self.detail else "") + "".join(said)
 
     def allowed_for(self, user):
         return user.is_authenticated and bool(user.role_set & self.roles)
@@ -105,11 +107,14 @@ def callback_fields():
     }
 
 
+INTAKE_HELP = "保存后按投诉类别分派责任部门并开始计时；重大投诉即时报告项目经理，商品投诉须先核对受理范围。"
+
+
 def intake_fields():
     """What the desk decides when it takes a complaint: category and severity (R-CMP-1, 4), and
     the complainant's own date for a general one."""
     def choose(label, choices):
-        return SelectField(_l(label), choices=[("", "— 请选择 —")] + [
+        return SelectField(_l(label), choices=[("", _l("— 请选择 —"))] + [
             (code, _l(text)) for code, text in choices],
             validators=[validators.InputRequired(message="请选择%s" % label)])
     return {
