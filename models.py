@@ -299,7 +299,7 @@ ACTION_LABELS = {
     "train": "记录培训", "begin": "开始实施", "file": "资料归档", "distribute": "发放问卷",
     "copy_template": "导入模板题目", "verify": "验证", "confirm": "确认收到",
     "publish_notice": "发布通知", "notice_done": "全部确认", "complete_item": "落实",
-    "cancel_item": "取消", "return_questionnaire": "回收答卷", "paper_copies": "登记现场发放份数", "complete_action": "整改完成", "reject_verification": "验证不通过",
+    "cancel_item": "取消", "correct": "更正类别/性质", "return_questionnaire": "回收答卷", "paper_copies": "登记现场发放份数", "complete_action": "整改完成", "reject_verification": "验证不通过",
 }
 
 
@@ -635,14 +635,17 @@ class Contact(Register):
         request.submit(by, now)
         return request
 
-    def open_complaint(self, by, now):
-        """Every complaint is registered as a contact first (R-CMP-3)."""
-        complaint = self._open(by, now, Complaint(
+    def open_complaint(self, by, now, category, severity, requested_by=None):
+        """Every complaint is registered as a contact first (R-CMP-3); taken over from here it
+        is routed and graded exactly as one entered in 投诉处理."""
+        complaint = Complaint(
             contact=self, customer=self.customer,
             complainant_name=self.visitor_name or (self.customer.name if self.customer_id else "顾客"),
             complainant_phone=self.phone, channel=self.channel, subject=self.subject,
-            description=self.content, received_at=self.received_at,
-            department=Complaint.route("other")))
+            description=self.content, received_at=self.received_at, category=category,
+            severity=severity, requested_by=requested_by)
+        complaint.route_new(by)
+        complaint = self._open(by, now, complaint)
         complaint.register(by, now)
         return complaint
 
@@ -1119,9 +1122,13 @@ class ItemLoan(Register):
 
     def refund_deposit(self, by, now):
         """Refund the deposit less the fee, against receipt and certificate (R-LOAN-3)."""
-        refund = max(Decimal(str(self.deposit)) - Decimal(str(self.fee)), Decimal("0.00"))
         self.transition("refund", by, now, (self.RETURNED,), status=self.REFUNDED,
-                        refund=refund, refunded_at=now)
+                        refund=self.refund_due, refunded_at=now)
+
+    @property
+    def refund_due(self):
+        """The deposit less the fee kept from it (R-LOAN-3)."""
+        return max(Decimal(str(self.deposit or 0)) - Decimal(str(self.fee or 0)), Decimal("0.00"))
 
     @property
     def fee_owed(self):
@@ -1183,6 +1190,8 @@ class Complaint(Register):
     ROUTES = {"product": Department.OPERATIONS, "sales_staff": Department.OPERATIONS,
               "property": Department.PROPERTY, "other": Department.OPERATIONS}
     NEXT_SEVERITY = {GENERAL: IMPORTANT, IMPORTANT: MAJOR, MAJOR: MAJOR}
+    # May send a complaint to another department than its category's, or escalate it by hand.
+    SUPERVISORS = (User.ADMIN, User.MANAGER, User.PM, User.GM)
 
     escalation_level.min_value = 0
     date_ranges = (("received_at", "started_at"), ("received_at", "resolved_at"))
@@ -1207,6 +1216,24 @@ class Complaint(Register):
     def route(cls, category):
         """The department that handles a category of complaint (R-CMP-4)."""
         return Department.by_code(cls.ROUTES.get(category, Department.OPERATIONS))
+
+    def route_new(self, by):
+        """Route a new complaint by its category (R-CMP-4); elsewhere only by a supervisor, with
+        a reason. Call before its first save."""
+        self._check_requested_by()
+        routed = self.route(self.category)
+        if not self.department_id:
+            self.department = routed
+        elif self.department_id != routed.id:
+            if not by.has_role(*self.SUPERVISORS):
+                raise ValidationError({"department": "%s类投诉由%s处理；改派须由主管办理" % (
+                    self.choice_label("category"), routed.name)})
+            if not (self.routing_override_reason or "").strip():
+                raise ValidationError({"routing_override_reason": "改派必须填写原因"})
+
+    def _check_requested_by(self):
+        if self.requested_by and self.received_at and self.requested_by < self.received_at.date():
+            raise ValidationError({"requested_by": "要求解决日期不能早于受理日期"})
 
     def register(self, by, now):
         """Grade a new complaint: stamp its clocks, name its owner, alert a major one's owner."""
@@ -1239,6 +1266,34 @@ class Complaint(Register):
             return self.start_clock("resolve", "CMP_GENERAL_RESOLVE", start, now, due=asked,
                                     note="按投诉人要求日期" if asked else None)
 
+    def may_correct_intake(self):
+        """The desk may still correct category and severity: received, never started or
+        escalated (after that only 改派 and 升级 change them)."""
+        return self.status == self.RECEIVED and not self.started_at and not self.escalation_level
+
+    def correct_intake(self, by, now, category, severity, requested_by=None):
+        """The desk corrects category, severity or the asked date before handling starts:
+        routed and graded again, as if taken so at receipt (R-CMP-1, R-CMP-4)."""
+        if not self.may_correct_intake():
+            raise DomainError("%s已启动处理或升级，不能再更正类别/性质；请由主管“改派”或“升级”" % self)
+        changes = {}
+        if category != self.category:
+            # A changed category goes to its own department and is checked against the
+            # guideline afresh when it is a product complaint (R-CMP-2).
+            changes.update(category=category, department=self.route(category),
+                           routing_override_reason=None, scope_checked=None)
+        if severity != self.severity:
+            changes["severity"] = severity
+        if requested_by != self.requested_by:
+            changes["requested_by"] = requested_by
+        if not changes:
+            raise ValidationError({"category": "类别、性质和要求解决日期均未改变"})
+        self.requested_by = requested_by
+        self._check_requested_by()
+        self.transition("correct", by, now, (self.RECEIVED,), **changes)
+        self._close_alerts(now)
+        self._grade(by, now, self.received_at)
+
     def _owner_for_severity(self):
         if self.severity == self.MAJOR:
             return User.first_with_role(User.PM)
@@ -1258,8 +1313,8 @@ class Complaint(Register):
             for kind in ("start", "resolve", "follow_up"):
                 self.stop_clock(kind, now)
             return False
-        from audit import audit
-        audit("scope_ok", self, now=now, user=by, summary=f"{self} 在受理范围内")
+        from audit import audit, snapshot
+        audit("scope_ok", self, before=snapshot(self), now=now, user=by, summary=f"{self} 在受理范围内")
         return True
 
     def reroute(self, by, now, department, reason):
@@ -1361,8 +1416,8 @@ class Complaint(Register):
         self.stop_clock("callback", now)
         # Handled again: the daily follow-up counts from the escalation, not the first receipt.
         self.start_clock("follow_up", "CMP_DAILY_FOLLOWUP", now, now)
-        from audit import audit
-        audit("escalate_reason", self, now=now, user=by, summary=reason.strip()[:200])
+        from audit import audit, snapshot
+        audit("escalate_reason", self, before=snapshot(self), now=now, user=by, summary=reason.strip()[:200])
         self._grade(by, now, now, owner)
 
     def progress_entries(self):
@@ -1682,8 +1737,8 @@ class Survey(Register):
             SurveyQuestion.create(survey=self, seq=first + offset, text=row.text, kind=row.kind,
                                   department=row.department, created_by=by, created_at=now,
                                   updated_at=now)
-        from audit import audit
-        audit("copy_template", self, now=now, user=by, summary="导入模板“%s” %d 题" % (template, len(rows)))
+        from audit import audit, snapshot
+        audit("copy_template", self, before=snapshot(self), now=now, user=by, summary="导入模板“%s” %d 题" % (template, len(rows)))
         return len(rows)
 
     def distribute(self, by, now, customers):
@@ -1697,8 +1752,8 @@ class Survey(Register):
                 for c in customers if c.id not in already]
         for start in range(0, len(rows), 500):
             SurveyDistribution.insert_many(rows[start:start + 500]).execute()
-        from audit import audit
-        audit("distribute", self, now=now, user=by, summary="发放问卷 %d 份" % len(rows))
+        from audit import audit, snapshot
+        audit("distribute", self, before=snapshot(self), now=now, user=by, summary="发放问卷 %d 份" % len(rows))
         return len(rows)
 
     def record_response(self, by, now, answers, distribution=None, respondent_kind=None,
@@ -1743,8 +1798,8 @@ class Survey(Register):
             area=(area or None), created_by=by, created_at=now, updated_at=now)
         SurveyAnswer.insert_many([dict(response=response.id, question=qid, rating=rating, text=text)
                                   for qid, (rating, text) in cleaned.items()]).execute()
-        from audit import audit
-        audit("return_questionnaire", self, now=now, user=by,
+        from audit import audit, snapshot
+        audit("return_questionnaire", self, before=snapshot(self), now=now, user=by,
               summary="回收答卷 #%d（%d 项）" % (response.id, len(cleaned)))
         return response
 

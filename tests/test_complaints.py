@@ -263,7 +263,7 @@ def test_cmp_9_report_page_chart_and_csv(login):
 
 def test_a_complaint_from_a_contact_is_graded(app):
     from test_reception import new_contact
-    complaint = run(new_contact(MON).open_complaint, user("clerk"), MON)
+    complaint = run(new_contact(MON).open_complaint, user("clerk"), MON, "other", "general")
     stored = Complaint.get_by_id(complaint.id)
     assert stored.resolve_deadline is not None and stored.follow_up_from is not None
 
@@ -273,7 +273,7 @@ def test_severity_and_department_change_only_through_their_steps(as_admin):
     data = valid_form(Complaint) | {"severity": "major", "received_at": "2026-11-23 10:00:00",
                                     "department": str(complaint.department_id)}
     response = as_admin.submit(url(Complaint, f"edit/?id={complaint.id}"), data)
-    assert "受理后请用“升级”办理" in response.text
+    assert "受理后请用“更正类别/性质”（启动处理前）或“升级”办理" in response.text
     assert Complaint.get_by_id(complaint.id).severity == "general"
 
 

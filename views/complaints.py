@@ -21,12 +21,13 @@ from models import (Complaint, ComplaintGuideline, ComplaintReport, ComplaintUpd
                     DomainError, ValidationError)
 from views.base import A, C, GM, M, PM, S, KefuModelView, deadline_formatter, excel_safe
 from views.reception import DepartmentField, hold_steps
-from views.steps import Step, callback_step, reason_field
+from views.steps import (CLOSES, INTAKE_HELP, NOTIFIES, Step, callback_step, intake_fields,
+                         reason_field)
 
 COMPLAINT_WRITERS = frozenset({A, C, S, M, PM, GM})
 DESK = (A, C)
 HANDLERS = (A, S, M, PM, GM)     # the responsible department and the managers above it
-SUPERVISORS = (A, M, PM, GM)     # may reroute and escalate by hand
+SUPERVISORS = Complaint.SUPERVISORS  # may reroute and escalate by hand
 
 
 class GuidelineField(SelectMultipleField):
@@ -84,6 +85,11 @@ class ComplaintView(KefuModelView):
                      "reason": TextAreaField(_l("不予受理原因及解释（不符合时必填）"),
                                              validators=[validators.Length(max=2000)])},
              show=lambda r: r.category == "product" and not r.scope_checked),
+        Step("correct", "更正类别/性质", DESK, lambda r, by, now, f: r.correct_intake(
+            by, now, f["category"], f["severity"], f["requested_by"]),
+             when=(Complaint.RECEIVED,), fields=intake_fields(), style="outline-secondary",
+             show=lambda r: r.may_correct_intake(), help=INTAKE_HELP, initial=lambda r: {
+                 "category": r.category, "severity": r.severity, "requested_by": r.requested_by}),
         Step("start", "启动处理", HANDLERS, lambda r, by, now, f: r.start(by, now, f["content"]),
              when=(Complaint.RECEIVED,), fields={"content": reason_field("启动说明")}),
         Step("progress", "记录进展", HANDLERS + (C,), lambda r, by, now, f: r.add_update(
@@ -126,22 +132,15 @@ class ComplaintView(KefuModelView):
         """Route by category (R-CMP-4); another department only by a supervisor, with a reason."""
         if not created:
             stored = Complaint.get_by_id(model.id)
-            for name, step in (("severity", "升级"), ("department", "改派"), ("category", "改派"),
-                               ("received_at", None)):
+            correct = "“更正类别/性质”（启动处理前）或" if stored.may_correct_intake() else ""
+            for name, step in (("severity", correct + "“升级”"), ("department", "“改派”"),
+                               ("category", correct + "“改派”"), ("received_at", None)):
                 if getattr(model, name + ("_id" if name == "department" else "")) != \
                         getattr(stored, name + ("_id" if name == "department" else "")):
-                    raise ValidationError({name: ("受理后请用“%s”办理" % step) if step
+                    raise ValidationError({name: ("受理后请用%s办理" % step) if step
                                            else "受理时间不能修改"})
             return
-        routed = Complaint.route(model.category)
-        if not model.department_id:
-            model.department = routed
-        elif model.department_id != routed.id:
-            if not current_user.has_role(*SUPERVISORS):
-                raise ValidationError({"department": "%s类投诉由%s处理；改派须由主管办理" % (
-                    model.choice_label("category"), routed.name)})
-            if not (model.routing_override_reason or "").strip():
-                raise ValidationError({"routing_override_reason": "改派必须填写原因"})
+        model.route_new(current_user)
 
     def after_save(self, form, model, created, now):
         if created:
@@ -190,7 +189,7 @@ class ComplaintReportView(KefuModelView):
         Step("regenerate", "重新统计", (A, M, PM, GM), regenerate, when=(ComplaintReport.DRAFT,),
              style="secondary"),
         Step("publish", "报送管理层", (A, M, PM, GM), publish, when=(ComplaintReport.DRAFT,),
-             style="success"),
+             style="success", does=(NOTIFIES, CLOSES)),
     )
 
     def before_save(self, form, model, created, now):

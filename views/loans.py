@@ -8,9 +8,10 @@ from flask_login import current_user
 from wtforms import DecimalField, validators
 
 from forms import KefuForm
+from i18n import _l
 from models import PAYMENT_METHODS, Charge, FeeItem, ItemLoan, LendableItem, ValidationError
 from views.base import A, AU, C, GM, M, PM, S, KefuModelView, deadline_formatter, finite_number
-from views.steps import Step, bulk_action, reason_field
+from views.steps import MONEY, Step, bulk_action, reason_field
 
 # Who may charge a price other than the published one (with a reason).
 PRICE_OVERRIDERS = (A, M, PM, GM)
@@ -41,7 +42,8 @@ class ChargeView(KefuModelView):
     deadline_filters = (("finance_deadline", (Charge.RECORDED,)),)
     steps = (
         Step("hand_to_finance", "交财务", (A, C), lambda r, by, now, f: r.hand_to_finance(by, now),
-             when=(Charge.RECORDED,), bulk=True),
+             when=(Charge.RECORDED,), bulk=True, does=(MONEY,),
+             detail=lambda r: _l("%(amount)s元交财务部。") % {"amount": r.amount}),
         Step("void", "作废", (A, C), lambda r, by, now, f: r.void(by, now, f["reason"]),
              when=(Charge.RECORDED,), fields={"reason": reason_field("作废原因")}, style="danger"),
     )
@@ -102,9 +104,13 @@ class ItemLoanView(KefuModelView):
     print_slips = (("deposit_receipt", "打印押金收据"), ("loan_certificate", "打印借用物品证明"))
     steps = (
         Step("return_item", "归还", (A, C, S), lambda r, by, now, f: r.return_item(by, now),
-             when=(ItemLoan.OUT,), bulk=True),
+             when=(ItemLoan.OUT,), bulk=True, does=(MONEY,),
+             detail=lambda r: _l("超时费按归还时间计算，从押金%(deposit)s元中扣除。") % {
+                 "deposit": r.deposit}),
         Step("refund", "退押金", (A, C), lambda r, by, now, f: r.refund_deposit(by, now),
-             when=(ItemLoan.RETURNED,), bulk=True, style="success"),
+             when=(ItemLoan.RETURNED,), bulk=True, style="success", does=(MONEY,),
+             detail=lambda r: _l("退还押金%(refund)s元（押金%(deposit)s元，超时费%(fee)s元）。") % {
+                 "refund": r.refund_due, "deposit": r.deposit, "fee": r.fee}),
     )
     action_return_item = bulk_action("return_item", "归还")
     action_refund = bulk_action("refund", "退押金")

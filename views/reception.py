@@ -6,7 +6,8 @@ from i18n import _l
 from models import Callback, Contact, Department, RepairOrder, ServiceRequest, WorkLetter
 from views import crm
 from views.base import A, C, M, S, KefuModelView, deadline_formatter
-from views.steps import Step, bulk_action, callback_step, reason_field
+from views.steps import (CLOSES, INTAKE_HELP, NOTIFIES, Step, bulk_action, callback_step,
+                         intake_fields, reason_field)
 
 RECEPTION_WRITERS = frozenset({A, C, S, M})
 DESK = (A, C)                # the service center's desk
@@ -70,8 +71,10 @@ class ContactView(KefuModelView):
              when=(Contact.OPEN,)),
         Step("to_service_request", "转服务申请", DESK,
              lambda r, by, now, f: r.open_service_request(by, now), when=(Contact.OPEN,)),
-        Step("to_complaint", "转投诉", DESK, lambda r, by, now, f: r.open_complaint(by, now),
-             when=(Contact.OPEN,), style="danger"),
+        # Category and severity decide routing, clocks and the pm's alert: asked before saving.
+        Step("to_complaint", "转投诉", DESK, lambda r, by, now, f: r.open_complaint(
+            by, now, f["category"], f["severity"], f["requested_by"]),
+             when=(Contact.OPEN,), fields=intake_fields(), style="danger", help=INTAKE_HELP),
         Step("to_letter", "发联系函", DESK,
              lambda r, by, now, f: r.open_work_letter(by, now, Department.get_by_id(f["department"])),
              when=(Contact.OPEN, Contact.TRANSFERRED),
@@ -105,7 +108,7 @@ class RepairOrderView(KefuModelView):
                         ("callback_deadline", (RepairOrder.DONE,)))
     steps = (
         Step("dispatch", "派单", DESK, lambda r, by, now, f: r.dispatch(by, now),
-             when=(RepairOrder.REGISTERED,), bulk=True),
+             when=(RepairOrder.REGISTERED,), bulk=True, does=(NOTIFIES,)),
         Step("accept", "接单", HANDLERS, lambda r, by, now, f: r.accept(by, now),
              when=(RepairOrder.DISPATCHED,), bulk=True),
         Step("complete", "完工", HANDLERS, lambda r, by, now, f: r.complete(by, now, f["result"]),
@@ -140,7 +143,8 @@ class ServiceRequestView(KefuModelView):
              when=(ServiceRequest.SUBMITTED,), fields={"reason": reason_field("不予批准原因及解释")},
              style="danger"),
         Step("hand_back", "交回申请人", DESK, lambda r, by, now, f: r.hand_back(by, now),
-             when=(ServiceRequest.APPROVED, ServiceRequest.REFUSED), bulk=True),
+             when=(ServiceRequest.APPROVED, ServiceRequest.REFUSED), bulk=True,
+             does=(NOTIFIES, CLOSES)),
         Step("notify", "书面转达配合部门", DESK, lambda r, by, now, f: r.notify_departments(
             by, now, list(Department.select().where(Department.id.in_(f["departments"])))),
              when=(ServiceRequest.APPROVED, ServiceRequest.HANDED_BACK),
@@ -168,7 +172,7 @@ class WorkLetterView(KefuModelView):
     deadline_filters = (("forward_deadline", (WorkLetter.DRAFT,)),)
     steps = (
         Step("send", "发出", DESK + HANDLERS, lambda r, by, now, f: r.send(by, now),
-             when=(WorkLetter.DRAFT,), bulk=True),
+             when=(WorkLetter.DRAFT,), bulk=True, does=(NOTIFIES,)),
         # The receiving department signs and replies; the sender sends and closes.
         Step("acknowledge", "签收", HANDLERS + (C,), lambda r, by, now, f: r.acknowledge(by, now),
              when=(WorkLetter.SENT,), bulk=True, scope=receiving),
@@ -176,7 +180,7 @@ class WorkLetterView(KefuModelView):
              when=(WorkLetter.SENT, WorkLetter.ACKNOWLEDGED), fields={"reply": reason_field("回复")},
              style="success", scope=receiving),
         Step("close", "关闭", DESK, lambda r, by, now, f: r.close(by, now),
-             when=(WorkLetter.REPLIED,), style="secondary"),
+             when=(WorkLetter.REPLIED,), style="secondary", does=(CLOSES,)),
     )
     action_send = bulk_action("send", "发出")
     action_acknowledge = bulk_action("acknowledge", "签收")
