@@ -74,7 +74,7 @@ def test_money_closing_and_notifying_steps_are_exactly_the_confirmed_ones(app):
 # What a user types into a step's fields; selects and checklists take what the page offers.
 TYPED = {"reason": "测试原因", "content": "测试处理情况", "told": "已电话告知", "result": "已处理完毕",
          "note": "同意", "outcome": "已当面答复", "reply": "已安排处理", "evidence": "现场核实照片",
-         "action": "加强巡查", "fixed": "y", "satisfaction": "5", "person": "店长", "notes": "满意",
+         "action": "加强巡查", "fixed": "yes", "satisfaction": "5", "person": "店长", "notes": "满意",
          "category": "property", "severity": "important", "requested_by": "", "copies": "3",
          "method": "phone", "confirmed_at": "", "trained_at": "2026-11-23T09:00", "shop_nos": ""}
 
