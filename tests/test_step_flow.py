@@ -263,7 +263,7 @@ def test_callback_and_progress_land_on_the_record_not_on_a_forbidden_edit_page(l
     run(RepairOrder.get_by_id(order.id).accept, as_user("property"), DEMO_NOW)
     run(RepairOrder.get_by_id(order.id).complete, as_user("property"), DEMO_NOW, "已修好")
     called = clerk.submit(f"/admin/repairorder/step/callback/?id={order.id}",
-                          {"fixed": "y", "satisfaction": "5", "person": "店长", "notes": "好"})
+                          {"fixed": "yes", "satisfaction": "5", "person": "店长", "notes": "好"})
     assert called.headers["Location"].startswith(f"/admin/repairorder/details/?id={order.id}")
     page = clerk.get(called.headers["Location"])
     assert page.status_code == 200 and "回访：%s" % order in page.text
@@ -278,7 +278,7 @@ def test_callback_and_progress_land_on_the_record_not_on_a_forbidden_edit_page(l
     assert f'/admin/complaintupdate/details/?id={update.id}' in landed.text  # linked, not edited
     run(Complaint.get_by_id(complaint.id).resolve, as_user("property"), DEMO_NOW, "已解决")
     closed = clerk.submit(f"/admin/complaint/step/callback/?id={complaint.id}",
-                          {"fixed": "y", "satisfaction": "4", "person": "赵女士", "notes": ""})
+                          {"fixed": "yes", "satisfaction": "4", "person": "赵女士", "notes": ""})
     assert clerk.get(closed.headers["Location"]).status_code == 200
     assert Complaint.get_by_id(complaint.id).status == Complaint.CLOSED
 

@@ -153,9 +153,9 @@ class AuditLogView(KefuModelView):
         super().load_related(rows)
         history.prepare(rows)
 
-    def _export_reader(self, name, finish, now, sees, related):
+    def _export_reader(self, name, finish, now, sees, related, dates=False):
         """The export reads each chunk's rows in words, rendered together like a grid page."""
-        read = super()._export_reader(name, finish, now, sees, related)
+        read = super()._export_reader(name, finish, now, sees, related, dates)
         if name not in ("action", "summary", "changes"):
             return read
 
