@@ -167,12 +167,15 @@ def test_an_edit_with_a_far_date_changes_nothing(as_clerk):
 
 
 def test_a_step_form_refuses_a_far_date(as_admin):
-    survey = Survey.select().where(Survey.status.in_((Survey.SUBMITTED, Survey.APPROVED))
-                                   & Survey.trained_at.is_null()).first()
+    assert as_admin.submit(url(Survey, "new/"), valid_form(Survey)).status_code == 302
+    survey = Survey.select().order_by(Survey.id.desc()).first()
+    Survey.update(status=Survey.SUBMITTED).where(Survey.id == survey.id).execute()  # submitted
     step = url(Survey, f"step/train/?id={survey.id}")
     response = as_admin.submit(step, {"trained_at": "9999-12-31T10:00", "note": "培训"})
     assert response.status_code == 200 and DATE_MESSAGE in response.text
     assert Survey.get_by_id(survey.id).trained_at is None
+    report = as_admin.submit("/admin/complaintreport/generate/", {"month": "1999-12-01"})
+    assert report.status_code == 200 and DATE_MESSAGE in report.text
 
 
 def test_an_import_refuses_a_far_date_on_its_row(login, app, tmp_path):
@@ -220,7 +223,7 @@ def test_odd_dates_already_stored_never_break_a_page(as_admin, day):
 # ---------------------------------------------------------------- numbers
 
 NUMBER_FIELDS = {
-    Customer: ("area_sqm", "monthly_rent"), FeeItem: ("price",), Charge: ("quantity",),
+    Customer: ("area_sqm", "monthly_rent"), FeeItem: ("price",), Charge: ("quantity", "override_amount"),
     LendableItem: ("deposit",), ComplaintGuideline: ("seq",),
     Survey: ("sample_size", "paper_copies", "target_distribution_rate", "target_return_rate"),
     SurveyQuestion: ("seq",), CallScript: ("seq",), SegmentRule: ("seq", "threshold"),
