@@ -10,6 +10,7 @@ from wtforms import validators
 from i18n import _l
 from sla import date_in_range
 
+# The range is sla.FIRST_DAY to sla.LAST_DAY (a catalog entry is a fixed text).
 DATE_MESSAGE = _l("日期须在 2000-01-01 至 2100-12-31 之间")
 # No amount, quantity or count of ours comes near this; past it numbers overflow the database.
 NUMBER_LIMIT = Decimal(10) ** 12
