@@ -21,7 +21,7 @@ from wtforms import PasswordField, StringField, validators
 
 import clock
 import database
-from forms import KefuForm
+from forms import NUL_MESSAGE, KefuForm, request_has_nul
 from i18n import TRANSLATIONS_DIR, _l, compile_catalogs, install_template_gettext
 from audit import audit
 from models import REGISTERS, Department, DomainError, Setting, User, db
@@ -230,6 +230,13 @@ def create_app(test_config=None):
         """The console's icon (a 客), where every browser asks for it."""
         return send_from_directory(app.static_folder, "favicon.ico", max_age=7 * 24 * 3600,
                                    mimetype="image/vnd.microsoft.icon")
+
+    @app.before_request
+    def _refuse_nul():
+        """A NUL in the address is refused before any query sees it (PostgreSQL fails on one)."""
+        if request_has_nul(request):
+            return render_template("kefu/error.html", code=400, message=NUL_MESSAGE), 400
+        return None
 
     @app.before_request
     def _connect():

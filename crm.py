@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 
 from peewee import fn
 
+import sla
 from models import (ActionItem, AuditLog, Callback, CallScript, Charge, Complaint,
                     ComplaintUpdate, Contact, Customer, Deadline, ItemLoan, LendableItem, Meeting,
                     MeetingAttendee, Notice, NoticeReceipt, RepairOrder, SegmentRule,
@@ -233,7 +234,8 @@ def open_items(customer_id, now, visible):
             if event["open"]:
                 items.append(event)
     far = now + timedelta(days=36500)
-    return sorted(items, key=lambda e: (not e["overdue"], e["due_at"] or far, -e["at"].timestamp()))
+    return sorted(items, key=lambda e: (not e["overdue"], e["due_at"] or far,
+                                        sla.newest_first(e["at"])))
 
 
 # ---------------------------------------------------------------- the caller screen
@@ -360,7 +362,8 @@ def likely_reasons(customer, now, visible):
                         "item": None})
     reasons.append({"trigger": "general", "score": REASON_WEIGHTS["general"],
                     "why": "一般咨询", "item": None})
-    reasons.sort(key=lambda r: (-r["score"], -(r["item"]["at"].timestamp() if r["item"] else 0)))
+    reasons.sort(key=lambda r: (-r["score"],
+                                sla.newest_first(r["item"]["at"] if r["item"] else datetime.min)))
     return _with_scripts(reasons[:REASON_LIMIT], customer, now)
 
 

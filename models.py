@@ -550,7 +550,7 @@ class Customer(Register):
         reference = self.last_contact_at or self.created_at
         if days is None or reference is None:
             return None
-        return reference + timedelta(days=days)
+        return sla.shifted(reference, timedelta(days=days))
 
 
 # ---------------------------------------------------------------- reception
@@ -1649,15 +1649,15 @@ class Survey(Register):
 
     def latest_submission(self):
         """The last day the plan may be submitted: 20 days before the start (R-SUR-1)."""
-        return self.start_date - timedelta(days=self._days("SUR_PLAN", 20))
+        return sla.shifted(self.start_date, -timedelta(days=self._days("SUR_PLAN", 20)))
 
     def latest_training(self):
         """The last day staff may be trained: 2 days before the start (R-SUR-4)."""
-        return self.start_date - timedelta(days=self._days("SUR_TRAINING", 2))
+        return sla.shifted(self.start_date, -timedelta(days=self._days("SUR_TRAINING", 2)))
 
     def latest_filing(self):
         """The last day the records may be filed: 5 days after the end (R-SUR-6)."""
-        return self.end_date + timedelta(days=self._days("SUR_ARCHIVE", 5))
+        return sla.shifted(self.end_date, timedelta(days=self._days("SUR_ARCHIVE", 5)))
 
     def plan_clocks(self, now):
         """(Re)stamp the plan's countdown clocks from its dates; call when they change."""

@@ -16,7 +16,7 @@ from i18n import _l
 
 from models import (Alert, AuditLog, CalendarDay, Deadline, Department, Hold, Setting, SlaRule,
                     Survey, User, ValidationError, action_label)
-from views.base import A, AU, C, GM, M, PM, S, KefuModelView, finite_number, record_link
+from views.base import A, AU, C, GM, M, PM, S, KefuModelView, record_link
 from views.steps import Step, reason_field
 
 
@@ -186,7 +186,7 @@ def register(admin, category):
 class SettingsForm(KefuForm):
     survey_threshold = DecimalField(
         _l("满意度整改线（5 分制平均分，低于此分的题目生成纠正措施）"), places=2,
-        validators=[validators.InputRequired(message="请填写整改线"), finite_number,
+        validators=[validators.InputRequired(message="请填写整改线"),
                     validators.NumberRange(min=1, max=5, message="须在 1 到 5 之间")])
 
 

@@ -17,6 +17,7 @@ from flask_admin.model import typefmt
 from flask_babel import get_locale
 from flask_login import current_user
 from datetime import date, datetime
+from decimal import Decimal
 
 from jinja2 import pass_context
 from markupsafe import Markup, escape
@@ -169,8 +170,10 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
                 match = field ** f"%{term}%"
                 condition = match if condition is None else condition | match
             query = query.where(condition)
+        # A hand-typed 40-digit offset is a page past any table, not an SQL overflow.
+        offset = min(max(offset or 0, 0), INT_MAX)
         return list(query.order_by(self.model.id.desc())
-                    .offset(max(offset or 0, 0)).limit(min(max(limit or 10, 1), 50)))
+                    .offset(offset).limit(min(max(limit or 10, 1), 50)))
 
 
 class RelatedSearch:
@@ -688,10 +691,16 @@ def deadline_formatter(*open_states):
     return formatter
 
 
-def finite_number(form, field):
-    """Refuse NaN and Infinity, which Python's Decimal parses but no amount can be."""
-    if field.data is not None and not field.data.is_finite():
-        raise validators.ValidationError("请输入有效的数字")
+def fits_column(column):
+    """A validator refusing a number the decimal `column` cannot hold (its digits before the
+    point): PostgreSQL refuses it with an error page, SQLite rounds it away."""
+    top = Decimal(10) ** (column.max_digits - column.decimal_places)
+    largest = top - Decimal(1).scaleb(-column.decimal_places)
+
+    def validator(form, field):
+        if field.data is not None and abs(field.data) > largest:
+            raise validators.ValidationError(f"不能超过 {largest}")
+    return validator
 
 
 class ForeignKeyEqual(pf.FilterEqual):
@@ -954,7 +963,7 @@ class KefuModelView(StepsMixin, ModelView):
             if isinstance(f, TextField):
                 extra.append(validators.Length(max=TEXT_MAX, message=f"不能超过 {TEXT_MAX} 个字符"))
             if isinstance(f, DecimalField):
-                extra.append(finite_number)
+                extra.append(fits_column(f))
             if isinstance(f, IntegerField) and not isinstance(f, (ForeignKeyField, AutoField)):
                 extra.append(validators.NumberRange(
                     min=getattr(f, "min_value", None), max=INT_MAX,

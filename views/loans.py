@@ -10,7 +10,7 @@ from wtforms import DecimalField, validators
 from forms import KefuForm
 from i18n import _l
 from models import PAYMENT_METHODS, Charge, FeeItem, ItemLoan, LendableItem, ValidationError
-from views.base import A, AU, C, GM, M, PM, S, KefuModelView, deadline_formatter, finite_number
+from views.base import A, AU, C, GM, M, PM, S, KefuModelView, deadline_formatter, fits_column
 from views.steps import MONEY, Step, bulk_action, reason_field
 
 # Who may charge a price other than the published one (with a reason).
@@ -35,7 +35,7 @@ class ChargeView(KefuModelView):
     form_extra_fields = {"override_amount": DecimalField(
         "改价金额（元，仅经理；留空按收费标准）",
         validators=[validators.Optional(), validators.NumberRange(min=0, message="金额不能为负数"),
-                    finite_number])}
+                    fits_column(Charge.amount)])}
     stamp_user_fields = ("charged_by",)
     column_formatters = {"finance_deadline": deadline_formatter(Charge.RECORDED)}
     open_states = (Charge.RECORDED,)

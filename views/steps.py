@@ -1,6 +1,4 @@
 """Workflow steps: a model method exposed as a details-page button, a row action and a bulk action."""
-from datetime import date
-
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
@@ -152,10 +150,9 @@ def intake_fields():
     return {
         "category": choose("投诉类别", Complaint.CATEGORIES),
         "severity": choose("投诉性质", Complaint.SEVERITIES),
-        "requested_by": DateField(_l("要求解决日期（一般投诉，可空）"), validators=[
-            validators.Optional(), validators.DateRange(
-                min=date(2000, 1, 1), max=date(2099, 12, 31),
-                message="日期须在 2000 年到 2099 年之间")]),
+        # Its range is every form's (forms.KefuForm: 2000–2100).
+        "requested_by": DateField(_l("要求解决日期（一般投诉，可空）"),
+                                  validators=[validators.Optional()]),
     }
 
 

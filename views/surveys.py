@@ -160,7 +160,7 @@ class SurveyView(KefuModelView):
         if request.method == "POST":
             values = {k: v for k, v in request.form.items()}
             if not form.validate():
-                flash(_l("页面已过期，请重新提交"), "error")
+                flash(form.refusal(_l("页面已过期，请重新提交")), "error")
             else:
                 try:
                     with write_transaction():
