@@ -1,6 +1,8 @@
 """Kefu Desk (客服台): create the app, wire the extensions, and run the console or a command."""
 import argparse
+import logging
 import os
+import re
 import secrets
 import sys
 import time
@@ -8,7 +10,8 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import click
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, session, url_for
+from flask import (Blueprint, Flask, abort, flash, redirect, render_template, request,
+                   send_from_directory, session, url_for)
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
@@ -18,7 +21,7 @@ from wtforms import PasswordField, StringField, validators
 
 import clock
 import database
-from forms import KefuForm
+from forms import NUL_MESSAGE, KefuForm, request_has_nul
 from i18n import TRANSLATIONS_DIR, _l, compile_catalogs, install_template_gettext
 from audit import audit
 from models import REGISTERS, Department, DomainError, Setting, User, db
@@ -216,13 +219,24 @@ def create_app(test_config=None):
     admin.add_view(MyWorkView(name=_l("我的待办"), endpoint="mywork", url="/admin/mywork"))
     from views.crm import CallerView
     admin.add_view(CallerView(name=_l("来电弹屏"), endpoint="caller", url="/admin/caller"))
-    from views.kpi import KpiView
-    admin.add_view(KpiView(name=_l("服务质量指标"), endpoint="kpi", url="/admin/kpi"))
     # Flask-Admin's packaged zh_Hans_CN admin.mo lacks strings its admin.po has: ours fills them.
     admin.translations_path = TRANSLATIONS_DIR
     from views import menu_html, register_views
     register_views(admin)
     app.jinja_env.globals["kefu_menu"] = menu_html
+
+    @app.route("/favicon.ico")
+    def favicon():
+        """The console's icon (a 客), where every browser asks for it."""
+        return send_from_directory(app.static_folder, "favicon.ico", max_age=7 * 24 * 3600,
+                                   mimetype="image/vnd.microsoft.icon")
+
+    @app.before_request
+    def _refuse_nul():
+        """A NUL in the address is refused before any query sees it (PostgreSQL fails on one)."""
+        if request_has_nul(request):
+            return render_template("kefu/error.html", code=400, message=NUL_MESSAGE), 400
+        return None
 
     @app.before_request
     def _connect():
@@ -231,7 +245,8 @@ def create_app(test_config=None):
     @app.before_request
     def _idle_timeout():
         """Log out a session left idle longer than KEFU_IDLE_MINUTES (default 30)."""
-        if request.endpoint in ("static", "admin.static") or not current_user.is_authenticated:
+        if request.endpoint in ("static", "admin.static", "favicon") \
+                or not current_user.is_authenticated:
             return None
         idle = app.config["KEFU_IDLE_MINUTES"] * 60
         seen = session.get("seen", 0)
@@ -498,6 +513,25 @@ def create_user_command(username, full_name, roles, department, password):
     click.echo(f"已创建员工 {username}")
 
 
+class QuietRequestLog(logging.Filter):
+    """The development server's request log without the files a page loads (scripts, styles,
+    icons) when they load fine: a page is one line, not twenty; errors are always logged."""
+
+    QUIET_PATHS = ("/static/", "/admin/static/", "/favicon.ico")
+
+    def filter(self, record):
+        args = record.args if isinstance(record.args, tuple) else ()
+        if len(args) != 3 or not isinstance(args[0], str):
+            return True  # not a request line: a start-up message, an error, a traceback
+        code = str(args[1])
+        parts = ANSI_CODES.sub("", args[0]).split(" ")
+        path = parts[1] if len(parts) > 1 else ""
+        return not (code[:1] in ("2", "3") and path.startswith(self.QUIET_PATHS))
+
+
+ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def main(argv=None):
     """`python app.py [--host H] [--port P]` runs the console; `create-user …` adds a login."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -520,6 +554,7 @@ def main(argv=None):
     print(f"客服台 Kefu Desk: http://{args.host}:{args.port}/  数据库 {app.config['DATABASE_URL']}", flush=True)
     if demo:
         print("演示账号 demo logins (password 'demo'): " + ", ".join(u[0] for u in DEMO_USERS), flush=True)
+    logging.getLogger("werkzeug").addFilter(QuietRequestLog())
     start_scheduler(app)
     app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
     return 0

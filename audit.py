@@ -241,30 +241,3 @@ def verify_chain(expected_head=None, batch=2000):
     return ChainCheck(rows, last, guards_missing=missing_append_only_guards(),
                       head_found=head_found)
 
-
-HISTORY_LIMIT = 200
-
-
-def history(record):
-    """A record's audit rows, newest first: (row, [(field label, old, new)])."""
-    from models import AuditLog
-    from views.base import mask, personal_fields, sees_personal_data
-    labels = {f.name: f.verbose_name or f.name for f in type(record)._meta.sorted_fields}
-    personal, shown = personal_fields(type(record)), sees_personal_data(record)
-    rows = (AuditLog.select().where((AuditLog.model == type(record).__name__)
-                                    & (AuditLog.record_id == str(record.id)))
-            .order_by(AuditLog.id.desc()).limit(HISTORY_LIMIT))
-    result = []
-    for row in rows:
-        try:
-            changes = json.loads(row.changes) if row.changes else {}
-        except ValueError:
-            changes = {}
-        fields = []
-        for name, value in changes.items():
-            old, new = (value + ["", ""])[:2] if isinstance(value, list) else ("", value)
-            if name in personal and not shown:
-                old, new = mask(old, personal[name]), mask(new, personal[name])
-            fields.append((labels.get(name, name), old, new))
-        result.append((row, fields))
-    return result

@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 
 from peewee import fn
 
+import sla
 from models import (ActionItem, AuditLog, Callback, CallScript, Charge, Complaint,
                     ComplaintUpdate, Contact, Customer, Deadline, ItemLoan, LendableItem, Meeting,
                     MeetingAttendee, Notice, NoticeReceipt, RepairOrder, SegmentRule,
@@ -233,7 +234,8 @@ def open_items(customer_id, now, visible):
             if event["open"]:
                 items.append(event)
     far = now + timedelta(days=36500)
-    return sorted(items, key=lambda e: (not e["overdue"], e["due_at"] or far, -e["at"].timestamp()))
+    return sorted(items, key=lambda e: (not e["overdue"], e["due_at"] or far,
+                                        sla.newest_first(e["at"])))
 
 
 # ---------------------------------------------------------------- the caller screen
@@ -360,8 +362,80 @@ def likely_reasons(customer, now, visible):
                         "item": None})
     reasons.append({"trigger": "general", "score": REASON_WEIGHTS["general"],
                     "why": "一般咨询", "item": None})
-    reasons.sort(key=lambda r: (-r["score"], -(r["item"]["at"].timestamp() if r["item"] else 0)))
+    reasons.sort(key=lambda r: (-r["score"],
+                                sla.newest_first(r["item"]["at"] if r["item"] else datetime.min)))
     return _with_scripts(reasons[:REASON_LIMIT], customer, now)
+
+
+def when_text(moment):
+    """A deadline as said on the phone: 12月02日 12:48, or 12月02日 for a whole day."""
+    if not isinstance(moment, datetime) or moment.time() == time(23, 59, 59):
+        return moment.strftime("%m月%d日")
+    return moment.strftime("%m月%d日 %H:%M")
+
+
+# What is happening now with an open matter, by (kind, status): (while its deadline is ahead,
+# once it has passed, when it has no running deadline). {due} is the deadline, {at} the time
+# the record reached its state (STATE_TIMES), {status} its state.
+PROGRESS = {
+    ("repair", RepairOrder.REGISTERED): (None, None, "已登记，正在安排派单维修"),
+    ("repair", RepairOrder.DISPATCHED): ("已派单给物业管理部，维修人员将在{due}前接单",
+                                         "已超过承诺的接单时间，我们马上催办物业管理部尽快接单",
+                                         "已派单给物业管理部，正在等待维修人员接单"),
+    ("repair", RepairOrder.ACCEPTED): (None, None, "物业维修人员已于{at}接单，正在维修"),
+    ("repair", RepairOrder.DONE): (None, None, "已于{at}完工"),
+    ("service", ServiceRequest.SUBMITTED): ("正在审批，审批结果将于{due}前书面交回给您",
+                                            "已超过承诺的答复时间，我们马上催办审批，有结果第一时间交回给您",
+                                            "正在审批，有结果第一时间交回给您"),
+    ("service", ServiceRequest.APPROVED): ("已批准，批准文件将于{due}前交回给您",
+                                           "已批准，已超过承诺的交回时间，我们马上把批准文件交给您",
+                                           "已批准，我们尽快把批准文件交给您"),
+    ("service", ServiceRequest.REFUSED): ("审批未通过，书面答复将于{due}前交回给您",
+                                          "审批未通过，已超过承诺的答复时间，我们马上把书面答复交给您",
+                                          "审批未通过，我们尽快把书面答复交给您"),
+    ("complaint", Complaint.RECEIVED): ("已受理，责任部门将在{due}前开始处理",
+                                        "已超过承诺的处理时间，我们马上催办责任部门",
+                                        "已受理，正在安排责任部门处理"),
+    ("complaint", Complaint.IN_PROGRESS): ("正在处理，将在{due}前处理完毕",
+                                           "已超过承诺的解决时间，我们马上催办责任部门，并每天向您反馈进展",
+                                           "正在处理，我们会及时向您反馈进展"),
+    ("complaint", Complaint.RESOLVED): (None, None, "已于{at}处理完毕"),
+    ("loan", ItemLoan.OUT): ("可免费借用到{due}",
+                             "已超过免费借用时长，请尽快归还，超出的时间按收费标准收费",
+                             "正在借用中"),
+    ("loan", ItemLoan.RETURNED): (None, None, "已归还，可凭押金收据和借用证明办理退押金"),
+    ("action_item", ActionItem.OPEN): ("正在落实，完成期限为{due}",
+                                       "已超过议定的完成期限，我们马上催办落实", "正在落实"),
+}
+ANY_STATE = ("当前进度为“{status}”，须在{due}前办理完毕", "已超过承诺时间，我们马上催办",
+             "当前进度为“{status}”")
+STATE_TIMES = {("repair", RepairOrder.ACCEPTED): "accepted_at",
+               ("repair", RepairOrder.DONE): "completed_at",
+               ("complaint", Complaint.RESOLVED): "resolved_at"}
+
+
+def progress(item):
+    """What is happening now with an open matter, as the clerk says it: its deadline only while
+    that is ahead; once passed, that it is late and what we do about it now."""
+    if item.get("on_hold"):
+        return "目前暂缓办理，恢复办理时我们会第一时间通知您"
+    key = (item["kind"], getattr(item["row"], "status", None))
+    ahead, passed, standing = PROGRESS.get(key, ANY_STATE)
+    due = item.get("due_at")
+    if due is not None and ahead and item.get("overdue"):
+        text = passed
+    elif due is not None and ahead:
+        text = ahead
+    else:
+        text = standing
+    at = getattr(item["row"], STATE_TIMES.get(key, ""), None)
+    return text.format(due=when_text(due) if due else "", status=item.get("status", ""),
+                       at=when_text(at) if at else "")
+
+
+# Said instead of a library script that names a deadline ({时限}) which has passed or which
+# the record does not have: a script never promises a time that is gone.
+STATE_SCRIPT = "{客户}您好，您的 {事项}（{编号}）{进展}。"
 
 
 def _with_scripts(reasons, customer, now):
@@ -372,13 +446,22 @@ def _with_scripts(reasons, customer, now):
         script = scripts.get(reason["trigger"])
         item = reason["item"] or {}
         reason["script"] = script
-        reason["script_text"] = script.render({
+        if not script:
+            reason["script_text"] = ""
+            continue
+        ahead = bool(item.get("due_at")) and not item.get("overdue") and not item.get("on_hold")
+        values = {
             "客户": (customer.contact_person or customer.name) if customer else "",
             "编号": getattr(item.get("row"), "number", "") or "",
             "事项": item.get("matter", ""),
-            "时限": item["due_at"].strftime("%m月%d日 %H:%M") if item.get("due_at") else "规定时限",
+            "时限": when_text(item["due_at"]) if ahead else "",
             "状态": item.get("status", ""),
-        }) if script else ""
+            "进展": progress(item) if item else "",
+        }
+        text = script.script or ""
+        if "{时限}" in text and item and not ahead:
+            text = STATE_SCRIPT
+        reason["script_text"] = CallScript.render_text(text, values)
     return reasons
 
 

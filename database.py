@@ -281,31 +281,30 @@ SEGMENT_RULES = [
 ]
 
 # The script library as shipped (话术库): (trigger, topic, script). Placeholders: {客户} {编号}
-# {事项} {时限} {状态}, filled on the caller screen.
+# {事项} {时限} {状态} {进展}, filled on the caller screen ({进展}: what happens now, crm.progress).
 CALL_SCRIPTS = [
     ("repair_open", "报修进度查询",
-     "{客户}您好，您报修的 {事项}（{编号}）当前状态为“{状态}”，物业维修人员须在 {时限} 前接单处理。"
-     "我这边马上再催促物业管理部，处理后第一时间回复您。"),
+     "{客户}您好，您报修的 {事项}（{编号}）{进展}。处理有进展我们第一时间回复您。"),
     ("repair_callback", "维修完工回访",
      "{客户}您好，这里是客服中心。您报修的 {编号} 已完工，想跟您确认一下维修效果是否满意？"
      "如仍有问题，我们会立即重新派单。"),
     ("complaint_open", "投诉处理进展",
-     "{客户}您好，非常抱歉给您带来不便。您反映的 {事项} 正在处理中（{状态}），"
-     "按规定须在 {时限} 前给您答复。我已记录您本次来电，并请责任部门尽快与您联系。"),
+     "{客户}您好，非常抱歉给您带来不便。您反映的 {事项}（{编号}）{进展}。"
+     "我已记录您本次来电，并请责任部门尽快与您联系。"),
     ("complaint_callback", "投诉处理结果回访",
      "{客户}您好，关于您投诉的 {事项}，我们已处理完毕，想了解您对处理结果是否认可，"
      "您的意见我们会如实记录。"),
     ("service_pending", "服务申请审批进度",
-     "{客户}您好，您提交的 {事项} 正在审批（{状态}），审批结果将于 {时限} 前书面交回给您。"),
+     "{客户}您好，您提交的 {事项}（{编号}）{进展}。"),
     ("loan_out", "借用物品归还与押金",
-     "{客户}您好，您借用的 {事项} 请于用完后交回仓库，凭押金收据和借用证明办理退押金；"
+     "{客户}您好，关于{事项}（{编号}）：{进展}。归还后凭押金收据和借用证明办理退押金；"
      "超过免费时长将按收费标准收取费用。"),
     ("notice_pending", "通知确认",
      "{客户}您好，我们给您发了一份通知：{事项}，请确认是否已收到并知悉内容，我这边为您登记确认。"),
     ("survey_pending", "满意度调查问卷",
      "{客户}您好，商场正在进行满意度调查（{事项}），耽误您几分钟填写问卷，您的意见对我们很重要。"),
     ("action_item", "座谈会议定事项落实",
-     "{客户}您好，座谈会上议定的 {事项} 正在落实，完成期限为 {时限}，落实后我们会告知您结果。"),
+     "{客户}您好，座谈会上议定的 {事项}：{进展}，落实后我们会告知您结果。"),
     ("lease_ending", "租约到期与续租",
      "{客户}您好，您的租约即将到期，续租事宜请与营运部联系，我可以帮您预约营运部同事。"),
     ("repeat_contact", "近期同一事由再次来电",
@@ -316,6 +315,30 @@ CALL_SCRIPTS = [
     ("general", "一般咨询",
      "您好，这里是商场客服中心，请问有什么可以帮您？"),
 ]
+
+
+# The shipped scripts of migration 6 that read a deadline as a promise even once it had passed
+# (or the wrong state's); migration 11 replaces those still as shipped.
+SCRIPTS_BEFORE_PROGRESS = {
+    "repair_open": "{客户}您好，您报修的 {事项}（{编号}）当前状态为“{状态}”，物业维修人员须在 {时限} 前接单处理。"
+                   "我这边马上再催促物业管理部，处理后第一时间回复您。",
+    "complaint_open": "{客户}您好，非常抱歉给您带来不便。您反映的 {事项} 正在处理中（{状态}），"
+                      "按规定须在 {时限} 前给您答复。我已记录您本次来电，并请责任部门尽快与您联系。",
+    "service_pending": "{客户}您好，您提交的 {事项} 正在审批（{状态}），审批结果将于 {时限} 前书面交回给您。",
+    "loan_out": "{客户}您好，您借用的 {事项} 请于用完后交回仓库，凭押金收据和借用证明办理退押金；"
+                "超过免费时长将按收费标准收取费用。",
+    "action_item": "{客户}您好，座谈会上议定的 {事项} 正在落实，完成期限为 {时限}，落实后我们会告知您结果。",
+}
+
+
+def _scripts_say_what_happens_now(database):
+    """Issue 17: the shipped scripts say the matter's progress ({进展}), never a passed deadline;
+    a script an owner has edited stays as they wrote it."""
+    from models import CallScript
+    shipped = {trigger: script for trigger, _, script in CALL_SCRIPTS}
+    for trigger, before in SCRIPTS_BEFORE_PROGRESS.items():
+        CallScript.update(script=shipped[trigger], updated_at=clock.now()).where(
+            (CallScript.trigger == trigger) & (CallScript.script == before)).execute()
 
 
 def _customer_relationship(database):
@@ -422,7 +445,8 @@ MIGRATIONS = [
     (8, "indexes for grids and search", _grid_indexes),
     (9, "indexes for the jobs' rerun", _rerun_indexes),
     (10, "indexes for the overdue filters, my alerts and daily follow-ups", _overdue_filter_indexes),
-    (11, "a tamper-evident audit log: hash chain, no REPLACE, no TRUNCATE", _tamper_evident_audit),
+    (11, "call scripts that say what happens now", _scripts_say_what_happens_now),
+    (12, "a tamper-evident audit log: hash chain, no REPLACE, no TRUNCATE", _tamper_evident_audit),
 ]
 
 

@@ -42,11 +42,34 @@ class Label(LazyString):
         super().__init__(flask_babel.gettext, text, **variables)
 
     def __str__(self):
-        text = gettext(self._args[0])
-        return text % self._kwargs if self._kwargs else text
+        return formatted(gettext(self._args[0]), self._args[0], self._kwargs)
 
     def __html__(self):
         return str(self)
+
+
+def formatted(text, source, variables):
+    """`text` with its %(name)s placeholders filled; text without variables is taken as it is,
+    so a label or a record's data may hold "%", "%s" or "{0}" and still show."""
+    if not variables:
+        return text
+    try:
+        return text % variables
+    except (KeyError, ValueError, TypeError):
+        # A translation whose placeholders do not match: the source text, filled, is better
+        # than an error page.
+        try:
+            return source % variables
+        except (KeyError, ValueError, TypeError):
+            return source
+
+
+def template_gettext(text, **variables):
+    """A template's _(text, name=value): translated, and filled only when given variables.
+
+    Jinja's own newstyle gettext %-formats every string, so a label such as "预警比例（%）"
+    passed as _(label) broke the page."""
+    return formatted(gettext(text), text, variables)
 
 
 def _l(text, **variables):
@@ -58,11 +81,13 @@ def install_template_gettext(app):
     """Let templates' _() use the cached lookup (flask_babel installs its own uncached one)."""
     translations = flask_babel.get_translations
     app.jinja_env.install_gettext_callables(
-        gettext=gettext,
-        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
-        newstyle=True,
-        pgettext=lambda c, s: translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n))
+        gettext=template_gettext,
+        ngettext=lambda s, p, n, **v: formatted(translations().ungettext(s, p, n), s,
+                                               dict(v, num=n)),
+        newstyle=False,  # the callables fill in variables themselves, only when given
+        pgettext=lambda c, s, **v: formatted(translations().upgettext(c, s), s, v),
+        npgettext=lambda c, s, p, n, **v: formatted(translations().unpgettext(c, s, p, n), s,
+                                                    dict(v, num=n)))
 
 
 def compile_catalogs():
@@ -116,4 +141,6 @@ def ui_strings():
             strings += [label for _, label in view.print_slips]
     import crm
     strings += [source.label for source in crm.SOURCES]  # the 360 timeline's kinds
+    import history
+    strings += history.ui_strings()  # what the audit rows read as
     return sorted({s for s in strings if s})

@@ -28,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 
 from peewee import BooleanField, DateField, DecimalField, ForeignKeyField, IntegrityError, fn
 
+import sla
 from audit import audit, snapshot
 from database import write_transaction
 from models import CalendarDay, ChoiceField, Customer, DomainError, FeeItem, LendableItem
@@ -79,9 +80,11 @@ def _blank(value):
 
 def decode_text(data):
     """Decode a CSV as Excel and WPS save it: UTF-8 (with or without BOM), UTF-16, or GBK."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    for encoding in ("utf-8-sig", "gb18030"):  # GB18030 is a superset of GBK and GB2312
+    # A UTF-16 mark decides: a file that has one but breaks off or holds a lone surrogate is
+    # damaged, not in another encoding.
+    encodings = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else (
+        "utf-8-sig", "gb18030")  # GB18030 is a superset of GBK and GB2312
+    for encoding in encodings:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
@@ -272,17 +275,21 @@ def parse_cell(spec, model_field, value, lookups):
 
 def _parse_date(value, label):
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = cell_text(value)
-    match = DATE_RE.match(text) or COMPACT_DATE_RE.match(text)
-    try:
-        if match:
-            return date(*(int(part) for part in match.groups()))
-    except ValueError:
-        pass
-    raise ValueError("%s“%s”不是有效日期（例如 2026-01-05）" % (label, text[:20]))
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        text = cell_text(value)
+        match = DATE_RE.match(text) or COMPACT_DATE_RE.match(text)
+        try:
+            day = date(*(int(part) for part in match.groups())) if match else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise ValueError("%s“%s”不是有效日期（例如 2026-01-05）" % (label, text[:20]))
+    if not sla.date_in_range(day):  # the same range as every form
+        raise ValueError("%s须在 %s 至 %s 之间" % (label, sla.FIRST_DAY, sla.LAST_DAY))
+    return day
 
 
 def _parse_choice(spec, model_field, text, label):

@@ -299,37 +299,23 @@ ACTION_LABELS = {
     "train": "记录培训", "begin": "开始实施", "file": "资料归档", "distribute": "发放问卷",
     "copy_template": "导入模板题目", "verify": "验证", "confirm": "确认收到",
     "publish_notice": "发布通知", "notice_done": "全部确认", "complete_item": "落实",
-    "cancel_item": "取消", "return_questionnaire": "回收答卷", "paper_copies": "登记现场发放份数", "complete_action": "整改完成", "reject_verification": "验证不通过",
+    "cancel_item": "取消", "correct": "更正类别/性质", "return_questionnaire": "回收答卷", "paper_copies": "登记现场发放份数", "complete_action": "整改完成", "reject_verification": "验证不通过",
 }
 
 
-def _action_label(action):
-    return {"create": "受理登记", "update": "修改", "archive": "归档", "scope_ok": "受理范围核对通过",
-            "escalate_reason": "升级原因", "login": "登录", "login_failed": "登录失败",
-            "logout": "退出", "export": "导出", "setting": "修改系统参数", "backup": "数据库备份",
-            "unmask": "查看完整个人信息", "attendance": "登记参会客户",
-            "import": "导入", "job": "定时任务"}.get(
-                action, ACTION_LABELS.get(action, action))
+# What the audit log calls the other things it records (ACTION_LABELS: the state changes).
+AUDIT_ACTIONS = {
+    "create": "新建", "update": "修改", "archive": "归档", "scope_ok": "受理范围核对通过",
+    "escalate_reason": "升级原因", "login": "登录", "login_failed": "登录失败",
+    "login_throttled": "登录受限", "logout": "退出", "export": "导出", "import": "导入",
+    "generate": "生成报告", "setting": "修改系统参数", "backup": "数据库备份",
+    "unmask": "查看完整个人信息", "attendance": "登记参会客户", "job": "定时任务",
+}
 
 
-def _describe_changes(changes, record):
-    """Turn an audit row's {field: [old, new]} into words: 投诉性质：一般 → 重要."""
-    if not changes:
-        return ""
-    shown = []
-    for name, (old, new) in json.loads(changes).items():
-        field = record._meta.fields.get(name)
-        if field is None or name.endswith("_deadline") or name in ("updated_at", "created_at"):
-            continue
-        if isinstance(field, ChoiceField):
-            old, new = field.label(old), field.label(new)
-        elif isinstance(field, ForeignKeyField) and new:
-            related = field.rel_model.get_or_none(field.rel_model.id == int(new))
-            new = str(related) if related else new
-            old_row = field.rel_model.get_or_none(field.rel_model.id == int(old)) if old else None
-            old = str(old_row) if old_row else old
-        shown.append(f"{field.verbose_name}：{old or '—'} → {new or '—'}")
-    return "；".join(shown[:6])
+def action_label(action):
+    """The Chinese name of an audit row's action code ("其他操作" for a code no longer written)."""
+    return AUDIT_ACTIONS.get(action) or ACTION_LABELS.get(action) or "其他操作"
 
 
 class Register(BaseModel):
@@ -564,7 +550,7 @@ class Customer(Register):
         reference = self.last_contact_at or self.created_at
         if days is None or reference is None:
             return None
-        return reference + timedelta(days=days)
+        return sla.shifted(reference, timedelta(days=days))
 
 
 # ---------------------------------------------------------------- reception
@@ -649,14 +635,17 @@ class Contact(Register):
         request.submit(by, now)
         return request
 
-    def open_complaint(self, by, now):
-        """Every complaint is registered as a contact first (R-CMP-3)."""
-        complaint = self._open(by, now, Complaint(
+    def open_complaint(self, by, now, category, severity, requested_by=None):
+        """Every complaint is registered as a contact first (R-CMP-3); taken over from here it
+        is routed and graded exactly as one entered in 投诉处理."""
+        complaint = Complaint(
             contact=self, customer=self.customer,
             complainant_name=self.visitor_name or (self.customer.name if self.customer_id else "顾客"),
             complainant_phone=self.phone, channel=self.channel, subject=self.subject,
-            description=self.content, received_at=self.received_at,
-            department=Complaint.route("other")))
+            description=self.content, received_at=self.received_at, category=category,
+            severity=severity, requested_by=requested_by)
+        complaint.route_new(by)
+        complaint = self._open(by, now, complaint)
         complaint.register(by, now)
         return complaint
 
@@ -744,6 +733,15 @@ class RepairOrder(Register):
         self.transition("complete", by, now, (self.ACCEPTED,), status=self.DONE,
                         completed_at=now, result=result.strip())
         self.start_clock("callback", "REP_CALLBACK", now, now)
+
+    # What the callback form shows the clerk before the call: what was reported and done.
+    callback_facts = ("customer", "location", "description", "result", "completed_at")
+
+    def callback_party(self):
+        """(whom to call, their phone): the reporter, else the customer's contact person."""
+        customer = self.customer if self.customer_id else None
+        return (self.reporter_name or (customer and (customer.contact_person or customer.name)) or "",
+                self.reporter_phone or (customer and customer.phone) or "")
 
     def record_callback(self, by, now, fixed, satisfaction=None, notes=None, person=None,
                         method="phone"):
@@ -1124,9 +1122,13 @@ class ItemLoan(Register):
 
     def refund_deposit(self, by, now):
         """Refund the deposit less the fee, against receipt and certificate (R-LOAN-3)."""
-        refund = max(Decimal(str(self.deposit)) - Decimal(str(self.fee)), Decimal("0.00"))
         self.transition("refund", by, now, (self.RETURNED,), status=self.REFUNDED,
-                        refund=refund, refunded_at=now)
+                        refund=self.refund_due, refunded_at=now)
+
+    @property
+    def refund_due(self):
+        """The deposit less the fee kept from it (R-LOAN-3)."""
+        return max(Decimal(str(self.deposit or 0)) - Decimal(str(self.fee or 0)), Decimal("0.00"))
 
     @property
     def fee_owed(self):
@@ -1188,6 +1190,8 @@ class Complaint(Register):
     ROUTES = {"product": Department.OPERATIONS, "sales_staff": Department.OPERATIONS,
               "property": Department.PROPERTY, "other": Department.OPERATIONS}
     NEXT_SEVERITY = {GENERAL: IMPORTANT, IMPORTANT: MAJOR, MAJOR: MAJOR}
+    # May send a complaint to another department than its category's, or escalate it by hand.
+    SUPERVISORS = (User.ADMIN, User.MANAGER, User.PM, User.GM)
 
     escalation_level.min_value = 0
     date_ranges = (("received_at", "started_at"), ("received_at", "resolved_at"))
@@ -1212,6 +1216,24 @@ class Complaint(Register):
     def route(cls, category):
         """The department that handles a category of complaint (R-CMP-4)."""
         return Department.by_code(cls.ROUTES.get(category, Department.OPERATIONS))
+
+    def route_new(self, by):
+        """Route a new complaint by its category (R-CMP-4); elsewhere only by a supervisor, with
+        a reason. Call before its first save."""
+        self._check_requested_by()
+        routed = self.route(self.category)
+        if not self.department_id:
+            self.department = routed
+        elif self.department_id != routed.id:
+            if not by.has_role(*self.SUPERVISORS):
+                raise ValidationError({"department": "%s类投诉由%s处理；改派须由主管办理" % (
+                    self.choice_label("category"), routed.name)})
+            if not (self.routing_override_reason or "").strip():
+                raise ValidationError({"routing_override_reason": "改派必须填写原因"})
+
+    def _check_requested_by(self):
+        if self.requested_by and self.received_at and self.requested_by < self.received_at.date():
+            raise ValidationError({"requested_by": "要求解决日期不能早于受理日期"})
 
     def register(self, by, now):
         """Grade a new complaint: stamp its clocks, name its owner, alert a major one's owner."""
@@ -1244,6 +1266,34 @@ class Complaint(Register):
             return self.start_clock("resolve", "CMP_GENERAL_RESOLVE", start, now, due=asked,
                                     note="按投诉人要求日期" if asked else None)
 
+    def may_correct_intake(self):
+        """The desk may still correct category and severity: received, never started or
+        escalated (after that only 改派 and 升级 change them)."""
+        return self.status == self.RECEIVED and not self.started_at and not self.escalation_level
+
+    def correct_intake(self, by, now, category, severity, requested_by=None):
+        """The desk corrects category, severity or the asked date before handling starts:
+        routed and graded again, as if taken so at receipt (R-CMP-1, R-CMP-4)."""
+        if not self.may_correct_intake():
+            raise DomainError("%s已启动处理或升级，不能再更正类别/性质；请由主管“改派”或“升级”" % self)
+        changes = {}
+        if category != self.category:
+            # A changed category goes to its own department and is checked against the
+            # guideline afresh when it is a product complaint (R-CMP-2).
+            changes.update(category=category, department=self.route(category),
+                           routing_override_reason=None, scope_checked=None)
+        if severity != self.severity:
+            changes["severity"] = severity
+        if requested_by != self.requested_by:
+            changes["requested_by"] = requested_by
+        if not changes:
+            raise ValidationError({"category": "类别、性质和要求解决日期均未改变"})
+        self.requested_by = requested_by
+        self._check_requested_by()
+        self.transition("correct", by, now, (self.RECEIVED,), **changes)
+        self._close_alerts(now)
+        self._grade(by, now, self.received_at)
+
     def _owner_for_severity(self):
         if self.severity == self.MAJOR:
             return User.first_with_role(User.PM)
@@ -1263,8 +1313,8 @@ class Complaint(Register):
             for kind in ("start", "resolve", "follow_up"):
                 self.stop_clock(kind, now)
             return False
-        from audit import audit
-        audit("scope_ok", self, now=now, user=by, summary=f"{self} 在受理范围内")
+        from audit import audit, snapshot
+        audit("scope_ok", self, before=snapshot(self), now=now, user=by, summary=f"{self} 在受理范围内")
         return True
 
     def reroute(self, by, now, department, reason):
@@ -1329,6 +1379,12 @@ class Complaint(Register):
         self._update(by, now, "result", result)
         self.start_clock("callback", "CMP_CALLBACK", now, now)
 
+    callback_facts = ("customer", "subject", "request", "result", "resolved_at")
+
+    def callback_party(self):
+        """(whom to call, their phone): the complainant."""
+        return self.complainant_name or "", self.complainant_phone or ""
+
     def record_callback(self, by, now, accepted, satisfaction=None, notes=None, person=None,
                         method="phone"):
         """Accepted: closed. Not accepted: one level up and handled again (R-CMP-7/8)."""
@@ -1360,20 +1416,14 @@ class Complaint(Register):
         self.stop_clock("callback", now)
         # Handled again: the daily follow-up counts from the escalation, not the first receipt.
         self.start_clock("follow_up", "CMP_DAILY_FOLLOWUP", now, now)
-        from audit import audit
-        audit("escalate_reason", self, now=now, user=by, summary=reason.strip()[:200])
+        from audit import audit, snapshot
+        audit("escalate_reason", self, before=snapshot(self), now=now, user=by, summary=reason.strip()[:200])
         self._grade(by, now, now, owner)
 
-    def timeline(self):
-        """The complaint's whole story, oldest first: (when, who, what, detail)."""
+    def progress_entries(self):
+        """Its progress entries and callbacks as (when, who, what, detail); the audit rows join
+        them on the page (history.timeline)."""
         events = []
-        for row in AuditLog.select().where((AuditLog.model == "Complaint")
-                                           & (AuditLog.record_id == str(self.id))):
-            if row.action in ("update", "hold", "release", "scope_ok", "escalate_reason") or \
-                    row.action in ACTION_LABELS or row.action in ("create", "archive"):
-                detail = row.summary if row.action in ("escalate_reason", "scope_ok") else \
-                    _describe_changes(row.changes, self)
-                events.append((row.created_at, row.username or "", _action_label(row.action), detail))
         for update in self.updates:
             detail = update.content + (f"（已告知投诉人：{update.told_complainant}）"
                                        if update.told_complainant else "")
@@ -1599,15 +1649,15 @@ class Survey(Register):
 
     def latest_submission(self):
         """The last day the plan may be submitted: 20 days before the start (R-SUR-1)."""
-        return self.start_date - timedelta(days=self._days("SUR_PLAN", 20))
+        return sla.shifted(self.start_date, -timedelta(days=self._days("SUR_PLAN", 20)))
 
     def latest_training(self):
         """The last day staff may be trained: 2 days before the start (R-SUR-4)."""
-        return self.start_date - timedelta(days=self._days("SUR_TRAINING", 2))
+        return sla.shifted(self.start_date, -timedelta(days=self._days("SUR_TRAINING", 2)))
 
     def latest_filing(self):
         """The last day the records may be filed: 5 days after the end (R-SUR-6)."""
-        return self.end_date + timedelta(days=self._days("SUR_ARCHIVE", 5))
+        return sla.shifted(self.end_date, timedelta(days=self._days("SUR_ARCHIVE", 5)))
 
     def plan_clocks(self, now):
         """(Re)stamp the plan's countdown clocks from its dates; call when they change."""
@@ -1687,8 +1737,8 @@ class Survey(Register):
             SurveyQuestion.create(survey=self, seq=first + offset, text=row.text, kind=row.kind,
                                   department=row.department, created_by=by, created_at=now,
                                   updated_at=now)
-        from audit import audit
-        audit("copy_template", self, now=now, user=by, summary="导入模板“%s” %d 题" % (template, len(rows)))
+        from audit import audit, snapshot
+        audit("copy_template", self, before=snapshot(self), now=now, user=by, summary="导入模板“%s” %d 题" % (template, len(rows)))
         return len(rows)
 
     def distribute(self, by, now, customers):
@@ -1702,8 +1752,8 @@ class Survey(Register):
                 for c in customers if c.id not in already]
         for start in range(0, len(rows), 500):
             SurveyDistribution.insert_many(rows[start:start + 500]).execute()
-        from audit import audit
-        audit("distribute", self, now=now, user=by, summary="发放问卷 %d 份" % len(rows))
+        from audit import audit, snapshot
+        audit("distribute", self, before=snapshot(self), now=now, user=by, summary="发放问卷 %d 份" % len(rows))
         return len(rows)
 
     def record_response(self, by, now, answers, distribution=None, respondent_kind=None,
@@ -1748,8 +1798,8 @@ class Survey(Register):
             area=(area or None), created_by=by, created_at=now, updated_at=now)
         SurveyAnswer.insert_many([dict(response=response.id, question=qid, rating=rating, text=text)
                                   for qid, (rating, text) in cleaned.items()]).execute()
-        from audit import audit
-        audit("return_questionnaire", self, now=now, user=by,
+        from audit import audit, snapshot
+        audit("return_questionnaire", self, before=snapshot(self), now=now, user=by,
               summary="回收答卷 #%d（%d 项）" % (response.id, len(cleaned)))
         return response
 
@@ -2174,7 +2224,7 @@ class ActionItem(Register):
 
 # ---------------------------------------------------------------- CRM (R-CRM-3, R-CRM-4)
 
-PLACEHOLDER_NAMES = ("客户", "编号", "事项", "时限", "状态")
+PLACEHOLDER_NAMES = ("客户", "编号", "事项", "时限", "状态", "进展")
 PLACEHOLDER_RE = re.compile(r"\{(%s)\}" % "|".join(PLACEHOLDER_NAMES))
 
 
@@ -2222,8 +2272,13 @@ class CallScript(Register):
 
     def render(self, values):
         """The script text with its placeholders filled from `values` ({"客户": …})."""
+        return self.render_text(self.script, values)
+
+    @staticmethod
+    def render_text(text, values):
+        """`text` with its placeholders filled from `values`."""
         # One pass: a placeholder typed inside a filled-in value stays as typed.
-        return PLACEHOLDER_RE.sub(lambda m: str(values.get(m.group(1)) or ""), self.script or "")
+        return PLACEHOLDER_RE.sub(lambda m: str(values.get(m.group(1)) or ""), text or "")
 
 
 def plain_number(value):
@@ -2520,7 +2575,9 @@ class Deadline(Register):
                         sla.escalation_times(self.due_at, limit, calendar)))
 
     def __str__(self):
-        return f"{self.record_type} #{self.record_id} {self.kind}" if self.record_type else "时限记录"
+        if not self.record_type:
+            return "时限记录"
+        return f"{register_name(self.record_type)} #{self.record_id} {self.choice_label('kind')}"
 
     def limit(self):
         return sla.Limit(self.rule_code, self.limit_amount, self.limit_unit, self.limit_clock)
@@ -2530,17 +2587,13 @@ class Deadline(Register):
         return end > self.due_at
 
     def time_left(self, now):
-        """'剩余 1小时5分' while running, '逾期 …' once past, '' when done or cancelled."""
+        """'剩余 1小时5分' while running, '已逾期 …' once past, '' when done or cancelled."""
         if self.status == self.CANCELLED:
             return ""
         end = self.met_at or now
-        seconds = int((self.due_at - end).total_seconds())
-        if self.status == self.MET and seconds >= 0:
+        if self.status == self.MET and end <= self.due_at:
             return "按时完成"
-        minutes = abs(seconds) // 60
-        span = (f"{minutes // 1440}天" if minutes >= 1440 else "") + \
-            (f"{minutes % 1440 // 60}小时" if minutes >= 60 else "") + f"{minutes % 60}分"
-        return ("剩余 " if seconds >= 0 else "逾期 ") + span
+        return sla.time_left(self.due_at, end)
 
 
 class Hold(Register):
@@ -2560,7 +2613,8 @@ class Hold(Register):
         indexes = ((("record_type", "record_id"), False),)
 
     def __str__(self):
-        return f"{self.record_type} #{self.record_id} 挂起" if self.record_type else "挂起记录"
+        return f"{register_name(self.record_type)} #{self.record_id} 挂起" if self.record_type \
+            else "挂起记录"
 
 
 class JobRun(Model):
@@ -2632,7 +2686,7 @@ class AuditLog(BaseModel):
             or "操作日志"
 
     def action_label(self):
-        return _action_label(self.action)
+        return action_label(self.action)
 
     def save(self, *args, **kwargs):
         if self.id is not None and not kwargs.get("force_insert"):
@@ -2657,4 +2711,13 @@ REGISTERS = (
     NoticeReceipt, Meeting,
     ActionItem, CallScript, SegmentRule, SlaRule, CalendarDay, Alert, AuditLog, Deadline, Hold,
 )
+_REGISTER_BY_NAME = {model.__name__: model for model in REGISTERS}
+
+
+def register_name(class_name):
+    """A register's Chinese name from its class name (as clocks, holds and alerts store it)."""
+    model = _REGISTER_BY_NAME.get(class_name)
+    return model.verbose_name() if model is not None else (class_name or "")
+
+
 ALL_MODELS = (DocumentCounter,) + REGISTERS + (SurveyAnswer, MeetingAttendee)

@@ -17,6 +17,35 @@ DEFAULT_OPENING_HOURS = {wd: ((time(9, 0), time(12, 0)), (time(13, 0), time(18, 
 MAX_DAYS_SEARCHED = 3660
 
 
+# The dates a clerk can mean: the mall's records begin after 2000, and no lease, plan or
+# deadline runs past 2100. Year 1 or 9999 is a slip of the keyboard.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def date_in_range(value):
+    """Is a date or datetime one a clerk can mean (FIRST_DAY to LAST_DAY)?"""
+    day = value.date() if isinstance(value, datetime) else value
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def shifted(moment, delta):
+    """`moment + delta`, held at the calendar's ends instead of overflowing: a row typed
+    before dates were checked (year 1, year 9999) still shows."""
+    try:
+        return moment + delta
+    except OverflowError:
+        later = delta > timedelta(0)
+        if isinstance(moment, datetime):
+            return datetime.max if later else datetime.min
+        return date.max if later else date.min
+
+
+def newest_first(moment):
+    """A sort key putting later moments first, for any datetime (timestamp() fails before
+    year 2 and after year 9998)."""
+    return datetime.max - moment
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     """Working days: Monday–Friday, corrected by holiday and make-up-day overrides."""
@@ -197,3 +226,15 @@ def escalation_times(due, limit, calendar, levels=3):
         times.append(following)
         moment = following
     return times
+
+
+def time_left(due, now):
+    """'剩余 1小时5分' before `due`, '已逾期 2天3小时' after it: the countdown a screen shows
+    (minutes only within the day: a clerk reads it at a glance)."""
+    seconds = int((due - now).total_seconds())
+    minutes = abs(seconds) // 60
+    if minutes >= 1440:
+        span = f"{minutes // 1440}天" + (f"{minutes % 1440 // 60}小时" if minutes % 1440 >= 60 else "")
+    else:
+        span = (f"{minutes // 60}小时" if minutes >= 60 else "") + f"{minutes % 60}分"
+    return ("剩余 " if seconds >= 0 else "已逾期 ") + span

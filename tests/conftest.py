@@ -179,8 +179,11 @@ class Client:
         return self.http.post(url, data=data, **kw)
 
     def submit(self, form_url, data, token=True):
-        """GET a form page, then POST `data` with its CSRF token; return the response."""
-        page = self.http.get(form_url)
+        """GET a form page, then POST `data` with its CSRF token; return the response.
+
+        A step that asks nothing has no page of its own: its GET leads to the record's page,
+        whose step buttons carry the token."""
+        page = self.http.get(form_url, follow_redirects=True)
         assert page.status_code == 200, f"{form_url} answered {page.status_code}"
         payload = dict(data)
         if token:

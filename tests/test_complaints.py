@@ -3,6 +3,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+import history
 from database import write_transaction
 from models import (Alert, Complaint, ComplaintGuideline, Department, DomainError, User,
                     ValidationError)
@@ -122,7 +123,7 @@ def test_cmp_5_7_handle_feed_back_resolve_and_close(app):
     assert Complaint.get_by_id(complaint.id).status == "closed"
     kinds = [u.kind for u in complaint.updates.order_by(Complaint.updates.field.model.happened_at)]
     assert kinds == ["start", "progress", "feedback", "result"]
-    story = [what for _, _, what, _ in complaint.timeline()]
+    story = [what for _, _, what, _ in history.timeline(complaint, complaint.progress_entries())]
     for step in ("启动处理", "处理进展", "反馈投诉人", "办结", "回访"):
         assert step in story
 
@@ -159,7 +160,7 @@ def test_cmp_8_escalation_by_hand_needs_a_reason(app):
     run(complaint.escalate, user("ops"), MON + timedelta(minutes=5), "媒体关注")
     stored = Complaint.get_by_id(complaint.id)
     assert stored.severity == "important" and stored.resolve_deadline is None
-    assert any("媒体关注" in detail for _, _, _, detail in stored.timeline())
+    assert any("媒体关注" in detail for _, _, _, detail in history.timeline(stored))
 
 
 def test_cmp_6_a_complaint_open_past_five_working_days_shows_missing_follow_ups(app):
@@ -262,7 +263,7 @@ def test_cmp_9_report_page_chart_and_csv(login):
 
 def test_a_complaint_from_a_contact_is_graded(app):
     from test_reception import new_contact
-    complaint = run(new_contact(MON).open_complaint, user("clerk"), MON)
+    complaint = run(new_contact(MON).open_complaint, user("clerk"), MON, "other", "general")
     stored = Complaint.get_by_id(complaint.id)
     assert stored.resolve_deadline is not None and stored.follow_up_from is not None
 
@@ -272,7 +273,7 @@ def test_severity_and_department_change_only_through_their_steps(as_admin):
     data = valid_form(Complaint) | {"severity": "major", "received_at": "2026-11-23 10:00:00",
                                     "department": str(complaint.department_id)}
     response = as_admin.submit(url(Complaint, f"edit/?id={complaint.id}"), data)
-    assert "受理后请用“升级”办理" in response.text
+    assert "受理后请用“更正类别/性质”（启动处理前）或“升级”办理" in response.text
     assert Complaint.get_by_id(complaint.id).severity == "general"
 
 
@@ -330,4 +331,4 @@ def test_report_figures_skip_refused_and_key_repeats_by_person(app):
 def test_report_month_is_bounded_and_csv_is_excel_safe(login):
     ops = login("ops")
     response = ops.submit("/admin/complaintreport/generate/", {"month": "9999-12-01"})
-    assert response.status_code == 200 and "2099" in response.text
+    assert response.status_code == 200 and "日期须在 2000-01-01 至 2100-12-31 之间" in response.text

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from openpyxl import load_workbook
 
-from models import AuditLog, Contact, Department, RepairOrder
+from models import AuditLog, Contact, Department, RepairOrder, SlaRule
 from conftest import statements_run
 from test_registers import url, valid_form
 
@@ -53,8 +53,9 @@ def test_exports_carry_the_deadlines_and_obey_the_department_scope(login, app):
     assert {"维修部门", "接单时限", "是否逾期", "时限记录"} <= set(column)
     assert len(everything) - 1 == RepairOrder.select().count()
     late = [r for r in everything[1:] if r[column["是否逾期"]] == "是"]
-    assert late and all("REP_ACCEPT" in r[column["时限记录"]] or "REP_CALLBACK" in r[column["时限记录"]]
-                        for r in late)
+    rules = [SlaRule.get(SlaRule.code == code).name for code in ("REP_ACCEPT", "REP_CALLBACK")]
+    assert late and all(any(rule in r[column["时限记录"]] for rule in rules) for r in late)
+    assert not any("REP_" in r[column["时限记录"]] for r in everything)  # the rule's name, not its code
     assert all("<span" not in cell for row in everything for cell in row)  # no HTML in cells
     property_id = Department.get(Department.code == "property").id
     mine = read_csv(staff.get(url(RepairOrder, "export/csv/")))

@@ -225,7 +225,7 @@ def test_contact_becomes_a_repair_order_linked_back(app):
     assert order.contact_id == contact.id and order.number.startswith("WX-")
     assert order.status == "registered" and order.department.code == "property"
     assert list(contact.repair_orders) == [order]
-    complaint = run(new_contact(MON).open_complaint, user("clerk"), MON)
+    complaint = run(new_contact(MON).open_complaint, user("clerk"), MON, "other", "general")
     assert complaint.number.startswith("TS-")
 
 
@@ -353,7 +353,8 @@ def test_details_page_buttons_run_steps_with_csrf(as_clerk, as_property):
     page = as_clerk.get(url(RepairOrder, f"details/?id={order.id}"))
     assert "派单" in page.text and "打印维修工作单" in page.text
     step = url(RepairOrder, f"step/dispatch/?id={order.id}")
-    assert as_clerk.post(step, data={}).status_code == 200  # no token: form shown again
+    refused = as_clerk.post(step, data={})  # no token: back on the record, nothing done
+    assert refused.status_code == 302 and "details/?id=%d" % order.id in refused.headers["Location"]
     assert RepairOrder.get_by_id(order.id).status == "registered"
     response = as_clerk.post(step, data={"csrf_token": csrf_token(page.text)})
     assert response.status_code == 302
@@ -365,7 +366,7 @@ def test_details_page_buttons_run_steps_with_csrf(as_clerk, as_property):
     done = as_property.submit(url(RepairOrder, f"step/complete/?id={order.id}"), {"result": ""})
     assert "请填写维修结果" in done.text and RepairOrder.get_by_id(order.id).status == "accepted"
     details = as_clerk.get(url(RepairOrder, f"details/?id={order.id}")).text
-    assert 'id="deadlines"' in details and "REP_ACCEPT" in details
+    assert 'id="deadlines"' in details and "维修工作单接单" in details and "REP_ACCEPT" not in details
 
 
 def test_bulk_action_reports_successes_and_failures(as_clerk):
@@ -382,12 +383,14 @@ def test_bulk_action_reports_successes_and_failures(as_clerk):
     assert all(RepairOrder.get_by_id(o.id).status == "dispatched" for o in fresh)
 
 
-def test_step_form_for_contact_creates_the_linked_record(as_clerk):
+def test_contact_step_lands_on_the_contact_with_a_link_to_the_linked_record(as_clerk):
     contact = new_contact(MON)
     response = as_clerk.submit(url(Contact, f"step/to_repair/?id={contact.id}"), {})
     assert response.status_code == 302
     order = RepairOrder.get(RepairOrder.contact == contact)
-    assert f"/admin/repairorder/edit/?id={order.id}" in response.headers["Location"]
+    assert response.headers["Location"].startswith(f"/admin/contact/details/?id={contact.id}")
+    page = as_clerk.get(response.headers["Location"]).text
+    assert f'href="/admin/repairorder/details/?id={order.id}"' in page and order.number in page
 
 
 def test_lending_an_item_that_is_out_is_refused_on_the_form(as_clerk):
@@ -446,7 +449,7 @@ def test_a_contact_is_converted_once(app):
     with pytest.raises(DomainError):
         run(contact.open_repair_order, user("admin"), MON)
     with pytest.raises(DomainError):
-        run(contact.open_complaint, user("admin"), MON)
+        run(contact.open_complaint, user("admin"), MON, "other", "general")
     assert RepairOrder.select().where(RepairOrder.contact == contact).count() == 1
 
 

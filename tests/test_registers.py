@@ -113,7 +113,7 @@ MARKER = {Customer: "测试商户甲", Department: "保安部", User: "newclerk"
           FeeItem: "测试收费项目", Charge: "测试付款人", LendableItem: "测试梯子", ItemLoan: "测试借用人",
           Complaint: "测试投诉电梯故障", ComplaintGuideline: "测试受理条件", ComplaintUpdate: "测试进展已联系商户", Callback: "测试受访人",
           ComplaintReport: "测试分析", Survey: "测试调查方案", SurveyQuestion: "测试题目停车便利",
-          SurveyResponse: "2026-11-20 10:00:00", CorrectiveAction: "测试问题描述", Notice: "测试通知",
+          SurveyResponse: "2026-11-20 10:00", CorrectiveAction: "测试问题描述", Notice: "测试通知",
           NoticeReceipt: "待确认", Meeting: "测试主力店座谈", ActionItem: "测试议定事项",
           CallScript: "测试话术", SegmentRule: "测试",
           SlaRule: "测试规则", CalendarDay: "测试国庆", Alert: "测试提醒"}

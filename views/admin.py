@@ -5,18 +5,35 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.peewee import filters as pf
 from flask_login import current_user
+from markupsafe import Markup, escape
 from wtforms import DecimalField, PasswordField, SelectMultipleField, validators
 
+import history
 from audit import audit
 from database import write_transaction
 from forms import KefuForm
 from i18n import _l
 
 from models import (Alert, AuditLog, CalendarDay, Deadline, Department, Hold, Setting, SlaRule,
-                    Survey, User, ValidationError)
-from views.base import (A, AU, C, GM, M, PM, S, KefuModelView, finite_number, masked_changes,
-                        record_link)
+                    Survey, User, ValidationError, action_label)
+from views.base import A, AU, C, GM, M, PM, S, KefuModelView, record_link
 from views.steps import Step, reason_field
+
+
+def register_name(view, context, row, name):
+    """A register's class name (RepairOrder) as its name (维修工作单)."""
+    return history.register_label(getattr(row, name))
+
+
+def audit_event(part):
+    """A formatter showing one part of an audit row in words (see history.describe)."""
+    def formatter(view, context, row, name):
+        event = history.event_of(row)
+        if part == "changes":
+            return Markup("".join('<div class="history-change">%s</div>' % escape(line)
+                                  for line in event.changes_text(separator="\n").split("\n")))
+        return getattr(event, part)
+    return formatter
 
 
 class DepartmentView(KefuModelView):
@@ -58,6 +75,7 @@ class UserView(KefuModelView):
 class SlaRuleView(KefuModelView):
     column_list = ("code", "name", "rule_ref", "applies_to", "starts_on", "clock", "amount",
                    "unit", "warn_percent", "is_active")
+    column_formatters = {"applies_to": register_name}
     column_default_sort = ("id", False)
     form_widget_args = {"code": {"readonly": True}}
 
@@ -78,7 +96,7 @@ class AlertView(KefuModelView):
     write_roles = frozenset()
     column_list = ("kind", "title", "record_id", "since", "department", "assignee", "level",
                    "status", "resolved_at")
-    column_formatters = {"record_id": record_link("record_type")}
+    column_formatters = {"record_id": record_link("record_type"), "record_type": register_name}
     column_default_sort = ("since", True)
     steps = (
         Step("resolve", "解除提醒", (A, C, S, M, PM, GM),
@@ -93,7 +111,8 @@ class DeadlineView(KefuModelView):
     write_roles = frozenset()
     column_list = ("record_id", "kind", "explanation", "started_at", "original_due_at", "due_at",
                    "held_seconds", "met_at", "status")
-    column_formatters = {"record_id": record_link("record_type")}
+    column_formatters = {"record_id": record_link("record_type"), "record_type": register_name,
+                         "explanation": lambda v, c, row, n: history.explain(row.explanation)}
     column_default_sort = ("id", True)
 
 
@@ -102,7 +121,7 @@ class HoldView(KefuModelView):
     read_roles = frozenset({A, C, PM, GM, AU})
     write_roles = frozenset()
     column_list = ("record_id", "reason", "started_at", "created_by", "ended_at", "ended_by")
-    column_formatters = {"record_id": record_link("record_type")}
+    column_formatters = {"record_id": record_link("record_type"), "record_type": register_name}
 
 
 class AuditLogView(KefuModelView):
@@ -111,19 +130,42 @@ class AuditLogView(KefuModelView):
     write_roles = frozenset()
     show_history = False
     column_list = ("created_at", "username", "ip", "action", "record_id", "summary", "changes")
-    column_formatters = {"record_id": record_link("model"), "changes": masked_changes}
+    column_formatters = {"record_id": record_link("model"), "model": register_name,
+                         "action": audit_event("action"), "summary": audit_event("summary"),
+                         "changes": audit_event("changes")}
     column_searchable_list = (AuditLog.username, AuditLog.action, AuditLog.model,
                               AuditLog.record_id, AuditLog.summary)
     column_filters = [
         pf.DateTimeBetweenFilter(AuditLog.created_at, "时间"),
         pf.DateTimeGreaterFilter(AuditLog.created_at, "时间"),
-        pf.FilterEqual(AuditLog.action, "操作"),
-        pf.FilterEqual(AuditLog.model, "登记表"),
+        pf.FilterEqual(AuditLog.action, _l("操作"), options=[
+            (code, _l(action_label(code))) for code in history.ACTION_CODES]),
+        pf.FilterEqual(AuditLog.model, _l("登记表"), options=[
+            (name, _l(model.verbose_name())) for name, model in history.REGISTER_BY_NAME.items()]),
         pf.FilterEqual(AuditLog.username, "登录名"),
         pf.FilterEqual(AuditLog.record_id, "记录号"),
     ]
     column_default_sort = ("created_at", True)
     column_labels = {"created_at": "时间"}
+
+    def load_related(self, rows):
+        """Besides the related rows, render the page's audit rows at once (names loaded once)."""
+        super().load_related(rows)
+        history.prepare(rows)
+
+    def _export_reader(self, name, finish, now, sees, related, dates=False):
+        """The export reads each chunk's rows in words, rendered together like a grid page."""
+        read = super()._export_reader(name, finish, now, sees, related, dates)
+        if name not in ("action", "summary", "changes"):
+            return read
+
+        def in_words(chunk):
+            records = chunk.records()
+            if not records or "_kefu_event" not in records[0].__dict__:
+                history.prepare(records)
+            return [finish(history.event_of(r).changes_text() if name == "changes"
+                           else getattr(history.event_of(r), name)) for r in records]
+        return in_words
 
 
 def register(admin, category):
@@ -144,7 +186,7 @@ def register(admin, category):
 class SettingsForm(KefuForm):
     survey_threshold = DecimalField(
         _l("满意度整改线（5 分制平均分，低于此分的题目生成纠正措施）"), places=2,
-        validators=[validators.InputRequired(message="请填写整改线"), finite_number,
+        validators=[validators.InputRequired(message="请填写整改线"),
                     validators.NumberRange(min=1, max=5, message="须在 1 到 5 之间")])
 
 

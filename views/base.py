@@ -13,9 +13,11 @@ from flask_admin.contrib.peewee import filters as pf
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.form import CustomModelConverter
 from flask_admin.helpers import get_redirect_target
+from flask_admin.model import typefmt
 from flask_babel import get_locale
 from flask_login import current_user
 from datetime import date, datetime
+from decimal import Decimal
 
 from jinja2 import pass_context
 from markupsafe import Markup, escape
@@ -25,6 +27,7 @@ from wtforms import validators
 
 import clock
 import database
+import history
 from forms import KefuForm
 from audit import audit, snapshot
 from i18n import _l
@@ -95,36 +98,8 @@ def sees_personal_data(record=None):
             and time.time() - unmasked[1] < UNMASK_SECONDS)
 
 
-LONG_NUMBER = re.compile(r"\d{7,}")
 # Never part of a search: PostgreSQL refuses NUL in a string, and no name has a tab.
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def masked_changes(view, context, row, name):
-    """An audit row's changes with personal data masked for roles that see it masked: the
-    register's personal fields, and any long number (a phone typed into a search or filter)."""
-    import json
-    from models import REGISTERS
-    if not row.changes:
-        return ""
-    if current_user.is_authenticated and current_user.has_role(*PERSONAL_ROLES):
-        return row.changes
-    model = next((m for m in REGISTERS if m.__name__ == row.model), None)
-    personal = personal_fields(model) if model is not None else {}
-    try:
-        changes = json.loads(row.changes)
-    except ValueError:
-        changes = None
-    if isinstance(changes, dict):
-        for field, kind in personal.items():
-            if isinstance(changes.get(field), list):
-                changes[field] = [mask(v, kind) for v in changes[field]]
-            elif field in changes:
-                changes[field] = mask(changes[field], kind)
-        text = json.dumps(changes, ensure_ascii=False)
-    else:
-        text = row.changes
-    return LONG_NUMBER.sub(lambda m: mask(m.group(), "phone"), text)
 
 
 def plain_text(formatter):
@@ -148,6 +123,9 @@ def masked(kind, inner=None):
 # Never typed into a form: stamped by the console itself.
 SYSTEM_COLUMNS = ("created_at", "updated_at", "created_by", "archived_at", "archive_reason",
                   "number", "receipt_no", "password_hash", "version")
+# Stamped by the console and read rarely: last and folded on a record's page, in this order.
+TECHNICAL_COLUMNS = ("id", "version", "archived_at", "archive_reason", "created_at", "created_by",
+                     "updated_at", "updated_by")
 # Foreign keys to registers too large for a drop-down: chosen by typing (ajax).
 AJAX_SEARCH = {
     Customer: (Customer.name, Customer.shop_no, Customer.phone),
@@ -192,8 +170,10 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
                 match = field ** f"%{term}%"
                 condition = match if condition is None else condition | match
             query = query.where(condition)
+        # A hand-typed 40-digit offset is a page past any table, not an SQL overflow.
+        offset = min(max(offset or 0, 0), INT_MAX)
         return list(query.order_by(self.model.id.desc())
-                    .offset(max(offset or 0, 0)).limit(min(max(limit or 10, 1), 50)))
+                    .offset(offset).limit(min(max(limit or 10, 1), 50)))
 
 
 class RelatedSearch:
@@ -383,6 +363,30 @@ def record_link(type_field):
         return Markup('<a href="%s">%s #%s</a>') % (
             href, _l(register.verbose_name()), escape(record_id))
     return formatter
+
+
+XLSX_DATE_FORMATS = {datetime: "yyyy-mm-dd hh:mm", date: "yyyy-mm-dd"}
+XLSX_WIDTH_ROWS = 100  # a column is as wide as its title and its widest cell among these rows
+XLSX_MAX_WIDTH = 60
+
+
+def display_width(value):
+    """How many character widths a cell needs: a Chinese character takes two."""
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    text = "" if value is None else str(value).split("\n", 1)[0]
+    return len(text) + sum(1 for ch in text if ord(ch) > 0x2E7F)
+
+
+def xlsx_widths(titles, rows):
+    """Column widths from the titles and the first rows, within sensible bounds."""
+    widths = [display_width(title) for title in titles]
+    for row in rows:
+        for index, value in enumerate(row[:len(widths)]):
+            widths[index] = max(widths[index], display_width(value))
+    return [min(max(width + 2, 6), XLSX_MAX_WIDTH) for width in widths]
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -687,10 +691,16 @@ def deadline_formatter(*open_states):
     return formatter
 
 
-def finite_number(form, field):
-    """Refuse NaN and Infinity, which Python's Decimal parses but no amount can be."""
-    if field.data is not None and not field.data.is_finite():
-        raise validators.ValidationError("请输入有效的数字")
+def fits_column(column):
+    """A validator refusing a number the decimal `column` cannot hold (its digits before the
+    point): PostgreSQL refuses it with an error page, SQLite rounds it away."""
+    top = Decimal(10) ** (column.max_digits - column.decimal_places)
+    largest = top - Decimal(1).scaleb(-column.decimal_places)
+
+    def validator(form, field):
+        if field.data is not None and abs(field.data) > largest:
+            raise validators.ValidationError(f"不能超过 {largest}")
+    return validator
 
 
 class ForeignKeyEqual(pf.FilterEqual):
@@ -758,6 +768,15 @@ def grid_total(query, now=None):
     return total
 
 
+def grid_datetime(view, value, name):
+    """A time in a grid to the minute: the seconds cost a column's width and tell nobody much."""
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+GRID_TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
+GRID_TYPE_FORMATTERS[datetime] = grid_datetime
+
+
 class UnmaskForm(KefuForm):
     """Only the CSRF token: revealing personal data is a POST from the record's page."""
 
@@ -774,6 +793,7 @@ class KefuModelView(StepsMixin, ModelView):
     page_size = 20
     can_set_page_size = True
     column_display_pk = False
+    column_type_formatters = GRID_TYPE_FORMATTERS
     details_template = "kefu/details.html"
     list_template = "kefu/list.html"
     create_template = "kefu/create.html"
@@ -792,9 +812,19 @@ class KefuModelView(StepsMixin, ModelView):
 
     show_history = True  # the record's audit rows under its details
 
+    def details_sections(self, details_columns):
+        """(business, technical): a record page's (column, label) pairs, what the record is
+        about first, the console's own stamps (id, version, archive, created/updated) last."""
+        business = [column for column in details_columns if column[0] not in TECHNICAL_COLUMNS]
+        stamps = {column[0]: column for column in details_columns}
+        technical = [stamps[name] for name in TECHNICAL_COLUMNS if name in stamps]
+        return business, technical
+
     def record_history(self, record):
-        from audit import history
-        return history(record)
+        return history.record_history(record)
+
+    def clock_explanation(self, text):
+        return history.explain(text)
 
     def extra_links(self, record):
         """(label, url) buttons on a record's page besides its steps (e.g. a report)."""
@@ -837,7 +867,7 @@ class KefuModelView(StepsMixin, ModelView):
         if self.form_ajax_refs is None:
             self.form_ajax_refs = {
                 f.name: {"fields": AJAX_SEARCH[f.rel_model], "page_size": 10,
-                         "placeholder": "输入名称或编号搜索"}
+                         "placeholder": _l("输入名称或编号搜索")}
                 for f in fields if isinstance(f, ForeignKeyField) and f.rel_model in AJAX_SEARCH}
         if self.form_excluded_columns is None:
             self.form_excluded_columns = (SYSTEM_COLUMNS + tuple(self.form_excluded_extra)
@@ -933,7 +963,7 @@ class KefuModelView(StepsMixin, ModelView):
             if isinstance(f, TextField):
                 extra.append(validators.Length(max=TEXT_MAX, message=f"不能超过 {TEXT_MAX} 个字符"))
             if isinstance(f, DecimalField):
-                extra.append(finite_number)
+                extra.append(fits_column(f))
             if isinstance(f, IntegerField) and not isinstance(f, (ForeignKeyField, AutoField)):
                 extra.append(validators.NumberRange(
                     min=getattr(f, "min_value", None), max=INT_MAX,
@@ -1042,6 +1072,12 @@ class KefuModelView(StepsMixin, ModelView):
 
     def get_list_row_actions(self):
         return per_page(super().get_list_row_actions())
+
+    @pass_context
+    def get_detail_value(self, context, model, name):
+        """As Flask-Admin draws it, but an empty coded field is empty, never "None"."""
+        value = super().get_detail_value(context, model, name)
+        return "" if value is None else value
 
     @pass_context
     def list_row_html(self, context, row, list_columns, actions, list_row_actions):
@@ -1247,18 +1283,17 @@ class KefuModelView(StepsMixin, ModelView):
         current = query.scalar() or 0
         if int(seen) == current:
             return
-        from audit import history
         try:
             since = datetime.fromisoformat(loaded_at)
         except ValueError:
             since = None
         changes = []
-        for row, fields in history(model):
-            if since is not None and row.created_at < since:
+        for event in history.record_history(model):
+            if since is not None and event.when < since:
                 break
-            what = "、".join(label for label, _, _ in fields if label not in ("版本",)) or row.summary
-            changes.append("%s %s %s（%s）" % (row.created_at.strftime("%H:%M"), row.username or "系统",
-                                             row.action_label(), what))
+            what = "、".join(label for label, _, _ in event.fields) or event.summary
+            changes.append("%s %s %s（%s）" % (event.when.strftime("%H:%M"), event.who,
+                                             event.action, what))
         raise DomainError("保存失败：您打开此页面后，该记录已被修改：%s。请刷新页面，核对后重新修改。" % (
             "；".join(changes[:3]) or "版本 %s → %s" % (seen, current)))
 
@@ -1356,18 +1391,18 @@ class KefuModelView(StepsMixin, ModelView):
         kinds, statuses = dict(Deadline.KINDS), dict(Deadline.STATUSES)  # as choice_label() shows them
         yes = str(_l("是"))
         clocks = self._export_clocks(list(chunk.columns["id"]))
-        late, history = [], []
+        late, logs = [], []
         for record_id in chunk.columns["id"]:
             mine = clocks.get(record_id, ())
             late.append(yes if any((status == Deadline.RUNNING and due <= now)
                                    or (met is not None and met > due)
                                    for _, _, due, status, met, _ in mine) else "")
-            history.append("；".join(
-                "%s %s 时限 %s %s%s" % (kinds.get(kind, kind or ""), explanation,
+            logs.append("；".join(
+                "%s %s 时限 %s %s%s" % (kinds.get(kind, kind or ""), history.explain(explanation),
                                        due.strftime("%Y-%m-%d %H:%M"), statuses.get(status, status or ""),
                                        ("（挂起 %d 分钟）" % (held // 60)) if held else "")
                 for kind, explanation, due, status, met, held in mine))
-        return [text_cells(late, finish), text_cells(history, finish)]
+        return [text_cells(late, finish), text_cells(logs, finish)]
 
     def _export_customised(self):
         """Does this view format export cells its own way (then every cell goes through it)?"""
@@ -1377,10 +1412,11 @@ class KefuModelView(StepsMixin, ModelView):
                 or type(self)._get_field_value is not BaseModelView._get_field_value
                 or self.column_type_formatters_export != typefmt.EXPORT_FORMATTERS)
 
-    def _export_reader(self, name, finish, now, sees, related):
+    def _export_reader(self, name, finish, now, sees, related, dates=False):
         """Return chunk -> the cells of one export column, with what is the same for every row
-        decided here, once: labels, related names, masking, date text. A view's own export
-        formatter still runs per row, on records built from the chunk."""
+        decided here, once: labels, related names, masking, date text (`dates`: dates and
+        deadlines as date and datetime values instead). A view's own export formatter still
+        runs per row, on records built from the chunk."""
         field = self.model._meta.fields.get(name)
         formatter = (self.column_formatters_export or {}).get(name)
         grid = getattr(formatter, "grid_formatter", None)
@@ -1392,6 +1428,10 @@ class KefuModelView(StepsMixin, ModelView):
         if field is None or self._export_customised() or (formatter is not None and choices):
             return per_record
         convert = fast_python_value(field)
+        if dates and isinstance(field, (DateTimeField, DateField)) and (
+                formatter is None or getattr(grid, "open_states", None) is not None):
+            # A deadline too: whether it was missed is the 是否逾期 column.
+            return lambda chunk: [None if v is None else convert(v) for v in chunk.columns[name]]
 
         def as_text(chunk):
             return text_cells(chunk.columns[name], lambda v: finish(convert(v)))
@@ -1436,10 +1476,11 @@ class KefuModelView(StepsMixin, ModelView):
             return numbers
         return lambda chunk: [finish(convert(v)) for v in chunk.columns[name]]
 
-    def _export_table(self, finish=export_value):
+    def _export_table(self, finish=export_value, dates=False):
         """(titles, chunks of columns of cells): every field the details page shows, names for related
         rows, labels for codes, masked personal data, and each deadline with its rule and fate.
-        `finish` turns an export value into a cell (excel_safe for CSV); numbers stay numbers."""
+        `finish` turns an export value into a cell (excel_safe for CSV); numbers stay numbers;
+        `dates` keeps dates and times as values (a workbook's date cells), else text."""
         from flask import g
         g.kefu_exporting = True
         columns = list(self._export_columns)
@@ -1449,7 +1490,7 @@ class KefuModelView(StepsMixin, ModelView):
             titles += [str(_l("是否逾期")), str(_l("时限记录"))]
         now = clock.now()
         sees, related = sees_personal_data(), {}
-        readers = [self._export_reader(name, finish, now, sees, related) for name, _ in columns]
+        readers = [self._export_reader(name, finish, now, sees, related, dates) for name, _ in columns]
 
         def chunks():
             with small_page_cache():
@@ -1492,25 +1533,48 @@ class KefuModelView(StepsMixin, ModelView):
     def _export_xlsx(self, return_url):
         """The same rows as an Excel workbook, written row by row to a temporary file (openpyxl's
         write-only mode keeps memory flat) and streamed from it. Text is stored as text, so a
-        cell starting with = never becomes a formula; numbers stay numbers."""
+        cell starting with = never becomes a formula; numbers stay numbers; dates and times are
+        date cells (yyyy-mm-dd hh:mm). Columns are as wide as their title and first rows, and
+        the title row stays in view while scrolling."""
         import os
         import tempfile
         from decimal import Decimal
-        from itertools import chain
+        from itertools import chain, islice
         from openpyxl import Workbook
         from openpyxl.cell import WriteOnlyCell
+        from openpyxl.utils import get_column_letter
         self._audit_export("XLSX")
-        titles, chunks = self._export_table()
+        titles, chunks = self._export_table(dates=True)
+        first = next(chunks, None)  # read before writing: widths go at the top of the sheet
+        rows = chain.from_iterable(zip(*columns) for columns in chain([first] if first else [], chunks))
+        head = list(islice(rows, XLSX_WIDTH_ROWS))
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(title=str(self.name)[:31])
+        for index, width in enumerate(xlsx_widths(titles, head), 1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.freeze_panes = "A2"
         sheet.append(titles)
-        for values in chain.from_iterable(zip(*columns) for columns in chunks):
+        date_cells = {}  # one styled cell per date column, given each row's value (openpyxl
+        # writes a row's cells as it is appended, so a cell object can serve the next row)
+        for values in chain(head, rows):
             line = []
-            for value in values:
+            for column, value in enumerate(values):
+                kind = type(value)
+                if kind is datetime or kind is date:
+                    cell = date_cells.get((column, kind))
+                    if cell is None:
+                        cell = date_cells[column, kind] = WriteOnlyCell(sheet)
+                        cell.number_format = XLSX_DATE_FORMATS[kind]
+                    cell.value = value
+                    line.append(cell)
+                    continue
                 if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
                     line.append(value)
                     continue
-                text = ILLEGAL_XML.sub("", "" if value is None else str(value))
+                if value is None:
+                    line.append(None)  # an empty cell
+                    continue
+                text = ILLEGAL_XML.sub("", str(value))
                 cell = WriteOnlyCell(sheet, value=text)
                 cell.data_type = "s"
                 line.append(cell)

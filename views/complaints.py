@@ -2,7 +2,6 @@
 import csv
 import io
 import json
-from datetime import date
 
 from flask import Response, abort, flash, redirect, request
 from flask_admin import expose
@@ -10,6 +9,7 @@ from flask_login import current_user
 from wtforms import DateField, SelectMultipleField, TextAreaField, validators
 
 import clock
+import history
 import reports
 from database import write_transaction
 from forms import KefuForm
@@ -20,12 +20,13 @@ from models import (Complaint, ComplaintGuideline, ComplaintReport, ComplaintUpd
                     DomainError, ValidationError)
 from views.base import A, C, GM, M, PM, S, KefuModelView, deadline_formatter, excel_safe
 from views.reception import DepartmentField, hold_steps
-from views.steps import Step, callback_step, reason_field
+from views.steps import (CLOSES, INTAKE_HELP, NOTIFIES, Step, callback_step, intake_fields,
+                         reason_field)
 
 COMPLAINT_WRITERS = frozenset({A, C, S, M, PM, GM})
 DESK = (A, C)
 HANDLERS = (A, S, M, PM, GM)     # the responsible department and the managers above it
-SUPERVISORS = (A, M, PM, GM)     # may reroute and escalate by hand
+SUPERVISORS = Complaint.SUPERVISORS  # may reroute and escalate by hand
 
 
 class GuidelineField(SelectMultipleField):
@@ -57,9 +58,10 @@ def check_scope(record, by, now, form):
 
 class ComplaintView(KefuModelView):
     write_roles = COMPLAINT_WRITERS
-    column_list = ("number", "received_at", "severity", "category", "customer",
-                   "complainant_name", "complainant_phone", "subject", "department", "owner",
-                   "status", "start_deadline", "resolve_deadline", "callback_deadline")
+    # The key columns first (number, customer, status, deadlines): on screen at 1366 px.
+    column_list = ("number", "customer", "complainant_name", "subject", "status",
+                   "start_deadline", "resolve_deadline", "callback_deadline", "severity",
+                   "category", "department", "owner", "complainant_phone", "received_at")
     form_excluded_extra = ("status", "start_deadline", "started_at", "resolve_deadline",
                            "resolved_at", "escalation_level", "result", "refusal_reason",
                            "on_hold_since", "callback_deadline", "follow_up_from", "scope_checked",
@@ -82,6 +84,11 @@ class ComplaintView(KefuModelView):
                      "reason": TextAreaField(_l("不予受理原因及解释（不符合时必填）"),
                                              validators=[validators.Length(max=2000)])},
              show=lambda r: r.category == "product" and not r.scope_checked),
+        Step("correct", "更正类别/性质", DESK, lambda r, by, now, f: r.correct_intake(
+            by, now, f["category"], f["severity"], f["requested_by"]),
+             when=(Complaint.RECEIVED,), fields=intake_fields(), style="outline-secondary",
+             show=lambda r: r.may_correct_intake(), help=INTAKE_HELP, initial=lambda r: {
+                 "category": r.category, "severity": r.severity, "requested_by": r.requested_by}),
         Step("start", "启动处理", HANDLERS, lambda r, by, now, f: r.start(by, now, f["content"]),
              when=(Complaint.RECEIVED,), fields={"content": reason_field("启动说明")}),
         Step("progress", "记录进展", HANDLERS + (C,), lambda r, by, now, f: r.add_update(
@@ -98,7 +105,8 @@ class ComplaintView(KefuModelView):
         Step("resolve", "办结", HANDLERS, lambda r, by, now, f: r.resolve(by, now, f["result"]),
              when=(Complaint.IN_PROGRESS,), fields={"result": reason_field("处理结果")},
              style="success"),
-        callback_step(when=(Complaint.RESOLVED,)),
+        callback_step(when=(Complaint.RESOLVED,),
+                      verdicts=(_l("认可处理结果"), _l("不认可，投诉升级一级重新处理"))),
         Step("escalate", "升级", SUPERVISORS, lambda r, by, now, f: r.escalate(by, now, f["reason"]),
              when=(Complaint.RECEIVED, Complaint.IN_PROGRESS),
              fields={"reason": reason_field("升级原因")}, style="danger"),
@@ -108,6 +116,10 @@ class ComplaintView(KefuModelView):
              fields={"department": DepartmentField(_l("改派至")), "reason": reason_field("改派原因")},
              style="warning"),
     ) + hold_steps(Complaint.holdable_states)
+
+    def record_timeline(self, record):
+        """The 处理经过: its audit rows in words with the progress entries and callbacks."""
+        return history.timeline(record, record.progress_entries())
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
@@ -119,22 +131,15 @@ class ComplaintView(KefuModelView):
         """Route by category (R-CMP-4); another department only by a supervisor, with a reason."""
         if not created:
             stored = Complaint.get_by_id(model.id)
-            for name, step in (("severity", "升级"), ("department", "改派"), ("category", "改派"),
-                               ("received_at", None)):
+            correct = "“更正类别/性质”（启动处理前）或" if stored.may_correct_intake() else ""
+            for name, step in (("severity", correct + "“升级”"), ("department", "“改派”"),
+                               ("category", correct + "“改派”"), ("received_at", None)):
                 if getattr(model, name + ("_id" if name == "department" else "")) != \
                         getattr(stored, name + ("_id" if name == "department" else "")):
-                    raise ValidationError({name: ("受理后请用“%s”办理" % step) if step
+                    raise ValidationError({name: ("受理后请用%s办理" % step) if step
                                            else "受理时间不能修改"})
             return
-        routed = Complaint.route(model.category)
-        if not model.department_id:
-            model.department = routed
-        elif model.department_id != routed.id:
-            if not current_user.has_role(*SUPERVISORS):
-                raise ValidationError({"department": "%s类投诉由%s处理；改派须由主管办理" % (
-                    model.choice_label("category"), routed.name)})
-            if not (model.routing_override_reason or "").strip():
-                raise ValidationError({"routing_override_reason": "改派必须填写原因"})
+        model.route_new(current_user)
 
     def after_save(self, form, model, created, now):
         if created:
@@ -156,10 +161,8 @@ class ComplaintGuidelineView(KefuModelView):
 
 
 class MonthForm(KefuForm):
-    month = DateField(_l("月份（任一天）"), validators=[
-        validators.InputRequired(message="请选择月份"),
-        validators.DateRange(min=date(2000, 1, 1), max=date(2099, 12, 31),
-                             message="月份须在 2000 年到 2099 年之间")])
+    # KefuForm refuses a day outside 2000-2100, as in every form.
+    month = DateField(_l("月份（任一天）"), validators=[validators.InputRequired(message="请选择月份")])
 
 
 def publish(report, by, now, form):
@@ -183,7 +186,7 @@ class ComplaintReportView(KefuModelView):
         Step("regenerate", "重新统计", (A, M, PM, GM), regenerate, when=(ComplaintReport.DRAFT,),
              style="secondary"),
         Step("publish", "报送管理层", (A, M, PM, GM), publish, when=(ComplaintReport.DRAFT,),
-             style="success"),
+             style="success", does=(NOTIFIES, CLOSES)),
     )
 
     def before_save(self, form, model, created, now):

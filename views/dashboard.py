@@ -11,8 +11,9 @@ from peewee import JOIN, SQL, Case, fn
 
 import clock
 from i18n import _l
+import sla
 from jobs.deadlines import ACTING_DEPARTMENT, SERVICE_RULES, record_label
-from models import Alert, Deadline, Department
+from models import Alert, Customer, Deadline, Department, FeeItem, LendableItem
 from views.base import any_overdue_condition, due_soon_clocks, not_on_hold
 
 MY_WORK_LIMIT = 200
@@ -128,13 +129,74 @@ def acts_on(model, department_id, service):
     return Deadline.rule_code.not_in(SERVICE_RULES) & (column == department_id)
 
 
+# What names a record on my work, per register: (who, when there is no customer; where;
+# what, as a column of the register or of the row it names).
+WORK_SUMMARY = {
+    "RepairOrder": ("reporter_name", "location", "description"),
+    "ServiceRequest": ("applicant_name", None, "description"),
+    "Complaint": ("complainant_name", None, "subject"),
+    "WorkLetter": (None, None, "subject"),
+    "Charge": ("payer_name", None, ("fee_item", FeeItem.name)),
+    "ItemLoan": ("borrower_name", None, ("item", LendableItem.name)),
+    "Survey": (None, None, "title"),
+    "Notice": (None, None, "title"),
+    "ActionItem": (None, None, "description"),
+    "CorrectiveAction": (None, None, "finding"),
+}
+SUBJECT_CHARS = 60
+
+
+def with_summary(query, model):
+    """`query` (over `model`) also selecting the record's number and, as work_customer,
+    work_place and work_subject, who it is for, where, and what: LEFT JOINs of the same query,
+    so a page of my work costs no query per row."""
+    fields = model._meta.fields
+    who, where, what = WORK_SUMMARY.get(model.__name__, (None, None, None))
+    columns = [record_label(model).alias("record_number")]
+    if "customer" in fields:
+        query = query.join_from(model, Customer, JOIN.LEFT_OUTER, on=(fields["customer"] == Customer.id))
+        name = fn.COALESCE(Customer.name, fields[who]) if who else Customer.name
+        place = fn.COALESCE(fields[where], Customer.shop_no) if where else Customer.shop_no
+    else:
+        name, place = (fields[who] if who else None), (fields[where] if where else None)
+    if isinstance(what, tuple):
+        foreign_key, subject = fields[what[0]], what[1]
+        query = query.join_from(model, subject.model, JOIN.LEFT_OUTER,
+                                on=(foreign_key == subject.model.id))
+    else:
+        subject = fields[what] if what else None
+    if subject is not None:
+        subject = fn.SUBSTR(subject, 1, SUBJECT_CHARS)
+    for value, alias in ((name, "work_customer"), (place, "work_place"), (subject, "work_subject")):
+        columns.append((value if value is not None else SQL("NULL")).alias(alias))
+    return query.select_extend(*columns)
+
+
+def _work_item(view, row, record_id, due_at, now, kind="", time_left=None):
+    """One row of my work: the record named by customer, place and subject, and its countdown."""
+    return {"due_at": due_at, "register": view.name, "record": (view.model.__name__, record_id),
+            "number": row.record_number or "#%s" % record_id,
+            "customer": row.work_customer or "", "place": row.work_place or "",
+            "subject": row.work_subject or "", "kind": kind,
+            "time_left": time_left if time_left is not None else sla.time_left(due_at, now),
+            "overdue": due_at <= now, "alert": None,
+            "url": url_for(view.endpoint + ".details_view", id=record_id)}
+
+
 def my_work(user, admin, now):
-    """Running clocks this user's department must act on, oldest deadline first."""
-    if not user.department_id:
-        return []
+    """Running clocks this user's department must act on, and the alerts addressed to the user
+    (work for them even when their department has no clock of its own: the project manager's
+    major complaints), oldest deadline first."""
+    views = deadline_views(admin)
+    items = _department_work(user, views, now) if user.department_id else []
+    items = _with_my_alerts(user, admin, views, items, now)
+    return sorted(items, key=lambda i: (i["due_at"], -(i["alert"].level if i["alert"] else 0)))[:MY_WORK_LIMIT]
+
+
+def _department_work(user, views, now):
     service = Department.by_code(Department.SERVICE).id
     items = []
-    for view in deadline_views(admin):
+    for view in views:
         model = view.model
         acting = acts_on(model, user.department_id, service)
         if acting is False:
@@ -144,21 +206,62 @@ def my_work(user, admin, now):
                      & model.archived_at.is_null())
         if acting is not True:
             condition &= acting
-        query = (Deadline
-                 .select(Deadline, record_label(model).alias("record_number"))
-                 .join(model, JOIN.INNER, on=(model.id == Deadline.record_id))
-                 .where(condition)
-                 .order_by(Deadline.due_at).limit(MY_WORK_LIMIT).objects())
+        query = with_summary(Deadline.select(Deadline).join(
+            model, JOIN.INNER, on=(model.id == Deadline.record_id)), model)
+        query = query.where(condition).order_by(Deadline.due_at).limit(MY_WORK_LIMIT).objects()
         scope = view.scope_condition()
         if scope is not None:  # only what the user may open
             query = query.where(scope)
         for row in query:
-            items.append({"due_at": row.due_at, "register": view.name,
-                          "number": row.record_number or "#%s" % row.record_id,
-                          "kind": row.choice_label("kind"), "time_left": row.time_left(now),
-                          "overdue": row.due_at <= now,
-                          "url": url_for(view.endpoint + ".details_view", id=row.record_id)})
-    return sorted(items, key=lambda i: i["due_at"])[:MY_WORK_LIMIT]
+            items.append(_work_item(view, row, row.record_id, row.due_at, now,
+                                    row.choice_label("kind"), row.time_left(now)))
+    return items
+
+
+def _with_my_alerts(user, admin, views, items, now):
+    """`items` with the open alerts addressed to `user`: on the row of the record when it is
+    listed already, else as a row of its own (the record's running clock, else the alert's
+    start). Two queries per register the alerts are about, whatever their number."""
+    alerts = list(Alert.select().where((Alert.status == Alert.OPEN) & (Alert.assignee == user.id))
+                  .order_by(*PRIORITY).limit(MY_WORK_LIMIT))
+    if not alerts:
+        return items
+    listed = {item["record"]: item for item in items}
+    by_type = {}
+    for alert in alerts:
+        key = (alert.record_type, alert.record_id)
+        if key in listed:
+            if listed[key]["alert"] is None:
+                listed[key]["alert"] = alert  # the most escalated comes first
+        else:
+            by_type.setdefault(alert.record_type, []).append(alert)
+    readable = {v.model.__name__: v for v in admin._views
+                if getattr(v, "model", None) is not None and v.is_accessible()}
+    from crm import running_clocks
+    for record_type, mine in by_type.items():
+        view = readable.get(record_type)
+        if view is None or record_type not in WORK_SUMMARY:
+            continue
+        model = view.model
+        ids = sorted({a.record_id for a in mine})
+        query = with_summary(model.select(model.id), model).where(model.id.in_(ids))
+        scope = view.scope_condition()
+        if scope is not None:
+            query = query.where(scope)
+        rows = {row.id: row for row in query.objects()}
+        clocks = running_clocks(model, list(rows))
+        for alert in mine:
+            row = rows.get(alert.record_id)
+            if row is None or (record_type, alert.record_id) in listed:
+                continue
+            clock = clocks.get(alert.record_id)
+            item = _work_item(view, row, alert.record_id, clock.due_at if clock else alert.since,
+                              now, clock.choice_label("kind") if clock else alert.choice_label("kind"),
+                              clock.time_left(now) if clock else None)
+            item["alert"] = alert
+            listed[item["record"]] = item
+            items.append(item)
+    return items
 
 
 class LoginRequired:

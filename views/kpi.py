@@ -119,3 +119,8 @@ class KpiView(LoginRequired, BaseView):
             audit("export", None, summary="服务质量指标 CSV %s 至 %s" % (first, last))
         return Response(out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
             "Content-Disposition": "attachment; filename=kpi-%s.csv" % last})
+
+
+def register(admin, category):
+    admin.add_view(KpiView(name=_l("服务质量指标"), endpoint="kpi", url="/admin/kpi",
+                           category=_l(category)))

@@ -8,9 +8,10 @@ from flask_login import current_user
 from wtforms import DecimalField, validators
 
 from forms import KefuForm
+from i18n import _l
 from models import PAYMENT_METHODS, Charge, FeeItem, ItemLoan, LendableItem, ValidationError
-from views.base import A, AU, C, GM, M, PM, S, KefuModelView, deadline_formatter, finite_number
-from views.steps import Step, bulk_action, reason_field
+from views.base import A, AU, C, GM, M, PM, S, KefuModelView, deadline_formatter, fits_column
+from views.steps import MONEY, Step, bulk_action, reason_field
 
 # Who may charge a price other than the published one (with a reason).
 PRICE_OVERRIDERS = (A, M, PM, GM)
@@ -24,8 +25,9 @@ class FeeItemView(KefuModelView):
 class ChargeView(KefuModelView):
     read_roles = frozenset({A, C, PM, GM, AU})
     write_roles = frozenset({A, C})
-    column_list = ("number", "charged_at", "customer", "payer_name", "fee_item", "quantity",
-                   "amount", "payment_method", "status", "charged_by", "finance_deadline",
+    # The key columns first (number, customer, status, deadline): on screen at 1366 px.
+    column_list = ("number", "customer", "payer_name", "fee_item", "amount", "status",
+                   "finance_deadline", "payment_method", "quantity", "charged_by", "charged_at",
                    "handed_to_finance_at")
     # The amount comes from the price list (R-PAY-1); hand-over is a step.
     form_excluded_extra = ("status", "handed_to_finance_at", "unit_price", "amount",
@@ -33,14 +35,15 @@ class ChargeView(KefuModelView):
     form_extra_fields = {"override_amount": DecimalField(
         "改价金额（元，仅经理；留空按收费标准）",
         validators=[validators.Optional(), validators.NumberRange(min=0, message="金额不能为负数"),
-                    finite_number])}
+                    fits_column(Charge.amount)])}
     stamp_user_fields = ("charged_by",)
     column_formatters = {"finance_deadline": deadline_formatter(Charge.RECORDED)}
     open_states = (Charge.RECORDED,)
     deadline_filters = (("finance_deadline", (Charge.RECORDED,)),)
     steps = (
         Step("hand_to_finance", "交财务", (A, C), lambda r, by, now, f: r.hand_to_finance(by, now),
-             when=(Charge.RECORDED,), bulk=True),
+             when=(Charge.RECORDED,), bulk=True, does=(MONEY,),
+             detail=lambda r: _l("%(amount)s元交财务部。") % {"amount": r.amount}),
         Step("void", "作废", (A, C), lambda r, by, now, f: r.void(by, now, f["reason"]),
              when=(Charge.RECORDED,), fields={"reason": reason_field("作废原因")}, style="danger"),
     )
@@ -88,8 +91,9 @@ class LendableItemView(KefuModelView):
 
 class ItemLoanView(KefuModelView):
     write_roles = frozenset({A, C, S})
-    column_list = ("number", "receipt_no", "item", "borrower_name", "borrower_phone", "lent_at",
-                   "due_back_at", "returned_at", "deposit", "fee", "refund", "status")
+    # The key columns first (number, borrower, status, due back, deposit): on screen at 1366 px.
+    column_list = ("number", "borrower_name", "item", "status", "due_back_at", "deposit",
+                   "borrower_phone", "lent_at", "returned_at", "fee", "refund", "receipt_no")
     form_excluded_extra = ("status", "returned_at", "fee", "refund", "refunded_at", "deposit",
                            "due_back_at")
     stamp_user_fields = ("lent_by",)
@@ -100,9 +104,13 @@ class ItemLoanView(KefuModelView):
     print_slips = (("deposit_receipt", "打印押金收据"), ("loan_certificate", "打印借用物品证明"))
     steps = (
         Step("return_item", "归还", (A, C, S), lambda r, by, now, f: r.return_item(by, now),
-             when=(ItemLoan.OUT,), bulk=True),
+             when=(ItemLoan.OUT,), bulk=True, does=(MONEY,),
+             detail=lambda r: _l("超时费按归还时间计算，从押金%(deposit)s元中扣除。") % {
+                 "deposit": r.deposit}),
         Step("refund", "退押金", (A, C), lambda r, by, now, f: r.refund_deposit(by, now),
-             when=(ItemLoan.RETURNED,), bulk=True, style="success"),
+             when=(ItemLoan.RETURNED,), bulk=True, style="success", does=(MONEY,),
+             detail=lambda r: _l("退还押金%(refund)s元（押金%(deposit)s元，超时费%(fee)s元）。") % {
+                 "refund": r.refund_due, "deposit": r.deposit, "fee": r.fee}),
     )
     action_return_item = bulk_action("return_item", "归还")
     action_refund = bulk_action("refund", "退押金")

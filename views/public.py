@@ -30,7 +30,7 @@ def survey_form(token):
     if request.method == "POST" and message is None:
         values = dict(request.form.items())
         if not form.validate():
-            errors = {"form": "页面已过期，请刷新后重新填写"}
+            errors = {"form": form.refusal("页面已过期，请刷新后重新填写")}
         else:
             try:
                 with write_transaction():

@@ -2,10 +2,12 @@
 from wtforms import SelectField, SelectMultipleField, validators
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from i18n import _l
 from models import Callback, Contact, Department, RepairOrder, ServiceRequest, WorkLetter
 from views import crm
 from views.base import A, C, M, S, KefuModelView, deadline_formatter
-from views.steps import Step, bulk_action, callback_step, reason_field
+from views.steps import (CLOSES, INTAKE_HELP, NOTIFIES, Step, bulk_action, callback_step,
+                         intake_fields, reason_field)
 
 RECEPTION_WRITERS = frozenset({A, C, S, M})
 DESK = (A, C)                # the service center's desk
@@ -69,8 +71,10 @@ class ContactView(KefuModelView):
              when=(Contact.OPEN,)),
         Step("to_service_request", "转服务申请", DESK,
              lambda r, by, now, f: r.open_service_request(by, now), when=(Contact.OPEN,)),
-        Step("to_complaint", "转投诉", DESK, lambda r, by, now, f: r.open_complaint(by, now),
-             when=(Contact.OPEN,), style="danger"),
+        # Category and severity decide routing, clocks and the pm's alert: asked before saving.
+        Step("to_complaint", "转投诉", DESK, lambda r, by, now, f: r.open_complaint(
+            by, now, f["category"], f["severity"], f["requested_by"]),
+             when=(Contact.OPEN,), fields=intake_fields(), style="danger", help=INTAKE_HELP),
         Step("to_letter", "发联系函", DESK,
              lambda r, by, now, f: r.open_work_letter(by, now, Department.get_by_id(f["department"])),
              when=(Contact.OPEN, Contact.TRANSFERRED),
@@ -88,8 +92,9 @@ class ContactView(KefuModelView):
 
 class RepairOrderView(KefuModelView):
     write_roles = RECEPTION_WRITERS
-    column_list = ("number", "reported_at", "customer", "location", "department", "status",
-                   "accept_deadline", "accepted_at", "completed_at", "callback_deadline")
+    # The key columns first (number, customer, status, deadlines): on screen at 1366 px.
+    column_list = ("number", "customer", "location", "status", "accept_deadline",
+                   "callback_deadline", "department", "reported_at", "accepted_at", "completed_at")
     # Workflow stamps are set by the steps below, never typed.
     form_excluded_extra = ("status", "dispatched_at", "accept_deadline", "accepted_at",
                            "accepted_by", "completed_at", "closed_at", "result", "refusal_reason",
@@ -103,13 +108,13 @@ class RepairOrderView(KefuModelView):
                         ("callback_deadline", (RepairOrder.DONE,)))
     steps = (
         Step("dispatch", "派单", DESK, lambda r, by, now, f: r.dispatch(by, now),
-             when=(RepairOrder.REGISTERED,), bulk=True),
+             when=(RepairOrder.REGISTERED,), bulk=True, does=(NOTIFIES,)),
         Step("accept", "接单", HANDLERS, lambda r, by, now, f: r.accept(by, now),
              when=(RepairOrder.DISPATCHED,), bulk=True),
         Step("complete", "完工", HANDLERS, lambda r, by, now, f: r.complete(by, now, f["result"]),
              when=(RepairOrder.ACCEPTED,), fields={"result": reason_field("维修结果")},
              style="success"),
-        callback_step(when=(RepairOrder.DONE,)),
+        callback_step(when=(RepairOrder.DONE,), verdicts=(_l("已解决"), _l("未解决，重新派单"))),
         Step("refuse", "不予受理", DESK, lambda r, by, now, f: r.refuse(by, now, f["reason"]),
              when=(RepairOrder.REGISTERED,), fields={"reason": reason_field("不予受理原因及解释")},
              style="danger"),
@@ -138,7 +143,8 @@ class ServiceRequestView(KefuModelView):
              when=(ServiceRequest.SUBMITTED,), fields={"reason": reason_field("不予批准原因及解释")},
              style="danger"),
         Step("hand_back", "交回申请人", DESK, lambda r, by, now, f: r.hand_back(by, now),
-             when=(ServiceRequest.APPROVED, ServiceRequest.REFUSED), bulk=True),
+             when=(ServiceRequest.APPROVED, ServiceRequest.REFUSED), bulk=True,
+             does=(NOTIFIES, CLOSES)),
         Step("notify", "书面转达配合部门", DESK, lambda r, by, now, f: r.notify_departments(
             by, now, list(Department.select().where(Department.id.in_(f["departments"])))),
              when=(ServiceRequest.APPROVED, ServiceRequest.HANDED_BACK),
@@ -166,7 +172,7 @@ class WorkLetterView(KefuModelView):
     deadline_filters = (("forward_deadline", (WorkLetter.DRAFT,)),)
     steps = (
         Step("send", "发出", DESK + HANDLERS, lambda r, by, now, f: r.send(by, now),
-             when=(WorkLetter.DRAFT,), bulk=True),
+             when=(WorkLetter.DRAFT,), bulk=True, does=(NOTIFIES,)),
         # The receiving department signs and replies; the sender sends and closes.
         Step("acknowledge", "签收", HANDLERS + (C,), lambda r, by, now, f: r.acknowledge(by, now),
              when=(WorkLetter.SENT,), bulk=True, scope=receiving),
@@ -174,7 +180,7 @@ class WorkLetterView(KefuModelView):
              when=(WorkLetter.SENT, WorkLetter.ACKNOWLEDGED), fields={"reply": reason_field("回复")},
              style="success", scope=receiving),
         Step("close", "关闭", DESK, lambda r, by, now, f: r.close(by, now),
-             when=(WorkLetter.REPLIED,), style="secondary"),
+             when=(WorkLetter.REPLIED,), style="secondary", does=(CLOSES,)),
     )
     action_send = bulk_action("send", "发出")
     action_acknowledge = bulk_action("acknowledge", "签收")

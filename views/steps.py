@@ -7,26 +7,50 @@ from flask_admin.model.template import EditRowAction, TemplateLinkRowAction, Vie
 from jinja2 import pass_context
 from markupsafe import Markup
 from flask_login import current_user
-from wtforms import BooleanField, SelectField, StringField, TextAreaField, validators
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField, validators
 
 import clock
 from database import write_transaction
 from forms import KefuForm
 from i18n import _l, request_locale
-from models import DomainError, Register, User, ValidationError
+from models import Complaint, DomainError, Register, User, ValidationError
+
+# What a step does beyond changing a state; any of these makes a fieldless step ask first.
+MONEY = "money"        # takes, hands over or pays back money (deposit, fee, refund)
+CLOSES = "closes"      # ends the record's life (办结, 关闭, 归档)
+NOTIFIES = "notifies"  # tells someone outside the desk: a tenant, another department, the pm
+CONSEQUENCES = {MONEY: "涉及款项，确认后不能撤销。", CLOSES: "确认后该记录即告结束。",
+                NOTIFIES: "确认后将通知对方。"}
 
 
 class Step:
     """One state change of a register: who may do it, in which states, and what it asks for."""
 
     def __init__(self, name, label, roles, run, when=(), fields=None, bulk=False,
-                 style="primary", show=None, scope=None):
+                 style="primary", show=None, scope=None, does=(), initial=None, detail=None,
+                 help=None, facts=None):
         self.name, self.label, self.roles, self.run = name, label, frozenset(roles), run
         self.when, self.fields, self.bulk, self.style = tuple(when), dict(fields or {}), bulk, style
         self.show = show  # optional extra condition on the record, e.g. "is on hold"
+        self.facts = facts  # facts(record) -> [(label, text)] the form shows about the record
         # For department staff: which rows this step may touch, as scope(record, dept) -> bool
         # (checked on the loaded row, no query); None means the register's own write scope.
         self.scope = scope
+        self.does = frozenset(does)  # MONEY, CLOSES, NOTIFIES
+        self.initial = initial  # initial(record) -> the form's starting values
+        self.detail = detail    # detail(record) -> what exactly happens, said in the confirm
+        self.help = help        # a line above the step's form
+
+    @property
+    def confirm(self):
+        """Ask 确认/取消 in place first? A step with fields has its form page instead; one that
+        asks nothing fires at once unless it moves money, closes a record or notifies someone."""
+        return not self.fields and bool(self.does)
+
+    def consequences(self, record):
+        """What the inline confirmation says besides the question (Chinese)."""
+        said = [str(_l(CONSEQUENCES[d])) for d in (MONEY, CLOSES, NOTIFIES) if d in self.does]
+        return (str(self.detail(record)) if self.detail else "") + "".join(said)
 
     def allowed_for(self, user):
         return user.is_authenticated and bool(user.role_set & self.roles)
@@ -61,24 +85,74 @@ def reason_field(label="原因"):
         validators.InputRequired(message="请填写%s" % label), validators.Length(max=2000)])
 
 
-SATISFACTION = [("", "—"), ("5", "5 非常满意"), ("4", "4 满意"), ("3", "3 一般"),
-                ("2", "2 不满意"), ("1", "1 非常不满意")]
+NOT_RATED = "none"  # the customer gave no score: counted as a callback, not as a rating
+SATISFACTION = [("5", _l("5 非常满意")), ("4", _l("4 满意")), ("3", _l("3 一般")),
+                ("2", _l("2 不满意")), ("1", _l("1 非常不满意")), (NOT_RATED, _l("客户未评分"))]
 
 
-def callback_step(when):
-    """回访: record the customer's verdict on a repair or complaint (it closes or reopens it)."""
+def required_choice(label, choices, message):
+    """A radio group with nothing chosen until the clerk chooses: the answers a callback
+    records are the customer's, never a default (they feed the KPIs and escalations)."""
+    return RadioField(label, choices=choices, validate_choice=False, validators=[
+        validators.InputRequired(message=message),
+        validators.AnyOf([value for value, _ in choices], message=message)])
+
+
+def callback_step(when, verdicts):
+    """回访: record the customer's verdict on a repair or complaint (it closes or reopens it).
+    `verdicts` names the two answers for this register: (yes label, no label)."""
     return Step("callback", "回访", (User.ADMIN, User.CLERK), lambda r, by, now, f: r.record_callback(
-        by, now, f["fixed"], int(f["satisfaction"]) if f["satisfaction"] else None,
-        f["notes"] or None, f["person"] or None), when=when, fields=callback_fields(),
-        style="info")
+        by, now, f["fixed"] == "yes",
+        None if f["satisfaction"] == NOT_RATED else int(f["satisfaction"]),
+        f["notes"] or None, f["person"] or None), when=when, fields=callback_fields(verdicts),
+        style="info", facts=callback_facts,
+        initial=lambda record: {"person": record.callback_party()[0]})
 
 
-def callback_fields():
+def callback_fields(verdicts):
+    yes, no = verdicts
     return {
-        "fixed": BooleanField(_l("客户确认已解决"), default=True),
-        "satisfaction": SelectField(_l("满意度"), choices=SATISFACTION, default="5"),
+        "fixed": required_choice(_l("客户确认结果"), [("yes", yes), ("no", no)],
+                                 "请选择客户是否确认处理结果"),
+        "satisfaction": required_choice(_l("满意度"), SATISFACTION,
+                                        "请选择客户的满意度；客户不愿评分时选“客户未评分”"),
         "person": StringField(_l("受访人"), validators=[validators.Length(max=50)]),
         "notes": TextAreaField(_l("回访记录"), validators=[validators.Length(max=2000)]),
+    }
+
+
+def callback_facts(record):
+    """What the clerk reads before the call: whom to call and their phone (masked for masked
+    roles), what was reported and what was done."""
+    from views.base import mask, sees_personal_data
+    person, phone = record.callback_party()
+    fields = type(record)._meta.fields
+    facts = [(_l("联系人"), person or "—"),
+             (_l("联系电话"), (phone if sees_personal_data(record) else mask(phone, "phone")) or "—")]
+    for name in record.callback_facts:
+        value = getattr(record, name)
+        if hasattr(value, "strftime"):
+            value = value.strftime("%Y-%m-%d %H:%M")
+        facts.append((_l(fields[name].verbose_name), value if value not in (None, "") else "—"))
+    return facts
+
+
+INTAKE_HELP = "保存后按投诉类别分派责任部门并开始计时；重大投诉即时报告项目经理，商品投诉须先核对受理范围。"
+
+
+def intake_fields():
+    """What the desk decides when it takes a complaint: category and severity (R-CMP-1, 4), and
+    the complainant's own date for a general one."""
+    def choose(label, choices):
+        return SelectField(_l(label), choices=[("", _l("— 请选择 —"))] + [
+            (code, _l(text)) for code, text in choices],
+            validators=[validators.InputRequired(message="请选择%s" % label)])
+    return {
+        "category": choose("投诉类别", Complaint.CATEGORIES),
+        "severity": choose("投诉性质", Complaint.SEVERITIES),
+        # Its range is every form's (forms.KefuForm: 2000–2100).
+        "requested_by": DateField(_l("要求解决日期（一般投诉，可空）"),
+                                  validators=[validators.Optional()]),
     }
 
 
@@ -142,9 +216,23 @@ class StepsMixin:
             return self._in_scope(record, write=True)
         return step.scope(record, dept)
 
+    def record_url(self, record, return_url=None, **kwargs):
+        """The record's details page, where every step lands; `return_url` stays its way back."""
+        if return_url:
+            kwargs["url"] = return_url
+        return self.get_url(".details_view", id=record.id, **kwargs)
+
+    def step_csrf_token(self):
+        """One CSRF token for the step buttons and inline confirmations of a page."""
+        from flask import g
+        if "kefu_step_csrf" not in g:
+            g.kefu_step_csrf = KefuForm().csrf_token.current_token
+        return g.kefu_step_csrf
+
     @expose("/step/<step_name>/", methods=("GET", "POST"))
     def step_view(self, step_name):
-        """GET shows the step's confirmation form; POST takes the step."""
+        """GET shows a step's form (fieldless steps have none: their button is on the record);
+        POST takes the step. Done or refused, the user lands on the record with the message."""
         step = self.step(step_name)
         if step is None:
             abort(404)
@@ -155,30 +243,60 @@ class StepsMixin:
             abort(404)
         if not self._step_in_scope(step, record):
             abort(403)
-        return_url = get_redirect_target() or self.get_url(".details_view", id=record.id)
-        form = step.form_class()(request.form if request.method == "POST" else None)
+        return_url = get_redirect_target()  # the grid the record was opened from
+        landing = self.record_url(record, return_url)
+        if request.method == "GET":
+            refusal = step.refusal(record)
+            if refusal:
+                flash(refusal, "error")
+                return redirect(landing)
+            if not step.fields:  # no empty page: the button (or its confirmation) is on the record
+                return redirect(self.record_url(record, return_url, **(
+                    {"confirm": step.name} if step.confirm else {})))
+            initial = step.initial(record) if step.initial else {}
+            form = step.form_class()(None, **initial)
+        else:
+            form = step.form_class()(request.form)
         if request.method == "POST" and form.validate():
             data = {k: v for k, v in form.data.items() if k != "csrf_token"}
             try:
                 result = self._run(step, record, data)
             except ValidationError as err:
                 for field, message in err.errors.items():
-                    target = getattr(form, field, None)
+                    target = getattr(form, field, None) if step.fields else None
                     if target is not None:
                         target.errors = list(target.errors or []) + [message]
                     else:
                         flash(message, "error")
+                if not step.fields:
+                    return redirect(landing)
             except DomainError as err:
                 flash(str(err), "error")
-                return redirect(return_url)
+                return redirect(landing)
             else:
-                flash("%s：%s" % (_l(step.label), record), "success")
-                if isinstance(result, Register) and not isinstance(result, type(record)):
-                    endpoint = type(result).__name__.lower()
-                    return redirect(self.get_url(f"{endpoint}.edit_view", id=result.id))
-                return redirect(return_url)
+                flash(self.done_message(step, record, result), "success")
+                return redirect(landing)
+        elif request.method == "POST" and not step.fields:  # only the CSRF token can fail here
+            for errors in form.errors.values():
+                for message in errors:
+                    flash(message, "error")
+            return redirect(landing)
         return self.render("kefu/step.html", step=step, record=record, form=form,
-                           return_url=return_url)
+                           return_url=landing, facts=step.facts(record) if step.facts else ())
+
+    def done_message(self, step, record, result):
+        """The flash after a step: what was done on which record, and a link to a record it made."""
+        message = Markup.escape("%s：%s" % (_l(step.label), record))
+        if isinstance(result, Register) and not isinstance(result, type(record)):
+            from flask import url_for
+            from werkzeug.routing import BuildError
+            try:
+                url = url_for(f"{type(result).__name__.lower()}.details_view", id=result.id)
+            except BuildError:  # a register without a view of its own
+                return message
+            message += Markup("，%s <a href=\"%s\">%s</a>") % (
+                _l("已生成"), url, "%s %s" % (_l(type(result).verbose_name()), result))
+        return message
 
     def run_bulk(self, ids, name):
         """Take step `name` on each selected record; flash how many succeeded and why not."""
@@ -200,6 +318,18 @@ class StepsMixin:
             flash(message, "error")
         if len(failures) > 20:
             flash("另有 %d 条未成功" % (len(failures) - 20), "error")
+
+    def get_actions_list(self):
+        """Flask-Admin's bulk actions; a step that asks before firing asks here too."""
+        actions, confirmations = super().get_actions_list()
+        for name, _ in actions:
+            step = self.step(name)
+            if step is not None and step.confirm:
+                confirmations[name] = "%s%s" % (
+                    _l("确定对所选记录办理“%s”吗？") % _l(step.label),
+                    "".join(str(_l(CONSEQUENCES[d])) for d in (MONEY, CLOSES, NOTIFIES)
+                            if d in step.does))
+        return actions, confirmations
 
     def is_action_allowed(self, name):
         step = self.step(name)
@@ -246,8 +376,10 @@ class RowActionPerPage:
 
 
 def steps_variant(view, row):
-    """What the steps row action of `row` shows besides its id: the steps it offers."""
-    return tuple(step.name for step in view.steps_for(row))
+    """What the steps row action of `row` shows besides its id: the steps it offers, and what
+    an inline confirmation says (a refund's amount)."""
+    return tuple((step.name, step.consequences(row) if step.confirm and step.detail else None)
+                 for step in view.steps_for(row))
 
 
 def per_page(actions):

@@ -16,7 +16,7 @@ from models import (CorrectiveAction, Customer, Department, DomainError, Survey,
                     SurveyDistribution, SurveyQuestion, SurveyResponse, ValidationError)
 from views.audience import audience_fields, chosen_customers
 from views.base import A, AU, C, GM, M, PM, S, KefuModelView, deadline_formatter
-from views.steps import Step, reason_field
+from views.steps import CLOSES, NOTIFIES, Step, reason_field
 
 SURVEY_WRITERS = frozenset({A, C, M, GM})
 PLANNERS = (A, C, M)
@@ -92,7 +92,7 @@ class SurveyView(KefuModelView):
              lambda r, by, now, f: r.copy_template(by, now, f["template"]), when=(Survey.DRAFT,),
              fields={"template": TemplateField(_l("问卷模板"))}, style="outline-primary"),
         Step("submit", "报批", PLANNERS, lambda r, by, now, f: r.submit(by, now),
-             when=(Survey.DRAFT,)),
+             when=(Survey.DRAFT,), does=(NOTIFIES,)),
         Step("approve", "批准", (GM,), lambda r, by, now, f: r.approve(by, now),
              when=(Survey.SUBMITTED,), style="success"),
         Step("return_plan", "退回修改", (GM,), lambda r, by, now, f: r.return_plan(by, now, f["reason"]),
@@ -116,9 +116,9 @@ class SurveyView(KefuModelView):
                  validators.NumberRange(min=0, max=1000000, message="份数须在 0 到 1000000 之间")])},
              style="outline-info"),
         Step("close", "结束调查", PLANNERS, lambda r, by, now, f: r.close(by, now),
-             when=(Survey.RUNNING,), style="warning"),
+             when=(Survey.RUNNING,), style="warning", does=(CLOSES, NOTIFIES)),
         Step("file", "资料归档", PLANNERS, lambda r, by, now, f: r.file_records(by, now),
-             when=(Survey.CLOSED,), style="secondary"),
+             when=(Survey.CLOSED,), style="secondary", does=(CLOSES,)),
     )
 
     def extra_links(self, record):
@@ -160,7 +160,7 @@ class SurveyView(KefuModelView):
         if request.method == "POST":
             values = {k: v for k, v in request.form.items()}
             if not form.validate():
-                flash(_l("页面已过期，请重新提交"), "error")
+                flash(form.refusal(_l("页面已过期，请重新提交")), "error")
             else:
                 try:
                     with write_transaction():
