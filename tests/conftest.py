@@ -277,6 +277,7 @@ def chromium():
 
 @pytest.fixture
 def page(chromium):
-    context = chromium.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    context = chromium.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                   viewport={"width": 1366, "height": 768})
     yield context.new_page()
     context.close()
