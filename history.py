@@ -92,9 +92,9 @@ class Event:
     """One audit row in words: when, who, from where, what, on which record, and each change."""
     __slots__ = ("row", "when", "who", "ip", "action", "register", "record_id", "summary", "fields")
 
-    def __init__(self, row, action, register, summary, fields):
+    def __init__(self, row, action, register, summary, fields, who=None):
         self.row, self.when, self.ip = row, row.created_at, row.ip or ""
-        self.who = row.username or gettext("系统")
+        self.who = who or row.username or gettext("系统")  # the person's name, as on their records
         self.action, self.register, self.record_id = action, register, row.record_id or ""
         self.summary, self.fields = summary, fields
 
@@ -167,7 +167,9 @@ def describe(rows, record=None, sees=None):
     parsed = [(row, type(record) if record is not None else REGISTER_BY_NAME.get(row.model),
                _parse(row)) for row in rows]
     names = _Names()
-    for _, model, changes in parsed:
+    for row, model, changes in parsed:
+        if row.user_id:
+            names.want(User, row.user_id)
         fields = model._meta.fields if model is not None else {}
         for name, (old, new) in changes.items():
             field = fields.get(name)
@@ -215,8 +217,9 @@ def describe(rows, record=None, sees=None):
         summary = SUMMARY_TOKEN_RE.sub(lambda m: gettext(SUMMARY_TOKENS[m.group()]), row.summary or "")
         if not sees:
             summary = _mask_text(summary)
+        who = names.name(User, row.user_id) if row.user_id else None
         events.append(Event(row, action_label(row.action), register_label(row.model), summary,
-                            fields))
+                            fields, who))
     return events
 
 
