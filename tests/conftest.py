@@ -263,6 +263,15 @@ def server(tmp_path):
     proc.wait(timeout=10)
 
 
+@pytest.fixture(scope="module")
+def console(tmp_path_factory):
+    """One console for a test file's browser tests (each works on records of its own)."""
+    base, proc, _ = start_console(tmp_path_factory.mktemp("console"))
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """Debian's Chromium driven by playwright (no downloaded browser)."""

@@ -6,19 +6,8 @@ at them)."""
 import os
 import re
 import shutil
-from datetime import timedelta
 
 import pytest
-
-from conftest import start_console
-
-@pytest.fixture(scope="module")
-def console(tmp_path_factory):
-    """One console for the module's journeys (each works on its own records)."""
-    base, proc, log = start_console(tmp_path_factory.mktemp("console"))
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 class Desk:

@@ -4,22 +4,11 @@ import re
 
 import pytest
 
-from conftest import start_console
-
 SCREEN = {"width": 1366, "height": 768}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """One console for this file's tests (they only add records of their own)."""
-    base, proc, _ = start_console(tmp_path_factory.mktemp("screens"))
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
 @pytest.fixture
-def desk(server, chromium):
+def desk(console, chromium):
     """desk('clerk') returns a 1366×768 page logged in as that demo user."""
     contexts = []
 
@@ -27,7 +16,7 @@ def desk(server, chromium):
         context = chromium.new_context(locale="zh-CN", viewport=SCREEN)
         contexts.append(context)
         page = context.new_page()
-        page.goto(server + "/login")
+        page.goto(console + "/login")
         page.fill("#username", username)
         page.fill("#password", "demo")
         page.click("button[type=submit]")
@@ -48,20 +37,20 @@ def menu_rows(page):
 
 
 @pytest.mark.parametrize("language", ["zh_Hans_CN", "en"])
-def test_the_menu_bar_is_one_line_at_1366_for_the_admin(server, desk, language):
+def test_the_menu_bar_is_one_line_at_1366_for_the_admin(console, desk, language):
     page = desk("admin")  # the admin sees every menu
-    page.goto(server + "/lang/" + language)
+    page.goto(console + "/lang/" + language)
     for path in ("/admin/", "/admin/repairorder/", "/admin/complaint/new/"):
-        page.goto(server + path)
+        page.goto(console + path)
         assert len(menu_rows(page)) == 1, (language, path, menu_rows(page))
         height = page.evaluate("document.querySelector('nav.navbar').getBoundingClientRect().height")
         assert height < 70, (language, path, height)  # two lines were 96 px
     assert page.locator("#admin-navbar-collapse .dropdown-toggle").count() == 7  # six menus + user
 
 
-def open_picker(page, server):
+def open_picker(page, console):
     """The repair order form, filled in, with the 报修时间 picker open."""
-    page.goto(server + "/admin/repairorder/new/")
+    page.goto(console + "/admin/repairorder/new/")
     page.click("#s2id_customer")
     page.keyboard.type("星巴克")
     page.click(".select2-result-label:has-text('星巴克')")
@@ -72,9 +61,9 @@ def open_picker(page, server):
     return page.locator(".daterangepicker:visible")
 
 
-def test_the_date_picker_speaks_chinese(server, desk):
+def test_the_date_picker_speaks_chinese(console, desk):
     page = desk("clerk")
-    picker = open_picker(page, server)
+    picker = open_picker(page, console)
     assert picker.locator(".calendar:visible thead tr").nth(1).locator("th").all_inner_texts() == list("日一二三四五六")
     assert picker.locator(".applyBtn").inner_text() == "确定"
     assert picker.locator(".cancelBtn").inner_text() == "取消"
@@ -82,9 +71,9 @@ def test_the_date_picker_speaks_chinese(server, desk):
     assert months == ["%d月" % m for m in range(1, 13)]
 
 
-def test_saving_with_the_date_picker_open_saves_the_picked_time(server, desk):
+def test_saving_with_the_date_picker_open_saves_the_picked_time(console, desk):
     page = desk("clerk")
-    picker = open_picker(page, server)
+    picker = open_picker(page, console)
     calendar = picker.locator(".calendar:visible")
     calendar.locator("td.available:not(.off)", has_text=re.compile(r"^1$")).first.click()
     calendar.locator("select.hourselect").select_option("8")
@@ -100,16 +89,16 @@ def test_saving_with_the_date_picker_open_saves_the_picked_time(server, desk):
     assert re.search(r"\d{4}-\d\d-01 08:30", row.inner_text())
 
 
-def test_the_customer_lookup_says_no_match_in_chinese(server, desk):
+def test_the_customer_lookup_says_no_match_in_chinese(console, desk):
     page = desk("clerk")
-    page.goto(server + "/admin/repairorder/new/")
+    page.goto(console + "/admin/repairorder/new/")
     page.click("#s2id_customer")
     page.keyboard.type("没有这个商户")
     page.wait_for_selector(".select2-no-results")
     assert page.locator(".select2-no-results").inner_text() == "没有找到匹配项"
     page.keyboard.press("Escape")
-    page.goto(server + "/lang/en")
-    page.goto(server + "/admin/repairorder/new/")
+    page.goto(console + "/lang/en")
+    page.goto(console + "/admin/repairorder/new/")
     page.click("#s2id_customer")
     page.keyboard.type("no such tenant")
     page.wait_for_selector(".select2-no-results")
