@@ -433,3 +433,10 @@ def test_the_desk_corrects_severity_until_handling_starts_and_not_after(login):
     assert late.headers["Location"].startswith(f"/admin/complaint/details/?id={complaint.id}")
     assert "不能更正类别/性质" in clerk.get(late.headers["Location"]).text
     assert Complaint.get_by_id(complaint.id).severity == "important"
+
+
+def test_a_contact_links_to_what_it_became(as_clerk):
+    order = RepairOrder.select().where(RepairOrder.contact.is_null(False)).first()
+    page = as_clerk.get(f"/admin/contact/details/?id={order.contact_id}").text
+    assert f'href="/admin/repairorder/details/?id={order.id}"' in page
+    assert f"维修工作单 {order.number}" in page

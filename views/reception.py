@@ -89,6 +89,15 @@ class ContactView(KefuModelView):
             return self.get_url(".details_view", id=model.id)
         return super().get_save_return_url(model, is_created)
 
+    def extra_links(self, record):
+        """What this contact became (its repair order, application, complaint, letters): one
+        click away on its page, not only in the message after 转…."""
+        from flask import url_for
+        return [("%s %s" % (type(made).verbose_name(), made.number),
+                 url_for(f"{type(made).__name__.lower()}.details_view", id=made.id))
+                for made in (*record.repair_orders, *record.service_requests, *record.complaints,
+                             *record.work_letters)]
+
 
 class RepairOrderView(KefuModelView):
     write_roles = RECEPTION_WRITERS
