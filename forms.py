@@ -6,6 +6,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_admin.form import SecureForm
 from wtforms import validators
+from wtfpeewee.fields import SelectQueryField
 
 from i18n import _l
 from sla import date_in_range
@@ -54,6 +55,16 @@ def sane_input(form, field):
         raise validators.StopValidation(str(NUMBER_MESSAGE))
 
 
+def record_by_typed_id(get_model):
+    """A related-record choice looks up only an id that is a number an id column holds:
+    PostgreSQL fails the whole request on `id = 'abc'` or an id past bigint; anything else is
+    "not a valid choice" (or blank)."""
+    def get(pk):
+        text = str(pk).strip()
+        return get_model(int(text)) if text.isdigit() and len(text) <= 18 else None
+    return get
+
+
 class KefuForm(SecureForm):
     """Flask-Admin's SecureForm with a token lifetime from KEFU_CSRF_TIME_LIMIT (seconds).
 
@@ -73,6 +84,8 @@ class KefuForm(SecureForm):
         for field in self:
             # A new list per bound field: the unbound field's list is shared by every form.
             field.validators = [sane_input, *field.validators]
+            if isinstance(field, SelectQueryField):
+                field.get_model = record_by_typed_id(field.get_model)
 
     def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
         self._submitted = self.meta.wrap_formdata(self, formdata)

@@ -392,3 +392,12 @@ def test_nul_in_an_imported_cell_is_left_out(login, app, tmp_path):
     assert preview.status_code == 200
     assert confirm(admin, preview, "valid").status_code == 302
     assert Customer.get(Customer.shop_no == "2F-951").name == "空字符客户"
+
+
+@pytest.mark.parametrize("choice", ["abc", "1.5", "-1", "99999999999999999999"])
+def test_a_related_record_choice_that_is_no_id_is_refused_next_to_the_field(as_clerk, choice):
+    """PostgreSQL failed the whole request on `department.id = 'abc'` (an error page)."""
+    before = Complaint.select().count()
+    response = as_clerk.submit(url(Complaint, "new/"), valid_form(Complaint) | {"department": choice})
+    assert response.status_code == 200 and field_errors(response.text, "department")
+    assert Complaint.select().count() == before

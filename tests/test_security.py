@@ -43,7 +43,7 @@ def test_a_records_page_shows_its_history(as_clerk, app):
                      "notes": "换了新的联系人 <b>"})
     page = as_clerk.get("/admin/customer/details/?id=%d" % customer.id).text
     history = page.split('id="history"')[1].split("</table>")[0]
-    assert "clerk" in history and "修改" in history and "备注" in history
+    assert "客服专员 王芳" in history and "修改" in history and "备注" in history
     assert "换了新的联系人 &lt;b&gt;" in history
 
 
@@ -76,7 +76,7 @@ def test_the_second_of_two_clerks_saving_the_same_record_is_refused(login, app):
     assert saved.status_code == 302
     refused = second.post(url, data=edit_payload(page_two, notes="第二位的修改"))
     assert refused.status_code == 200
-    assert "该记录已被修改" in refused.text and "clerk" in refused.text and "联系人" in refused.text
+    assert "该记录已被修改" in refused.text and "客服专员 王芳" in refused.text and "联系人" in refused.text
     customer = Customer.get_by_id(customer.id)
     assert customer.contact_person == "李经理" and customer.notes != "第二位的修改"
     # After reloading, the second clerk's change goes through.
