@@ -945,6 +945,23 @@ class KefuModelView(StepsMixin, ModelView):
                 sortable.append(f.name)
         return sortable
 
+    def is_personal_column(self, name):
+        """Does grid column `name` show personal data (masked for some roles)? Its formatter
+        masks, or the field it sorts by is personal."""
+        if getattr((self.column_formatters or {}).get(name), "mask_kind", None):
+            return True
+        target = self._sortable_columns.get(name) if hasattr(self, "_sortable_columns") else None
+        if isinstance(target, str):
+            target = self.model._meta.fields.get(target)
+        return target is not None and not isinstance(target, str) and is_personal(target)
+
+    def is_sortable(self, name):
+        """A column sorts for this user unless it shows personal data they see masked: an
+        order by the hidden value would reveal it (R-ENQ-3)."""
+        if not super().is_sortable(name):
+            return False
+        return sees_personal_data() or not self.is_personal_column(name)
+
     def _default_form_args(self, model, form_args):
         args = {}
         for f in model._meta.sorted_fields:
@@ -975,12 +992,14 @@ class KefuModelView(StepsMixin, ModelView):
         return args
 
     def search_placeholder(self):
-        names = []
+        names, sees = [], sees_personal_data()
         for field in self._search_fields:
+            if getattr(field, "personal", False) and not sees:
+                continue  # matches nothing for this user (PersonalSearch): not offered
             names.append(str(_l(field.verbose_name or field.name)))
         hints = []
         if any(isinstance(getattr(f, "field", f), PhoneField) or hasattr(f, "phone_match")
-               for f in self._search_fields) and sees_personal_data():
+               for f in self._search_fields) and sees:
             hints.append(str(_l("电话输入前 7 位以上")))
         if any(getattr(f, "name", None) in ("number", "receipt_no") for f in self._search_fields):
             hints.append(str(_l("编号输入开头")))
@@ -1111,8 +1130,10 @@ class KefuModelView(StepsMixin, ModelView):
                  page_size=None):
         """Flask-Admin's get_list with our search (views.search), a plain COUNT(*), and the
         related names of a page loaded once per related model (not the page query again)."""
-        # An unknown sort column in a hand-edited URL sorts by default instead of failing.
-        if sort_column is not None and sort_column not in self._sortable_columns:
+        # An unknown sort column in a hand-edited URL, or one this user sees masked, sorts by
+        # default instead of failing or revealing.
+        if sort_column is not None and (sort_column not in self._sortable_columns
+                                        or not self.is_sortable(sort_column)):
             sort_column = None
         page = min(page or 0, 100_000)  # a page number past any table, not an SQL overflow
         query, joins = self.filtered_query(search, filters)
