@@ -110,3 +110,116 @@ def test_a_masked_role_cannot_find_a_record_by_a_personal_value(login, app):
             if term.startswith("139"):  # nor a record by its customer's phone
                 assert not set(row_ids(client.get("/admin/contact/?search=" + term).text,
                                        "contact")) & contacts, (role, term)
+
+
+# ---------------------------------------------------------------- forms
+
+FULL_PHONE, MASKED_PHONE = "13700001111", "137****1111"
+
+
+def browser_payload(page, **changes):
+    """A form page posted as a browser posts it: every enabled field's value, none disabled."""
+    import html
+    data = {}
+    for tag, name, value in re.findall(
+            r'(<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"[^>]*>)', page):
+        if " disabled" not in tag:
+            data[name] = html.unescape(value)
+    for tag, name, body in re.findall(
+            r'(<textarea[^>]*name="([^"]+)"[^>]*>)(.*?)</textarea>', page, re.S):
+        if " disabled" not in tag:
+            data[name] = html.unescape(body).strip()
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option[^>]*selected[^>]*value="([^"]*)"|'
+                           r'<option[^>]*value="([^"]*)"[^>]*selected', options)
+        if chosen:
+            data[name] = chosen.group(1) or chosen.group(2)
+    data.update(changes)
+    return data
+
+
+def field_tag(page, name):
+    """The <input> tag of form field `name`."""
+    tag = re.search(r'<input[^>]*\bname="%s"[^>]*>' % re.escape(name), page)
+    assert tag, "no field %s" % name
+    return tag.group(0)
+
+
+@pytest.fixture
+def complaint(app):
+    from test_complaints import new_complaint
+    return new_complaint()
+
+
+@pytest.mark.parametrize("role", ("pm", "gm"))
+def test_the_complaint_edit_form_gives_a_masked_role_only_the_masked_phone(login, complaint, role):
+    url = "/admin/complaint/edit/?id=%d" % complaint.id
+    page = login(role).get(url)
+    assert page.status_code == 200
+    assert FULL_PHONE not in page.text
+    tag = field_tag(page.text, "complainant_phone")
+    assert 'value="%s"' % MASKED_PHONE in tag and "disabled" in tag
+    clerk = field_tag(login("clerk").get(url).text, "complainant_phone")
+    assert 'value="%s"' % FULL_PHONE in clerk and "disabled" not in clerk
+
+
+@pytest.mark.parametrize("posted", (None, MASKED_PHONE, "", "13900000000"))
+def test_saving_a_masked_form_never_overwrites_the_stored_phone(login, complaint, posted):
+    from models import Complaint
+    url = "/admin/complaint/edit/?id=%d" % complaint.id
+    pm = login("pm")
+    data = browser_payload(pm.get(url).text, subject="改过的主题")
+    if posted is not None:  # a crafted post: the disabled field sent anyway
+        data["complainant_phone"] = posted
+    response = pm.post(url, data=data)
+    assert response.status_code == 302, response.text
+    saved = Complaint.get_by_id(complaint.id)
+    assert saved.subject == "改过的主题" and saved.complainant_phone == FULL_PHONE
+
+
+def test_a_refused_masked_form_is_drawn_again_masked(login, complaint):
+    url = "/admin/complaint/edit/?id=%d" % complaint.id
+    pm = login("pm")
+    response = pm.post(url, data=browser_payload(pm.get(url).text, subject=""))
+    assert response.status_code == 200 and FULL_PHONE not in response.text
+    assert 'value="%s"' % MASKED_PHONE in field_tag(response.text, "complainant_phone")
+
+
+def test_a_masked_role_creates_a_record_without_personal_data(login, app):
+    from models import Complaint
+    pm = login("pm")
+    page = pm.get("/admin/complaint/new/?complainant_phone=13900000000").text
+    tag = field_tag(page, "complainant_phone")
+    assert "disabled" in tag and "13900000000" not in page
+    data = browser_payload(page, complainant_name="钱先生", subject="总经理登记的投诉",
+                           channel="phone", category="property", severity="general",
+                           received_at="2026-11-23 09:00:00", complainant_phone="13900000000")
+    response = pm.post("/admin/complaint/new/", data=data)
+    assert response.status_code == 302, response.text
+    made = Complaint.get(Complaint.subject == "总经理登记的投诉")
+    assert made.complainant_phone in (None, "")
+
+
+def test_every_form_a_masked_role_opens_shows_personal_fields_masked_and_disabled(login, app):
+    from models import Customer
+    checked = set()
+    for view in grid_views(app):
+        personal = personal_fields(view.model)
+        if not personal:
+            continue
+        record = view.model.select().order_by(view.model.id.desc()).first()
+        for role in ("pm", "gm"):
+            client = login(role)
+            for url in ("/admin/%s/new/" % view.endpoint,
+                        "/admin/%s/edit/?id=%d" % (view.endpoint, record.id) if record else None):
+                page = client.get(url) if url else None
+                if page is None or page.status_code != 200 or "<form" not in page.text:
+                    continue
+                for name in personal:
+                    if 'name="%s"' % name in page.text:
+                        assert "disabled" in field_tag(page.text, name), (url, name)
+                        stored = getattr(record, name) if record and "edit" in url else None
+                        if stored:
+                            assert 'value="%s"' % stored not in page.text, (url, name)
+                        checked.add(view.endpoint)
+    assert "complaint" in checked

@@ -1236,6 +1236,7 @@ class KefuModelView(StepsMixin, ModelView):
                 continue
             if value is not None:
                 form[name].data = value
+        self.mask_form(form)
         return form
 
     def edit_form(self, obj=None):
@@ -1248,7 +1249,27 @@ class KefuModelView(StepsMixin, ModelView):
         else:
             token = None
         form.kefu_version = token
+        self.mask_form(form, obj)
         return form
+
+    def masked_form_fields(self, form, record=None):
+        """{name: kind} of the personal fields of `form` this user sees masked for `record`
+        (None: a new record): shown masked and disabled, never saved from the form."""
+        if sees_personal_data(record):
+            return {}
+        return {name: kind for name, kind in personal_fields(self.model).items() if name in form}
+
+    def mask_form(self, form, record=None):
+        """Show the personal fields the user sees masked as the mask, read-only (R-ENQ-3): the
+        input's value never carries the stored number, and nothing typed there is checked."""
+        for name, kind in self.masked_form_fields(form, record).items():
+            field = form[name]
+            field.data = mask(getattr(record, name, None), kind) if record is not None else ""
+            field.raw_data = None
+            field.validators = []
+            field.flags.required = False
+            field.render_kw = dict(field.render_kw or {}, disabled=True,
+                                   title=str(_l("个人信息已隐藏，不能在此修改")))
 
     def create_model(self, form):
         model = self.model()
@@ -1261,6 +1282,12 @@ class KefuModelView(StepsMixin, ModelView):
         """Populate, validate and save in one transaction with its audit row."""
         now = clock.now()
         before = {} if created else snapshot(model)
+        record = None if created else model
+        # What the user sees masked is saved as stored (a new record's: empty), whatever the
+        # form posted: never the mask, never blanked.
+        hidden = self.masked_form_fields(form, record)
+        for name in hidden:
+            form[name].data = getattr(model, name)
         try:
             with write_transaction():
                 if not created and "version" in model._meta.fields:
@@ -1290,6 +1317,9 @@ class KefuModelView(StepsMixin, ModelView):
         except IntegrityError as err:
             flash(self.integrity_message(err), "error")
             return False
+        finally:
+            if hidden:  # the form drawn again after a refusal shows the mask, as before
+                self.mask_form(form, record)
         return True
 
     def _check_version(self, form, model):
