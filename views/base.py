@@ -84,6 +84,15 @@ def mask(value, kind):
     return text[:3] + "*" * (len(text) - 3 - keep) + text[-keep:]
 
 
+# A phone or ID number written into free text (a note, a search, a report's label).
+PERSONAL_IN_TEXT = re.compile(r"(?<![\d-])(1[3-9]\d{9}|0\d{2,3}-\d{7,8}|\d{17}[\dXx])(?![\d])")
+
+
+def mask_text(text):
+    """`text` with every phone or ID number in it masked as the field itself would be."""
+    return PERSONAL_IN_TEXT.sub(lambda m: mask(m.group(), "phone"), text) if text else text
+
+
 def sees_personal_data(record=None):
     """Does the logged-in user see `record`'s personal data in full?"""
     if not current_user.is_authenticated:
