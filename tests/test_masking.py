@@ -223,3 +223,92 @@ def test_every_form_a_masked_role_opens_shows_personal_fields_masked_and_disable
                             assert 'value="%s"' % stored not in page.text, (url, name)
                         checked.add(view.endpoint)
     assert "complaint" in checked
+
+
+# ---------------------------------------------------------------- the monthly complaint analysis
+
+def xlsx_text(data):
+    """Every text of a workbook (its XML parts), to search for a value."""
+    import io
+    import zipfile
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        return "".join(book.read(name).decode("utf-8") for name in book.namelist()
+                       if name.endswith(".xml"))
+
+
+def repeat_complaints(phone=FULL_PHONE):
+    """Two complaints in May 2025 by one person known only by phone."""
+    from datetime import datetime
+    from models import Complaint
+    for day in (5, 6):
+        at = datetime(2025, 5, day, 10, 0)
+        complaint = Complaint.create(
+            complainant_name="孙女士", complainant_phone=phone, channel="phone",
+            category="property", subject="重复投诉 %d" % day, severity="general",
+            department=Complaint.route("property"), received_at=at, created_at=at, updated_at=at)
+        complaint.assign_number(at)
+        complaint.save()
+
+
+def test_a_stored_complaint_report_keeps_no_phone(app):
+    from datetime import date
+    import reports
+    from conftest import DEMO_NOW
+    repeat_complaints()
+    report = reports.generate_complaint_report(date(2025, 5, 1), DEMO_NOW)
+    assert FULL_PHONE not in (report.figures or "") + (report.summary or "")
+    assert "孙女士（%s）" % MASKED_PHONE in report.figures
+
+
+def report_pages(client, report):
+    """The report's page, its CSV, and the report grid's CSV and workbook, as one text."""
+    return "".join((
+        client.get("/admin/complaintreport/details/?id=%d" % report.id).text,
+        client.get("/admin/complaintreport/report.csv?id=%d" % report.id).text,
+        client.get("/admin/complaintreport/").text,
+        client.get("/admin/complaintreport/export/csv/").text,
+        xlsx_text(client.get("/admin/complaintreport/export/xlsx/").data)))
+
+
+def test_a_report_stored_with_a_full_phone_shows_it_masked_to_masked_roles(login, app):
+    """A report generated before issue 18 named repeat complainants by their full phone."""
+    import json
+    from datetime import date
+    import reports
+    from conftest import DEMO_NOW
+    from models import ComplaintReport
+    report = reports.generate_complaint_report(date(2025, 5, 1), DEMO_NOW)
+    figures = json.loads(report.figures)
+    figures["repeat_complainants"] = {FULL_PHONE: 3}
+    ComplaintReport.update(figures=json.dumps(figures, ensure_ascii=False)).where(
+        ComplaintReport.id == report.id).execute()
+    assert FULL_PHONE in report_pages(login("clerk"), report)
+    for role in MASKED_ROLES:
+        text = report_pages(login(role), report)
+        assert FULL_PHONE not in text, role
+        assert MASKED_PHONE in text, role
+
+
+# ---------------------------------------------------------------- survey answer links
+
+def test_only_those_who_hand_out_questionnaires_see_the_answer_links(login, app):
+    from models import SurveyDistribution
+    tokens = [d.token for d in SurveyDistribution.select()]
+    assert tokens
+    view = view_of(app, SurveyDistribution)
+    at = column_index(view, "token")
+    for role in ("clerk", "admin", "ops"):
+        client = login(role)
+        grid = client.get("/admin/surveydistribution/?page_size=100").text
+        assert "/s/" in grid and any(t in grid for t in tokens), role
+    for role in MASKED_ROLES:
+        client = login(role)
+        texts = [client.get("/admin/surveydistribution/?page_size=100").text,
+                 client.get("/admin/surveydistribution/?sort=%d" % at).text,
+                 client.get("/admin/surveydistribution/details/?id=%d"
+                            % SurveyDistribution.select().first().id).text,
+                 client.get("/admin/surveydistribution/export/csv/").text,
+                 xlsx_text(client.get("/admin/surveydistribution/export/xlsx/").data)]
+        for text in texts:
+            assert not any(token in text for token in tokens), role
+        assert "仅发放人员可见" in texts[0] and not header_is_link(texts[1], "token")
