@@ -312,3 +312,59 @@ def test_only_those_who_hand_out_questionnaires_see_the_answer_links(login, app)
         for text in texts:
             assert not any(token in text for token in tokens), role
         assert "仅发放人员可见" in texts[0] and not header_is_link(texts[1], "token")
+
+
+# ---------------------------------------------------------------- the crawl
+
+KNOWN = {"phone": "13812345678", "id_number": "110101199003071234",
+         "address": "上海市浦东新区世纪大道100号"}
+
+
+# Sorting notices by department crashes for every role (a peewee join error between
+# NoticeReceipt and Department, not a masking matter): reported, to be fixed apart.
+BROKEN_SORTS = {"/admin/notice/?sort=5"}
+
+
+def test_a_masked_role_finds_no_known_personal_value_anywhere(login, app, complaint):
+    """As pm, gm and auditor: every grid sorted by every column, its CSV and workbook, the
+    records' pages and forms, the complaint report's page and CSV; no full value anywhere."""
+    import json
+    from datetime import date
+    import reports
+    from conftest import DEMO_NOW
+    from models import ComplaintReport
+    customer = Customer.select().where(Customer.phone.is_null(False)).first()
+    Customer.update(**KNOWN).where(Customer.id == customer.id).execute()
+    repeat_complaints(KNOWN["phone"])
+    report = reports.generate_complaint_report(date(2025, 5, 1), DEMO_NOW)
+    legacy = json.loads(report.figures)
+    legacy["repeat_complainants"][FULL_PHONE] = 2  # as stored before issue 18
+    ComplaintReport.update(figures=json.dumps(legacy, ensure_ascii=False)).where(
+        ComplaintReport.id == report.id).execute()
+    secrets = (KNOWN["phone"], KNOWN["id_number"], "世纪大道", FULL_PHONE)
+    records = {"customer": customer.id, "complaint": complaint.id, "complaintreport": report.id}
+    for role in MASKED_ROLES:
+        client = login(role)
+        pages = ["/admin/customer/360/?id=%d" % customer.id,
+                 "/admin/complaintreport/report.csv?id=%d" % report.id]
+        for view in grid_views(app):
+            if role not in view.read_roles:
+                continue
+            grid = "/admin/%s/" % view.endpoint
+            pages += [grid, grid + "export/csv/", grid + "export/xlsx/",
+                      grid + "new/", grid + "edit/?id=%d" % records.get(view.endpoint, 0)]
+            pages += [grid + "?sort=%d" % at for at in range(len(view._list_columns))]
+            if view.endpoint in records:
+                pages.append(grid + "details/?id=%d" % records[view.endpoint])
+        for url in pages:
+            if url in BROKEN_SORTS:
+                continue
+            response = client.get(url)
+            assert response.status_code in (200, 302, 403, 404), (role, url, response.status_code)
+            text = xlsx_text(response.data) if "/xlsx/" in url and response.status_code == 200 \
+                else response.get_data(as_text=True)
+            for secret in secrets:
+                assert secret not in text, (role, url, secret)
+    clerk = login("clerk")
+    assert KNOWN["phone"] in clerk.get("/admin/customer/details/?id=%d" % customer.id).text
+    assert FULL_PHONE in clerk.get("/admin/complaint/edit/?id=%d" % complaint.id).text
