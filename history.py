@@ -42,8 +42,6 @@ SUMMARY_TOKEN_RE = re.compile(r"(?<![A-Za-z_])(%s)(?![A-Za-z_])" % "|".join(
     sorted(map(re.escape, SUMMARY_TOKENS), key=len, reverse=True)))
 # A clock's explanation starts with its rule's code ("REP_ACCEPT：30分钟（自然时间）", sla.Limit).
 RULE_PREFIX = re.compile(r"^([A-Z][A-Z0-9_]+)：")
-# A phone or ID number typed into free text (a search, a note): masked like the field itself.
-PERSONAL_IN_TEXT = re.compile(r"(?<![\d-])(1[3-9]\d{9}|0\d{2,3}-\d{7,8}|\d{17}[\dXx])(?![\d])")
 
 
 def ui_strings():
@@ -84,8 +82,8 @@ def sees_in_full(record=None):
 
 
 def _mask_text(text):
-    from views.base import mask
-    return PERSONAL_IN_TEXT.sub(lambda m: mask(m.group(), "phone"), text)
+    from views.base import mask_text
+    return mask_text(text)
 
 
 class Event:

@@ -55,13 +55,23 @@ def complaint_figures(month):
         (AuditLog.model == "Complaint") & (AuditLog.action == "escalate")
         & (AuditLog.created_at >= start) & (AuditLog.created_at < end)
         & AuditLog.record_id.in_(live)).count()
-    # One person: the same customer record, else the same phone (names are not unique).
+    # One person: the same customer record, else the same phone (names are not unique). The
+    # phone only tells people apart here: the stored report names them with it masked.
+    from views.base import mask
     keys = Counter(("c", r.customer_id) if r.customer_id else ("p", r.complainant_phone or r.complainant_name)
                    for r in rows)
-    phones = {("p", r.complainant_phone): r.complainant_phone for r in rows}
-    names = {("c", r.customer_id): str(r.customer) for r in rows if r.customer_id}
-    figures["repeat_complainants"] = {names.get(k) or phones.get(k) or k[1]: n
-                                      for k, n in keys.most_common() if n > 1}
+    names = {}
+    for r in rows:
+        if r.customer_id:
+            names[("c", r.customer_id)] = str(r.customer)
+        elif r.complainant_phone:
+            names.setdefault(("p", r.complainant_phone), "%s（%s）" % (
+                r.complainant_name or "—", mask(r.complainant_phone, "phone")))
+    repeat = figures["repeat_complainants"] = {}
+    for key, n in keys.most_common():
+        if n > 1:
+            label = names.get(key) or key[1]
+            repeat[label] = repeat.get(label, 0) + n
     figures["top_subjects"] = dict(Counter(r.subject for r in rows).most_common(5))
     return figures
 
@@ -102,9 +112,12 @@ def _percent(rate):
     return "—" if rate is None else f"{rate}%"
 
 
-def report_rows(report):
-    """The report's figures as (section, item, value) rows for the page and the CSV."""
+def report_rows(report, shown=None):
+    """The report's figures as (section, item, value) rows for the page and the CSV;
+    `shown(figures)` first prepares them for the reader (views mask personal data)."""
     figures = json.loads(report.figures or "{}")
+    if shown is not None:
+        figures = shown(figures)
     rows = [("合计", "本月投诉", figures.get("total", 0)),
             ("合计", "上月投诉", figures.get("previous_total", 0))]
     for name, label in DIMENSIONS + (("department", "责任部门"),):

@@ -224,7 +224,7 @@ def test_cmp_9_monthly_report_figures_on_a_hand_built_month(app):
     assert f["start_on_time"] == {"due": 3, "on_time": 1, "rate": 33.3}  # the escalated one too
     assert f["resolved_on_time"] == {"due": 1, "on_time": 1, "rate": 100.0}
     assert f["escalations"] == 1
-    assert f["repeat_complainants"] == {"13700000001": 2}
+    assert f["repeat_complainants"] == {"赵女士（137****0001）": 2}  # the stored report masks the phone
     assert list(f["top_subjects"])[0] == "电梯故障"
     assert f["change"]["total"] == 2 and f["change"]["物业管理"] == 0
     assert "2025年03月共受理投诉 4 件（上月 2 件）" in report.summary
@@ -324,7 +324,7 @@ def test_report_figures_skip_refused_and_key_repeats_by_person(app):
     refused = new_complaint("important", category="other", at=datetime(2025, 5, 7, 9, 0))
     Complaint.update(status="refused").where(Complaint.id == refused.id).execute()
     figures = reports.complaint_figures(date(2025, 5, 1))
-    assert figures["repeat_complainants"] == {"13711112222": 2}
+    assert figures["repeat_complainants"] == {"赵女士（137****2222）": 2}  # one person, phone masked
     assert figures["start_on_time"]["due"] == 0
 
 

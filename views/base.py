@@ -84,6 +84,15 @@ def mask(value, kind):
     return text[:3] + "*" * (len(text) - 3 - keep) + text[-keep:]
 
 
+# A phone or ID number written into free text (a note, a search, a report's label).
+PERSONAL_IN_TEXT = re.compile(r"(?<![\d-])(1[3-9]\d{9}|0\d{2,3}-\d{7,8}|\d{17}[\dXx])(?![\d])")
+
+
+def mask_text(text):
+    """`text` with every phone or ID number in it masked as the field itself would be."""
+    return PERSONAL_IN_TEXT.sub(lambda m: mask(m.group(), "phone"), text) if text else text
+
+
 def sees_personal_data(record=None):
     """Does the logged-in user see `record`'s personal data in full?"""
     if not current_user.is_authenticated:
@@ -945,6 +954,23 @@ class KefuModelView(StepsMixin, ModelView):
                 sortable.append(f.name)
         return sortable
 
+    def is_personal_column(self, name):
+        """Does grid column `name` show personal data (masked for some roles)? Its formatter
+        masks, or the field it sorts by is personal."""
+        if getattr((self.column_formatters or {}).get(name), "mask_kind", None):
+            return True
+        target = self._sortable_columns.get(name) if hasattr(self, "_sortable_columns") else None
+        if isinstance(target, str):
+            target = self.model._meta.fields.get(target)
+        return target is not None and not isinstance(target, str) and is_personal(target)
+
+    def is_sortable(self, name):
+        """A column sorts for this user unless it shows personal data they see masked: an
+        order by the hidden value would reveal it (R-ENQ-3)."""
+        if not super().is_sortable(name):
+            return False
+        return sees_personal_data() or not self.is_personal_column(name)
+
     def _default_form_args(self, model, form_args):
         args = {}
         for f in model._meta.sorted_fields:
@@ -975,12 +1001,14 @@ class KefuModelView(StepsMixin, ModelView):
         return args
 
     def search_placeholder(self):
-        names = []
+        names, sees = [], sees_personal_data()
         for field in self._search_fields:
+            if getattr(field, "personal", False) and not sees:
+                continue  # matches nothing for this user (PersonalSearch): not offered
             names.append(str(_l(field.verbose_name or field.name)))
         hints = []
         if any(isinstance(getattr(f, "field", f), PhoneField) or hasattr(f, "phone_match")
-               for f in self._search_fields) and sees_personal_data():
+               for f in self._search_fields) and sees:
             hints.append(str(_l("电话输入前 7 位以上")))
         if any(getattr(f, "name", None) in ("number", "receipt_no") for f in self._search_fields):
             hints.append(str(_l("编号输入开头")))
@@ -1111,8 +1139,10 @@ class KefuModelView(StepsMixin, ModelView):
                  page_size=None):
         """Flask-Admin's get_list with our search (views.search), a plain COUNT(*), and the
         related names of a page loaded once per related model (not the page query again)."""
-        # An unknown sort column in a hand-edited URL sorts by default instead of failing.
-        if sort_column is not None and sort_column not in self._sortable_columns:
+        # An unknown sort column in a hand-edited URL, or one this user sees masked, sorts by
+        # default instead of failing or revealing.
+        if sort_column is not None and (sort_column not in self._sortable_columns
+                                        or not self.is_sortable(sort_column)):
             sort_column = None
         page = min(page or 0, 100_000)  # a page number past any table, not an SQL overflow
         query, joins = self.filtered_query(search, filters)
@@ -1215,6 +1245,7 @@ class KefuModelView(StepsMixin, ModelView):
                 continue
             if value is not None:
                 form[name].data = value
+        self.mask_form(form)
         return form
 
     def edit_form(self, obj=None):
@@ -1227,7 +1258,27 @@ class KefuModelView(StepsMixin, ModelView):
         else:
             token = None
         form.kefu_version = token
+        self.mask_form(form, obj)
         return form
+
+    def masked_form_fields(self, form, record=None):
+        """{name: kind} of the personal fields of `form` this user sees masked for `record`
+        (None: a new record): shown masked and disabled, never saved from the form."""
+        if sees_personal_data(record):
+            return {}
+        return {name: kind for name, kind in personal_fields(self.model).items() if name in form}
+
+    def mask_form(self, form, record=None):
+        """Show the personal fields the user sees masked as the mask, read-only (R-ENQ-3): the
+        input's value never carries the stored number, and nothing typed there is checked."""
+        for name, kind in self.masked_form_fields(form, record).items():
+            field = form[name]
+            field.data = mask(getattr(record, name, None), kind) if record is not None else ""
+            field.raw_data = None
+            field.validators = []
+            field.flags.required = False
+            field.render_kw = dict(field.render_kw or {}, disabled=True,
+                                   title=str(_l("个人信息已隐藏，不能在此修改")))
 
     def create_model(self, form):
         model = self.model()
@@ -1240,6 +1291,12 @@ class KefuModelView(StepsMixin, ModelView):
         """Populate, validate and save in one transaction with its audit row."""
         now = clock.now()
         before = {} if created else snapshot(model)
+        record = None if created else model
+        # What the user sees masked is saved as stored (a new record's: empty), whatever the
+        # form posted: never the mask, never blanked.
+        hidden = self.masked_form_fields(form, record)
+        for name in hidden:
+            form[name].data = getattr(model, name)
         try:
             with write_transaction():
                 if not created and "version" in model._meta.fields:
@@ -1269,6 +1326,9 @@ class KefuModelView(StepsMixin, ModelView):
         except IntegrityError as err:
             flash(self.integrity_message(err), "error")
             return False
+        finally:
+            if hidden:  # the form drawn again after a refusal shows the mask, as before
+                self.mask_form(form, record)
         return True
 
     def _check_version(self, form, model):

@@ -15,10 +15,11 @@ from database import write_transaction
 from forms import KefuForm
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from i18n import _l
+from i18n import _l, gettext
 from models import (Complaint, ComplaintGuideline, ComplaintReport, ComplaintUpdate, Department,
                     DomainError, ValidationError)
-from views.base import A, C, GM, M, PM, S, KefuModelView, deadline_formatter, excel_safe
+from views.base import (A, C, GM, M, PM, S, KefuModelView, deadline_formatter, excel_safe,
+                        mask_text, sees_personal_data)
 from views.reception import DepartmentField, hold_steps
 from views.steps import (CLOSES, INTAKE_HELP, NOTIFIES, Step, callback_step, intake_fields,
                          reason_field)
@@ -165,6 +166,23 @@ class MonthForm(KefuForm):
     month = DateField(_l("月份（任一天）"), validators=[validators.InputRequired(message="请选择月份")])
 
 
+def readable_figures(figures):
+    """A report's figures as the user may read them: for a masked role, every phone or ID
+    number in a named item masked (reports stored before issue 18 named people by phone)."""
+    if sees_personal_data():
+        return figures
+    for key in ("repeat_complainants", "top_subjects"):
+        if isinstance(figures.get(key), dict):
+            figures[key] = {mask_text(item): n for item, n in figures[key].items()}
+    return figures
+
+
+def figures_text(view, context, report, name):
+    """The figures column (its page and the grid's exports): the report's rows, masked."""
+    return "\n".join("%s·%s：%s" % (gettext(section), item, value)
+                     for section, item, value in reports.report_rows(report, readable_figures))
+
+
 def publish(report, by, now, form):
     report.transition("publish", by, now, (ComplaintReport.DRAFT,), status=ComplaintReport.PUBLISHED)
 
@@ -182,6 +200,7 @@ class ComplaintReportView(KefuModelView):
     editable_states = (ComplaintReport.DRAFT,)  # a published report is final
     can_create = False  # reports are compiled (生成投诉分析报告), not typed
     details_template = "kefu/complaint_report.html"
+    column_formatters = {"figures": figures_text}
     steps = (
         Step("regenerate", "重新统计", (A, M, PM, GM), regenerate, when=(ComplaintReport.DRAFT,),
              style="secondary"),
@@ -224,7 +243,7 @@ class ComplaintReportView(KefuModelView):
         out.write("\ufeff")
         writer = csv.writer(out)
         writer.writerow(["分类", "项目", "数值"])
-        for row in reports.report_rows(report):
+        for row in reports.report_rows(report, readable_figures):
             writer.writerow([excel_safe(cell) for cell in row])
         name = "complaint-report-%s.csv" % report.month.strftime("%Y-%m")
         from audit import audit, snapshot
@@ -235,7 +254,7 @@ class ComplaintReportView(KefuModelView):
                         headers={"Content-Disposition": f"attachment; filename={name}"})
 
     def figures(self, report):
-        return json.loads(report.figures or "{}")
+        return readable_figures(json.loads(report.figures or "{}"))
 
 
 def register(admin, category):

@@ -230,15 +230,32 @@ class SurveyQuestionView(KefuModelView):
             raise ValidationError({"survey": "只有草拟中的调查方案可以增改题目"})
 
 
+def hands_out_surveys():
+    """May the user 发放问卷 (the step's own roles)? Only they see the answer links: a link is a
+    respondent's one answer, and whoever holds it can answer in their name."""
+    step = next(step for step in SurveyView.steps if step.name == "distribute")
+    return current_user.is_authenticated and current_user.has_role(*step.roles)
+
+
+def answer_link(view, context, row, name):
+    """The one-time answer link, for those who hand questionnaires out; for others, that it is hidden."""
+    if not hands_out_surveys():
+        return str(_l("（仅发放人员可见）"))
+    return url_for("public.survey_form", token=row.token, _external=True)
+
+
 class SurveyDistributionView(KefuModelView):
     """Who was given a questionnaire, and its one-time link; written by 发放问卷 only."""
     read_roles = frozenset({A, C, M, PM, GM, AU})
     write_roles = frozenset()
     column_list = ("survey", "customer", "token", "distributed_at", "distributed_by",
                    "responded_at")
-    column_formatters = {"token": lambda v, c, m, n: url_for("public.survey_form", token=m.token,
-                                                            _external=True)}
+    column_formatters = {"token": answer_link}
     column_labels = {"token": "答卷链接"}
+
+    def is_sortable(self, name):
+        # Nobody who may not see the links orders rows by them.
+        return super().is_sortable(name) and (name != "token" or hands_out_surveys())
 
 
 class SurveyResponseView(KefuModelView):
