@@ -545,7 +545,8 @@ def measure_export(args, password):
 
 # ---------------------------------------------------------------- jobs (child process)
 
-NIGHTLY_UPKEEP = ("segment_customers", "refresh_statistics", "refresh_last_contacts")
+NIGHTLY_UPKEEP = ("segment_customers", "refresh_statistics", "refresh_last_contacts",
+                  "check_audit_log")
 
 
 def jobs_child(args):

@@ -58,6 +58,7 @@ class NoticeView(KefuModelView):
         query = super().get_query()
         return (query.select_extend(counts.c.total, counts.c.confirmed)
                 .join(counts, on=(counts.c.notice_id == Notice.id), join_type=JOIN.LEFT_OUTER)
+                .switch(Notice)  # a sort by department joins from the notice, not the counts
                 .objects())
 
     def extra_links(self, record):
