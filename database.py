@@ -432,6 +432,14 @@ def _overdue_filter_indexes(database):
     database.execute_sql('ANALYZE "alert"')
 
 
+def _sessions_end_server_side(database):
+    """Issue 18: a session epoch per user (logout, new password and disabling end sessions)
+    and the login attempts the throttle counts before it checks a password."""
+    from models import LoginAttempt, User
+    _add_columns(database, User, "session_epoch")
+    database.create_tables([LoginAttempt], safe=True)
+
+
 # Append-only: (version, name, function(database)). A migration must work on a database that
 # is new (created from today's models by migration 1) as well as on an old one.
 MIGRATIONS = [
@@ -447,6 +455,7 @@ MIGRATIONS = [
     (10, "indexes for the overdue filters, my alerts and daily follow-ups", _overdue_filter_indexes),
     (11, "call scripts that say what happens now", _scripts_say_what_happens_now),
     (12, "a tamper-evident audit log: hash chain, no REPLACE, no TRUNCATE", _tamper_evident_audit),
+    (13, "session epochs and counted login attempts", _sessions_end_server_side),
 ]
 
 
