@@ -230,11 +230,19 @@ def create_app(test_config=None):
         KEFU_IDLE_MINUTES=int(os.environ.get("KEFU_IDLE_MINUTES", "30")),
         # Seconds a failed login waits once its address is past THROTTLE_PER_ADDRESS.
         KEFU_LOGIN_SLOWDOWN=float(os.environ.get("KEFU_LOGIN_SLOWDOWN", "1")),
+        # How many proxies (nginx: 1) stand before the console and set X-Forwarded-For and
+        # -Proto. 0: the headers are ignored, since anyone can send them.
+        KEFU_PROXY_COUNT=int(os.environ.get("KEFU_PROXY_COUNT", "0")),
     )
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+
+    if app.config["KEFU_PROXY_COUNT"] > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["KEFU_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     clock.set_timezone(app.config["KEFU_TIMEZONE"])
     clock.set_fixed_now(app.config.get("KEFU_FIXED_NOW"))  # tests choose their `now`

@@ -90,3 +90,80 @@ def test_login_rotates_the_session_and_its_csrf_secret(client, app):
     with client.session_transaction() as after:
         assert "planted" not in after
         assert after.get("csrf") != secret_before
+
+
+# ---------------------------------------------------------------- login throttling
+
+def test_a_known_user_logs_in_after_20_failures_from_the_same_address(client, app):
+    app.config["KEFU_LOGIN_SLOWDOWN"] = 0  # the slowdown itself is a sleep
+    for number in range(21):
+        assert "登录名或密码不正确" in try_login(client, "nobody%d" % number, "guess").text
+    assert try_login(client, "admin", "demo").status_code == 302
+
+
+def test_a_name_is_still_locked_after_5_failures(client, app):
+    for _ in range(5):
+        try_login(client, "clerk", "wrong")
+    assert "登录失败次数过多" in try_login(client, "clerk", "demo").text
+
+
+def test_forwarded_address_is_trusted_only_with_the_proxy_setting(app, demo_db_template, tmp_path):
+    from models import AuditLog
+    forwarded = {"headers": {"X-Forwarded-For": "10.1.2.3"}}
+    try_login(app.test_client(), "nobody", "guess", **forwarded)
+    assert AuditLog.select().order_by(AuditLog.id.desc()).first().ip == "127.0.0.1"
+    import app as kefu
+    from conftest import DEMO_NOW
+    behind_nginx = kefu.create_app({"TESTING": True, "SECRET_KEY": "test", "KEFU_FIXED_NOW": DEMO_NOW,
+                                    "DATABASE_URL": app.config["DATABASE_URL"],
+                                    "KEFU_PROXY_COUNT": 1})
+    try_login(behind_nginx.test_client(), "nobody", "guess", **forwarded)
+    assert AuditLog.select().order_by(AuditLog.id.desc()).first().ip == "10.1.2.3"
+
+
+class HashChecks:
+    """Counts the password-hash checks login makes (werkzeug's function, wrapped)."""
+
+    def __init__(self, monkeypatch):
+        import threading
+        import models
+        self.count, self.lock, real = 0, threading.Lock(), models.check_password_hash
+
+        def counted(*args):
+            with self.lock:
+                self.count += 1
+            return real(*args)
+        monkeypatch.setattr(models, "check_password_hash", counted)
+
+
+def test_an_unknown_name_costs_the_same_hash_check_as_a_wrong_password(client, monkeypatch):
+    checks = HashChecks(monkeypatch)
+    try_login(client, "no-such-person", "guess")
+    unknown = checks.count
+    try_login(client, "clerk", "guess")
+    assert unknown == 1 and checks.count - unknown == 1
+
+
+def test_simultaneous_guesses_never_get_more_checks_than_the_limit(app, monkeypatch):
+    import threading
+    from app import THROTTLE_PER_USER
+    checks = HashChecks(monkeypatch)
+    guessers = []
+    for _ in range(30):
+        browser = app.test_client()
+        guessers.append((browser, csrf_token(browser.get("/login").text)))
+    start = threading.Barrier(len(guessers))
+    answers = []
+
+    def guess(browser, token):
+        start.wait()
+        answers.append(browser.post("/login", data={"username": "clerk", "password": "guess",
+                                                    "csrf_token": token}).status_code)
+    app.config["KEFU_LOGIN_SLOWDOWN"] = 0
+    threads = [threading.Thread(target=guess, args=pair) for pair in guessers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [200] * 30
+    assert checks.count == THROTTLE_PER_USER
