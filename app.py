@@ -10,8 +10,9 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import click
-from flask import (Blueprint, Flask, abort, current_app, flash, redirect, render_template,
-                   request, send_from_directory, session, url_for)
+from flask import (Blueprint, Flask, abort, current_app, flash, g, has_request_context, redirect,
+                   render_template, request, send_from_directory, session, url_for)
+from flask.sessions import SecureCookieSessionInterface
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
@@ -184,6 +185,34 @@ def home():
     return redirect(url_for("admin.index"))
 
 
+# ---------------------------------------------------------------- headers
+
+# Scripts: our static files and the inline tags that carry this response's nonce (Flask-Admin
+# puts it on its own). Styles: style="…" attributes are all over Flask-Admin's templates.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'nonce-%s'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'self'")
+STATIC_ENDPOINTS = ("static", "admin.static", "favicon")
+
+
+def csp_nonce():
+    """This response's script nonce (one per request)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+class KefuSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the Secure flag following KEFU_SECURE_COOKIE."""
+
+    def get_cookie_secure(self, app):
+        setting = str(app.config.get("KEFU_SECURE_COOKIE", "auto")).lower()
+        if setting == "auto":
+            return has_request_context() and request.is_secure
+        return setting in ("1", "true", "yes", "on")
+
+
 # ---------------------------------------------------------------- the app
 
 def _secret_key(instance_path):
@@ -233,6 +262,9 @@ def create_app(test_config=None):
         # How many proxies (nginx: 1) stand before the console and set X-Forwarded-For and
         # -Proto. 0: the headers are ignored, since anyone can send them.
         KEFU_PROXY_COUNT=int(os.environ.get("KEFU_PROXY_COUNT", "0")),
+        # The session cookie's Secure flag: "auto" when the request came over HTTPS (itself,
+        # or by X-Forwarded-Proto from a trusted proxy), "1" always, "0" never.
+        KEFU_SECURE_COOKIE=os.environ.get("KEFU_SECURE_COOKIE", "auto"),
     )
     if test_config:
         app.config.update(test_config)
@@ -261,7 +293,8 @@ def create_app(test_config=None):
     app.register_blueprint(public)
 
     from views.dashboard import HomeView, MyWorkView
-    admin = Admin(app, name="客服台 Kefu Desk", url="/admin",
+    app.session_interface = KefuSessionInterface()
+    admin = Admin(app, name="客服台 Kefu Desk", url="/admin", csp_nonce_generator=csp_nonce,
                   theme=Bootstrap4Theme(base_template="kefu/master.html", fluid=True),
                   index_view=HomeView(name=_l("首页"), url="/admin"))
     admin.add_view(MyWorkView(name=_l("我的待办"), endpoint="mywork", url="/admin/mywork"))
@@ -336,9 +369,14 @@ def create_app(test_config=None):
 
     @app.after_request
     def _headers(response):
+        """No script but our own files and nonce'd tags, no framing by other sites, and no
+        copy of a page or an export (personal data) in a browser's or proxy's cache."""
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY % csp_nonce())
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint not in STATIC_ENDPOINTS:
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     app.cli.add_command(create_user_command)
@@ -580,6 +618,17 @@ class QuietRequestLog(logging.Filter):
 ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 
 
+def _quiet_server_name():
+    from werkzeug.serving import WSGIRequestHandler
+
+    class Handler(WSGIRequestHandler):
+        """The development server, not telling its Werkzeug and Python versions."""
+
+        def version_string(self):
+            return "kefu"
+    return Handler
+
+
 def main(argv=None):
     """`python app.py [--host H] [--port P]` runs the console; `create-user …` adds a login."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -604,7 +653,8 @@ def main(argv=None):
         print("演示账号 demo logins (password 'demo'): " + ", ".join(u[0] for u in DEMO_USERS), flush=True)
     logging.getLogger("werkzeug").addFilter(QuietRequestLog())
     start_scheduler(app)
-    app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
+    app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False,
+            request_handler=_quiet_server_name())
     return 0
 
 

@@ -167,3 +167,43 @@ def test_simultaneous_guesses_never_get_more_checks_than_the_limit(app, monkeypa
         thread.join()
     assert answers == [200] * 30
     assert checks.count == THROTTLE_PER_USER
+
+
+# ---------------------------------------------------------------- headers
+
+def test_every_page_carries_the_security_headers(as_clerk, app):
+    page = as_clerk.get("/admin/repairorder/")
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'nonce-" in csp and "frame-ancestors 'self'" in csp
+    assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    nonce = csp.split("'nonce-")[1].split("'")[0]
+    import re
+    for tag in re.findall(r"<script\b[^>]*>", page.text):
+        assert "src=" in tag or 'nonce="%s"' % nonce in tag, tag  # every inline script is ours
+    assert not re.findall(r'\son[a-z]+="[^"]*"', page.text)  # no inline handler to be refused
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    export = as_clerk.get("/admin/repairorder/export/csv/")
+    assert export.headers["Cache-Control"] == "no-store"
+
+
+def test_the_caller_screens_inline_script_carries_the_nonce(as_clerk):
+    page = as_clerk.get("/admin/caller/")
+    nonce = page.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert '<script nonce="%s">' % nonce in page.text
+
+
+def test_the_session_cookie_is_secure_over_https_and_as_configured(app):
+    def cookie_of(client, **kw):
+        page = client.get("/login", **kw)
+        return [v for k, v in page.headers.items() if k == "Set-Cookie" and v.startswith("session=")][0]
+    assert "Secure" not in cookie_of(app.test_client())
+    assert "Secure" in cookie_of(app.test_client(), base_url="https://localhost")
+    app.config["KEFU_SECURE_COOKIE"] = "1"
+    assert "Secure" in cookie_of(app.test_client())
+
+
+def test_the_development_server_does_not_name_werkzeug_or_python():
+    import app as kefu
+    assert kefu._quiet_server_name().version_string(object.__new__(kefu._quiet_server_name())) == "kefu"
