@@ -240,6 +240,8 @@ def _secret_key(instance_path):
 
 def create_app(test_config=None):
     """Create and configure the console."""
+    # Every file the console creates (database, WAL, backups, uploads) is its user's alone.
+    os.umask(0o077)
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("DATABASE_URL")
@@ -483,6 +485,7 @@ def backup_database(target):
     try:
         with copy:
             source.backup(copy)  # one read transaction: a snapshot; WAL lets writers go on
+        os.chmod(target, 0o600)
         check = copy.execute("PRAGMA integrity_check").fetchone()[0]
         if check != "ok":
             raise DomainError(f"备份校验失败：{check}")

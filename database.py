@@ -476,6 +476,8 @@ def open_database(url):
         # connection serves one thread at a time, but not always the thread that opened it.
         database = connect(url, pragmas=SQLITE_PRAGMAS, timeout=10, check_same_thread=False,
                            max_connections=None)
+        if path and path != ":memory:":
+            keep_private(path)
     elif url.startswith(("postgresql://", "postgres://")):
         database = connect(url.replace("://", "+pool://", 1), max_connections=None)
     else:
@@ -485,6 +487,14 @@ def open_database(url):
     if previous is not None and hasattr(previous, "close_all"):
         previous.close_idle()  # a test or the bench opened another database in this process
     return database
+
+
+def keep_private(path):
+    """The SQLite file and its WAL and shared-memory files: readable by the console's user only
+    (the umask set at start covers files created later)."""
+    for name in (path, path + "-wal", path + "-shm"):
+        if os.path.exists(name):
+            os.chmod(name, 0o600)
 
 
 def is_sqlite():

@@ -207,3 +207,31 @@ def test_the_session_cookie_is_secure_over_https_and_as_configured(app):
 def test_the_development_server_does_not_name_werkzeug_or_python():
     import app as kefu
     assert kefu._quiet_server_name().version_string(object.__new__(kefu._quiet_server_name())) == "kefu"
+
+
+# ---------------------------------------------------------------- files
+
+def test_the_database_backups_and_uploads_are_the_consoles_own(app, as_admin, tmp_path):
+    import os
+    import stat
+    import app as kefu
+    from views.imports import keep_upload
+    database = app.config["DATABASE_URL"][len("sqlite:///"):]
+    if not os.path.exists(database):
+        return  # PostgreSQL: no file of ours
+    as_admin.get("/admin/")
+    for name in (database, database + "-wal"):
+        assert stat.S_IMODE(os.stat(name).st_mode) == 0o600, name
+    backup = str(tmp_path / "copy.db")
+    kefu.backup_database(backup)
+    assert stat.S_IMODE(os.stat(backup).st_mode) == 0o600
+    app.config["KEFU_IMPORT_FOLDER"] = str(tmp_path / "imports")
+    with app.test_request_context():
+        from flask_login import login_user
+        from models import User
+        login_user(User.get(User.username == "admin"))
+        keep_upload("customer", "a.csv", b"x")
+        folder = app.config["KEFU_IMPORT_FOLDER"]
+        assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+        assert {stat.S_IMODE(os.stat(os.path.join(folder, n)).st_mode)
+                for n in os.listdir(folder)} == {0o600}
