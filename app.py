@@ -10,8 +10,9 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import click
-from flask import (Blueprint, Flask, abort, flash, redirect, render_template, request,
-                   send_from_directory, session, url_for)
+from flask import (Blueprint, Flask, abort, current_app, flash, g, has_request_context, redirect,
+                   render_template, request, send_from_directory, session, url_for)
+from flask.sessions import SecureCookieSessionInterface
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
@@ -24,7 +25,7 @@ import database
 from forms import NUL_MESSAGE, KefuForm, request_has_nul
 from i18n import TRANSLATIONS_DIR, _l, compile_catalogs, install_template_gettext
 from audit import audit
-from models import REGISTERS, Department, DomainError, Setting, User, db
+from models import REGISTERS, Department, DomainError, LoginAttempt, Setting, User, db
 
 DEFAULT_DB_FILE = "kefu.db"
 LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
@@ -49,10 +50,27 @@ def select_locale():
 
 @login_manager.user_loader
 def load_user(user_id):
+    """The session's user, while active and while the session's epoch is still theirs."""
     try:
-        return User.get_or_none((User.id == int(user_id)) & (User.is_active == True))  # noqa: E712
+        user = User.get_or_none((User.id == int(user_id)) & (User.is_active == True))  # noqa: E712
     except ValueError:
         return None
+    if user is None or session.get("epoch") != user.session_epoch:
+        return None  # logged out, password changed or disabled since: this session is over
+    return user
+
+
+def start_session(user):
+    """Log `user` in on a fresh session: nothing of the anonymous one (its CSRF secret, a
+    planted value) carries over; only the chosen language does."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session.permanent = True
+    session["seen"] = time.time()
+    session["epoch"] = user.session_epoch
+    login_user(user)
 
 
 class LoginForm(KefuForm):
@@ -63,20 +81,37 @@ class LoginForm(KefuForm):
 
 
 THROTTLE_MINUTES = 15
-THROTTLE_PER_USER = 5     # failed logins for one name within THROTTLE_MINUTES
-THROTTLE_PER_ADDRESS = 20  # failed logins from one address, whatever the name
+THROTTLE_PER_USER = 5     # failed logins for one name within THROTTLE_MINUTES: the name waits
+# Failed logins from one address (behind a proxy without KEFU_PROXY_COUNT, every clerk's):
+# past this its failures are answered slowly (KEFU_LOGIN_SLOWDOWN seconds), but a known user
+# with the right password still gets in: the address limit slows guessing, it locks no one out.
+THROTTLE_PER_ADDRESS = 20
+LOGIN_LOCK_KEY = 0x6B656667  # PostgreSQL: login attempts are counted one at a time
 
 
-def login_throttled(username, address, now):
-    """Too many recent failures for this login name or from this address?"""
-    from peewee import fn
-    from models import AuditLog
+def claim_login_attempt(username, address, now):
+    """Record a login attempt, then count it with the others, in one write transaction: of
+    guesses sent at once, no more than THROTTLE_PER_USER get a password check.
+
+    Return (attempt, the name is locked, the address is past its limit)."""
+    name = username[:40].lower()
     since = now - timedelta(minutes=THROTTLE_MINUTES)
-    recent = AuditLog.select().where((AuditLog.action == "login_failed")
-                                     & (AuditLog.created_at >= since))
-    return (recent.where(fn.LOWER(AuditLog.summary) == username[:40].lower()).count()
-            >= THROTTLE_PER_USER
-            or (address and recent.where(AuditLog.ip == address).count() >= THROTTLE_PER_ADDRESS))
+    with database.write_transaction():
+        if not database.is_sqlite():  # SQLite's IMMEDIATE transaction already queues writers
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (LOGIN_LOCK_KEY,))
+        LoginAttempt.delete().where(LoginAttempt.at < now - timedelta(days=1)).execute()
+        attempt = LoginAttempt.create(username=name, address=address, at=now)
+        counted = LoginAttempt.select().where(
+            (LoginAttempt.at >= since)
+            & LoginAttempt.outcome.in_((LoginAttempt.PENDING, LoginAttempt.FAILED)))
+        name_locked = counted.where(LoginAttempt.username == name).count() > THROTTLE_PER_USER
+        address_busy = bool(address) and counted.where(
+            LoginAttempt.address == address).count() > THROTTLE_PER_ADDRESS
+        if name_locked:
+            LoginAttempt.update(outcome=LoginAttempt.REFUSED).where(
+                LoginAttempt.id == attempt.id).execute()
+            audit("login_throttled", None, now=now, summary=username[:40])
+    return attempt, name_locked, address_busy
 
 
 @auth.route("/login", methods=("GET", "POST"))
@@ -85,23 +120,25 @@ def login():
     if request.method == "POST" and form.validate():
         name = form.username.data.strip()
         now = clock.now()
-        if login_throttled(name, request.remote_addr, now):
-            with database.write_transaction():
-                audit("login_throttled", None, now=now, summary=name[:40])
+        attempt, name_locked, address_busy = claim_login_attempt(name, request.remote_addr, now)
+        if name_locked:
             form.password.errors = [_l("登录失败次数过多，请 %(minutes)s 分钟后再试",
                                        minutes=THROTTLE_MINUTES)]
             return render_template("kefu/login.html", form=form, demo=False, demo_users=())
-        user = User.get_or_none(User.username == name)
-        if user is not None and user.is_active and user.check_password(form.password.data):
-            with database.write_transaction():
+        user = User.authenticate(name, form.password.data)
+        with database.write_transaction():
+            LoginAttempt.update(outcome=LoginAttempt.OK if user else LoginAttempt.FAILED).where(
+                LoginAttempt.id == attempt.id).execute()
+            if user is not None:
                 User.update(last_login_at=now).where(User.id == user.id).execute()
                 audit("login", None, now=now, user=user, summary=user.username)
-            session.permanent = True
-            session["seen"] = time.time()
-            login_user(user)
+            else:
+                audit("login_failed", None, now=now, summary=name[:40])
+        if user is not None:
+            start_session(user)
             return redirect(_local_target(request.args.get("next")))
-        with database.write_transaction():
-            audit("login_failed", None, now=now, summary=name[:40])
+        if address_busy:
+            time.sleep(current_app.config["KEFU_LOGIN_SLOWDOWN"])
         form.password.errors = [_l("登录名或密码不正确")]
     demo = Setting.read("demo") == "1"
     return render_template("kefu/login.html", form=form, demo=demo,
@@ -127,8 +164,10 @@ def logout():
         abort(400)
     if current_user.is_authenticated:
         with database.write_transaction():
+            current_user.end_sessions()  # a copy of this session's cookie is refused from now on
             audit("logout", None, summary=current_user.username)
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"))
 
 
@@ -144,6 +183,34 @@ def set_language(code):
 @auth.route("/")
 def home():
     return redirect(url_for("admin.index"))
+
+
+# ---------------------------------------------------------------- headers
+
+# Scripts: our static files and the inline tags that carry this response's nonce (Flask-Admin
+# puts it on its own). Styles: style="…" attributes are all over Flask-Admin's templates.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'nonce-%s'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'self'")
+STATIC_ENDPOINTS = ("static", "admin.static", "favicon")
+
+
+def csp_nonce():
+    """This response's script nonce (one per request)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+class KefuSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the Secure flag following KEFU_SECURE_COOKIE."""
+
+    def get_cookie_secure(self, app):
+        setting = str(app.config.get("KEFU_SECURE_COOKIE", "auto")).lower()
+        if setting == "auto":
+            return has_request_context() and request.is_secure
+        return setting in ("1", "true", "yes", "on")
 
 
 # ---------------------------------------------------------------- the app
@@ -173,6 +240,8 @@ def _secret_key(instance_path):
 
 def create_app(test_config=None):
     """Create and configure the console."""
+    # Every file the console creates (database, WAL, backups, uploads) is its user's alone.
+    os.umask(0o077)
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("DATABASE_URL")
@@ -190,11 +259,24 @@ def create_app(test_config=None):
         KEFU_CSRF_TIME_LIMIT=4 * 3600,
         # A console left open at the desk logs itself out.
         KEFU_IDLE_MINUTES=int(os.environ.get("KEFU_IDLE_MINUTES", "30")),
+        # Seconds a failed login waits once its address is past THROTTLE_PER_ADDRESS.
+        KEFU_LOGIN_SLOWDOWN=float(os.environ.get("KEFU_LOGIN_SLOWDOWN", "1")),
+        # How many proxies (nginx: 1) stand before the console and set X-Forwarded-For and
+        # -Proto. 0: the headers are ignored, since anyone can send them.
+        KEFU_PROXY_COUNT=int(os.environ.get("KEFU_PROXY_COUNT", "0")),
+        # The session cookie's Secure flag: "auto" when the request came over HTTPS (itself,
+        # or by X-Forwarded-Proto from a trusted proxy), "1" always, "0" never.
+        KEFU_SECURE_COOKIE=os.environ.get("KEFU_SECURE_COOKIE", "auto"),
     )
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+
+    if app.config["KEFU_PROXY_COUNT"] > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["KEFU_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     clock.set_timezone(app.config["KEFU_TIMEZONE"])
     clock.set_fixed_now(app.config.get("KEFU_FIXED_NOW"))  # tests choose their `now`
@@ -213,7 +295,8 @@ def create_app(test_config=None):
     app.register_blueprint(public)
 
     from views.dashboard import HomeView, MyWorkView
-    admin = Admin(app, name="客服台 Kefu Desk", url="/admin",
+    app.session_interface = KefuSessionInterface()
+    admin = Admin(app, name="客服台 Kefu Desk", url="/admin", csp_nonce_generator=csp_nonce,
                   theme=Bootstrap4Theme(base_template="kefu/master.html", fluid=True),
                   index_view=HomeView(name=_l("首页"), url="/admin"))
     admin.add_view(MyWorkView(name=_l("我的待办"), endpoint="mywork", url="/admin/mywork"))
@@ -288,9 +371,14 @@ def create_app(test_config=None):
 
     @app.after_request
     def _headers(response):
+        """No script but our own files and nonce'd tags, no framing by other sites, and no
+        copy of a page or an export (personal data) in a browser's or proxy's cache."""
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY % csp_nonce())
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint not in STATIC_ENDPOINTS:
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     app.cli.add_command(create_user_command)
@@ -397,6 +485,7 @@ def backup_database(target):
     try:
         with copy:
             source.backup(copy)  # one read transaction: a snapshot; WAL lets writers go on
+        os.chmod(target, 0o600)
         check = copy.execute("PRAGMA integrity_check").fetchone()[0]
         if check != "ok":
             raise DomainError(f"备份校验失败：{check}")
@@ -532,6 +621,17 @@ class QuietRequestLog(logging.Filter):
 ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 
 
+def _quiet_server_name():
+    from werkzeug.serving import WSGIRequestHandler
+
+    class Handler(WSGIRequestHandler):
+        """The development server, not telling its Werkzeug and Python versions."""
+
+        def version_string(self):
+            return "kefu"
+    return Handler
+
+
 def main(argv=None):
     """`python app.py [--host H] [--port P]` runs the console; `create-user …` adds a login."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -556,7 +656,8 @@ def main(argv=None):
         print("演示账号 demo logins (password 'demo'): " + ", ".join(u[0] for u in DEMO_USERS), flush=True)
     logging.getLogger("werkzeug").addFilter(QuietRequestLog())
     start_scheduler(app)
-    app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
+    app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False,
+            request_handler=_quiet_server_name())
     return 0
 
 

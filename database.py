@@ -432,6 +432,14 @@ def _overdue_filter_indexes(database):
     database.execute_sql('ANALYZE "alert"')
 
 
+def _sessions_end_server_side(database):
+    """Issue 18: a session epoch per user (logout, new password and disabling end sessions)
+    and the login attempts the throttle counts before it checks a password."""
+    from models import LoginAttempt, User
+    _add_columns(database, User, "session_epoch")
+    database.create_tables([LoginAttempt], safe=True)
+
+
 # Append-only: (version, name, function(database)). A migration must work on a database that
 # is new (created from today's models by migration 1) as well as on an old one.
 MIGRATIONS = [
@@ -447,6 +455,7 @@ MIGRATIONS = [
     (10, "indexes for the overdue filters, my alerts and daily follow-ups", _overdue_filter_indexes),
     (11, "call scripts that say what happens now", _scripts_say_what_happens_now),
     (12, "a tamper-evident audit log: hash chain, no REPLACE, no TRUNCATE", _tamper_evident_audit),
+    (13, "session epochs and counted login attempts", _sessions_end_server_side),
 ]
 
 
@@ -467,6 +476,8 @@ def open_database(url):
         # connection serves one thread at a time, but not always the thread that opened it.
         database = connect(url, pragmas=SQLITE_PRAGMAS, timeout=10, check_same_thread=False,
                            max_connections=None)
+        if path and path != ":memory:":
+            keep_private(path)
     elif url.startswith(("postgresql://", "postgres://")):
         database = connect(url.replace("://", "+pool://", 1), max_connections=None)
     else:
@@ -476,6 +487,14 @@ def open_database(url):
     if previous is not None and hasattr(previous, "close_all"):
         previous.close_idle()  # a test or the bench opened another database in this process
     return database
+
+
+def keep_private(path):
+    """The SQLite file and its WAL and shared-memory files: readable by the console's user only
+    (the umask set at start covers files created later)."""
+    for name in (path, path + "-wal", path + "-shm"):
+        if os.path.exists(name):
+            os.chmod(name, 0o600)
 
 
 def is_sqlite():

@@ -28,3 +28,6 @@ accesslog = "-"
 errorlog = "-"
 # Not preloaded: each worker opens its own database connections after the fork.
 preload_app = False
+# The Server header says "kefu", not the server's name (gunicorn reads it per response).
+import gunicorn.http.wsgi  # noqa: E402
+gunicorn.http.wsgi.SERVER = "kefu"

@@ -219,6 +219,16 @@ class Department(BaseModel):
         return cls.get(cls.code == code)
 
 
+_DUMMY_HASH = []
+
+
+def _dummy_password_hash():
+    """A hash of no one's password, made like every real one (same method, same cost)."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash(secrets.token_hex(16)))
+    return _DUMMY_HASH[0]
+
+
 class User(BaseModel):
     ADMIN, CLERK, STAFF, MANAGER, PM, GM, AUDITOR = (
         "admin", "clerk", "staff", "manager", "pm", "gm", "auditor")
@@ -236,6 +246,9 @@ class User(BaseModel):
     email = CharField(max_length=120, null=True, verbose_name="电子邮件")
     is_active = BooleanField(default=True, verbose_name="启用")
     last_login_at = DateTimeField(null=True, verbose_name="最近登录")
+    # A session carries the epoch it began in; logout, a new password or disabling bumps it,
+    # and every session of the older epoch (a copied cookie too) stops working.
+    session_epoch = IntegerField(default=0, verbose_name="会话代数")
     created_by = ForeignKeyField("self", null=True, backref="+", on_delete="SET NULL",
                                  verbose_name="创建人")
 
@@ -262,6 +275,20 @@ class User(BaseModel):
 
     def check_password(self, password):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @classmethod
+    def authenticate(cls, username, password):
+        """The active user `username` if `password` is theirs, else None; one hash check either
+        way, so an unknown name costs as long as a wrong password (no name guessing by time)."""
+        user = cls.get_or_none(cls.username == username)
+        stored = user.password_hash if user is not None and user.password_hash else None
+        matches = check_password_hash(stored or _dummy_password_hash(), password)
+        return user if stored and matches and user.is_active else None
+
+    def end_sessions(self):
+        """End every session of this user, on every browser (call inside the change's transaction)."""
+        User.update(session_epoch=User.session_epoch + 1).where(User.id == self.id).execute()
+        self.session_epoch = User.select(User.session_epoch).where(User.id == self.id).scalar()
 
     @property
     def role_set(self):
@@ -2720,4 +2747,21 @@ def register_name(class_name):
     return model.verbose_name() if model is not None else (class_name or "")
 
 
-ALL_MODELS = (DocumentCounter,) + REGISTERS + (SurveyAnswer, MeetingAttendee)
+class LoginAttempt(Model):
+    """One login attempt, counted for the throttle before its password is checked: several
+    guesses at once queue on the write lock, and each sees the ones before it.
+
+    Not the audit log (which keeps login, login_failed and login_throttled for people to
+    read): these rows change outcome once checked and are pruned after a day."""
+    PENDING, FAILED, OK, REFUSED = "pending", "failed", "ok", "refused"
+    username = CharField(max_length=40, index=True)
+    address = CharField(max_length=64, null=True, index=True)
+    at = DateTimeField(index=True)
+    outcome = CharField(max_length=10, default=PENDING)
+
+    class Meta:
+        database = db
+        table_name = "login_attempt"
+
+
+ALL_MODELS = (DocumentCounter,) + REGISTERS + (SurveyAnswer, MeetingAttendee, LoginAttempt)

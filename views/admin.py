@@ -1,7 +1,7 @@
 """Settings and oversight (系统管理): departments, users, time limits, calendar, alerts, audit log."""
 from decimal import Decimal
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.peewee import filters as pf
 from flask_login import current_user
@@ -57,7 +57,9 @@ class UserView(KefuModelView):
                    "last_login_at")
     column_formatters = {
         "roles": lambda v, c, m, n: "、".join(dict(User.ROLES).get(r, r) for r in m.role_set)}
-    form_excluded_extra = ("last_login_at",)
+    form_excluded_extra = ("last_login_at", "session_epoch")
+    column_details_exclude_list = ("session_epoch",)
+    column_export_exclude_list = ("session_epoch",)
     form_overrides = {"roles": RolesField}
     form_args = {"roles": {"choices": User.ROLES}}
     form_extra_fields = {"password": PasswordField(
@@ -70,6 +72,14 @@ class UserView(KefuModelView):
             model.set_password(form.password.data)
         elif created:
             raise ValidationError({"password": "新员工必须设置密码"})
+        if not created and (form.password.data or not model.is_active):
+            # A new password or disabling ends every session the user has open.
+            model.session_epoch = (User.select(User.session_epoch)
+                                   .where(User.id == model.id).scalar() or 0) + 1
+
+    def after_save(self, form, model, created, now):
+        if model.id == current_user.id:  # the admin who changed their own password stays in
+            session["epoch"] = model.session_epoch
 
 
 class SlaRuleView(KefuModelView):

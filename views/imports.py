@@ -63,14 +63,21 @@ def _upload_path(token, ext):
     return os.path.join(_upload_folder(), "%d-%s.%s" % (current_user.id, token, ext))
 
 
+def _private(path):
+    """Create `path` empty, readable by the console's own user only (0600); return it."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    return path
+
+
 def keep_upload(register, filename, data):
     """Store an upload until it is confirmed (not in the session: sessions are small cookies)."""
-    os.makedirs(_upload_folder(), exist_ok=True)
+    os.makedirs(_upload_folder(), mode=0o700, exist_ok=True)
+    os.chmod(_upload_folder(), 0o700)  # customers' sheets: only the console's own user reads them
     _forget_old_uploads()
     token = secrets.token_urlsafe(24)
-    with open(_upload_path(token, "bin"), "wb") as fh:
+    with open(_private(_upload_path(token, "bin")), "wb") as fh:
         fh.write(data)
-    with open(_upload_path(token, "json"), "w", encoding="utf-8") as fh:
+    with open(_private(_upload_path(token, "json")), "w", encoding="utf-8") as fh:
         json.dump({"register": register, "filename": filename}, fh, ensure_ascii=False)
     return token
 
