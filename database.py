@@ -43,10 +43,23 @@ def _initial_schema(database):
 def _add_columns(database, model, *names):
     """Add the model's columns `names` where the table lacks them (a new database has them)."""
     migrator = SchemaMigrator.from_database(database)
-    present = {c.name for c in database.get_columns(model._meta.table_name)}
-    operations = [migrator.add_column(model._meta.table_name, model._meta.fields[n].column_name,
-                                      model._meta.fields[n])
-                  for n in names if model._meta.fields[n].column_name not in present]
+    table = model._meta.table_name
+    present = {c.name for c in database.get_columns(table)}
+    operations = []
+    for name in names:
+        field = model._meta.fields[name]
+        if field.column_name in present:
+            continue
+        if not field.null and isinstance(field.default, (int, str)):
+            # NOT NULL with its default in one ALTER: peewee's way rebuilds the table on SQLite,
+            # and dropping a table others refer to cascades into the append-only audit log.
+            ctx = database.get_sql_context()
+            column, _ = ctx.sql(field.ddl(ctx)).query()
+            default = field.default if isinstance(field.default, int) else \
+                "'%s'" % field.default.replace("'", "''")
+            database.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN {column} DEFAULT {default}')
+        else:
+            operations.append(migrator.add_column(table, field.column_name, field))
     if operations:
         migrate_schema(*operations)
 

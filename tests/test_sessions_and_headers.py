@@ -235,3 +235,17 @@ def test_the_database_backups_and_uploads_are_the_consoles_own(app, as_admin, tm
         assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
         assert {stat.S_IMODE(os.stat(os.path.join(folder, n)).st_mode)
                 for n in os.listdir(folder)} == {0o600}
+
+
+def test_migration_13_adds_the_session_epoch_to_a_database_that_has_audit_rows(app):
+    """Adding a NOT NULL column rebuilt the user table on SQLite, which set audit rows' user
+    to NULL and was refused by the append-only log: every existing deployment failed to start."""
+    import database
+    from models import AuditLog, db
+    audited = AuditLog.select().where(AuditLog.user.is_null(False)).count()
+    assert audited
+    db.execute_sql('ALTER TABLE "user" DROP COLUMN "session_epoch"')
+    database.SchemaMigration.delete().where(database.SchemaMigration.version == 13).execute()
+    assert database.migrate() == [13]
+    assert AuditLog.select().where(AuditLog.user.is_null(False)).count() == audited
+    assert {u.session_epoch for u in User.select()} == {0}
