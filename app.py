@@ -138,7 +138,7 @@ def login():
             start_session(user)
             return redirect(_local_target(request.args.get("next")))
         if address_busy:
-            time.sleep(current_app.config["KEFU_LOGIN_SLOWDOWN"])
+            answer_slowly(current_app.config["KEFU_LOGIN_SLOWDOWN"])
         form.password.errors = [_l("登录名或密码不正确")]
     demo = Setting.read("demo") == "1"
     return render_template("kefu/login.html", form=form, demo=demo,
@@ -387,6 +387,15 @@ def create_app(test_config=None):
     return app
 
 
+def answer_slowly(seconds):
+    """Hold this response back `seconds`: behind the RequestGate the wait happens after the
+    gate is let go (it slows the guesser, not the clerks queued behind), else here."""
+    if request.environ.get("kefu.gate"):
+        request.environ["kefu.delay"] = seconds
+    else:
+        time.sleep(seconds)
+
+
 class RequestGate:
     """WSGI middleware: at most `limit` requests of this process run at once, the others wait
     their turn in arrival order; streamed exports (minutes long) do not wait and are not waited
@@ -405,10 +414,14 @@ class RequestGate:
     def __call__(self, environ, start_response):
         if "/export/" in environ.get("PATH_INFO", ""):
             return self.wsgi_app(environ, start_response)
+        environ["kefu.gate"] = True
         with self.slots:  # threading's waiters are woken first come, first served
             response = self.wsgi_app(environ, start_response)
             # The page is rendered by now, except a streamed body: read it inside the gate.
-            return response if isinstance(response, list) else _read_all(response)
+            body = response if isinstance(response, list) else _read_all(response)
+        if environ.get("kefu.delay"):  # a refused login answered slowly (answer_slowly)
+            time.sleep(environ["kefu.delay"])
+        return body
 
 
 def _read_all(response):

@@ -107,3 +107,20 @@ def test_a_worker_runs_one_page_at_a_time_and_never_holds_up_an_export():
         thread.join(5)
     assert order[1:] == ["/slow", "/next0", "/next1", "/next2"]  # one at a time, in turn
     assert most[0] == 2  # only the export ran beside a page
+
+
+def test_a_refused_login_waits_out_its_slowdown_after_the_gate_lets_go(monkeypatch):
+    """A guesser's slowed answers must not hold up the clerks queued behind it at the gate."""
+    import app as kefu
+    from app import RequestGate
+
+    def refused_login(environ, start_response):
+        environ["kefu.delay"] = 1.0  # as answer_slowly() marks it behind the gate
+        start_response("200 OK", [])
+        return [b"login"]
+    gate = RequestGate(refused_login, 1)
+    gate_free_while_waiting = []
+    monkeypatch.setattr(kefu.time, "sleep", lambda seconds: gate_free_while_waiting.append(
+        gate.slots.acquire(blocking=False) and (gate.slots.release() or True)))
+    assert gate({"PATH_INFO": "/login"}, lambda *a: None) == [b"login"]
+    assert gate_free_while_waiting == [True]
