@@ -20,7 +20,9 @@ import reports
 REGISTER_BY_NAME = {model.__name__: model for model in REGISTERS}
 ACTION_CODES = tuple(AUDIT_ACTIONS) + tuple(ACTION_LABELS)  # every action the console writes
 # Kept in every stored row, but only bookkeeping to a reader.
-BOOKKEEPING = frozenset({"id", "version", "updated_at", "created_at"})
+# Kept in the row, not shown: the machinery, not what a person did (a session's generation
+# moves on every logout and password change).
+BOOKKEEPING = frozenset({"id", "version", "updated_at", "created_at", "session_epoch"})
 HISTORY_LIMIT = 200
 JSON_LINES_MAX = 12  # lines of a structured value shown in one history cell
 
