@@ -777,7 +777,9 @@ def main():
     parser.add_argument("--password", default=None, help="admin password (default: random, printed)")
     parser.add_argument("--force", action="store_true", help="replace an existing SQLite file")
     parser.add_argument("--analyze", action="store_true",
-                        help="run ANALYZE at the end (the app itself never does)")
+                        help="run ANALYZE at the end, as a running console's nightly "
+                             "refresh_statistics would have (without it the jobs' rerun plans "
+                             "on a stats-less database: 0.73 s against 0.18 s)")
     args = parser.parse_args()
     os.environ.pop("DATABASE_URL", None)
     build(args)
