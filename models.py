@@ -285,6 +285,15 @@ class User(BaseModel):
         matches = check_password_hash(stored or _dummy_password_hash(), password)
         return user if stored and matches and user.is_active else None
 
+    def change_account(self, new_password=None):
+        """An administrator's edit of this login: a new password, or the login disabled, ends
+        every session it has open (the save writes the next session generation)."""
+        if new_password:
+            self.set_password(new_password)
+        if self.id is not None and (new_password or not self.is_active):
+            stored = User.select(User.session_epoch).where(User.id == self.id).scalar()
+            self.session_epoch = (stored or 0) + 1
+
     def end_sessions(self):
         """End every session of this user, on every browser (call inside the change's transaction)."""
         User.update(session_epoch=User.session_epoch + 1).where(User.id == self.id).execute()
