@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import click
 from flask import (Blueprint, Flask, abort, current_app, flash, g, has_request_context, redirect,
                    render_template, request, send_from_directory, session, url_for)
+from flask.cli import with_appcontext
 from flask.sessions import SecureCookieSessionInterface
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
@@ -384,6 +385,8 @@ def create_app(test_config=None):
     app.cli.add_command(create_user_command)
     app.cli.add_command(run_jobs_command)
     app.cli.add_command(backup_command)
+    app.cli.add_command(verify_audit_command)
+    app.cli.add_command(role_table_command)
     return app
 
 
@@ -482,6 +485,15 @@ def verify_audit_command(expected_head):
         click.echo(line, err=not check.ok)
     if not check.ok:
         sys.exit(1)
+
+
+@click.command("role-table")
+@with_appcontext
+def role_table_command():
+    """Print README's "Who may do what" tables, made from access.py (the one declaration)."""
+    from flask import current_app
+    from views import role_tables
+    click.echo(role_tables(current_app.extensions["admin"][0]), nl=False)
 
 
 def backup_database(target):
@@ -649,7 +661,8 @@ def main(argv=None):
     """`python app.py [--host H] [--port P]` runs the console; `create-user …` adds a login."""
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = {"create-user": create_user_command, "run-jobs": run_jobs_command,
-                "backup": backup_command, "verify-audit": verify_audit_command}
+                "backup": backup_command, "verify-audit": verify_audit_command,
+                "role-table": role_table_command}
     if argv and argv[0] in commands:
         app = create_app()
         command = commands[argv[0]]

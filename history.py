@@ -16,6 +16,7 @@ from models import (ACTION_LABELS, AUDIT_ACTIONS, REGISTERS, ChoiceField, Compla
                     SegmentRule, SlaRule, SurveyQuestion, User, action_label as action_source,
                     register_name)
 import reports
+from privacy import mask, mask_text, personal_fields, sees_personal_data
 
 REGISTER_BY_NAME = {model.__name__: model for model in REGISTERS}
 ACTION_CODES = tuple(AUDIT_ACTIONS) + tuple(ACTION_LABELS)  # every action the console writes
@@ -76,16 +77,10 @@ def field_label(field, translate=True):
 
 
 def sees_in_full(record=None):
-    """Does the viewer see personal data in full (views.base owns the rule)?"""
+    """Does the viewer see personal data in full (privacy owns the rule)?"""
     if not has_request_context():
         return False
-    from views.base import sees_personal_data
     return sees_personal_data(record)
-
-
-def _mask_text(text):
-    from views.base import mask_text
-    return mask_text(text)
 
 
 class Event:
@@ -163,7 +158,6 @@ def describe(rows, record=None, sees=None):
     rows = list(rows)
     if sees is None:
         sees = sees_in_full(record)
-    from views.base import personal_fields
     parsed = [(row, type(record) if record is not None else REGISTER_BY_NAME.get(row.model),
                _parse(row)) for row in rows]
     names = _Names()
@@ -207,16 +201,15 @@ def describe(rows, record=None, sees=None):
             old, new = (_value(model, name, field, v, names) for v in (old, new))
             if not sees:
                 if name in personal:
-                    from views.base import mask
                     old, new = mask(old, personal[name]), mask(new, personal[name])
                 else:
-                    old, new = _mask_text(old), _mask_text(new)
+                    old, new = mask_text(old), mask_text(new)
             if old == new:
                 continue
             fields.append((label, old, new))
         summary = SUMMARY_TOKEN_RE.sub(lambda m: gettext(SUMMARY_TOKENS[m.group()]), row.summary or "")
         if not sees:
-            summary = _mask_text(summary)
+            summary = mask_text(summary)
         who = names.name(User, row.user_id) if row.user_id else None
         events.append(Event(row, action_label(row.action), register_label(row.model), summary,
                             fields, who))

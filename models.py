@@ -25,6 +25,7 @@ from peewee import (
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
+import access
 import clock
 import sla
 
@@ -230,12 +231,8 @@ def _dummy_password_hash():
 
 
 class User(BaseModel):
-    ADMIN, CLERK, STAFF, MANAGER, PM, GM, AUDITOR = (
-        "admin", "clerk", "staff", "manager", "pm", "gm", "auditor")
-    ROLES = (
-        (ADMIN, "系统管理员"), (CLERK, "客服专员"), (STAFF, "部门员工"), (MANAGER, "部门经理"),
-        (PM, "项目经理"), (GM, "总经理"), (AUDITOR, "审计员（只读）"),
-    )
+    ADMIN, CLERK, STAFF, MANAGER, PM, GM, AUDITOR = access.ORDER
+    ROLES = access.ROLES
     username = CharField(max_length=40, unique=True, verbose_name="登录名")
     full_name = CharField(max_length=50, verbose_name="姓名")
     department = ForeignKeyField(Department, backref="users", null=True, on_delete="SET NULL",
@@ -1227,7 +1224,7 @@ class Complaint(Register):
               "property": Department.PROPERTY, "other": Department.OPERATIONS}
     NEXT_SEVERITY = {GENERAL: IMPORTANT, IMPORTANT: MAJOR, MAJOR: MAJOR}
     # May send a complaint to another department than its category's, or escalate it by hand.
-    SUPERVISORS = (User.ADMIN, User.MANAGER, User.PM, User.GM)
+    SUPERVISORS = access.SUPERVISORS  # may reroute and escalate by hand
 
     escalation_level.min_value = 0
     date_ranges = (("received_at", "started_at"), ("received_at", "resolved_at"))
@@ -1728,7 +1725,7 @@ class Survey(Register):
 
     def approve(self, by, now):
         """批准: only the general manager approves a survey plan (R-SUR-1)."""
-        if not by.has_role(User.GM):
+        if not by.has_role(*access.step_roles("Survey", "approve")):
             raise DomainError("调查方案须由总经理批准")
         self.transition("approve", by, now, (self.SUBMITTED,), status=self.APPROVED,
                         approved_at=now, approved_by=by)
@@ -2025,8 +2022,9 @@ class CorrectiveAction(Register):
 
     def verify(self, by, now, evidence):
         """验证: operations checks the result and records the evidence (R-SUR-5)."""
-        if not by.has_role(User.ADMIN, User.GM) and not (
-                by.department_id and by.department.code == Department.OPERATIONS):
+        if not by.has_role(*access.step_roles("CorrectiveAction", "verify")) or not (
+                by.has_role(User.ADMIN)
+                or (by.department_id and by.department.code == Department.OPERATIONS)):
             raise DomainError("纠正措施须由营运部验证")
         self.transition("verify", by, now, (self.DONE,), status=self.VERIFIED, verified_at=now,
                         verified_by=by, evidence=evidence)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from peewee import Case, fn
 
 from models import AuditLog, Complaint, ComplaintReport, DomainError
+from privacy import mask
 
 DIMENSIONS = (("category", "投诉类别"), ("severity", "投诉性质"), ("channel", "投诉方式"))
 
@@ -57,7 +58,6 @@ def complaint_figures(month):
         & AuditLog.record_id.in_(live)).count()
     # One person: the same customer record, else the same phone (names are not unique). The
     # phone only tells people apart here: the stored report names them with it masked.
-    from views.base import mask
     keys = Counter(("c", r.customer_id) if r.customer_id else ("p", r.complainant_phone or r.complainant_name)
                    for r in rows)
     names = {}

@@ -154,14 +154,6 @@ def test_real_database_gets_no_demo_users_and_python_app_create_user_works(tmp_p
         assert Department.select().count() == len(Department.CODES)
 
 
-def test_readme_role_matrix_matches_the_code(app):
-    from views import access_matrix
-    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as fh:
-        readme = fh.read()
-    for line in access_matrix(app.extensions["admin"][0]):
-        assert line in readme, f"README role matrix is stale: {line}"
-
-
 def test_a_new_migration_is_applied_once_at_start(app, monkeypatch):
     from playhouse.migrate import SchemaMigrator, migrate
     from peewee import CharField

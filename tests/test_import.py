@@ -484,9 +484,10 @@ def test_login_required(client):
 
 
 def test_preview_masks_personal_data_for_roles_that_see_it_masked(login, monkeypatch):
-    from views.base import PM
-    from views.customers import CustomerView
-    monkeypatch.setattr(CustomerView, "write_roles", CustomerView.write_roles | {PM})
+    import access
+    customers = access.grant("Customer")
+    monkeypatch.setitem(access.REGISTERS, "Customer",
+                        access.Grant(customers.read, customers.write | {access.PM}))
     preview = upload(login("pm"), "customer", sheet("客户名称,联系电话,地址", "测试,13912345678,上海市浦东新区世纪大道1号"),
                      "x.csv")
     assert "139****5678" in preview.text and "13912345678" not in preview.text

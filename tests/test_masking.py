@@ -7,7 +7,7 @@ import pytest
 from peewee import fn
 
 from models import Customer
-from views.base import personal_fields
+from privacy import personal_fields
 
 MASKED_ROLES = ("pm", "gm", "auditor")
 

@@ -141,7 +141,7 @@ def test_the_database_refuses_to_change_or_delete_audit_rows(app):
 # ---------------------------------------------------------------- personal data (R-ENQ-3)
 
 def test_personal_data_is_masked_for_roles_that_do_not_need_it(login, app):
-    from views.base import mask
+    from privacy import mask
     customer = Customer.select().where(Customer.phone.is_null(False)).first()
     Customer.update(id_number="110101199003071234", address="上海市浦东新区世纪大道100号").where(
         Customer.id == customer.id).execute()
@@ -265,12 +265,12 @@ def test_throttling_ignores_spaces_and_case_in_the_name(client, app):
 
 
 def test_a_revealed_record_is_not_revealed_in_exports_and_expires(login, app, monkeypatch):
-    import views.base as base
+    import privacy
     customer = Customer.select().where(Customer.phone.is_null(False)).first()
     pm = login("pm")
     details = "/admin/customer/details/?id=%d" % customer.id
     pm.post("/admin/customer/unmask/?id=%d" % customer.id, data={"csrf_token": csrf_token(pm.get(details).text)})
     assert customer.phone in pm.get(details).text
     assert customer.phone not in pm.get("/admin/customer/export/csv/").get_data(as_text=True)
-    monkeypatch.setattr(base, "UNMASK_SECONDS", 0)
+    monkeypatch.setattr(privacy, "UNMASK_SECONDS", 0)
     assert customer.phone not in pm.get(details).text

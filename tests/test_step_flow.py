@@ -135,6 +135,7 @@ def test_every_step_lands_on_its_records_page_with_the_message(app, login, view_
     """Each step of each register, taken as a user allowed to, redirects to that record's
     details page, which shows what was done."""
     view = view_of(app, view_class)
+    step = view.step(step.name)  # as the app binds it: with its roles from access.py
     role = next(r for r in (User.ADMIN, User.CLERK, User.MANAGER, User.STAFF, User.PM, User.GM)
                 if r in step.roles)
     username = LOGIN_OF_ROLE[role]

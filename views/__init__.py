@@ -53,27 +53,40 @@ def menu_html(admin_view, render):
     return menus[key]
 
 
-ROLE_ORDER = ("admin", "clerk", "staff", "manager", "pm", "gm", "auditor")
-
-
-def access_matrix(admin):
-    """Return the role matrix as Markdown table rows (the README shows the same table)."""
-    from views.base import AU
+def role_tables(admin):
+    """The README's tables of who may do what, in Markdown, made from access.py (the one
+    declaration) and the registers' own labels and department scopes."""
+    import access
     from views.scopes import HUB_ROLES, row_scope
-    lines = ["| register | URL | " + " | ".join(ROLE_ORDER) + " |",
-             "|---|---|" + "---|" * len(ROLE_ORDER)]
-    for view in admin._views:
-        model = getattr(view, "model", None)
-        if model is None:
-            continue
-        scoped = row_scope(model, 0) is not None
-        cells = []
-        for role in ROLE_ORDER:
-            if role not in view.read_roles:
-                cells.append("–")
-                continue
-            cell = "edit" if role in view.write_roles and role != AU else "read"
-            cells.append(cell + ("（本部门）" if scoped and role not in HUB_ROLES else ""))
-        lines.append(f"| {model.verbose_name()} {model.__name__} | `/admin/{model.__name__.lower()}/` | "
-                     + " | ".join(cells) + " |")
-    return lines
+    order = access.ORDER
+    views = [view for view in admin._views if getattr(view, "model", None) is not None]
+
+    def header(first):
+        return [f"| {first} | " + " | ".join(order) + " |", "|---|" + "---|" * len(order)]
+
+    def dept(model, role):
+        return "（本部门）" if row_scope(model, 0) is not None and role not in HUB_ROLES else ""
+
+    grids = ["| register | URL | " + " | ".join(order) + " |", "|---|---|" + "---|" * len(order)]
+    steps = header("register: step")
+    for view in views:
+        model = view.model
+        name = f"{model.verbose_name()} {model.__name__}"
+        granted = access.grant(model.__name__)
+        cells = [("edit" if role in granted.write else "read") + dept(model, role)
+                 if role in granted.read else "–" for role in order]
+        grids.append(f"| {name} | `/admin/{model.__name__.lower()}/` | " + " | ".join(cells) + " |")
+        for step in view.steps:
+            roles = access.step_roles(model.__name__, step.name)
+            notes = access.STEP_NOTES.get((model.__name__, step.name), {})
+            cells = ["✓" + (f"（{notes[role]}）" if role in notes else dept(model, role))
+                     if role in roles else "" for role in order]
+            steps.append(f"| {model.verbose_name()}：{step.label} `{step.name}` | "
+                         + " | ".join(cells) + " |")
+    powers = header("power")
+    for name, (roles, meaning) in access.POWERS.items():
+        powers.append(f"| {meaning} `{name}` | "
+                      + " | ".join("✓" if role in roles else "" for role in order) + " |")
+    return "\n".join(grids + ["", "Steps (a button on the record's page; `✓（本部门）`: on "
+                              "the records of the user's own department only):", ""]
+                     + steps + ["", "Other powers:", ""] + powers) + "\n"

@@ -25,13 +25,16 @@ from peewee import (SQL, AutoField, BooleanField, CharField, DateField, DateTime
                     DecimalField, ForeignKeyField, IntegerField, IntegrityError, TextField, fn)
 from wtforms import validators
 
+import access
 import clock
 import database
 import history
 from forms import KefuForm
 from audit import audit, snapshot
 from i18n import _l
-from views.scopes import HUB_ROLES, current_scope, user_department
+from privacy import (UNMASK_ROLES, UNMASKED_KEY, is_personal, mask, personal_fields,
+                     sees_personal_data)
+from views.scopes import current_scope
 from views.search import search_condition
 from views.steps import ROW_ID, STEP_ROW_ACTION, StepsMixin, per_page
 from database import small_page_cache, write_transaction
@@ -39,73 +42,7 @@ from models import (INT_MAX, PHONE_RE, TEXT_MAX, ChoiceField, Complaint, Contact
                     Department, DomainError, MoneyField, PhoneField, RepairOrder, ServiceRequest,
                     Survey, User, ValidationError)
 
-A, C, S, M, PM, GM, AU = (User.ADMIN, User.CLERK, User.STAFF, User.MANAGER, User.PM, User.GM,
-                          User.AUDITOR)
-ALL_ROLES = frozenset({A, C, S, M, PM, GM, AU})
-
-# Personal data (R-ENQ-3): the desk and the departments that call people back see it in full;
-# the project and general managers may reveal one record at a time (audited); the auditor never.
-PERSONAL_ROLES = frozenset({A, C, S, M})
-UNMASK_ROLES = frozenset({PM, GM})
-UNMASKED_KEY = "kefu_unmasked"
-UNMASK_SECONDS = 300  # a revealed record shows in full for five minutes
-
-
-def personal_fields(model):
-    """{field name: kind} of a register's personal data: customers' phones, ID numbers and
-    addresses (a department's or an employee's own phone is not personal data here)."""
-    from models import PhoneField
-    if model in (Department, User):
-        return {}
-    fields = {f.name: "phone" for f in model._meta.sorted_fields if isinstance(f, PhoneField)}
-    for name, kind in (("id_number", "id"), ("address", "address")):
-        if name in model._meta.fields:
-            fields[name] = kind
-    return fields
-
-
-def is_personal(field):
-    """Is this model field personal data (see personal_fields)?"""
-    model = getattr(field, "model", None)
-    return model is not None and field.name in personal_fields(model) \
-        and model._meta.fields.get(field.name) is field
-
-
-def mask(value, kind):
-    """138****0000; 110***********1234; the first six characters of an address."""
-    text = "" if value is None else str(value)
-    if not text:
-        return ""
-    if kind == "address":
-        return text[:6] + "****"
-    if len(text) <= 6:
-        return "*" * (len(text) - 2) + text[-2:]
-    keep = 4 if kind == "phone" else 4
-    return text[:3] + "*" * (len(text) - 3 - keep) + text[-keep:]
-
-
-# A phone or ID number written into free text (a note, a search, a report's label).
-PERSONAL_IN_TEXT = re.compile(r"(?<![\d-])(1[3-9]\d{9}|0\d{2,3}-\d{7,8}|\d{17}[\dXx])(?![\d])")
-
-
-def mask_text(text):
-    """`text` with every phone or ID number in it masked as the field itself would be."""
-    return PERSONAL_IN_TEXT.sub(lambda m: mask(m.group(), "phone"), text) if text else text
-
-
-def sees_personal_data(record=None):
-    """Does the logged-in user see `record`'s personal data in full?"""
-    if not current_user.is_authenticated:
-        return False
-    if current_user.has_role(*PERSONAL_ROLES):
-        return True
-    from flask import g, session
-    if record is None or g.get("kefu_exporting"):
-        return False  # a revealed record is for the screen, never for an export
-    unmasked = session.get(UNMASKED_KEY) or ["", 0]
-    return (unmasked[0] == "%s:%s" % (type(record).__name__, record.id)
-            and time.time() - unmasked[1] < UNMASK_SECONDS)
-
+A, C, S, M, PM, GM, AU = access.ORDER
 
 # Never part of a search: PostgreSQL refuses NUL in a string, and no name has a tab.
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
@@ -808,8 +745,6 @@ class KefuModelView(StepsMixin, ModelView):
     create_template = "kefu/create.html"
     edit_template = "kefu/edit.html"
 
-    read_roles = ALL_ROLES
-    write_roles = frozenset({A})
     scope_error_field = "department"  # where "only your department" errors are shown
     form_excluded_extra = ()
     stamp_user_fields = ()  # set to the logged-in user when a record is created
@@ -820,6 +755,7 @@ class KefuModelView(StepsMixin, ModelView):
     print_slips = ()  # (slip, label): printable paper forms, templates/kefu/print/<slip>.html
 
     show_history = True  # the record's audit rows under its details
+
 
     def details_sections(self, details_columns):
         """(business, technical): a record page's (column, label) pairs, what the record is
@@ -840,6 +776,17 @@ class KefuModelView(StepsMixin, ModelView):
         return ()
 
     def __init__(self, model, category=None, **kwargs):
+        # Who opens and edits this register, and who takes each of its steps: access.py.
+        register = model.__name__
+        granted = access.grant(register)
+        self.read_roles, self.write_roles = granted.read, granted.write
+        declared = access.STEPS.get(register, {})
+        offered = {step.name for step in self.steps}
+        if offered != set(declared):
+            raise LookupError("access.STEPS[%r] and the view's steps differ: %s" % (
+                register, sorted(offered ^ set(declared))))
+        self.steps = tuple(step.bound(access.step_roles(register, step.name))
+                           for step in self.steps)
         self.model = model
         self._configure(model)
         super().__init__(model, name=_l(kwargs.pop("name", model.verbose_name())),

@@ -4,13 +4,10 @@ from peewee import JOIN, Case, fn
 from wtforms import DateTimeLocalField, SelectField, StringField, validators
 
 from i18n import _l
-from models import ActionItem, Meeting, MeetingAttendee, Notice, NoticeReceipt, ValidationError
+from models import ActionItem, Meeting, MeetingAttendee, Notice, NoticeReceipt
 from views.audience import audience_fields, chosen_customers
-from views.base import A, C, GM, M, S, KefuModelView, deadline_formatter
+from views.base import KefuModelView, deadline_formatter
 from views.steps import Step, bulk_action, reason_field
-
-COMMUNICATION_WRITERS = frozenset({A, C, M, GM})
-DESK = (A, C, M, GM)
 
 
 def publish(record, by, now, fields):
@@ -29,7 +26,6 @@ def record_attendance(record, by, now, fields):
 
 
 class NoticeView(KefuModelView):
-    write_roles = COMMUNICATION_WRITERS
     column_list = ("number", "kind", "title", "audience", "published_at", "department", "status",
                    "confirm_deadline", "progress")
     column_labels = {"progress": "确认进度"}
@@ -41,7 +37,7 @@ class NoticeView(KefuModelView):
     open_states = (Notice.PUBLISHED,)
     deadline_filters = (("confirm_deadline", (Notice.PUBLISHED,)),)
     steps = (
-        Step("publish", "发布通知", DESK, publish, when=(Notice.DRAFT,), fields=audience_fields()),
+        Step("publish", "发布通知", publish, when=(Notice.DRAFT,), fields=audience_fields()),
     )
 
     def before_save(self, form, model, created, now):
@@ -81,24 +77,22 @@ class ConfirmForm:
 
 class NoticeReceiptView(KefuModelView):
     """One row per recipient, made when the notice is published; staff record confirmations."""
-    write_roles = frozenset()
     column_list = ("notice", "customer", "status", "method", "confirmed_at", "confirmed_person",
                    "recorded_by")
     steps = (
-        Step("confirm", "确认收到", DESK, lambda r, by, now, f: r.confirm(
+        Step("confirm", "确认收到", lambda r, by, now, f: r.confirm(
             by, now, f.get("method") or NoticeReceipt.SIGNED, f.get("person"), f.get("confirmed_at")),
             when=(NoticeReceipt.PENDING,), fields=ConfirmForm.fields(), bulk=False, style="success"),
-        Step("sign", "签收", DESK, lambda r, by, now, f: r.confirm(by, now, NoticeReceipt.SIGNED),
+        Step("sign", "签收", lambda r, by, now, f: r.confirm(by, now, NoticeReceipt.SIGNED),
              when=(NoticeReceipt.PENDING,), bulk=True),
     )
     action_sign = bulk_action("sign", "签收")
 
 
 class MeetingView(KefuModelView):
-    write_roles = COMMUNICATION_WRITERS
     column_list = ("number", "held_at", "kind", "title", "location", "department", "gm_attended")
     steps = (
-        Step("attendance", "登记参会客户", DESK, record_attendance, fields=audience_fields(),
+        Step("attendance", "登记参会客户", record_attendance, fields=audience_fields(),
              style="info"),
     )
 
@@ -111,17 +105,16 @@ class MeetingView(KefuModelView):
 
 
 class ActionItemView(KefuModelView):
-    write_roles = COMMUNICATION_WRITERS | {S}
     column_list = ("meeting", "description", "department", "owner", "due_date", "status",
                    "done_at")
     form_excluded_extra = ("done_at", "outcome", "status")
     editable_states = (ActionItem.OPEN,)
     open_states = (ActionItem.OPEN,)
     steps = (
-        Step("complete_item", "落实", (A, C, S, M, GM),
+        Step("complete_item", "落实",
              lambda r, by, now, f: r.complete(by, now, f["outcome"]), when=(ActionItem.OPEN,),
              fields={"outcome": reason_field("落实情况")}, style="success"),
-        Step("cancel_item", "取消", (A, M, GM), lambda r, by, now, f: r.cancel(by, now, f["reason"]),
+        Step("cancel_item", "取消", lambda r, by, now, f: r.cancel(by, now, f["reason"]),
              when=(ActionItem.OPEN,), fields={"reason": reason_field("取消原因")}, style="danger"),
     )
 

@@ -18,16 +18,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from i18n import _l, gettext
 from models import (Complaint, ComplaintGuideline, ComplaintReport, ComplaintUpdate, Department,
                     DomainError, ValidationError)
-from views.base import (A, C, GM, M, PM, S, KefuModelView, deadline_formatter, excel_safe,
-                        mask_text, sees_personal_data)
+from privacy import mask_text, sees_personal_data
+from views.base import KefuModelView, deadline_formatter, excel_safe
 from views.reception import DepartmentField, hold_steps
 from views.steps import (CLOSES, INTAKE_HELP, NOTIFIES, Step, callback_step, intake_fields,
                          reason_field)
-
-COMPLAINT_WRITERS = frozenset({A, C, S, M, PM, GM})
-DESK = (A, C)
-HANDLERS = (A, S, M, PM, GM)     # the responsible department and the managers above it
-SUPERVISORS = Complaint.SUPERVISORS  # may reroute and escalate by hand
 
 
 class GuidelineField(SelectMultipleField):
@@ -58,7 +53,6 @@ def check_scope(record, by, now, form):
 
 
 class ComplaintView(KefuModelView):
-    write_roles = COMPLAINT_WRITERS
     # The key columns first (number, customer, status, deadlines): on screen at 1366 px.
     column_list = ("number", "customer", "complainant_name", "subject", "status",
                    "start_deadline", "resolve_deadline", "callback_deadline", "severity",
@@ -80,38 +74,38 @@ class ComplaintView(KefuModelView):
                         ("callback_deadline", (Complaint.RESOLVED,)))
     details_template = "kefu/complaint_details.html"
     steps = (
-        Step("scope", "受理范围核对", DESK, check_scope, when=(Complaint.RECEIVED,),
+        Step("scope", "受理范围核对", check_scope, when=(Complaint.RECEIVED,),
              fields={"ticked": GuidelineField(_l("符合以下全部条件方可受理")),
                      "reason": TextAreaField(_l("不予受理原因及解释（不符合时必填）"),
                                              validators=[validators.Length(max=2000)])},
              show=lambda r: r.category == "product" and not r.scope_checked),
-        Step("correct", "更正类别/性质", DESK, lambda r, by, now, f: r.correct_intake(
+        Step("correct", "更正类别/性质", lambda r, by, now, f: r.correct_intake(
             by, now, f["category"], f["severity"], f["requested_by"]),
              when=(Complaint.RECEIVED,), fields=intake_fields(), style="outline-secondary",
              show=lambda r: r.may_correct_intake(), help=INTAKE_HELP, initial=lambda r: {
                  "category": r.category, "severity": r.severity, "requested_by": r.requested_by}),
-        Step("start", "启动处理", HANDLERS, lambda r, by, now, f: r.start(by, now, f["content"]),
+        Step("start", "启动处理", lambda r, by, now, f: r.start(by, now, f["content"]),
              when=(Complaint.RECEIVED,), fields={"content": reason_field("启动说明")}),
-        Step("progress", "记录进展", HANDLERS + (C,), lambda r, by, now, f: r.add_update(
+        Step("progress", "记录进展", lambda r, by, now, f: r.add_update(
             by, now, "progress", f["content"], f["told"]), when=(Complaint.IN_PROGRESS,),
              fields=update_fields("处理情况"), style="secondary"),
-        Step("feedback", "反馈投诉人", DESK, lambda r, by, now, f: r.add_update(
+        Step("feedback", "反馈投诉人", lambda r, by, now, f: r.add_update(
             by, now, "feedback", f["content"], f["told"]),
              when=(Complaint.RECEIVED, Complaint.IN_PROGRESS), fields=update_fields("反馈内容"),
              style="secondary"),
-        Step("follow_up", "每日跟踪", DESK + HANDLERS, lambda r, by, now, f: r.add_update(
+        Step("follow_up", "每日跟踪", lambda r, by, now, f: r.add_update(
             by, now, "follow_up", f["content"], f["told"]),
              when=(Complaint.RECEIVED, Complaint.IN_PROGRESS), fields=update_fields("跟踪情况"),
              style="secondary", show=lambda r: r.follow_up_from is not None),
-        Step("resolve", "办结", HANDLERS, lambda r, by, now, f: r.resolve(by, now, f["result"]),
+        Step("resolve", "办结", lambda r, by, now, f: r.resolve(by, now, f["result"]),
              when=(Complaint.IN_PROGRESS,), fields={"result": reason_field("处理结果")},
              style="success"),
         callback_step(when=(Complaint.RESOLVED,),
                       verdicts=(_l("认可处理结果"), _l("不认可，投诉升级一级重新处理"))),
-        Step("escalate", "升级", SUPERVISORS, lambda r, by, now, f: r.escalate(by, now, f["reason"]),
+        Step("escalate", "升级", lambda r, by, now, f: r.escalate(by, now, f["reason"]),
              when=(Complaint.RECEIVED, Complaint.IN_PROGRESS),
              fields={"reason": reason_field("升级原因")}, style="danger"),
-        Step("reroute", "改派", SUPERVISORS, lambda r, by, now, f: r.reroute(
+        Step("reroute", "改派", lambda r, by, now, f: r.reroute(
             by, now, Department.get_by_id(f["department"]), f["reason"]),
              when=(Complaint.RECEIVED, Complaint.IN_PROGRESS),
              fields={"department": DepartmentField(_l("改派至")), "reason": reason_field("改派原因")},
@@ -149,14 +143,12 @@ class ComplaintView(KefuModelView):
 
 class ComplaintUpdateView(KefuModelView):
     """Written by the complaint's steps (start, progress, feedback, follow-up, result) only."""
-    write_roles = frozenset()
     scope_error_field = "complaint"
     column_list = ("complaint", "kind", "happened_at", "content", "told_complainant", "by_user")
     stamp_user_fields = ("by_user",)
 
 
 class ComplaintGuidelineView(KefuModelView):
-    write_roles = frozenset({A, M})
     column_list = ("seq", "text", "is_active")
     column_default_sort = ("seq", False)
 
@@ -193,7 +185,6 @@ def regenerate(report, by, now, form):
 
 class ComplaintReportView(KefuModelView):
     """Monthly analyses: generated by a job on the 1st or on demand, shown with charts."""
-    write_roles = frozenset({A, M, PM, GM})
     column_list = ("month", "status", "generated_at", "summary")
     column_default_sort = ("month", True)
     form_excluded_extra = ("generated_at", "figures", "status")
@@ -202,9 +193,9 @@ class ComplaintReportView(KefuModelView):
     details_template = "kefu/complaint_report.html"
     column_formatters = {"figures": figures_text}
     steps = (
-        Step("regenerate", "重新统计", (A, M, PM, GM), regenerate, when=(ComplaintReport.DRAFT,),
+        Step("regenerate", "重新统计", regenerate, when=(ComplaintReport.DRAFT,),
              style="secondary"),
-        Step("publish", "报送管理层", (A, M, PM, GM), publish, when=(ComplaintReport.DRAFT,),
+        Step("publish", "报送管理层", publish, when=(ComplaintReport.DRAFT,),
              style="success", does=(NOTIFIES, CLOSES)),
     )
 

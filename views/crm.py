@@ -4,11 +4,12 @@ from flask import abort, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
+import access
 import clock
 import crm
 from i18n import _l
 from models import CallScript, Contact, Customer, SegmentRule
-from views.base import A, C, CONTROL_CHARS, M, PERSONAL_ROLES, KefuModelView, parse_id
+from views.base import CONTROL_CHARS, KefuModelView, parse_id
 
 # What a reason of the call becomes when the clerk registers the call (Contact.kind).
 CONTACT_KIND = {"repair_open": "repair", "repair_callback": "repair",
@@ -50,7 +51,7 @@ class CallerView(BaseView):
 
     def is_accessible(self):
         # The hotline and the desk: who see callers' numbers in full and register contacts.
-        return (current_user.is_authenticated and current_user.has_role(*PERSONAL_ROLES)
+        return (access.may(current_user, "caller_screen")
                 and any(getattr(v, "model", None) is Contact and v.may_write()
                         for v in self.admin._views))
 
@@ -102,7 +103,6 @@ class CallerView(BaseView):
 
 
 class CallScriptView(KefuModelView):
-    write_roles = frozenset({A, C, M})
     column_list = ("trigger", "topic", "seq", "department", "owner", "is_active")
     column_default_sort = ("trigger", False)
     column_descriptions = {"script": _l("可用占位符：%(names)s，来电弹屏按来电客户的记录填入",

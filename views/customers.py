@@ -13,7 +13,8 @@ import crm
 from jobs.segments import SEGMENT_COLUMNS
 from models import Customer, Department
 from views import crm as crm_views
-from views.base import A, C, M, KefuModelView, masked, personal_fields
+from privacy import personal_fields
+from views.base import KefuModelView, masked
 
 
 def cadence_condition(now, overdue=True):
@@ -77,7 +78,6 @@ def name_formatter(view, context, row, name):
 
 
 class CustomerView(KefuModelView):
-    write_roles = frozenset({A, C, M})
     column_list = ("name", "kind", "shop_no", "floor", "category", "contact_person", "phone",
                    "lease_end", "status", "last_contact_at", "cadence", "cadence_owner",
                    "value_segment", "risk_segment")

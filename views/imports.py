@@ -13,13 +13,14 @@ from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import FileField, HiddenField, SelectField, validators
 
+import access
 import clock
 import importer
 from forms import KefuForm
 from i18n import _l
 from models import DomainError
 from views.admin import CalendarDayView
-from views.base import AU, mask, personal_fields, sees_personal_data
+from privacy import mask, personal_fields, sees_personal_data
 from views.customers import CustomerView
 from views.dashboard import LoginRequired
 from views.loans import FeeItemView, LendableItemView
@@ -36,8 +37,8 @@ def importable():
     """[(register, label)] the logged-in user may import, in menu order."""
     if not current_user.is_authenticated:
         return []
-    return [(name, importer.SPECS[name].model.verbose_name()) for name, grid in GRIDS.items()
-            if current_user.role_set & (grid.write_roles - {AU})]
+    return [(name, importer.SPECS[name].model.verbose_name()) for name in GRIDS
+            if current_user.role_set & access.grant(importer.SPECS[name].model.__name__).write]
 
 
 class UploadForm(KefuForm):

@@ -8,17 +8,17 @@ from flask import Response, abort, flash, request
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
+import access
 import clock
 import kpi
 from audit import audit
 from database import write_transaction
 from i18n import _l
-from models import Survey, User
+from models import Survey
 from reports import previous_month
 from views.dashboard import LoginRequired
 from views.base import excel_safe
 
-SUPERVISORS = (User.ADMIN, User.MANAGER, User.PM, User.GM, User.AUDITOR)
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 CHART_HEIGHT = 110  # pixels of the tallest bar
 # The charts under the month's tables: (measure, title, unit shown untranslated, top of the
@@ -71,7 +71,7 @@ class KpiView(LoginRequired, BaseView):
     """服务质量指标: for supervisors only (admin, department managers, PM, GM, auditor)."""
 
     def is_accessible(self):
-        return super().is_accessible() and current_user.has_role(*SUPERVISORS)
+        return super().is_accessible() and access.may(current_user, "kpi")
 
     def inaccessible_callback(self, name, **kwargs):
         if current_user.is_authenticated:

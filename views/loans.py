@@ -7,14 +7,12 @@ from flask_admin import expose
 from flask_login import current_user
 from wtforms import DecimalField, validators
 
+import access
 from forms import KefuForm
 from i18n import _l
 from models import PAYMENT_METHODS, Charge, FeeItem, ItemLoan, LendableItem, ValidationError
-from views.base import A, AU, C, GM, M, PM, S, KefuModelView, deadline_formatter, fits_column
+from views.base import KefuModelView, deadline_formatter, fits_column
 from views.steps import MONEY, Step, bulk_action, reason_field
-
-# Who may charge a price other than the published one (with a reason).
-PRICE_OVERRIDERS = (A, M, PM, GM)
 
 
 class FeeItemView(KefuModelView):
@@ -23,8 +21,6 @@ class FeeItemView(KefuModelView):
 
 
 class ChargeView(KefuModelView):
-    read_roles = frozenset({A, C, PM, GM, AU})
-    write_roles = frozenset({A, C})
     # The key columns first (number, customer, status, deadline): on screen at 1366 px.
     column_list = ("number", "customer", "payer_name", "fee_item", "amount", "status",
                    "finance_deadline", "payment_method", "quantity", "charged_by", "charged_at",
@@ -41,10 +37,10 @@ class ChargeView(KefuModelView):
     open_states = (Charge.RECORDED,)
     deadline_filters = (("finance_deadline", (Charge.RECORDED,)),)
     steps = (
-        Step("hand_to_finance", "交财务", (A, C), lambda r, by, now, f: r.hand_to_finance(by, now),
+        Step("hand_to_finance", "交财务", lambda r, by, now, f: r.hand_to_finance(by, now),
              when=(Charge.RECORDED,), bulk=True, does=(MONEY,),
              detail=lambda r: _l("%(amount)s元交财务部。") % {"amount": r.amount}),
-        Step("void", "作废", (A, C), lambda r, by, now, f: r.void(by, now, f["reason"]),
+        Step("void", "作废", lambda r, by, now, f: r.void(by, now, f["reason"]),
              when=(Charge.RECORDED,), fields={"reason": reason_field("作废原因")}, style="danger"),
     )
     action_hand_to_finance = bulk_action("hand_to_finance", "交财务")
@@ -57,7 +53,7 @@ class ChargeView(KefuModelView):
                 model.fee_item_id != Charge.get_by_id(model.id).fee_item_id or \
                 model.quantity != Charge.get_by_id(model.id).quantity:
             model.price(form.override_amount.data, model.override_reason,
-                        may_override=current_user.has_role(*PRICE_OVERRIDERS))
+                        may_override=access.may(current_user, "override_price"))
 
     def after_save(self, form, model, created, now):
         if created:
@@ -84,13 +80,11 @@ class ChargeView(KefuModelView):
 
 
 class LendableItemView(KefuModelView):
-    write_roles = frozenset({A, C})
     column_list = ("code", "name", "category", "deposit", "fee_item", "location", "status")
     column_default_sort = ("code", False)
 
 
 class ItemLoanView(KefuModelView):
-    write_roles = frozenset({A, C, S})
     # The key columns first (number, borrower, status, due back, deposit): on screen at 1366 px.
     column_list = ("number", "borrower_name", "item", "status", "due_back_at", "deposit",
                    "borrower_phone", "lent_at", "returned_at", "fee", "refund", "receipt_no")
@@ -103,11 +97,11 @@ class ItemLoanView(KefuModelView):
     deadline_filters = (("due_back_at", (ItemLoan.OUT,)),)
     print_slips = (("deposit_receipt", "打印押金收据"), ("loan_certificate", "打印借用物品证明"))
     steps = (
-        Step("return_item", "归还", (A, C, S), lambda r, by, now, f: r.return_item(by, now),
+        Step("return_item", "归还", lambda r, by, now, f: r.return_item(by, now),
              when=(ItemLoan.OUT,), bulk=True, does=(MONEY,),
              detail=lambda r: _l("超时费按归还时间计算，从押金%(deposit)s元中扣除。") % {
                  "deposit": r.deposit}),
-        Step("refund", "退押金", (A, C), lambda r, by, now, f: r.refund_deposit(by, now),
+        Step("refund", "退押金", lambda r, by, now, f: r.refund_deposit(by, now),
              when=(ItemLoan.RETURNED,), bulk=True, style="success", does=(MONEY,),
              detail=lambda r: _l("退还押金%(refund)s元（押金%(deposit)s元，超时费%(fee)s元）。") % {
                  "refund": r.refund_due, "deposit": r.deposit, "fee": r.fee}),

@@ -5,22 +5,18 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from i18n import _l
 from models import Callback, Contact, Department, RepairOrder, ServiceRequest, WorkLetter
 from views import crm
-from views.base import A, C, M, S, KefuModelView, deadline_formatter
+from views.base import KefuModelView, deadline_formatter
 from views.steps import (CLOSES, INTAKE_HELP, NOTIFIES, Step, bulk_action, callback_step,
                          intake_fields, reason_field)
-
-RECEPTION_WRITERS = frozenset({A, C, S, M})
-DESK = (A, C)                # the service center's desk
-HANDLERS = (A, S, M)         # the department that does the work
 
 
 def hold_steps(holdable):
     """Put on hold / release, for registers whose clocks may wait on the customer or parts."""
     return (
-        Step("hold", "挂起", DESK + HANDLERS, lambda r, by, now, f: r.hold(by, now, f["reason"]),
+        Step("hold", "挂起", lambda r, by, now, f: r.hold(by, now, f["reason"]),
              when=holdable, fields={"reason": reason_field("挂起原因")}, style="secondary",
              show=lambda r: r.on_hold_since is None),
-        Step("release", "解除挂起", DESK + HANDLERS, lambda r, by, now, f: r.release(by, now),
+        Step("release", "解除挂起", lambda r, by, now, f: r.release(by, now),
              style="secondary", show=lambda r: r.on_hold_since is not None),
     )
 
@@ -62,24 +58,23 @@ class DepartmentsField(LiveChoices, SelectMultipleField):
 
 
 class ContactView(KefuModelView):
-    write_roles = frozenset({A, C})
     column_list = ("number", "received_at", "channel", "kind", "customer", "visitor_name",
                    "phone", "subject", "department", "status")
     stamp_user_fields = ("received_by",)
     steps = (
-        Step("to_repair", "转维修单", DESK, lambda r, by, now, f: r.open_repair_order(by, now),
+        Step("to_repair", "转维修单", lambda r, by, now, f: r.open_repair_order(by, now),
              when=(Contact.OPEN,)),
-        Step("to_service_request", "转服务申请", DESK,
+        Step("to_service_request", "转服务申请",
              lambda r, by, now, f: r.open_service_request(by, now), when=(Contact.OPEN,)),
         # Category and severity decide routing, clocks and the pm's alert: asked before saving.
-        Step("to_complaint", "转投诉", DESK, lambda r, by, now, f: r.open_complaint(
+        Step("to_complaint", "转投诉", lambda r, by, now, f: r.open_complaint(
             by, now, f["category"], f["severity"], f["requested_by"]),
              when=(Contact.OPEN,), fields=intake_fields(), style="danger", help=INTAKE_HELP),
-        Step("to_letter", "发联系函", DESK,
+        Step("to_letter", "发联系函",
              lambda r, by, now, f: r.open_work_letter(by, now, Department.get_by_id(f["department"])),
              when=(Contact.OPEN, Contact.TRANSFERRED),
              fields={"department": DepartmentField("收函部门")}),
-        Step("handled", "已答复", DESK, lambda r, by, now, f: r.mark_handled(by, now, f["outcome"]),
+        Step("handled", "已答复", lambda r, by, now, f: r.mark_handled(by, now, f["outcome"]),
              when=(Contact.OPEN,), fields={"outcome": reason_field("处理结果")}, style="success"),
     )
 
@@ -100,7 +95,6 @@ class ContactView(KefuModelView):
 
 
 class RepairOrderView(KefuModelView):
-    write_roles = RECEPTION_WRITERS
     # The key columns first (number, customer, status, deadlines): on screen at 1366 px.
     column_list = ("number", "customer", "location", "status", "accept_deadline",
                    "callback_deadline", "department", "reported_at", "accepted_at", "completed_at")
@@ -116,15 +110,15 @@ class RepairOrderView(KefuModelView):
     deadline_filters = (("accept_deadline", (RepairOrder.DISPATCHED,)),
                         ("callback_deadline", (RepairOrder.DONE,)))
     steps = (
-        Step("dispatch", "派单", DESK, lambda r, by, now, f: r.dispatch(by, now),
+        Step("dispatch", "派单", lambda r, by, now, f: r.dispatch(by, now),
              when=(RepairOrder.REGISTERED,), bulk=True, does=(NOTIFIES,)),
-        Step("accept", "接单", HANDLERS, lambda r, by, now, f: r.accept(by, now),
+        Step("accept", "接单", lambda r, by, now, f: r.accept(by, now),
              when=(RepairOrder.DISPATCHED,), bulk=True),
-        Step("complete", "完工", HANDLERS, lambda r, by, now, f: r.complete(by, now, f["result"]),
+        Step("complete", "完工", lambda r, by, now, f: r.complete(by, now, f["result"]),
              when=(RepairOrder.ACCEPTED,), fields={"result": reason_field("维修结果")},
              style="success"),
         callback_step(when=(RepairOrder.DONE,), verdicts=(_l("已解决"), _l("未解决，重新派单"))),
-        Step("refuse", "不予受理", DESK, lambda r, by, now, f: r.refuse(by, now, f["reason"]),
+        Step("refuse", "不予受理", lambda r, by, now, f: r.refuse(by, now, f["reason"]),
              when=(RepairOrder.REGISTERED,), fields={"reason": reason_field("不予受理原因及解释")},
              style="danger"),
     ) + hold_steps(RepairOrder.holdable_states)
@@ -133,7 +127,6 @@ class RepairOrderView(KefuModelView):
 
 
 class ServiceRequestView(KefuModelView):
-    write_roles = RECEPTION_WRITERS
     column_list = ("number", "submitted_at", "customer", "kind", "department", "status",
                    "handback_deadline", "handed_back_at")
     form_excluded_extra = ("status", "decided_at", "decided_by", "decision_note",
@@ -145,16 +138,16 @@ class ServiceRequestView(KefuModelView):
     deadline_filters = (("handback_deadline", (ServiceRequest.SUBMITTED, ServiceRequest.APPROVED,
                                                ServiceRequest.REFUSED)),)
     steps = (
-        Step("approve", "批准", HANDLERS + (C,), lambda r, by, now, f: r.approve(by, now, f["note"]),
+        Step("approve", "批准", lambda r, by, now, f: r.approve(by, now, f["note"]),
              when=(ServiceRequest.SUBMITTED,), fields={"note": reason_field("审批意见")},
              style="success"),
-        Step("decline", "不予批准", HANDLERS + (C,), lambda r, by, now, f: r.decline(by, now, f["reason"]),
+        Step("decline", "不予批准", lambda r, by, now, f: r.decline(by, now, f["reason"]),
              when=(ServiceRequest.SUBMITTED,), fields={"reason": reason_field("不予批准原因及解释")},
              style="danger"),
-        Step("hand_back", "交回申请人", DESK, lambda r, by, now, f: r.hand_back(by, now),
+        Step("hand_back", "交回申请人", lambda r, by, now, f: r.hand_back(by, now),
              when=(ServiceRequest.APPROVED, ServiceRequest.REFUSED), bulk=True,
              does=(NOTIFIES, CLOSES)),
-        Step("notify", "书面转达配合部门", DESK, lambda r, by, now, f: r.notify_departments(
+        Step("notify", "书面转达配合部门", lambda r, by, now, f: r.notify_departments(
             by, now, list(Department.select().where(Department.id.in_(f["departments"])))),
              when=(ServiceRequest.APPROVED, ServiceRequest.HANDED_BACK),
              fields={"departments": DepartmentsField("配合部门")}, style="info",
@@ -169,7 +162,6 @@ class ServiceRequestView(KefuModelView):
 
 
 class WorkLetterView(KefuModelView):
-    write_roles = RECEPTION_WRITERS
     scope_error_field = "from_department"  # staff write letters from their department only
     column_list = ("number", "from_department", "to_department", "subject", "status", "sent_at",
                    "forward_deadline", "acknowledged_at")
@@ -180,15 +172,15 @@ class WorkLetterView(KefuModelView):
     open_states = (WorkLetter.DRAFT, WorkLetter.SENT, WorkLetter.ACKNOWLEDGED, WorkLetter.REPLIED)
     deadline_filters = (("forward_deadline", (WorkLetter.DRAFT,)),)
     steps = (
-        Step("send", "发出", DESK + HANDLERS, lambda r, by, now, f: r.send(by, now),
+        Step("send", "发出", lambda r, by, now, f: r.send(by, now),
              when=(WorkLetter.DRAFT,), bulk=True, does=(NOTIFIES,)),
         # The receiving department signs and replies; the sender sends and closes.
-        Step("acknowledge", "签收", HANDLERS + (C,), lambda r, by, now, f: r.acknowledge(by, now),
+        Step("acknowledge", "签收", lambda r, by, now, f: r.acknowledge(by, now),
              when=(WorkLetter.SENT,), bulk=True, scope=receiving),
-        Step("reply", "回复", HANDLERS + (C,), lambda r, by, now, f: r.answer(by, now, f["reply"]),
+        Step("reply", "回复", lambda r, by, now, f: r.answer(by, now, f["reply"]),
              when=(WorkLetter.SENT, WorkLetter.ACKNOWLEDGED), fields={"reply": reason_field("回复")},
              style="success", scope=receiving),
-        Step("close", "关闭", DESK, lambda r, by, now, f: r.close(by, now),
+        Step("close", "关闭", lambda r, by, now, f: r.close(by, now),
              when=(WorkLetter.REPLIED,), style="secondary", does=(CLOSES,)),
     )
     action_send = bulk_action("send", "发出")
@@ -202,7 +194,6 @@ class WorkLetterView(KefuModelView):
 
 class CallbackView(KefuModelView):
     """Written by the 回访 steps of repair orders and complaints, which close or reopen them."""
-    write_roles = frozenset()
     scope_error_field = "repair_order"
     column_list = ("number", "called_at", "repair_order", "complaint", "method", "person_reached",
                    "accepted", "satisfaction", "called_by")

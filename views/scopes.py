@@ -3,11 +3,12 @@ from flask_login import current_user
 
 from peewee import Value
 
+import access
 from models import (ActionItem, Alert, Callback, Complaint, ComplaintUpdate, Contact,
-                    CorrectiveAction, Department, RepairOrder, ServiceRequest, User, WorkLetter)
+                    CorrectiveAction, Department, RepairOrder, ServiceRequest, WorkLetter)
 
 # Roles that see every department's rows; staff and managers see their department's.
-HUB_ROLES = frozenset({User.ADMIN, User.CLERK, User.PM, User.GM, User.AUDITOR})
+HUB_ROLES = access.power("all_departments")
 BY_DEPARTMENT = (Contact, RepairOrder, ServiceRequest, Complaint, ActionItem)
 
 

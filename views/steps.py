@@ -1,4 +1,6 @@
 """Workflow steps: a model method exposed as a details-page button, a row action and a bulk action."""
+import copy
+
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
@@ -13,7 +15,8 @@ import clock
 from database import write_transaction
 from forms import KefuForm
 from i18n import _l, request_locale
-from models import Complaint, DomainError, Register, User, ValidationError
+from models import Complaint, DomainError, Register, ValidationError
+from privacy import mask, sees_personal_data
 
 # What a step does beyond changing a state; any of these makes a fieldless step ask first.
 MONEY = "money"        # takes, hands over or pays back money (deposit, fee, refund)
@@ -24,12 +27,14 @@ CONSEQUENCES = {MONEY: "涉及款项，确认后不能撤销。", CLOSES: "确�
 
 
 class Step:
-    """One state change of a register: who may do it, in which states, and what it asks for."""
+    """One state change of a register: in which states, and what it asks for. Who may take it
+    is declared in access.STEPS; the register's view binds it (`bound`)."""
 
-    def __init__(self, name, label, roles, run, when=(), fields=None, bulk=False,
+    def __init__(self, name, label, run, when=(), fields=None, bulk=False,
                  style="primary", show=None, scope=None, does=(), initial=None, detail=None,
                  help=None, facts=None):
-        self.name, self.label, self.roles, self.run = name, label, frozenset(roles), run
+        self.name, self.label, self.run = name, label, run
+        self.roles = frozenset()  # nobody, until bound to its register's declaration
         self.when, self.fields, self.bulk, self.style = tuple(when), dict(fields or {}), bulk, style
         self.show = show  # optional extra condition on the record, e.g. "is on hold"
         self.facts = facts  # facts(record) -> [(label, text)] the form shows about the record
@@ -40,6 +45,12 @@ class Step:
         self.initial = initial  # initial(record) -> the form's starting values
         self.detail = detail    # detail(record) -> what exactly happens, said in the confirm
         self.help = help        # a line above the step's form
+
+    def bound(self, roles):
+        """This step as the register's view offers it: with the roles access.STEPS gives it."""
+        step = copy.copy(self)
+        step.roles = frozenset(roles)
+        return step
 
     @property
     def confirm(self):
@@ -101,7 +112,7 @@ def required_choice(label, choices, message):
 def callback_step(when, verdicts):
     """回访: record the customer's verdict on a repair or complaint (it closes or reopens it).
     `verdicts` names the two answers for this register: (yes label, no label)."""
-    return Step("callback", "回访", (User.ADMIN, User.CLERK), lambda r, by, now, f: r.record_callback(
+    return Step("callback", "回访", lambda r, by, now, f: r.record_callback(
         by, now, f["fixed"] == "yes",
         None if f["satisfaction"] == NOT_RATED else int(f["satisfaction"]),
         f["notes"] or None, f["person"] or None), when=when, fields=callback_fields(verdicts),
@@ -124,7 +135,6 @@ def callback_fields(verdicts):
 def callback_facts(record):
     """What the clerk reads before the call: whom to call and their phone (masked for masked
     roles), what was reported and what was done."""
-    from views.base import mask, sees_personal_data
     person, phone = record.callback_party()
     fields = type(record)._meta.fields
     facts = [(_l("联系人"), person or "—"),
@@ -385,10 +395,10 @@ def steps_variant(view, row):
 def per_page(actions):
     """`actions` with the ones drawn the same for every row but the id drawn once per page."""
     wrapped = []
-    for action in actions:
-        if type(action) in (ViewRowAction, EditRowAction):
-            action = RowActionPerPage(action)
-        elif action is STEP_ROW_ACTION:
-            action = RowActionPerPage(action, steps_variant)
-        wrapped.append(action)
+    for row_action in actions:
+        if type(row_action) in (ViewRowAction, EditRowAction):
+            row_action = RowActionPerPage(row_action)
+        elif row_action is STEP_ROW_ACTION:
+            row_action = RowActionPerPage(row_action, steps_variant)
+        wrapped.append(row_action)
     return wrapped

@@ -1,12 +1,13 @@
 """Satisfaction surveys (满意度调查): plans, questionnaires, distribution, returns, results,
 corrective actions (R-SUR-1 … R-SUR-6)."""
-from datetime import date, datetime
+from datetime import date
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from wtforms import DateTimeLocalField, IntegerField, SelectField, validators
 
+import access
 import clock
 import reports
 from database import write_transaction
@@ -15,12 +16,8 @@ from i18n import _l
 from models import (CorrectiveAction, Customer, Department, DomainError, Survey,
                     SurveyDistribution, SurveyQuestion, SurveyResponse, ValidationError)
 from views.audience import audience_fields, chosen_customers
-from views.base import A, AU, C, GM, M, PM, S, KefuModelView, deadline_formatter
+from views.base import KefuModelView, deadline_formatter
 from views.steps import CLOSES, NOTIFIES, Step, reason_field
-
-SURVEY_WRITERS = frozenset({A, C, M, GM})
-PLANNERS = (A, C, M)
-ENTRY = (A, C)
 
 
 class TemplateField(SelectField):
@@ -71,7 +68,6 @@ def survey_calendar(today, planned):
 
 
 class SurveyView(KefuModelView):
-    write_roles = SURVEY_WRITERS
     list_template = "kefu/survey_list.html"
     column_list = ("title", "target", "start_date", "end_date", "status", "approve_deadline",
                    "training_deadline", "filing_deadline")
@@ -88,36 +84,36 @@ class SurveyView(KefuModelView):
                         ("training_deadline", (Survey.DRAFT, Survey.SUBMITTED, Survey.APPROVED)),
                         ("filing_deadline", (Survey.RUNNING, Survey.CLOSED)))
     steps = (
-        Step("copy_template", "导入模板题目", PLANNERS,
+        Step("copy_template", "导入模板题目",
              lambda r, by, now, f: r.copy_template(by, now, f["template"]), when=(Survey.DRAFT,),
              fields={"template": TemplateField(_l("问卷模板"))}, style="outline-primary"),
-        Step("submit", "报批", PLANNERS, lambda r, by, now, f: r.submit(by, now),
+        Step("submit", "报批", lambda r, by, now, f: r.submit(by, now),
              when=(Survey.DRAFT,), does=(NOTIFIES,)),
-        Step("approve", "批准", (GM,), lambda r, by, now, f: r.approve(by, now),
+        Step("approve", "批准", lambda r, by, now, f: r.approve(by, now),
              when=(Survey.SUBMITTED,), style="success"),
-        Step("return_plan", "退回修改", (GM,), lambda r, by, now, f: r.return_plan(by, now, f["reason"]),
+        Step("return_plan", "退回修改", lambda r, by, now, f: r.return_plan(by, now, f["reason"]),
              when=(Survey.SUBMITTED,), fields={"reason": reason_field("退回原因")}, style="danger"),
-        Step("train", "记录培训", PLANNERS,
+        Step("train", "记录培训",
              lambda r, by, now, f: r.record_training(by, now, f["trained_at"], f["note"]),
              when=(Survey.SUBMITTED, Survey.APPROVED), show=lambda r: r.trained_at is None,
              fields={"trained_at": DateTimeLocalField(
                  _l("培训时间"), format="%Y-%m-%dT%H:%M",
                  validators=[validators.InputRequired(message="请填写培训时间")]),
                  "note": reason_field("培训内容及参加人员")}, style="info"),
-        Step("begin", "开始实施", PLANNERS, lambda r, by, now, f: r.begin(by, now),
+        Step("begin", "开始实施", lambda r, by, now, f: r.begin(by, now),
              when=(Survey.APPROVED,)),
-        Step("distribute", "发放问卷", PLANNERS + (S,), distribute,
+        Step("distribute", "发放问卷", distribute,
              when=(Survey.APPROVED, Survey.RUNNING), fields=audience_fields(), style="info"),
-        Step("paper_copies", "登记现场发放份数", PLANNERS,
+        Step("paper_copies", "登记现场发放份数",
              lambda r, by, now, f: r.record_paper_copies(by, now, f["copies"]),
              when=(Survey.APPROVED, Survey.RUNNING, Survey.CLOSED),
              fields={"copies": IntegerField(_l("现场发放份数（未登记客户）"), validators=[
                  validators.InputRequired(message="请填写份数"),
                  validators.NumberRange(min=0, max=1000000, message="份数须在 0 到 1000000 之间")])},
              style="outline-info"),
-        Step("close", "结束调查", PLANNERS, lambda r, by, now, f: r.close(by, now),
+        Step("close", "结束调查", lambda r, by, now, f: r.close(by, now),
              when=(Survey.RUNNING,), style="warning", does=(CLOSES, NOTIFIES)),
-        Step("file", "资料归档", PLANNERS, lambda r, by, now, f: r.file_records(by, now),
+        Step("file", "资料归档", lambda r, by, now, f: r.file_records(by, now),
              when=(Survey.CLOSED,), style="secondary", does=(CLOSES,)),
     )
 
@@ -125,7 +121,7 @@ class SurveyView(KefuModelView):
         links = [("问卷题目", url_for("surveyquestion.index_view", flt0_survey_equal=record.id)),
                  ("发放记录", url_for("surveydistribution.index_view",
                                       flt0_survey_equal=record.id))]
-        if record.status == Survey.RUNNING and current_user.has_role(*ENTRY):
+        if record.status == Survey.RUNNING and access.may(current_user, "enter_answers"):
             links.insert(0, ("录入答卷", self.get_url(".entry_view", id=record.id)))
         if record.status in (Survey.RUNNING, Survey.CLOSED, Survey.ARCHIVED):
             links.append(("满意度调查报告", self.get_url(".report_view", id=record.id)))
@@ -148,7 +144,7 @@ class SurveyView(KefuModelView):
     def entry_view(self):
         """One screen per returned questionnaire, keyboard only: type the code (or pick the
         respondent's kind and floor), a digit per rating, Enter saves and clears the form."""
-        if not current_user.has_role(*ENTRY):
+        if not access.may(current_user, "enter_answers"):
             abort(403)
         survey = self.get_one(request.args.get("id"))
         if survey is None:
@@ -212,7 +208,6 @@ class SurveyView(KefuModelView):
 
 class SurveyQuestionView(KefuModelView):
     """A survey's questionnaire is fixed once the plan leaves 草拟; templates stay editable."""
-    write_roles = SURVEY_WRITERS
     column_list = ("survey", "template", "seq", "text", "kind", "department")
     column_default_sort = ("seq", False)
 
@@ -233,8 +228,8 @@ class SurveyQuestionView(KefuModelView):
 def hands_out_surveys():
     """May the user 发放问卷 (the step's own roles)? Only they see the answer links: a link is a
     respondent's one answer, and whoever holds it can answer in their name."""
-    step = next(step for step in SurveyView.steps if step.name == "distribute")
-    return current_user.is_authenticated and current_user.has_role(*step.roles)
+    return (current_user.is_authenticated
+            and current_user.has_role(*access.step_roles("Survey", "distribute")))
 
 
 def answer_link(view, context, row, name):
@@ -246,8 +241,6 @@ def answer_link(view, context, row, name):
 
 class SurveyDistributionView(KefuModelView):
     """Who was given a questionnaire, and its one-time link; written by 发放问卷 only."""
-    read_roles = frozenset({A, C, M, PM, GM, AU})
-    write_roles = frozenset()
     column_list = ("survey", "customer", "token", "distributed_at", "distributed_by",
                    "responded_at")
     column_formatters = {"token": answer_link}
@@ -261,8 +254,6 @@ class SurveyDistributionView(KefuModelView):
 class SurveyResponseView(KefuModelView):
     """Returned questionnaires; entered on the survey's 录入答卷 screen or by the public link.
     Never linked to a customer (R-SUR-3): old rows' links are not shown."""
-    read_roles = frozenset({A, C, M, PM, GM, AU})
-    write_roles = frozenset()
     column_list = ("survey", "returned_at", "respondent_kind", "area", "entered_by")
     column_details_exclude_list = ("customer", "distribution", "answers")
     column_export_exclude_list = ("customer", "distribution", "answers")
@@ -283,7 +274,6 @@ def _verifier_scope(record, dept):
 
 
 class CorrectiveActionView(KefuModelView):
-    write_roles = frozenset({A, C, S, M})
     column_list = ("number", "source", "survey", "department", "finding", "due_date", "status",
                    "verified_at")
     form_excluded_extra = ("verified_at", "verified_by", "done_at", "done_note", "evidence",
@@ -293,15 +283,15 @@ class CorrectiveActionView(KefuModelView):
     deadline_filters = (("due_date", (CorrectiveAction.OPEN,)),)
     column_formatters = {"due_date": deadline_formatter(CorrectiveAction.OPEN)}
     steps = (
-        Step("complete_action", "整改完成", (A, S, M),
+        Step("complete_action", "整改完成",
              lambda r, by, now, f: r.complete(by, now, f["action"], f["note"]),
              when=(CorrectiveAction.OPEN,),
              fields={"action": reason_field("纠正预防措施"), "note": reason_field("整改情况")},
              style="success"),
-        Step("verify", "验证", (A, M, GM), lambda r, by, now, f: r.verify(by, now, f["evidence"]),
+        Step("verify", "验证", lambda r, by, now, f: r.verify(by, now, f["evidence"]),
              when=(CorrectiveAction.DONE,), fields={"evidence": reason_field("验证证据")},
              scope=_verifier_scope, style="success"),
-        Step("reject_verification", "验证不通过", (A, M, GM),
+        Step("reject_verification", "验证不通过",
              lambda r, by, now, f: r.reject(by, now, f["reason"]), when=(CorrectiveAction.DONE,),
              fields={"reason": reason_field("不通过原因")}, scope=_verifier_scope, style="danger"),
     )
