@@ -26,8 +26,10 @@ ACTING_DEPARTMENT = {
 
 
 def record_label(model):
-    """The column that names a record in an alert's title (its number, else its title)."""
-    return model.number if "number" in model._meta.fields else model.title
+    """The column that names a record in an alert's title: its number, else its title, else
+    what it is about (an action item has only its description)."""
+    fields = model._meta.fields
+    return next(fields[name] for name in ("number", "title", "description") if name in fields)
 # Callbacks are made by the service center whichever department did the work.
 SERVICE_RULES = ("REP_CALLBACK", "CMP_CALLBACK")
 TITLES = {"overdue": "%s已逾期：", "due_soon": "%s即将到期："}

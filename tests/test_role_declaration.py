@@ -164,3 +164,41 @@ def test_the_operations_manager_verifies_a_corrective_action(app, login):
     assert response.status_code == 302
     with app.app_context():
         assert CorrectiveAction.get_by_id(action.id).status == CorrectiveAction.VERIFIED
+
+
+def test_a_records_page_links_only_to_pages_the_role_may_open(app, login):
+    """Department staff read survey plans but not their distribution records: the plan's page
+    offers them no 发放记录 button leading to a 403 (a planner still gets it)."""
+    with app.app_context():
+        survey = running_survey()
+    url = f"/admin/survey/details/?id={survey.id}"
+    staff_page = login("property").get(url).text
+    assert "问卷题目" in staff_page and "发放记录" not in staff_page
+    assert "/admin/surveydistribution/" not in staff_page
+    assert "发放记录" in login("clerk").get(url).text
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_no_link_on_a_records_page_leads_a_role_to_a_refusal(app, login, username):
+    """Every link on every register's record page (menus, buttons, related records) opens for
+    the role that was shown it: what a role may not open is not offered."""
+    import re
+    client = login(username)
+    followed, refused = set(), []
+    for view in grids(app):
+        with app.app_context():
+            record = view.model.select().order_by(view.model.id.desc()).first()
+        if record is None:
+            continue
+        page = client.get(f"/admin/{view.endpoint}/details/?id={record.id}")
+        if page.status_code != 200:
+            continue
+        for href in re.findall(r'href="(/admin/[^"]*)"', page.text):
+            href = href.replace("&amp;", "&")
+            target = href.split("?")[0]
+            if target in followed or "/export/" in href:
+                continue
+            followed.add(target)
+            if client.get(href).status_code == 403:
+                refused.append((view.endpoint, href))
+    assert followed and not refused, refused

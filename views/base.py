@@ -3,7 +3,7 @@ import csv
 import io
 import re
 import time
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import (Response, abort, flash, redirect, render_template, request,
                    stream_with_context, url_for)
@@ -13,6 +13,7 @@ from flask_admin.contrib.peewee import filters as pf
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.form import CustomModelConverter
 from flask_admin.helpers import get_redirect_target
+from flask_admin.menu import MenuLink
 from flask_admin.model import typefmt
 from flask_babel import get_locale
 from flask_login import current_user
@@ -727,6 +728,18 @@ class UnmaskForm(KefuForm):
     """Only the CSRF token: revealing personal data is a POST from the record's page."""
 
 
+class PageLink(MenuLink):
+    """A menu entry for one of a grid's own pages, shown only to whoever may open that grid
+    (and `may()` when the page asks more, e.g. writing): the menu offers no way to a 403."""
+
+    def __init__(self, label, view, path, category, may=None):
+        super().__init__(_l(label), url=view.url.rstrip("/") + path, category=_l(category))
+        self.view, self.may = view, may
+
+    def is_accessible(self):
+        return self.view.is_accessible() and (self.may is None or self.may())
+
+
 class KefuModelView(StepsMixin, ModelView):
     """A register's grid: role-checked, labelled in Chinese, saved atomically with an audit row."""
 
@@ -774,6 +787,18 @@ class KefuModelView(StepsMixin, ModelView):
     def extra_links(self, record):
         """(label, url) buttons on a record's page besides its steps (e.g. a report)."""
         return ()
+
+    def links_for(self, record):
+        """extra_links(record) the logged-in user can open: a link to a grid or page closed to
+        their role is left out rather than shown as a way to a 403."""
+        shown = []
+        for label, url in self.extra_links(record):
+            path = urlsplit(url).path
+            target = next((view for view in self.admin._views if view.url and view.url != "/admin"
+                           and (path + "/").startswith(view.url.rstrip("/") + "/")), None)
+            if target is None or target.is_accessible():
+                shown.append((label, url))
+        return shown
 
     def __init__(self, model, category=None, **kwargs):
         # Who opens and edits this register, and who takes each of its steps: access.py.
@@ -984,6 +1009,11 @@ class KefuModelView(StepsMixin, ModelView):
     def may_write(self):
         return (current_user.is_authenticated
                 and bool(current_user.role_set & (self.write_roles - {AU})))
+
+    def may_change(self, record):
+        """May the logged-in user edit or archive `record` (staff: their department's only)?
+        Its page offers 编辑 and 归档 only then, never a way to a 403."""
+        return self.may_write() and self._in_scope(record, write=True)
 
     @property
     def can_create(self):

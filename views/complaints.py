@@ -19,7 +19,7 @@ from i18n import _l, gettext
 from models import (Complaint, ComplaintGuideline, ComplaintReport, ComplaintUpdate, Department,
                     DomainError, ValidationError)
 from privacy import mask_text, sees_personal_data
-from views.base import KefuModelView, deadline_formatter, excel_safe
+from views.base import KefuModelView, PageLink, deadline_formatter, excel_safe
 from views.reception import DepartmentField, hold_steps
 from views.steps import (CLOSES, INTAKE_HELP, NOTIFIES, Step, callback_step, intake_fields,
                          reason_field)
@@ -249,10 +249,10 @@ class ComplaintReportView(KefuModelView):
 
 
 def register(admin, category):
-    from flask_admin.menu import MenuLink
     admin.add_view(ComplaintView(Complaint, category=category))
     admin.add_view(ComplaintUpdateView(ComplaintUpdate, category=category))
     admin.add_view(ComplaintGuidelineView(ComplaintGuideline, category=category))
-    admin.add_view(ComplaintReportView(ComplaintReport, category=category))
-    admin.add_link(MenuLink(_l("生成投诉分析报告"), url="/admin/complaintreport/generate/",
-                            category=_l(category)))
+    report_view = ComplaintReportView(ComplaintReport, category=category)
+    admin.add_view(report_view)
+    admin.add_link(PageLink("生成投诉分析报告", report_view, "/generate/", category,
+                            may=report_view.may_write))

@@ -11,7 +11,7 @@ import access
 from forms import KefuForm
 from i18n import _l
 from models import PAYMENT_METHODS, Charge, FeeItem, ItemLoan, LendableItem, ValidationError
-from views.base import KefuModelView, deadline_formatter, fits_column
+from views.base import KefuModelView, PageLink, deadline_formatter, fits_column
 from views.steps import MONEY, Step, bulk_action, reason_field
 
 
@@ -121,10 +121,9 @@ class ItemLoanView(KefuModelView):
 
 
 def register(admin, category):
-    from flask_admin.menu import MenuLink
-    from i18n import _l
     admin.add_view(FeeItemView(FeeItem, category=category))
-    admin.add_view(ChargeView(Charge, category=category))
-    admin.add_link(MenuLink(_l("交接班对账"), url="/admin/charge/handover/", category=_l(category)))
+    charges = ChargeView(Charge, category=category)
+    admin.add_view(charges)
+    admin.add_link(PageLink("交接班对账", charges, "/handover/", category))
     admin.add_view(LendableItemView(LendableItem, category=category))
     admin.add_view(ItemLoanView(ItemLoan, category=category))
