@@ -506,24 +506,27 @@ def start_scheduler(app):
     scheduler = APScheduler()
     scheduler.init_app(app)
 
-    def tick():
-        import jobs
-        try:
-            with app.app_context(), db.connection_context():
-                jobs.run_due_jobs(clock.now())
-        except (OperationalError, InterfaceError) as err:  # one line, not a traceback a minute
-            if database.is_unavailable(err):
-                database.outage.began(err, "scheduler")  # once per outage; next minute tries again
-                return
-            logging.getLogger("kefu.jobs").warning("scheduler: database busy, this minute's "
-                                                   "jobs wait for the next (%s)", err)
-        else:
-            database.outage.over()
-
-    scheduler.add_job(id="kefu-jobs", func=tick, trigger="cron", second=5,
+    scheduler.add_job(id="kefu-jobs", func=scheduled_minute, args=(app,), trigger="cron", second=5,
                       max_instances=1, coalesce=True, misfire_grace_time=50)
     scheduler.start()
     return scheduler
+
+
+def scheduled_minute(app):
+    """The scheduler's tick: this minute's due jobs. A database that is away or busy costs one
+    log line (one per outage), not a traceback a minute; the next minute tries again."""
+    import jobs
+    try:
+        with app.app_context(), db.connection_context():
+            jobs.run_due_jobs(clock.now())
+    except (OperationalError, InterfaceError) as err:
+        if database.is_unavailable(err):
+            database.outage.began(err, "scheduler")
+            return
+        logging.getLogger("kefu.jobs").warning(
+            "scheduler: database busy, this minute's jobs wait for the next (%s)", err)
+    else:
+        database.outage.over()
 
 
 @click.command("run-jobs")

@@ -472,7 +472,7 @@ def _open_alerts_once(database):
     """Issue 19: an open alert is unique per record, clock and kind in the database itself
     (two `run-jobs` at once on PostgreSQL raised thousands twice). Duplicates already there
     are resolved (the oldest stays open), and the migration's audit row counts them."""
-    from audit import audit_job
+    from audit import audit
     from models import Alert
     columns, where = OPEN_ALERT_KEY
     duplicates = [row[0] for row in database.execute_sql(
@@ -488,7 +488,9 @@ def _open_alerts_once(database):
             Alert.id.in_(duplicates[start:start + 500])).execute()
     database.execute_sql('CREATE UNIQUE INDEX IF NOT EXISTS "%s" ON "alert" (%s) WHERE %s'
                          % (OPEN_ALERT_INDEX, columns, where))
-    audit_job("migration 16", {"重复的未处理提醒已解除": len(duplicates)}, now)
+    if duplicates:
+        audit("resolve_alert", None, now=now,
+              summary="数据库迁移 16：重复的未处理提醒 %d 条已自动解除" % len(duplicates))
 
 
 # Append-only: (version, name, function(database)). A migration must work on a database that
