@@ -371,6 +371,8 @@ def create_app(test_config=None):
         instead of a bare 500. SQLite's write lock held past the busy timeout is "busy"; a
         stopped or unreachable server is logged once per outage (database.outage), not with a
         traceback per request."""
+        if "_login_user" not in g:  # not loaded yet: the page must not ask the database for it
+            g._login_user = login_manager.anonymous_user()
         if database.is_locked(err):
             message = _l("系统繁忙，本次操作未保存，请稍后重试")
         else:
