@@ -325,6 +325,8 @@ def create_app(test_config=None):
 
     @app.before_request
     def _connect():
+        if request.endpoint in STATIC_ENDPOINTS:  # styles and icons need no database (an outage's page)
+            return
         db.connect(reuse_if_open=True)
 
     @app.before_request
