@@ -318,7 +318,7 @@ class StepsMixin:
             if n and n % BULK_CHUNK == 0:
                 yield_turn()  # the clicks queued at this worker go between two chunks
             if not self._step_in_scope(step, record):
-                failures.append("%s：只能办理本部门的记录" % record)
+                failures.append(str(_l("%(record)s：只能办理本部门的记录", record=record)))
                 continue
             try:
                 self._run(step, record, {})
@@ -328,11 +328,12 @@ class StepsMixin:
             except (OperationalError, InterfaceError) as err:  # this row rolled back; stop here
                 stopped = err
                 undone.append(record)
-        flash("%s：成功 %d 条" % (_l(step.label), done), "success" if done else "warning")
+        flash(str(_l("%(step)s：成功 %(count)s 条", step=_l(step.label), count=done)),
+              "success" if done else "warning")
         for message in failures[:20]:
             flash(message, "error")
         if len(failures) > 20:
-            flash("另有 %d 条未成功" % (len(failures) - 20), "error")
+            flash(str(_l("另有 %(count)s 条未成功", count=len(failures) - 20)), "error")
         if len(records) < len(wanted):
             flash(str(_l("%(count)s 条所选记录已不存在或不在您的范围内，未办理", count=len(wanted) - len(records))),
                   "error")
