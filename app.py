@@ -18,7 +18,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
 from flask_login import LoginManager, current_user, login_user, logout_user
-from peewee import OperationalError
+from peewee import InterfaceError, OperationalError
 from wtforms import PasswordField, StringField, validators
 
 import clock
@@ -279,10 +279,12 @@ def create_app(test_config=None):
         hops = app.config["KEFU_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    clock.set_timezone(app.config["KEFU_TIMEZONE"])
     clock.set_fixed_now(app.config.get("KEFU_FIXED_NOW"))  # tests choose their `now`
     database.open_database(app.config["DATABASE_URL"])
-    prepare_database(app.config["KEFU_DEMO"])
+    told = "KEFU_TIMEZONE" in os.environ or "KEFU_TIMEZONE" in (test_config or {})
+    app.config["KEFU_TIMEZONE"] = site_timezone(app.config["KEFU_TIMEZONE"], told)
+    clock.set_timezone(app.config["KEFU_TIMEZONE"])
+    prepare_database(app.config["KEFU_DEMO"], app.config["KEFU_TIMEZONE"])
 
     compile_catalogs()
     babel.init_app(app, locale_selector=select_locale,
@@ -324,6 +326,8 @@ def create_app(test_config=None):
 
     @app.before_request
     def _connect():
+        if request.endpoint in STATIC_ENDPOINTS:  # styles and icons need no database (an outage's page)
+            return
         db.connect(reuse_if_open=True)
 
     @app.before_request
@@ -363,12 +367,31 @@ def create_app(test_config=None):
         return render_template("kefu/error.html", code=400, message=str(err)), 400
 
     @app.errorhandler(OperationalError)
-    def _database_busy(err):
-        """SQLite's write lock held past the busy timeout: the transaction never began, nothing
-        was saved; say so (503) instead of a bare 500. Any other database error stays a 500."""
-        if "database is locked" not in str(err):
-            raise err
-        return render_template("kefu/error.html", code=503, message=_l("系统繁忙，本次操作未保存，请稍后重试")), 503
+    @app.errorhandler(InterfaceError)
+    def _database_away(err):
+        """The database refused or is unreachable: nothing of this request was saved (its
+        transaction never began or was rolled back); say so in the console's own page (503)
+        instead of a bare 500. SQLite's write lock held past the busy timeout is "busy"; a
+        stopped or unreachable server is logged once per outage (database.outage), not with a
+        traceback per request."""
+        if "_login_user" not in g:  # not loaded yet: the page must not ask the database for it
+            g._login_user = login_manager.anonymous_user()
+        if database.is_locked(err):
+            message = _l("系统繁忙，本次操作未保存，请稍后重试")
+        else:
+            database.outage.began(err, "%s %s" % (request.method, request.path))
+            message = _l("数据库暂时无法连接，本次操作未保存，请稍后重试")
+        response = current_app.make_response((render_template(
+            "kefu/error.html", code=503, message=message), 503))
+        response.headers["Retry-After"] = "10"
+        return response
+
+    @app.after_request
+    def _database_back(response):
+        """A page answered from the database: an outage this process saw is over."""
+        if response.status_code < 500 and request.endpoint not in STATIC_ENDPOINTS:
+            database.outage.over()
+        return response
 
     @app.after_request
     def _headers(response):
@@ -411,20 +434,64 @@ class RequestGate:
     one waits on a lock, the others queue here."""
 
     def __init__(self, wsgi_app, limit):
-        import threading
-        self.wsgi_app, self.slots = wsgi_app, threading.BoundedSemaphore(limit)
+        self.wsgi_app, self.slots = wsgi_app, TurnQueue(limit)
 
     def __call__(self, environ, start_response):
         if "/export/" in environ.get("PATH_INFO", ""):
             return self.wsgi_app(environ, start_response)
         environ["kefu.gate"] = True
-        with self.slots:  # threading's waiters are woken first come, first served
+        self.slots.acquire()
+        # What waits for something other than the CPU gives the slot back meanwhile: a write
+        # waiting for SQLite's lock, a long bulk action between chunks (database.turn).
+        database.turn.gate = self.slots
+        try:
             response = self.wsgi_app(environ, start_response)
             # The page is rendered by now, except a streamed body: read it inside the gate.
             body = response if isinstance(response, list) else _read_all(response)
+        finally:
+            database.turn.gate = None
+            self.slots.release()
         if environ.get("kefu.delay"):  # a refused login answered slowly (answer_slowly)
             time.sleep(environ["kefu.delay"])
         return body
+
+
+class TurnQueue:
+    """`limit` slots handed out strictly in arrival order. A thread that gives its slot back
+    and asks again (database.off_turn) queues behind everyone already waiting; threading's
+    Semaphore would let it take the slot straight back before a woken waiter runs."""
+
+    def __init__(self, limit):
+        import collections
+        import threading
+        self._free, self._queue = limit, collections.deque()
+        self._cond = threading.Condition()
+
+    def acquire(self, blocking=True):
+        """Take a slot in turn; without `blocking`, only if one is free and nobody waits."""
+        with self._cond:
+            if not blocking:
+                if self._free and not self._queue:
+                    self._free -= 1
+                    return True
+                return False
+            ticket = object()
+            self._queue.append(ticket)
+            while self._queue[0] is not ticket or not self._free:
+                self._cond.wait()
+            self._queue.popleft()
+            self._free -= 1
+            self._cond.notify_all()  # the next in line may have a free slot too
+            return True
+
+    def release(self):
+        with self._cond:
+            self._free += 1
+            self._cond.notify_all()
+
+    def waiting(self):
+        """How many threads wait for a slot."""
+        return len(self._queue)
 
 
 def _read_all(response):
@@ -446,15 +513,27 @@ def start_scheduler(app):
     scheduler = APScheduler()
     scheduler.init_app(app)
 
-    def tick():
-        import jobs
-        with app.app_context(), db.connection_context():
-            jobs.run_due_jobs(clock.now())
-
-    scheduler.add_job(id="kefu-jobs", func=tick, trigger="cron", second=5,
+    scheduler.add_job(id="kefu-jobs", func=scheduled_minute, args=(app,), trigger="cron", second=5,
                       max_instances=1, coalesce=True, misfire_grace_time=50)
     scheduler.start()
     return scheduler
+
+
+def scheduled_minute(app):
+    """The scheduler's tick: this minute's due jobs. A database that is away or busy costs one
+    log line (one per outage), not a traceback a minute; the next minute tries again."""
+    import jobs
+    try:
+        with app.app_context(), db.connection_context():
+            jobs.run_due_jobs(clock.now())
+    except (OperationalError, InterfaceError) as err:
+        if database.is_unavailable(err):
+            database.outage.began(err, "scheduler")
+            return
+        logging.getLogger("kefu.jobs").warning(
+            "scheduler: database busy, this minute's jobs wait for the next (%s)", err)
+    else:
+        database.outage.over()
 
 
 @click.command("run-jobs")
@@ -467,8 +546,12 @@ def run_jobs_command(now_text):
         now = datetime.fromisoformat(now_text) if now_text else clock.now()
     except ValueError:
         raise click.ClickException("--now 须为 ISO 时间，例如 2026-11-22T10:00:00")
-    with db.connection_context():
-        results = jobs.run_due_jobs(now.replace(tzinfo=None), force=True)
+    try:
+        with db.connection_context():
+            results = jobs.run_due_jobs(now.replace(tzinfo=None), force=True)
+    except (OperationalError, InterfaceError) as err:
+        raise click.ClickException("数据库无法访问，任务未完成，请稍后重试 (database unavailable): %s"
+                                   % " ".join(str(err).split())[:200])
     for name, result in results.items():
         click.echo(f"{name}: {result}")
 
@@ -571,10 +654,36 @@ DEMO_USERS = (
 DEMO_PASSWORD = "demo"
 
 
-def prepare_database(demo):
-    """Migrate, seed reference data, and on a new demo database create demo users and data."""
+class TimezoneMismatch(RuntimeError):
+    """KEFU_TIMEZONE names another zone than the one the site's times are stored in."""
+
+
+def site_timezone(configured, told):
+    """The zone of the site's stored times: the one recorded at its first start (every stored
+    time is naive local time of it). A process told another zone (KEFU_TIMEZONE) refuses to
+    start: run with it, `run-jobs` would read every deadline hours off (issue 19). Not told,
+    it takes the site's own."""
+    with db.connection_context():
+        stored = Setting.read(SITE_TIMEZONE) if db.table_exists(Setting._meta.table_name) else None
+    if stored is None or stored == configured:
+        return configured
+    if told:
+        raise TimezoneMismatch(
+            f"KEFU_TIMEZONE={configured}，但本站数据按 {stored} 时间保存；请不设 KEFU_TIMEZONE 或设为 "
+            f"{stored} (the site's times are stored in {stored}: unset KEFU_TIMEZONE or set it to that)")
+    return stored
+
+
+SITE_TIMEZONE = "timezone"  # the Setting that records the zone of the stored times
+
+
+def prepare_database(demo, timezone=clock.DEFAULT_TIMEZONE):
+    """Migrate, seed reference data, record the site's zone, and on a new demo database create
+    demo users and data."""
     with db.connection_context(), database.startup_transaction():
         applied = database.migrate()
+        if Setting.read(SITE_TIMEZONE) is None:  # first start (or the first since issue 19)
+            Setting.write(SITE_TIMEZONE, timezone)
         now = clock.now()
         database.seed_reference_data(now)
         if 1 in applied and demo:
@@ -664,7 +773,11 @@ def main(argv=None):
                 "backup": backup_command, "verify-audit": verify_audit_command,
                 "role-table": role_table_command}
     if argv and argv[0] in commands:
-        app = create_app()
+        try:
+            app = create_app()
+        except TimezoneMismatch as err:
+            print(err, file=sys.stderr)
+            return 2
         command = commands[argv[0]]
         with app.app_context():
             return command.main(argv[1:], prog_name=f"python app.py {argv[0]}",

@@ -1,9 +1,14 @@
 """Open the database from a URL, apply migrations, seed reference data."""
+import logging
 import os
-from contextlib import contextmanager
+import threading
+import time
+import zlib
+from contextlib import ExitStack, contextmanager
 from datetime import date
 
-from peewee import CharField, DateTimeField, IntegerField, Model, SqliteDatabase
+from peewee import (CharField, DateTimeField, IntegerField, InterfaceError, Model, OperationalError,
+                    SqliteDatabase)
 from playhouse.db_url import connect
 from playhouse.migrate import SchemaMigrator
 from playhouse.migrate import migrate as migrate_schema
@@ -12,6 +17,8 @@ import clock
 from models import (ALL_MODELS, CalendarDay, Charge, Complaint, ComplaintGuideline, Contact,
                     Deadline, Department, Hold, JobRun, RepairOrder, ServiceRequest, Setting,
                     SlaRule, db)
+
+log = logging.getLogger("kefu.database")
 
 SQLITE_PRAGMAS = {
     # First: switching to WAL needs a lock another starting worker may hold, so wait for it.
@@ -453,6 +460,39 @@ def _sessions_end_server_side(database):
     database.create_tables([LoginAttempt], safe=True)
 
 
+# What makes an open alert the same alert (the jobs raise them; migration 16): its record,
+# its clock (rule, and the moment missed: a due time, a warning time, a missed follow-up day)
+# and its kind. Reminders and escalations are raised by people's steps, one per event.
+OPEN_ALERT_INDEX = "alert_open_once"
+OPEN_ALERT_KEY = ('record_type, record_id, COALESCE(rule_id, 0), kind, since',
+                  "status = 'open' AND kind IN ('overdue', 'due_soon')")
+
+
+def _open_alerts_once(database):
+    """Issue 19: an open alert is unique per record, clock and kind in the database itself
+    (two `run-jobs` at once on PostgreSQL raised thousands twice). Duplicates already there
+    are resolved (the oldest stays open), and the migration's audit row counts them."""
+    from audit import audit
+    from models import Alert
+    columns, where = OPEN_ALERT_KEY
+    duplicates = [row[0] for row in database.execute_sql(
+        "SELECT a.id FROM alert a WHERE a.status = 'open' AND a.kind IN ('overdue', 'due_soon') "
+        "AND EXISTS (SELECT 1 FROM alert b WHERE b.status = 'open' AND b.kind = a.kind "
+        "AND b.record_type = a.record_type AND b.record_id = a.record_id "
+        "AND COALESCE(b.rule_id, 0) = COALESCE(a.rule_id, 0) AND b.since = a.since "
+        "AND b.id < a.id)")]
+    now = clock.now()
+    for start in range(0, len(duplicates), 500):
+        Alert.update(status=Alert.RESOLVED, resolved_at=now, updated_at=now,
+                     resolution_note="重复提醒，系统自动解除").where(
+            Alert.id.in_(duplicates[start:start + 500])).execute()
+    database.execute_sql('CREATE UNIQUE INDEX IF NOT EXISTS "%s" ON "alert" (%s) WHERE %s'
+                         % (OPEN_ALERT_INDEX, columns, where))
+    if duplicates:
+        audit("resolve_alert", None, now=now,
+              summary="数据库迁移 16：重复的未处理提醒 %d 条已自动解除" % len(duplicates))
+
+
 # Append-only: (version, name, function(database)). A migration must work on a database that
 # is new (created from today's models by migration 1) as well as on an old one.
 MIGRATIONS = [
@@ -469,6 +509,7 @@ MIGRATIONS = [
     (11, "call scripts that say what happens now", _scripts_say_what_happens_now),
     (12, "a tamper-evident audit log: hash chain, no REPLACE, no TRUNCATE", _tamper_evident_audit),
     (13, "session epochs and counted login attempts", _sessions_end_server_side),
+    (16, "an open alert once per record, clock and kind", _open_alerts_once),
 ]
 
 
@@ -530,10 +571,131 @@ def small_page_cache(kib=8000):
         db.execute_sql("PRAGMA cache_size=%d" % before)
 
 
+class Turn(threading.local):
+    """The worker's page slot this thread holds (app.RequestGate), if any. A thread that waits
+    for the database's write lock, or a long bulk action between its chunks, gives it up
+    meanwhile, so the pages queued behind it (reads above all) are not held up by the wait."""
+    gate = None   # the gate whose slot this thread holds, while it holds it
+
+
+turn = Turn()
+
+
+@contextmanager
+def off_turn():
+    """Give this thread's page slot back for the block, and queue for it again afterwards."""
+    gate = turn.gate
+    if gate is None:
+        yield
+        return
+    turn.gate = None
+    gate.release()
+    try:
+        yield
+    finally:
+        gate.acquire()
+        turn.gate = gate
+
+
+def yield_turn():
+    """Let the pages queued at this worker's gate go first (a long action between chunks)."""
+    gate = turn.gate
+    if gate is not None and gate.waiting():
+        with off_turn():
+            pass
+
+
+@contextmanager
+def _busy_timeout(ms):
+    db.execute_sql("PRAGMA busy_timeout=%d" % ms)
+    try:
+        yield
+    finally:
+        db.execute_sql("PRAGMA busy_timeout=%d" % SQLITE_PRAGMAS["busy_timeout"])
+
+
+def is_locked(err):
+    """Is `err` SQLite's "database is locked" (the write lock held past the busy timeout)?"""
+    return "database is locked" in str(err)
+
+
+@contextmanager
 def write_transaction():
     """Begin a transaction that writes: on SQLite take the write lock at once (IMMEDIATE), so
-    two writers queue on the busy timeout instead of failing to upgrade a read lock."""
-    return db.atomic(lock_type="IMMEDIATE") if is_sqlite() else db.atomic()
+    two writers queue on the busy timeout instead of failing to upgrade a read lock.
+
+    A request that finds the lock taken waits for it outside its worker's page slot: the pages
+    behind it (readers, which WAL never blocks) go on meanwhile. It runs its transaction as
+    soon as it has the lock, and queues for the slot again when it is done."""
+    if not is_sqlite() or db.transaction_depth():
+        with db.atomic() as transaction:  # nested: a savepoint; the lock is already held
+            yield transaction
+        return
+    with ExitStack() as stack:
+        if turn.gate is None:
+            transaction = stack.enter_context(db.atomic(lock_type="IMMEDIATE"))
+        else:
+            try:
+                with _busy_timeout(0):
+                    transaction = stack.enter_context(db.atomic(lock_type="IMMEDIATE"))
+            except OperationalError as err:
+                if not is_locked(err):
+                    raise
+                stack.enter_context(off_turn())
+                transaction = stack.enter_context(db.atomic(lock_type="IMMEDIATE"))
+        yield transaction
+
+
+class Outage:
+    """The database being away, as this process saw it: one log line when it goes (the first
+    error) and one when it is back, however many requests and scheduler ticks it refused."""
+
+    def __init__(self):
+        self.since, self.refused, self._lock = None, 0, threading.Lock()
+
+    def began(self, err, where):
+        """Note a request or tick refused because the database is unreachable."""
+        with self._lock:
+            self.refused += 1
+            if self.since is not None:
+                return
+            self.since = time.monotonic()
+        log.error("database unavailable (%s): %s", where, " ".join(str(err).split())[:300])
+        if hasattr(db.obj, "close_idle"):  # the pool's connections from before it went are dead
+            db.obj.close_idle()
+
+    def over(self):
+        """Note a request or tick that reached the database: the outage, if any, is over."""
+        if self.since is None:
+            return
+        with self._lock:
+            if self.since is None:
+                return
+            took, refused, self.since, self.refused = time.monotonic() - self.since, self.refused, None, 0
+        log.warning("database reachable again after %.0f s (%d refused meanwhile)", took, refused)
+
+
+outage = Outage()
+
+
+def is_unavailable(err):
+    """Is `err` the database being unreachable or failing (not a refusal of bad data)?"""
+    return isinstance(err, (OperationalError, InterfaceError)) and not is_locked(err)
+
+
+JOB_LOCK_KEY = 0x6B656670  # PostgreSQL: one run of a job at a time ("kefp")
+
+
+@contextmanager
+def job_transaction(name):
+    """A write transaction that one run of job `name` holds at a time, whoever started it (the
+    scheduler or `run-jobs`): a second run waits, then sees what the first wrote. SQLite's
+    IMMEDIATE transactions already queue; PostgreSQL's queue on an advisory lock."""
+    with write_transaction() as transaction:
+        if not is_sqlite():
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)",
+                           (JOB_LOCK_KEY, zlib.crc32(name.encode()) & 0x7FFFFFFF))
+        yield transaction
 
 
 STARTUP_LOCK_KEY = 0x6B656675  # "kefu": PostgreSQL advisory lock for migrations and seeding

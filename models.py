@@ -2515,6 +2515,13 @@ class Alert(Register):
                 for column in (cls.assignee, cls.department)]
 
     @classmethod
+    def insert_new(cls, query, fields):
+        """Insert the alerts `query` selects, skipping each that is open already: the database's
+        unique index on open alerts (database.OPEN_ALERT_KEY) decides, so two runs at once
+        raise an alert once. Returns how many were raised."""
+        return cls.insert_from(query, fields).on_conflict_ignore().as_rowcount().execute()
+
+    @classmethod
     def raise_for(cls, record, kind, now, title, assignee=None, level=1, rule=None):
         """Open an alert on a record for the person who must act."""
         return cls.create(kind=kind, title=title[:200], record_type=type(record).__name__,

@@ -11,7 +11,8 @@ import time
 from peewee import IntegrityError
 
 from audit import audit_job
-from database import write_transaction
+import database
+from database import job_transaction, write_transaction
 from models import JobRun
 
 from jobs.communication import flag_contact_cadence, refresh_last_contacts
@@ -58,6 +59,11 @@ SWEEP = "run_due_jobs"  # the claim on one minute's whole run
 def run_due_jobs(now, force=False):
     """Run every job whose slot is not yet claimed (force: run all, as `run-jobs` does).
 
+    A forced run claims slots of its own, so it may overlap the scheduler's run or another
+    `run-jobs`: every job is safe to run twice at once. A job in one transaction takes its
+    turn (database.job_transaction); the others claim each change they make; an alert is
+    raised once whoever raises it (the unique index on open alerts).
+
     One process a minute sweeps: it claims the minute first and runs the jobs one after the
     other. Left to claim job by job, every worker ran a different job at the same moment, and
     on SQLite their write transactions queued behind each other and the desk's saves behind
@@ -74,7 +80,9 @@ def run_due_jobs(now, force=False):
         started = time.monotonic()
         try:
             results[name] = run_job(job, now)
-        except Exception:  # one failing job must not stop the others
+        except Exception as err:  # one failing job must not stop the others
+            if database.is_unavailable(err):  # the database went away: the rest waits too
+                raise
             log.exception("job %s failed", name)
             results[name] = "failed"
         took = time.monotonic() - started
@@ -91,7 +99,7 @@ def run_job(job, now):
     transactions (`in_transaction = False`) audits itself, in the one that writes."""
     if not getattr(job, "in_transaction", True):
         return job(now)
-    with write_transaction():
+    with job_transaction(job.__name__):  # two runs at once (scheduler, run-jobs) take turns
         result = job(now)
         audit_job(job.__name__, result, now)
     return result

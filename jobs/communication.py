@@ -75,8 +75,7 @@ def flag_contact_cadence(now):
                  .where((Customer.kind == kind) & (Customer.status == Customer.ACTIVE)
                         & Customer.archived_at.is_null() & (reference < boundary)
                         & ~fn.EXISTS(Alert.select(Alert.id).where(mine))))
-        raised += (Alert.insert_from(query, [
+        raised += (Alert.insert_new(query, [
             Alert.kind, Alert.title, Alert.record_type, Alert.record_id, Alert.rule, Alert.since,
-            Alert.department, Alert.level, Alert.status, Alert.created_at, Alert.updated_at])
-            .as_rowcount().execute())
+            Alert.department, Alert.level, Alert.status, Alert.created_at, Alert.updated_at]))
     return raised

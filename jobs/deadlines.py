@@ -82,10 +82,10 @@ def _flag(rule_code, kind, now):
                      moment, department, Value(None), Value(1), Value(Alert.OPEN), Value(now), Value(now))
              .join(model, JOIN.INNER, on=(model.id == Deadline.record_id))
              .where(condition))
-    return (Alert.insert_from(query, [
+    return (Alert.insert_new(query, [
         Alert.kind, Alert.title, Alert.record_type, Alert.record_id, Alert.rule, Alert.since,
         Alert.department, Alert.assignee, Alert.level, Alert.status, Alert.created_at,
-        Alert.updated_at]).as_rowcount().execute())
+        Alert.updated_at]))
 
 
 def escalate_repeated_misses(now):
@@ -172,10 +172,10 @@ def flag_missing_follow_ups(now):
                  .where(Complaint.status.in_(Complaint.OPEN_STATES) & Complaint.archived_at.is_null()
                         & Complaint.on_hold_since.is_null() & (Complaint.follow_up_from < end)
                         & ~fn.EXISTS(logged) & ~fn.EXISTS(flagged) & ~fn.EXISTS(held)))
-        raised += (Alert.insert_from(query, [
+        raised += (Alert.insert_new(query, [
             Alert.kind, Alert.title, Alert.record_type, Alert.record_id, Alert.rule, Alert.since,
             Alert.department, Alert.assignee, Alert.level, Alert.status, Alert.created_at,
-            Alert.updated_at]).as_rowcount().execute())
+            Alert.updated_at]))
     return raised
 
 
@@ -202,10 +202,10 @@ def _flag_past_due_date(record_type, now):
                      model.department, person, Value(1), Value(Alert.OPEN), Value(now), Value(now))
              .where((model.status == model.OPEN) & model.archived_at.is_null()
                     & (model.due_date < now.date()) & ~fn.EXISTS(already)))
-    return (Alert.insert_from(query, [
+    return (Alert.insert_new(query, [
         Alert.kind, Alert.title, Alert.record_type, Alert.record_id, Alert.since,
         Alert.department, Alert.assignee, Alert.level, Alert.status, Alert.created_at,
-        Alert.updated_at]).as_rowcount().execute())
+        Alert.updated_at]))
 
 
 def flag_overdue_action_items(now):

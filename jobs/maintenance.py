@@ -1,6 +1,6 @@
 """Upkeep of the database itself."""
 from audit import audit_job, verify_chain
-from database import is_sqlite, refresh_planner_statistics, write_transaction
+from database import is_sqlite, job_transaction, refresh_planner_statistics, write_transaction
 from models import Alert, User, db
 
 
@@ -33,7 +33,7 @@ def check_audit_log(now):
     if check.ok:
         return "ok %d" % check.rows
     broken_id = check.broken.id if check.broken is not None else 0
-    with write_transaction():
+    with job_transaction("check_audit_log"):  # a second run waits, then sees this one's alert
         raised = 0
         already = Alert.select(Alert.id).where(
             (Alert.record_type == "AuditLog")

@@ -86,11 +86,11 @@ def test_a_worker_runs_one_page_at_a_time_and_never_holds_up_an_export():
 
     gate = RequestGate(page, 1)
     call = lambda path: b"".join(gate({"PATH_INFO": path}, lambda *a: None))  # noqa: E731
-    def queued(n):  # until n threads wait at the gate (threading's own list of waiters)
+    def queued(n):  # until n threads wait at the gate
         deadline = time.monotonic() + 5
-        while len(gate.slots._cond._waiters) != n and time.monotonic() < deadline:
+        while gate.slots.waiting() != n and time.monotonic() < deadline:
             time.sleep(0.001)
-        return len(gate.slots._cond._waiters) == n
+        return gate.slots.waiting() == n
 
     slow = threading.Thread(target=call, args=("/slow",))
     slow.start()

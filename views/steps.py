@@ -8,11 +8,12 @@ from flask_admin.helpers import get_redirect_target
 from flask_admin.model.template import EditRowAction, TemplateLinkRowAction, ViewRowAction
 from jinja2 import pass_context
 from markupsafe import Markup
+from peewee import InterfaceError, OperationalError
 from flask_login import current_user
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField, validators
 
 import clock
-from database import write_transaction
+from database import is_locked, is_unavailable, outage, write_transaction, yield_turn
 from forms import KefuForm
 from i18n import _l, request_locale
 from models import Complaint, DomainError, Register, ValidationError
@@ -166,6 +167,7 @@ def intake_fields():
     }
 
 
+BULK_CHUNK = 50  # rows of a bulk action between two turns of the worker's other clicks
 ROW_ID = "KEFU_ROW_ID"  # stands for a row's id in a step URL built once per page
 
 
@@ -309,25 +311,50 @@ class StepsMixin:
         return message
 
     def run_bulk(self, ids, name):
-        """Take step `name` on each selected record; flash how many succeeded and why not."""
+        """Take step `name` on each selected record, each in a short transaction of its own that
+        waits its turn for the write lock; flash exactly what was done, what was refused and
+        why, and what the database left undone."""
         from views.base import parse_id
         step = self.step(name)
-        done, failures = 0, []
-        wanted = [pk for pk in (parse_id(i) for i in ids) if pk is not None]
-        for record in self.get_query().where(self.model.id.in_(wanted)):
+        wanted = {pk for pk in (parse_id(i) for i in ids) if pk is not None}
+        # Read the records first, then write: a cursor still open while rows commit pins SQLite
+        # to an old snapshot, and the next write fails at once ("database is locked").
+        records = list(self.get_query().where(self.model.id.in_(list(wanted))).order_by(self.model.id))
+        done, failures, undone, stopped = 0, [], [], None
+        for n, record in enumerate(records):
+            if stopped is not None:
+                undone.append(record)
+                continue
+            if n and n % BULK_CHUNK == 0:
+                yield_turn()  # the clicks queued at this worker go between two chunks
             if not self._step_in_scope(step, record):
-                failures.append("%s：只能办理本部门的记录" % record)
+                failures.append(str(_l("%(record)s：只能办理本部门的记录", record=record)))
                 continue
             try:
                 self._run(step, record, {})
                 done += 1
             except DomainError as err:
                 failures.append(str(err))
-        flash("%s：成功 %d 条" % (_l(step.label), done), "success" if done else "warning")
+            except (OperationalError, InterfaceError) as err:  # this row rolled back; stop here
+                stopped = err
+                undone.append(record)
+        flash(str(_l("%(step)s：成功 %(count)s 条", step=_l(step.label), count=done)),
+              "success" if done else "warning")
         for message in failures[:20]:
             flash(message, "error")
         if len(failures) > 20:
-            flash("另有 %d 条未成功" % (len(failures) - 20), "error")
+            flash(str(_l("另有 %(count)s 条未成功", count=len(failures) - 20)), "error")
+        if len(records) < len(wanted):
+            flash(str(_l("%(count)s 条所选记录已不存在或不在您的范围内，未办理", count=len(wanted) - len(records))),
+                  "error")
+        if stopped is not None:
+            if is_unavailable(stopped):
+                outage.began(stopped, "%s %s" % (request.method, request.path))
+            flash(str(_l("%(why)s，其余 %(count)s 条未办理（已办理的 %(done)s 条已保存），请稍后重试：%(records)s",
+                     why=_l("系统繁忙") if is_locked(stopped) else _l("数据库暂时无法连接"),
+                     count=len(undone), done=done,
+                     records="、".join(str(r) for r in undone[:20]) + ("…" if len(undone) > 20 else ""))),
+                  "error")
 
     def get_actions_list(self):
         """Flask-Admin's bulk actions; a step that asks before firing asks here too."""
