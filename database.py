@@ -9,7 +9,7 @@ from playhouse.migrate import SchemaMigrator
 from playhouse.migrate import migrate as migrate_schema
 
 import clock
-from models import (ALL_MODELS, CalendarDay, Charge, Complaint, ComplaintGuideline, Contact,
+from models import (ALL_MODELS, CalendarDay, CalendarYear, Charge, Complaint, ComplaintGuideline, Contact,
                     Deadline, Department, Hold, JobRun, RepairOrder, ServiceRequest, Setting,
                     SlaRule, db)
 
@@ -453,6 +453,16 @@ def _sessions_end_server_side(database):
     database.create_tables([LoginAttempt], safe=True)
 
 
+def _confirmed_calendar_years(database):
+    """Issue 20: a year is known only once confirmed complete; the package's years are."""
+    database.create_tables([CalendarYear], safe=True)
+    widen_choices(database, CalendarDay, "source")  # days imported from the State Council notice
+    now = clock.now()
+    CalendarYear.insert_many(
+        [{"year": year, "source": "package", "confirmed_at": now, "created_at": now,
+          "updated_at": now} for year in sorted(calendar_years_known())]).on_conflict_ignore().execute()
+
+
 # Append-only: (version, name, function(database)). A migration must work on a database that
 # is new (created from today's models by migration 1) as well as on an old one.
 MIGRATIONS = [
@@ -469,6 +479,7 @@ MIGRATIONS = [
     (11, "call scripts that say what happens now", _scripts_say_what_happens_now),
     (12, "a tamper-evident audit log: hash chain, no REPLACE, no TRUNCATE", _tamper_evident_audit),
     (13, "session epochs and counted login attempts", _sessions_end_server_side),
+    (14, "confirmed calendar years and days from the State Council notice", _confirmed_calendar_years),
 ]
 
 
@@ -637,6 +648,11 @@ def seed_calendar(now):
                          "source": "package", "created_at": now, "updated_at": now})
     for start in range(0, len(rows), 200):
         CalendarDay.insert_many(rows[start:start + 200]).on_conflict_ignore().execute()
+    # The package's years are complete arrangements: known, not estimates.
+    CalendarYear.insert_many(
+        [{"year": year, "source": "package", "confirmed_at": now, "created_at": now,
+          "updated_at": now} for year in sorted({d.year for d in chinese_calendar.holidays})]
+    ).on_conflict_ignore().execute()
     return len(rows)
 
 
