@@ -45,12 +45,25 @@ class Unread:
     blocking: bool  # it speaks of days off or work: importing without it could be wrong
 
 
+@dataclass(frozen=True)
+class Problem:
+    """A reason the notice cannot be imported: a catalog text and its values."""
+    text: str
+    values: tuple = ()
+
+    def __str__(self):
+        return self.text % dict(self.values) if self.values else self.text
+
+
 @dataclass
 class Notice:
     year: int = None
     days: list = field(default_factory=list)
     unread: list = field(default_factory=list)
     problems: list = field(default_factory=list)  # any problem stops the import
+
+    def problem(self, message, **values):
+        self.problems.append(Problem(message, tuple(values.items())))
 
     def holidays(self):
         return {d.day for d in self.days if d.kind == HOLIDAY}
@@ -70,7 +83,7 @@ def parse(text):
             notice.year = int(found.group(1))
             break
     if notice.year is None:
-        notice.problems.append("未找到通知的年份（如“2027年部分节假日安排”），请粘贴通知全文，包括标题")
+        notice.problem("未找到通知的年份（如“2027年部分节假日安排”），请粘贴通知全文，包括标题")
         return notice
     for number, line in enumerate(lines, start=1):
         if not line:
@@ -85,7 +98,7 @@ def parse(text):
                 _unread(notice, number, sentence)
     _check_overlaps(notice)
     if not notice.days and not notice.problems:
-        notice.problems.append("通知中没有读到任何放假或上班的日期")
+        notice.problem("通知中没有读到任何放假或上班的日期")
     notice.days.sort(key=lambda d: d.day)
     return notice
 
@@ -94,7 +107,7 @@ def _unread(notice, number, text):
     blocking = bool(SPEAKS_OF_DAYS.search(text)) and not PREAMBLE_RE.search(text)
     notice.unread.append(Unread(number, text, blocking))
     if blocking:
-        notice.problems.append("第 %d 行有未能识别的放假或上班安排：%s" % (number, text))
+        notice.problem("第 %(line)s 行有未能识别的放假或上班安排：%(words)s", line=number, words=text)
 
 
 def _read_sentence(notice, number, name, sentence):
@@ -108,12 +121,12 @@ def _read_sentence(notice, number, name, sentence):
         if end < start and not holiday.group("ay"):
             start = _date(notice, number, holiday, "a", None, year=notice.year - 1)
         if end < start or (end - start).days > 31:
-            notice.problems.append("第 %d 行的放假起止日期不合理：%s" % (number, sentence))
+            notice.problem("第 %(line)s 行的放假起止日期不合理：%(words)s", line=number, words=sentence)
             return True
         span = (end - start).days + 1
         if holiday.group("days") and int(holiday.group("days")) != span:
-            notice.problems.append("第 %d 行写“共%s天”，但 %s 至 %s 是 %d 天" % (
-                number, holiday.group("days"), start, end, span))
+            notice.problem("第 %(line)s 行写“共%(written)s天”，但 %(start)s 至 %(end)s 是 %(span)s 天",
+                           line=number, written=holiday.group("days"), start=start, end=end, span=span)
         for offset in range(span):
             notice.days.append(NoticeDay(start + timedelta(days=offset), HOLIDAY, name, number))
         return True
@@ -121,7 +134,7 @@ def _read_sentence(notice, number, name, sentence):
     if workday:
         for one in ONE_DATE_RE.finditer(workday.group("dates")):
             if not one.group("m"):
-                notice.problems.append("第 %d 行的上班日期缺少月份：%s" % (number, one.group(0)))
+                notice.problem("第 %(line)s 行的日期缺少月份：%(words)s", line=number, words=one.group(0))
                 continue
             day = _date(notice, number, one, "", None)
             if day is not None:
@@ -138,19 +151,20 @@ def _date(notice, number, match, prefix, after, year=None):
     month = int(month) if month else (after.month if after else None)
     text = match.group(0)
     if month is None:
-        notice.problems.append("第 %d 行的日期缺少月份：%s" % (number, text))
+        notice.problem("第 %(line)s 行的日期缺少月份：%(words)s", line=number, words=text)
         return None
     try:
         day = date(year, month, int(match.group(prefix + "d")))
     except ValueError:
-        notice.problems.append("第 %d 行的日期不存在：%s" % (number, text))
+        notice.problem("第 %(line)s 行的日期不存在：%(words)s", line=number, words=text)
         return None
     written = re.search(r"周([" + WEEKDAYS + "天])", match.group(prefix + "note") or "")
     if written:
         weekday = WEEKDAYS.index(written.group(1).replace("天", "日"))
         if weekday != day.weekday():
-            notice.problems.append("第 %d 行：%s 是周%s，通知写的是周%s，请核对" % (
-                number, day.isoformat(), WEEKDAYS[day.weekday()], written.group(1)))
+            notice.problem("第 %(line)s 行：%(day)s 是周%(real)s，通知写的是周%(written)s，请核对",
+                           line=number, day=day.isoformat(), real=WEEKDAYS[day.weekday()],
+                           written=written.group(1))
     return day
 
 
@@ -159,7 +173,7 @@ def _check_overlaps(notice):
     kinds = {}
     for item in notice.days:
         if kinds.setdefault(item.day, item.kind) != item.kind:
-            notice.problems.append("%s 既写为放假又写为上班，请核对" % item.day.isoformat())
+            notice.problem("%(day)s 既写为放假又写为上班，请核对", day=item.day.isoformat())
     seen, unique = set(), []
     for item in notice.days:
         if item.day not in seen:

@@ -2479,7 +2479,7 @@ class CalendarDay(Register):
         recomputed. Call inside a transaction. Returns {"created", "updated", "archived", "moved"}."""
         from audit import audit, snapshot
         if notice.problems or not notice.days:
-            raise DomainError("通知未能完整解析，未导入：%s" % "；".join(notice.problems or ["没有日期"]))
+            raise DomainError("通知未能完整解析，未导入：%s" % "；".join(map(str, notice.problems or ["没有日期"])))
         old = cls.work_calendar()
         year = notice.year
         first, last = date(year, 1, 1), date(year, 12, 31)
@@ -2503,7 +2503,7 @@ class CalendarDay(Register):
                 row = cls.create(day=day, created_by=by, created_at=now, updated_at=now, **values)
                 audit("create", row, now=now, user=by)
                 counts["created"] += 1
-            elif row.archived_at or any(getattr(row, k) != v for k, v in values.items()):
+            elif row.archived_at or row.kind != item.kind:  # a day already right stays as it is
                 before = snapshot(row)
                 for name, value in values.items():
                     setattr(row, name, value)

@@ -5,8 +5,8 @@ import re
 import time
 from urllib.parse import quote
 
-from flask import (Response, abort, flash, redirect, render_template, request,
-                   stream_with_context, url_for)
+from flask import (Response, abort, flash, g, has_app_context, redirect, render_template,
+                   request, stream_with_context, url_for)
 from flask_admin import expose
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee import filters as pf
@@ -28,6 +28,7 @@ from wtforms import validators
 import clock
 import database
 import history
+import sla
 from forms import KefuForm
 from audit import audit, snapshot
 from i18n import _l
@@ -672,19 +673,41 @@ class ExportChunk:
         return self._records
 
 
+def estimate_note(due):
+    """估算：未含当年调休安排 for a deadline in a year whose arrangement is not confirmed, else ''
+    (a due date typed by a person is not computed: never an estimate)."""
+    if not isinstance(due, datetime):
+        return ""
+    known = g.get("kefu_confirmed_years") if has_app_context() else None
+    if known is None:
+        from models import CalendarYear
+        known = CalendarYear.confirmed()
+        if has_app_context():
+            g.kefu_confirmed_years = known  # one query a request, however many deadlines
+    return _l("估算：未含当年调休安排") if sla.is_estimate(due, known) else ""
+
+
+def estimate_badge(due):
+    """The estimate note as a badge after a deadline (Markup; empty when not an estimate)."""
+    note = estimate_note(due)
+    return Markup(' <span class="badge badge-warning estimate">%s</span>') % note if note else Markup("")
+
+
 def deadline_cell(due, on_hold, status, open_states, now):
     """A deadline's text, or Markup with 挂起中, or red with 已逾期 when it has passed while the
-    row is still open (the grid escapes the plain text; an export strips the Markup's tags)."""
+    row is still open, marked 估算 in a year not confirmed (the grid escapes the plain text; an
+    export strips the Markup's tags)."""
     if due is None:
         return ""
     is_day = not isinstance(due, datetime)  # a due date: missed once its day is over
     text = due.strftime("%Y-%m-%d" if is_day else "%Y-%m-%d %H:%M")
+    estimate = estimate_badge(due)
     if on_hold:
-        return Markup('%s <span class="badge badge-secondary">%s</span>') % (text, _l("挂起中"))
+        return Markup('%s <span class="badge badge-secondary">%s</span>') % (text, _l("挂起中")) + estimate
     if status in open_states and due < (now.date() if is_day else now):
         return Markup('<span class="text-danger font-weight-bold" title="%s">%s %s</span>') % (
-            _l("已逾期"), text, _l("已逾期"))
-    return text
+            _l("已逾期"), text, _l("已逾期")) + estimate
+    return escape(text) + estimate if estimate else text
 
 
 def deadline_formatter(*open_states):
