@@ -2589,7 +2589,7 @@ class CalendarDay(Register):
         if record is None:
             return
         before = snapshot(record)
-        lines, extra = [], {}
+        lines = []
         for clock_row, old_due, due in clocks_moved:
             column = model.deadline_columns.get(clock_row.kind)
             if column:
@@ -2597,9 +2597,9 @@ class CalendarDay(Register):
                 setattr(record, column, due)
             label = clock_row.choice_label("kind")
             lines.append("%s %s → %s" % (label, old_due.strftime("%m-%d %H:%M"), due.strftime("%m-%d %H:%M")))
-            extra[label + "时限"] = [old_due.strftime("%Y-%m-%d %H:%M"), due.strftime("%Y-%m-%d %H:%M")]
         summary = "工作日历调整，期限已重算：%s %s" % (record, "；".join(lines))
-        audit("calendar_moved", record, before=before, now=now, user=by, summary=summary, extra=extra)
+        # The record's deadline columns carry old → new; the summary names each clock.
+        audit("calendar_moved", record, before=before, now=now, user=by, summary=summary)
         owner = record.created_by_id if "created_by" in model._meta.fields else None
         Alert.raise_for(record, "reminder", now, summary, assignee=owner,
                         rule=clocks_moved[0][0].rule_id)
