@@ -220,3 +220,13 @@ def test_notice_preview_in_english(app, as_admin):
     preview = paste_notice(as_admin, NOTICE_2027.replace("（周五）至4日", "（周四）至4日")).text
     assert "does not fall on the weekday the notice writes" in preview
     assert "Holiday notice preview" in preview and "Text not turned into days" in preview
+
+
+def test_only_the_admin_imports_a_notice_and_an_empty_paste_is_refused(app, as_admin, as_clerk):
+    from conftest import csrf_token
+    token = csrf_token(as_clerk.get(url(ServiceRequest, "new/")).text)
+    assert as_clerk.post(url(CalendarDay, "notice/import/"), data={
+        "text": NOTICE_2027, "csrf_token": token}).status_code == 403
+    assert 2027 not in CalendarYear.confirmed()
+    page = paste_notice(as_admin, "   ").text
+    assert "请粘贴通知全文" in page and 'id="notice-import"' not in page

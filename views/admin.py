@@ -141,27 +141,26 @@ class CalendarDayView(KefuModelView):
     def confirm_form(self):
         return ConfirmYearForm()
 
-    @expose("/notice/", methods=("POST",))
-    def notice_preview(self):
-        """Parse the pasted notice and show what importing it would do."""
+    def _posted_notice(self):
+        """The posted notice form, validated (403 for a user who may not change the calendar)."""
         if not self.may_write():
             abort(403)
         form = NoticeForm(request.form)
-        if not form.validate():
-            return self.render("kefu/calendar_notice.html", form=form, notice=None)
-        return self._preview(form)
+        return form, form.validate()
+
+    @expose("/notice/", methods=("POST",))
+    def notice_preview(self):
+        """Parse the pasted notice and show what importing it would do."""
+        form, valid = self._posted_notice()
+        return self._preview(form, valid)
 
     @expose("/notice/import/", methods=("POST",))
     def notice_import(self):
         """Import the notice's days and confirm its year (parsed again: nothing trusted from the page)."""
-        if not self.may_write():
-            abort(403)
-        form = NoticeForm(request.form)
-        if not form.validate():
-            return self.render("kefu/calendar_notice.html", form=form, notice=None)
-        notice = holiday_notice.parse(form.text.data)
-        if notice.problems:
-            return self._preview(form)
+        form, valid = self._posted_notice()
+        notice = holiday_notice.parse(form.text.data) if valid else None
+        if notice is None or notice.problems:
+            return self._preview(form, valid)
         try:
             with write_transaction():
                 counts = CalendarDay.import_notice(notice, current_user._get_current_object(),
@@ -174,7 +173,10 @@ class CalendarDayView(KefuModelView):
                  year=notice.year, **counts), "success")
         return redirect(self.get_url(".index_view"))
 
-    def _preview(self, form):
+    def _preview(self, form, valid=True):
+        """The preview page of a valid posted notice; the form with its errors otherwise."""
+        if not valid:
+            return self.render("kefu/calendar_notice.html", form=form, notice=None)
         notice = holiday_notice.parse(form.text.data)
         rows, archived = [], []
         if notice.year and notice.days:
