@@ -538,10 +538,10 @@ def calendar_warning():
               "管理员在“工作日历”页粘贴国务院办公厅的放假安排通知并导入后，期限自动重算。", years=years)
 
 
-def estimate_badge(due):
+def estimate_badge(due, limit=None):
     """The 估算 badge after a deadline in a year not confirmed (views.base owns the rule)."""
     from views.base import estimate_badge as badge
-    return badge(due)
+    return badge(due, limit)
 
 
 ERROR_TEXT = {400: _l("请求无效或已过期，请返回重试"), 403: _l("没有权限访问该页面"),

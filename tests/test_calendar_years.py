@@ -230,3 +230,20 @@ def test_only_the_admin_imports_a_notice_and_an_empty_paste_is_refused(app, as_a
     assert 2027 not in CalendarYear.confirmed()
     page = paste_notice(as_admin, "   ").text
     assert "请粘贴通知全文" in page and 'id="notice-import"' not in page
+
+
+def test_a_calendar_time_deadline_in_an_unconfirmed_year_is_exact(app, as_clerk):
+    from test_reception import new_order
+    order = new_order(datetime(2027, 1, 5, 9, 0))
+    run(order.dispatch, user("clerk"), datetime(2027, 1, 5, 9, 0))  # accept within 30 minutes
+    order = type(order).get_by_id(order.id)
+    run(order.accept, user("property"), datetime(2027, 1, 5, 9, 10))
+    run(order.complete, user("property"), datetime(2027, 1, 5, 11, 0), "已修")  # callback: 1 working day
+    grid = as_clerk.get(url(type(order), "?search=%s" % order.number)).text
+    assert "2027-01-06 11:00" in grid and grid.count(ESTIMATE) == 1
+    fresh = new_order(datetime(2027, 1, 5, 9, 0))
+    run(fresh.dispatch, user("clerk"), datetime(2027, 1, 5, 9, 0))
+    grid = as_clerk.get(url(type(fresh), "?search=%s" % fresh.number)).text
+    assert "2027-01-05 09:30" in grid and ESTIMATE not in grid
+    export = as_clerk.get(url(type(fresh), "export/csv/?search=%s" % fresh.number))
+    assert export.status_code == 200 and ESTIMATE not in export.get_data(as_text=True)

@@ -245,7 +245,7 @@ class DeadlineView(KefuModelView):
     column_formatters = {"record_id": record_link("record_type"), "record_type": register_name,
                          "explanation": lambda v, c, row, n: history.explain(row.explanation),
                          "due_at": lambda v, c, row, n: row.due_at.strftime("%Y-%m-%d %H:%M") + (
-                             estimate_badge(row.due_at) if row.status == Deadline.RUNNING else "")}
+                             estimate_badge(row.due_at, row.limit()) if row.status == Deadline.RUNNING else "")}
     column_default_sort = ("id", True)
 
 
