@@ -2577,6 +2577,13 @@ class CalendarDay(Register):
             if due != clock_row.due_at:
                 moved.setdefault((clock_row.record_type, clock_row.record_id), []).append(
                     (clock_row, clock_row.due_at, due))
+                if due > now:  # a miss flagged on the old deadline is no miss any more
+                    Alert.update(status=Alert.RESOLVED, resolved_at=now, resolved_by=by,
+                                 resolution_note="工作日历调整，期限改为 %s" % due.strftime("%Y-%m-%d %H:%M"),
+                                 updated_at=now).where(
+                        (Alert.record_type == clock_row.record_type)
+                        & (Alert.record_id == clock_row.record_id) & (Alert.rule == clock_row.rule_id)
+                        & (Alert.kind == "overdue") & (Alert.status == Alert.OPEN)).execute()
         for (record_type, record_id), clocks_moved in moved.items():
             cls._tell_moved(_REGISTER_BY_NAME[record_type], record_id, clocks_moved, by, now)
         return sum(len(m) for m in moved.values())

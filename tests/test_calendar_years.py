@@ -247,3 +247,19 @@ def test_a_calendar_time_deadline_in_an_unconfirmed_year_is_exact(app, as_clerk)
     assert "2027-01-05 09:30" in grid and ESTIMATE not in grid
     export = as_clerk.get(url(type(fresh), "export/csv/?search=%s" % fresh.number))
     assert export.status_code == 200 and ESTIMATE not in export.get_data(as_text=True)
+
+
+def test_an_overdue_alert_on_a_deadline_the_calendar_moves_later_is_resolved(app, as_admin):
+    from jobs.deadlines import flag_requests_not_handed_back
+    request = new_request(datetime(2027, 2, 11, 10, 0))  # due Friday 12 February 10:00
+    run(flag_requests_not_handed_back, datetime(2027, 2, 12, 11, 0))
+    overdue = Alert.get((Alert.record_type == "ServiceRequest") & (Alert.record_id == request.id)
+                        & (Alert.kind == "overdue"))
+    # Friday 12 February made a day off at 11:30: the deadline moves to Monday, not missed.
+    run(CalendarDay.create, day=date(2027, 2, 12), kind="holiday", name="春节")
+    old = sla.WorkCalendar(CalendarDay.work_calendar().holidays - {date(2027, 2, 12)},
+                           known_years=CalendarYear.confirmed())
+    run(CalendarDay.calendar_changed, old, user("admin"), datetime(2027, 2, 12, 11, 30))
+    assert ServiceRequest.get_by_id(request.id).handback_deadline == datetime(2027, 2, 15, 10, 0)
+    overdue = Alert.get_by_id(overdue.id)
+    assert overdue.status == Alert.RESOLVED and "2027-02-15 10:00" in overdue.resolution_note
