@@ -2470,7 +2470,7 @@ class CalendarDay(Register):
         """Archive the day; the running clocks it moves are recomputed with it."""
         old = CalendarDay.work_calendar()
         super().archive(by, now, reason)
-        CalendarDay.calendar_changed(old, by, now)
+        CalendarDay.calendar_changed(old, by if isinstance(by, User) else User.get_by_id(by), now)
 
     @classmethod
     def import_notice(cls, notice, by, now):
@@ -2558,8 +2558,8 @@ class CalendarDay(Register):
         if clocks:
             for hold in Hold.select().where(
                     Hold.ended_at.is_null(False)
-                    & Hold.record_type.in_({c.record_type for c in clocks})
-                    & Hold.record_id.in_({c.record_id for c in clocks})):
+                    & Hold.record_type.in_(sorted({c.record_type for c in clocks}))
+                    & Hold.record_id.in_(sorted({c.record_id for c in clocks}))):
                 holds.setdefault((hold.record_type, hold.record_id), []).append(
                     (hold.started_at, hold.ended_at))
         moved = {}

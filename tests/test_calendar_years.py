@@ -263,3 +263,16 @@ def test_an_overdue_alert_on_a_deadline_the_calendar_moves_later_is_resolved(app
     assert ServiceRequest.get_by_id(request.id).handback_deadline == datetime(2027, 2, 15, 10, 0)
     overdue = Alert.get_by_id(overdue.id)
     assert overdue.status == Alert.RESOLVED and "2027-02-15 10:00" in overdue.resolution_note
+
+
+def test_archiving_a_day_moves_the_clocks_back_and_a_hold_stays_credited(app, as_admin):
+    request = new_request(datetime(2027, 3, 10, 10, 0))  # Wednesday: due Thursday 11 March
+    run(request.hold, user("clerk"), datetime(2027, 3, 10, 12, 0), "等客户资料")
+    run(request.release, user("clerk"), datetime(2027, 3, 11, 12, 0))  # a day on hold
+    assert ServiceRequest.get_by_id(request.id).handback_deadline == datetime(2027, 3, 12, 10, 0)
+    as_admin.submit(url(CalendarDay, "new/"), {"day": "2027-03-12", "kind": "holiday", "name": "测试"})
+    assert ServiceRequest.get_by_id(request.id).handback_deadline == datetime(2027, 3, 15, 10, 0)
+    day = CalendarDay.get(CalendarDay.day == date(2027, 3, 12))
+    response = as_admin.submit(url(CalendarDay, "archive/?id=%d" % day.id), {"reason": "录错了"})
+    assert response.status_code == 302
+    assert ServiceRequest.get_by_id(request.id).handback_deadline == datetime(2027, 3, 12, 10, 0)
