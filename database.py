@@ -638,6 +638,7 @@ def seed_calendar(now):
     import chinese_calendar
 
     known = {d for (d,) in CalendarDay.select(CalendarDay.day).tuples()}
+    before = CalendarDay.work_calendar()
     rows = []
     for kind, table in ((CalendarDay.HOLIDAY, chinese_calendar.holidays),
                         (CalendarDay.WORKDAY, chinese_calendar.workdays)):
@@ -653,6 +654,8 @@ def seed_calendar(now):
         [{"year": year, "source": "package", "confirmed_at": now, "created_at": now,
           "updated_at": now} for year in sorted({d.year for d in chinese_calendar.holidays})]
     ).on_conflict_ignore().execute()
+    if rows:  # a newer package brought a year: the clocks running into it move with it
+        CalendarDay.calendar_changed(before, None, now)
     return len(rows)
 
 

@@ -2636,6 +2636,7 @@ class CalendarYear(BaseModel):
 
     @classmethod
     def confirm(cls, year, source, by, now):
+        """Record `year` as complete (kept as first confirmed when it already is)."""
         cls.insert(year=year, source=source, confirmed_at=now, confirmed_by=by,
                    created_at=now, updated_at=now).on_conflict_ignore().execute()
 
