@@ -1,5 +1,5 @@
 """Settings and oversight (系统管理): departments, users, time limits, calendar, alerts, audit log."""
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from flask import abort, flash, g, redirect, request, session, url_for
