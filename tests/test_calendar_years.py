@@ -276,3 +276,9 @@ def test_archiving_a_day_moves_the_clocks_back_and_a_hold_stays_credited(app, as
     response = as_admin.submit(url(CalendarDay, "archive/?id=%d" % day.id), {"reason": "录错了"})
     assert response.status_code == 302
     assert ServiceRequest.get_by_id(request.id).handback_deadline == datetime(2027, 3, 12, 10, 0)
+
+
+def test_the_printed_service_request_says_its_deadline_is_an_estimate(app, as_clerk):
+    request = new_request(datetime(2026, 12, 31, 16, 0))
+    slip = as_clerk.get(url(ServiceRequest, "print/?id=%d&slip=service_request" % request.id)).text
+    assert "2027-01-04 16:00" in slip and ESTIMATE in slip
