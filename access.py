@@ -127,6 +127,7 @@ POWERS = {
     "enter_answers": (DESK, "录入答卷（答卷链接只给发放问卷的角色看）"),
     "kpi": ({A, M, PM, GM, AU}, "服务质量指标"),
     "settings": ({A}, "系统参数、备份、员工账号"),
+    "calendar_warning": ({A, M, PM, GM}, "首页提醒：工作日历某年未确认，期限为估算"),
 }
 
 

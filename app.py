@@ -21,6 +21,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from peewee import InterfaceError, OperationalError
 from wtforms import PasswordField, StringField, validators
 
+import access
 import clock
 import database
 from forms import NUL_MESSAGE, KefuForm, request_has_nul
@@ -357,7 +358,8 @@ def create_app(test_config=None):
     @app.context_processor
     def _globals():
         return {"languages": LANGUAGES, "current_locale": select_locale(),
-                "logout_form": LogoutForm, "now": clock.now(), "calendar_warning": calendar_warning}
+                "logout_form": LogoutForm, "now": clock.now(), "calendar_warning": calendar_warning,
+                "estimate_badge": estimate_badge, "may": may}
 
     for code in (400, 403, 404, 405):
         app.register_error_handler(code, _error_page(code))
@@ -616,8 +618,14 @@ def backup_command(target):
     click.echo(f"已备份 {pages} 页至 {target}")
 
 
+def may(power):
+    """Does the logged-in user hold `power` (access.POWERS)? For templates."""
+    return access.may(current_user, power)
+
+
 def calendar_warning():
-    """Say which years (this one, or next within 60 days) lack the official holiday calendar."""
+    """Say which years (this one, or next within 60 days) have no confirmed holiday arrangement,
+    so their deadlines are estimates; shown to every supervisor, with the remedy to the admin."""
     import sla
     from models import CalendarDay
     today = clock.now().date()
@@ -627,7 +635,14 @@ def calendar_warning():
     if not missing:
         return ""
     years = "、".join(str(y) for y in missing)
-    return _l("工作日历缺少 %(years)s 年的法定节假日和调休安排，暂按周一至周五计算工作日，请补录。", years=years)
+    return _l("%(years)s 年的调休安排尚未确认：落在该年的期限按法定节假日估算（未含调休），显示为“估算：未含当年调休安排”。"
+              "管理员在“工作日历”页粘贴国务院办公厅的放假安排通知并导入后，期限自动重算。", years=years)
+
+
+def estimate_badge(due, limit=None):
+    """The 估算 badge after a deadline in a year not confirmed (views.base owns the rule)."""
+    from views.base import estimate_badge as badge
+    return badge(due, limit)
 
 
 ERROR_TEXT = {400: _l("请求无效或已过期，请返回重试"), 403: _l("没有权限访问该页面"),

@@ -183,6 +183,7 @@ def _event(source, row, now, clock=None):
             "status": status, "open": is_open, "model": model, "record_id": record_id,
             "due_at": due if is_open else None,
             "time_left": clock.time_left(now) if clock else "",
+            "limit": clock.limit() if clock else None,  # its 估算 badge
             "overdue": bool(is_open and due and due <= now and not on_hold),
             "on_hold": on_hold,
             "row": row, "trigger": trigger_of(source.key, row)}

@@ -14,7 +14,7 @@ from playhouse.migrate import SchemaMigrator
 from playhouse.migrate import migrate as migrate_schema
 
 import clock
-from models import (ALL_MODELS, CalendarDay, Charge, Complaint, ComplaintGuideline, Contact,
+from models import (ALL_MODELS, CalendarDay, CalendarYear, Charge, Complaint, ComplaintGuideline, Contact,
                     Deadline, Department, Hold, JobRun, RepairOrder, ServiceRequest, Setting,
                     SlaRule, db)
 
@@ -460,6 +460,16 @@ def _sessions_end_server_side(database):
     database.create_tables([LoginAttempt], safe=True)
 
 
+def _confirmed_calendar_years(database):
+    """Issue 20: a year is known only once confirmed complete; the package's years are."""
+    database.create_tables([CalendarYear], safe=True)
+    widen_choices(database, CalendarDay, "source")  # days imported from the State Council notice
+    now = clock.now()
+    CalendarYear.insert_many(
+        [{"year": year, "source": "package", "confirmed_at": now, "created_at": now,
+          "updated_at": now} for year in sorted(calendar_years_known())]).on_conflict_ignore().execute()
+
+
 # What makes an open alert the same alert (the jobs raise them; migration 16): its record,
 # its clock (rule, and the moment missed: a due time, a warning time, a missed follow-up day)
 # and its kind. Reminders and escalations are raised by people's steps, one per event.
@@ -509,6 +519,7 @@ MIGRATIONS = [
     (11, "call scripts that say what happens now", _scripts_say_what_happens_now),
     (12, "a tamper-evident audit log: hash chain, no REPLACE, no TRUNCATE", _tamper_evident_audit),
     (13, "session epochs and counted login attempts", _sessions_end_server_side),
+    (14, "confirmed calendar years and days from the State Council notice", _confirmed_calendar_years),
     (16, "an open alert once per record, clock and kind", _open_alerts_once),
 ]
 
@@ -789,6 +800,7 @@ def seed_calendar(now):
     import chinese_calendar
 
     known = {d for (d,) in CalendarDay.select(CalendarDay.day).tuples()}
+    before = CalendarDay.work_calendar()
     rows = []
     for kind, table in ((CalendarDay.HOLIDAY, chinese_calendar.holidays),
                         (CalendarDay.WORKDAY, chinese_calendar.workdays)):
@@ -799,6 +811,13 @@ def seed_calendar(now):
                          "source": "package", "created_at": now, "updated_at": now})
     for start in range(0, len(rows), 200):
         CalendarDay.insert_many(rows[start:start + 200]).on_conflict_ignore().execute()
+    # The package's years are complete arrangements: known, not estimates.
+    CalendarYear.insert_many(
+        [{"year": year, "source": "package", "confirmed_at": now, "created_at": now,
+          "updated_at": now} for year in sorted({d.year for d in chinese_calendar.holidays})]
+    ).on_conflict_ignore().execute()
+    if rows:  # a newer package brought a year: the clocks running into it move with it
+        CalendarDay.calendar_changed(before, None, now)
     return len(rows)
 
 

@@ -511,6 +511,7 @@ def _write(plan, by, now, only_valid):
     """Create and update the rows and audit them, all in one transaction."""
     model = plan.spec.model
     with write_transaction():
+        calendar = CalendarDay.work_calendar() if model is CalendarDay else None
         for row in plan.rows:
             if row.action == CREATE:
                 record = model(**row.values, **plan.spec.stamp)
@@ -521,6 +522,8 @@ def _write(plan, by, now, only_valid):
             elif row.action == UPDATE:
                 _update(plan, row, by, now)
         counts = plan.counts
+        if calendar is not None:  # the running clocks the new days move, in this transaction
+            CalendarDay.calendar_changed(calendar, by, now)
         audit("import", None, now=now, user=by,
               summary="导入%s %s：新增 %d，更新 %d，无变化 %d，跳过错误行 %d" % (
                   model.verbose_name(), plan.filename, counts[CREATE], counts[UPDATE],

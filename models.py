@@ -343,6 +343,7 @@ AUDIT_ACTIONS = {
     "login_throttled": "登录受限", "logout": "退出", "export": "导出", "import": "导入",
     "generate": "生成报告", "setting": "修改系统参数", "backup": "数据库备份",
     "unmask": "查看完整个人信息", "attendance": "登记参会客户", "job": "定时任务",
+    "calendar_confirm": "确认全年工作日历", "calendar_moved": "工作日历调整期限",
 }
 
 
@@ -2435,7 +2436,7 @@ class SlaRule(Register):
 class CalendarDay(Register):
     HOLIDAY, WORKDAY = "holiday", "workday"
     KINDS = ((HOLIDAY, "节假日（休息）"), (WORKDAY, "调休上班"))
-    SOURCES = (("package", "法定日历"), ("manual", "手工维护"))
+    SOURCES = (("package", "法定日历"), ("manual", "手工维护"), ("notice", "国务院通知"))
 
     day = DateField(unique=True, verbose_name="日期")
     kind = ChoiceField(KINDS, default=HOLIDAY, verbose_name="类型")
@@ -2450,21 +2451,192 @@ class CalendarDay(Register):
 
     @classmethod
     def known_years(cls, years):
-        """Those of `years` whose official calendar is loaded (they have a holiday row)."""
-        return frozenset(year for year in years if cls.select().where(
-            (cls.kind == cls.HOLIDAY) & cls.archived_at.is_null()
-            & cls.day.between(date(year, 1, 1), date(year, 12, 31))).exists())
+        """Those of `years` whose arrangement is confirmed complete (a day entered by hand does
+        not make a year known)."""
+        return CalendarYear.confirmed() & frozenset(years)
 
     @classmethod
     def work_calendar(cls):
         """Load the working-day calendar (overrides, known years, opening hours) from the data."""
-        holidays, workdays, years = set(), set(), set()
+        holidays, workdays = set(), set()
         for day, kind in cls.select(cls.day, cls.kind).where(cls.archived_at.is_null()).tuples():
             (holidays if kind == cls.HOLIDAY else workdays).add(day)
-            if kind == cls.HOLIDAY:
-                years.add(day.year)
-        return sla.WorkCalendar(frozenset(holidays), frozenset(workdays), frozenset(years),
+        return sla.WorkCalendar(frozenset(holidays), frozenset(workdays), CalendarYear.confirmed(),
                                 opening_hours=Setting.opening_hours())
+
+    def archive(self, by, now, reason):
+        """Archive the day; the running clocks it moves are recomputed with it."""
+        old = CalendarDay.work_calendar()
+        super().archive(by, now, reason)
+        CalendarDay.calendar_changed(old, by if isinstance(by, User) else User.get_by_id(by), now)
+
+    @classmethod
+    def import_notice(cls, notice, by, now):
+        """Write a parsed State Council notice (holiday_notice.parse) as its year's days and
+        confirm the year: days of that year the notice does not name are archived, moved clocks
+        recomputed. Call inside a transaction. Returns {"created", "updated", "archived", "moved"}."""
+        from audit import audit, snapshot
+        if notice.problems or not notice.days:
+            raise DomainError("通知未能完整解析，未导入：%s" % "；".join(map(str, notice.problems or ["没有日期"])))
+        old = cls.work_calendar()
+        year = notice.year
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        named = {d.day: d for d in notice.days}
+        stored = {row.day: row for row in cls.select().where(
+            cls.day.between(min(first, *named), max(last, *named)))}
+        counts = {"created": 0, "updated": 0, "archived": 0}
+        reason = "不在%d年国务院通知中" % year
+        for day, row in stored.items():
+            if day not in named and first <= day <= last and row.archived_at is None:
+                before = snapshot(row)
+                row.archived_at, row.archive_reason, row.updated_at = now, reason, now
+                row.version = (row.version or 0) + 1
+                row.save()
+                audit("archive", row, before=before, now=now, user=by)
+                counts["archived"] += 1
+        for day, item in sorted(named.items()):
+            row = stored.get(day)
+            values = {"kind": item.kind, "name": item.name[:50], "source": "notice"}
+            if row is None:
+                row = cls.create(day=day, created_by=by, created_at=now, updated_at=now, **values)
+                audit("create", row, now=now, user=by)
+                counts["created"] += 1
+            elif row.archived_at or row.kind != item.kind:  # a day already right stays as it is
+                before = snapshot(row)
+                for name, value in values.items():
+                    setattr(row, name, value)
+                row.archived_at = row.archive_reason = None
+                row.updated_at, row.version = now, (row.version or 0) + 1
+                row.save()
+                audit("update", row, before=before, now=now, user=by)
+                counts["updated"] += 1
+        CalendarYear.confirm(year, "notice", by, now)
+        counts["moved"] = cls.calendar_changed(old, by, now)
+        audit("import", None, now=now, user=by,
+              summary="导入%d年国务院节假日安排通知：新增 %d，更新 %d，归档 %d；期限调整 %d 项" % (
+                  year, counts["created"], counts["updated"], counts["archived"], counts["moved"]),
+              extra={"year": year, "counts": counts})
+        return counts
+
+    @classmethod
+    def confirm_year(cls, year, by, now):
+        """Confirm that the days entered for `year` are its whole arrangement: its deadlines
+        stop being estimates and the clocks they move are recomputed. Call inside a transaction."""
+        from audit import audit
+        if not cls.select().where((cls.kind == cls.HOLIDAY) & cls.archived_at.is_null()
+                                  & cls.day.between(date(year, 1, 1), date(year, 12, 31))).exists():
+            raise DomainError("%d 年还没有任何节假日，不能确认为完整；请先粘贴国务院通知或导入日历表格" % year)
+        if year in CalendarYear.confirmed():
+            raise DomainError("%d 年的日历已确认" % year)
+        old = cls.work_calendar()
+        CalendarYear.confirm(year, "admin", by, now)
+        moved = cls.calendar_changed(old, by, now)
+        audit("calendar_confirm", None, now=now, user=by,
+              summary="确认%d年工作日历完整；期限调整 %d 项" % (year, moved), extra={"year": year})
+        return moved
+
+    @classmethod
+    def calendar_changed(cls, old, by, now):
+        """Recompute every running clock whose deadline (or escalation) the change from `old`
+        to the stored calendar moves; audit each record and tell its owners with a reminder.
+        Call inside the change's transaction. Returns how many deadlines moved."""
+        new = cls.work_calendar()
+        changed = new.days_changed(old)
+        if not changed:
+            return 0
+        first = datetime.combine(changed[0], time.min)
+        last = datetime.combine(changed[-1] + timedelta(days=1), time.min)
+        clocks = list(Deadline.select().where(
+            (Deadline.status == Deadline.RUNNING) & (Deadline.started_at < last)
+            & (fn.COALESCE(Deadline.level4_at, Deadline.due_at) >= first)
+            # Calendar-time clocks move with the calendar only when they escalate by working day.
+            & ((Deadline.limit_clock != sla.CALENDAR) | (Deadline.limit_unit == sla.WORKING_DAY_UNITS)
+               | (Deadline.limit_amount == 0))))
+        holds = {}
+        if clocks:
+            for hold in Hold.select().where(
+                    Hold.ended_at.is_null(False)
+                    & Hold.record_type.in_(sorted({c.record_type for c in clocks}))
+                    & Hold.record_id.in_(sorted({c.record_id for c in clocks}))):
+                holds.setdefault((hold.record_type, hold.record_id), []).append(
+                    (hold.started_at, hold.ended_at))
+        moved = {}
+        for clock_row in clocks:
+            limit = clock_row.limit()
+            due = clock_row.due_at
+            if sla.depends_on_calendar(limit):
+                due = sla.recomputed_deadline(clock_row.started_at, limit, new,
+                                              holds.get((clock_row.record_type, clock_row.record_id), ()))
+            columns = Deadline(due_at=due).escalation_columns(limit, new)
+            if due == clock_row.due_at and all(getattr(clock_row, k) == v for k, v in columns.items()):
+                continue
+            Deadline.update(due_at=due, warn_at=clock_row.warn_at and clock_row.warn_at + (due - clock_row.due_at),
+                            updated_at=now, **columns).where(Deadline.id == clock_row.id).execute()
+            if due != clock_row.due_at:
+                moved.setdefault((clock_row.record_type, clock_row.record_id), []).append(
+                    (clock_row, clock_row.due_at, due))
+                if due > now:  # a miss flagged on the old deadline is no miss any more
+                    Alert.update(status=Alert.RESOLVED, resolved_at=now, resolved_by=by,
+                                 resolution_note="工作日历调整，期限改为 %s" % due.strftime("%Y-%m-%d %H:%M"),
+                                 updated_at=now).where(
+                        (Alert.record_type == clock_row.record_type)
+                        & (Alert.record_id == clock_row.record_id) & (Alert.rule == clock_row.rule_id)
+                        & (Alert.kind == "overdue") & (Alert.status == Alert.OPEN)).execute()
+        for (record_type, record_id), clocks_moved in moved.items():
+            cls._tell_moved(_REGISTER_BY_NAME[record_type], record_id, clocks_moved, by, now)
+        return sum(len(m) for m in moved.values())
+
+    @staticmethod
+    def _tell_moved(model, record_id, clocks_moved, by, now):
+        """Show a record's moved deadlines on it, audit them, and remind its owners."""
+        from audit import audit, snapshot
+        record = model.get_or_none(model.id == record_id)
+        if record is None:
+            return
+        before = snapshot(record)
+        lines = []
+        for clock_row, old_due, due in clocks_moved:
+            column = model.deadline_columns.get(clock_row.kind)
+            if column:
+                model.update({column: due}).where(model.id == record_id).execute()
+                setattr(record, column, due)
+            label = clock_row.choice_label("kind")
+            lines.append("%s %s → %s" % (label, old_due.strftime("%m-%d %H:%M"), due.strftime("%m-%d %H:%M")))
+        summary = "工作日历调整，期限已重算：%s %s" % (record, "；".join(lines))
+        # The record's deadline columns carry old → new; the summary names each clock.
+        audit("calendar_moved", record, before=before, now=now, user=by, summary=summary)
+        owner = record.created_by_id if "created_by" in model._meta.fields else None
+        Alert.raise_for(record, "reminder", now, summary, assignee=owner,
+                        rule=clocks_moved[0][0].rule_id)
+
+
+class CalendarYear(BaseModel):
+    """A year whose holiday arrangement is complete: supplied by the calendar package, imported
+    from the State Council's notice, or confirmed by an admin. Other years are estimates."""
+    SOURCES = (("package", "法定日历"), ("notice", "国务院通知"), ("admin", "管理员确认"))
+
+    year = IntegerField(unique=True, verbose_name="年份")
+    source = ChoiceField(SOURCES, default="admin", verbose_name="来源")
+    confirmed_at = DateTimeField(verbose_name="确认时间")
+    confirmed_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                   verbose_name="确认人")
+
+    class Meta:
+        verbose_name = "已确认年份"
+
+    def __str__(self):
+        return "%s 年" % self.year if self.year else "年份"
+
+    @classmethod
+    def confirmed(cls):
+        """The years whose arrangement is confirmed complete."""
+        return frozenset(year for (year,) in cls.select(cls.year).tuples())
+
+    @classmethod
+    def confirm(cls, year, source, by, now):
+        """Record `year` as complete (kept as first confirmed when it already is)."""
+        cls.insert(year=year, source=source, confirmed_at=now, confirmed_by=by,
+                   created_at=now, updated_at=now).on_conflict_ignore().execute()
 
 
 class Alert(Register):
@@ -2778,4 +2950,5 @@ class LoginAttempt(Model):
         table_name = "login_attempt"
 
 
-ALL_MODELS = (DocumentCounter,) + REGISTERS + (SurveyAnswer, MeetingAttendee, LoginAttempt)
+ALL_MODELS = (DocumentCounter,) + REGISTERS + (SurveyAnswer, MeetingAttendee, LoginAttempt,
+                                                CalendarYear)

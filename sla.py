@@ -5,6 +5,9 @@ time of the configured zone); none reads the clock.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+from holidays.countries.china import China
 
 CALENDAR, BUSINESS_HOURS, WORKING_DAYS = "calendar", "business_hours", "working_days"
 MINUTES, HOURS, CALENDAR_DAYS, WORKING_DAY_UNITS = "minutes", "hours", "calendar_days", "working_days"
@@ -46,12 +49,31 @@ def newest_first(moment):
     return datetime.max - moment
 
 
+class _StatutoryChina(China):
+    """China's days off by law alone: the notices' swapped days (调休) left out."""
+
+    def _populate_common_holidays(self):
+        self.has_special_holidays = False  # the special days are each year's notice
+        super()._populate_common_holidays()
+
+
+@lru_cache(maxsize=None)
+def statutory_holidays(year):
+    """The days off that 《全国年节及纪念日放假办法》 fixes for `year` (a holiday on a weekend is
+    made up on the next working day), without the make-up working days only the yearly notice
+    sets. The fallback for a year whose arrangement is not confirmed."""
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
+        return frozenset()
+    return frozenset(_StatutoryChina(years=year, observed=True).keys())
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
-    """Working days: Monday–Friday, corrected by holiday and make-up-day overrides."""
+    """Working days: Monday–Friday, corrected by holiday and make-up-day overrides; in a year
+    whose arrangement is not confirmed, the statutory holidays are days off as well."""
     holidays: frozenset = frozenset()
     workdays: frozenset = frozenset()  # make-up working days (调休) on weekends
-    known_years: frozenset = frozenset()
+    known_years: frozenset = frozenset()  # years whose whole arrangement is confirmed
     opening_hours: dict = field(default_factory=lambda: DEFAULT_OPENING_HOURS)
 
     def is_working_day(self, day):
@@ -59,11 +81,22 @@ class WorkCalendar:
             return False
         if day in self.workdays:
             return True
+        if day.year not in self.known_years and day in statutory_holidays(day.year):
+            return False
         return day.weekday() < 5
 
     def knows(self, year):
-        """True when the official calendar of `year` is loaded (else Monday–Friday is assumed)."""
+        """True when the arrangement of `year` is confirmed complete (else its deadlines are
+        estimates: statutory holidays, no make-up days)."""
         return year in self.known_years
+
+    def days_changed(self, other, years=()):
+        """The days on which `other` and this calendar disagree about working; `years`: the
+        years whose confirmation may differ between them."""
+        candidates = set(self.holidays ^ other.holidays) | set(self.workdays ^ other.workdays)
+        for year in set(years) | (self.known_years ^ other.known_years):
+            candidates |= statutory_holidays(year)
+        return sorted(d for d in candidates if self.is_working_day(d) != other.is_working_day(d))
 
     def nth_working_day_after(self, day, n):
         """Return the n-th working day after `day` (n ≥ 1); `day` itself does not count."""
@@ -191,6 +224,25 @@ def extend_for_hold(due, hold_start, hold_end, limit, calendar):
         held = working_time_between(hold_start, hold_end, calendar)
         return add_working_time(due, held, calendar) if held else due
     return due + (hold_end - hold_start)
+
+
+def depends_on_calendar(limit):
+    """Does the deadline of `limit` itself move with the working-day calendar?"""
+    return limit.clock in (BUSINESS_HOURS, WORKING_DAYS) or limit.unit == WORKING_DAY_UNITS
+
+
+def recomputed_deadline(start, limit, calendar, holds=()):
+    """The deadline of a clock started at `start` on `calendar`, moved out by each ended hold
+    [(from, to)] as releasing it did (a clock is only credited from its own start)."""
+    due = deadline(start, limit, calendar)
+    for held_from, held_to in sorted(holds):
+        due = extend_for_hold(due, max(held_from, start), held_to, limit, calendar)
+    return due
+
+
+def is_estimate(due, known_years):
+    """A deadline falling in a year whose arrangement is not confirmed is an estimate."""
+    return due is not None and due.year not in known_years
 
 
 def due_soon_at(start, due, warn_percent):

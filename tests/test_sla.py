@@ -57,8 +57,8 @@ DEADLINES = [
      "2026-09-29 09:00", CMP_FOLLOWUP, "2026-10-12 09:00"),
     ("business hours on a holiday wait for the first working day", "2026-10-03 10:00", BUSINESS_30,
      "2026-10-08 09:30"),
-    ("year end into 2027, which the package does not know: Monday–Friday",
-     "2026-12-31 10:00", CMP_CALLBACK, "2027-01-05 10:00"),
+    ("year end into 2027, which the package does not know: statutory New Year's Day is off",
+     "2026-12-31 10:00", CMP_CALLBACK, "2027-01-06 10:00"),
 ]
 
 

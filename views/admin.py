@@ -1,23 +1,26 @@
 """Settings and oversight (系统管理): departments, users, time limits, calendar, alerts, audit log."""
+from datetime import date
 from decimal import Decimal
 
-from flask import abort, flash, redirect, request, session, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.peewee import filters as pf
 from flask_login import current_user
 from markupsafe import Markup, escape
-from wtforms import DecimalField, PasswordField, SelectMultipleField, validators
+from wtforms import DecimalField, IntegerField, PasswordField, SelectMultipleField, TextAreaField, validators
 
 import access
+import clock
 import history
+import holiday_notice
 from audit import audit
 from database import write_transaction
 from forms import KefuForm
 from i18n import _l
 
-from models import (Alert, AuditLog, CalendarDay, Deadline, Department, Hold, Setting, SlaRule,
-                    Survey, User, ValidationError, action_label)
-from views.base import KefuModelView, record_link
+from models import (Alert, AuditLog, CalendarDay, CalendarYear, Deadline, Department, DomainError,
+                    Hold, Setting, SlaRule, Survey, User, ValidationError, action_label)
+from views.base import KefuModelView, estimate_badge, record_link
 from views.steps import Step, reason_field
 
 
@@ -91,10 +94,132 @@ class SlaRuleView(KefuModelView):
             raise ValidationError({"code": "规则代码不能修改"})
 
 
+class NoticeForm(KefuForm):
+    text = TextAreaField(_l("国务院办公厅放假安排通知全文"), validators=[
+        validators.InputRequired(message="请粘贴通知全文"),
+        validators.Length(max=20000, message="不能超过 20000 个字符")])
+
+
+class ConfirmYearForm(KefuForm):
+    year = IntegerField(validators=[validators.InputRequired(message="请选择年份"),
+                                    validators.NumberRange(min=2000, max=2100, message="年份无效")])
+
+
 class CalendarDayView(KefuModelView):
+    """Holidays and make-up days; which years are confirmed; the State Council notice pasted in.
+    Every change recomputes the running clocks whose deadlines it moves."""
     list_template = "kefu/calendar_list.html"
     column_list = ("day", "kind", "name", "source")
     column_default_sort = ("day", True)
+
+    def before_save(self, form, model, created, now):
+        g.kefu_calendar_before = CalendarDay.work_calendar()  # the stored days, before this one
+
+    def after_save(self, form, model, created, now):
+        moved = CalendarDay.calendar_changed(g.pop("kefu_calendar_before"),
+                                             current_user._get_current_object(), now)
+        if moved:
+            flash(_l("工作日历已改变，%(n)s 项进行中的期限已重算并通知相关人员", n=moved), "info")
+
+    def year_rows(self):
+        """This year and the next two (and any later year with days): confirmed or estimated."""
+        today = clock.now().date()
+        confirmed = {row.year: row for row in CalendarYear.select()}
+        counts = {}
+        for day, kind in CalendarDay.select(CalendarDay.day, CalendarDay.kind).where(
+                CalendarDay.archived_at.is_null() & (CalendarDay.day >= date(today.year, 1, 1))).tuples():
+            counts.setdefault((day.year, kind), 0)
+            counts[(day.year, kind)] += 1
+        years = sorted({today.year, today.year + 1} | {year for year, _ in counts})
+        return [{"year": year, "confirmed": confirmed.get(year),
+                 "holidays": counts.get((year, CalendarDay.HOLIDAY), 0),
+                 "workdays": counts.get((year, CalendarDay.WORKDAY), 0)} for year in years]
+
+    def notice_form(self):
+        return NoticeForm()
+
+    def confirm_form(self):
+        return ConfirmYearForm()
+
+    def _posted_notice(self):
+        """The posted notice form, validated (403 for a user who may not change the calendar)."""
+        if not self.may_write():
+            abort(403)
+        form = NoticeForm(request.form)
+        return form, form.validate()
+
+    @expose("/notice/", methods=("POST",))
+    def notice_preview(self):
+        """Parse the pasted notice and show what importing it would do."""
+        form, valid = self._posted_notice()
+        return self._preview(form, valid)
+
+    @expose("/notice/import/", methods=("POST",))
+    def notice_import(self):
+        """Import the notice's days and confirm its year (parsed again: nothing trusted from the page)."""
+        form, valid = self._posted_notice()
+        notice = holiday_notice.parse(form.text.data) if valid else None
+        if notice is None or notice.problems:
+            return self._preview(form, valid)
+        try:
+            with write_transaction():
+                counts = CalendarDay.import_notice(notice, current_user._get_current_object(),
+                                                   clock.now())
+        except DomainError as err:
+            flash(str(err), "error")
+            return self._preview(form)
+        flash(_l("已导入 %(year)s 年放假安排并确认全年日历：新增 %(created)s 天，更新 %(updated)s 天，"
+                 "归档 %(archived)s 天；%(moved)s 项进行中的期限已重算并通知相关人员",
+                 year=notice.year, **counts), "success")
+        return redirect(self.get_url(".index_view"))
+
+    def _preview(self, form, valid=True):
+        """The preview page of a valid posted notice; the form with its errors otherwise."""
+        if not valid:
+            return self.render("kefu/calendar_notice.html", form=form, notice=None)
+        notice = holiday_notice.parse(form.text.data)
+        rows, archived = [], []
+        if notice.year and notice.days:
+            first, last = date(notice.year, 1, 1), date(notice.year, 12, 31)
+            named = {d.day for d in notice.days}
+            stored = {row.day: row for row in CalendarDay.select().where(CalendarDay.day.between(
+                min(first, *named), max(last, *named)))}
+            for item in notice.days:
+                row = stored.get(item.day)
+                if row is None:
+                    change = "新增"
+                elif row.archived_at or row.kind != item.kind:
+                    change = "更新"
+                else:
+                    change = "无变化"
+                rows.append({"item": item, "weekday": "一二三四五六日"[item.day.weekday()],
+                             "kind": dict(CalendarDay.KINDS)[item.kind], "change": change,
+                             "before": row.choice_label("kind") if row and not row.archived_at else ""})
+            archived = [row for day, row in sorted(stored.items())
+                        if day not in named and first <= day <= last and row.archived_at is None]
+        return self.render("kefu/calendar_notice.html", form=form, notice=notice, rows=rows,
+                           archived=archived,
+                           confirmed=notice.year in CalendarYear.confirmed() if notice.year else False)
+
+    @expose("/confirm/", methods=("POST",))
+    def confirm_year(self):
+        """Confirm a year's days as its whole arrangement (after a sheet import or by hand)."""
+        if not self.may_write():
+            abort(403)
+        form = ConfirmYearForm(request.form)
+        if form.validate():
+            try:
+                with write_transaction():
+                    moved = CalendarDay.confirm_year(form.year.data, current_user._get_current_object(),
+                                                     clock.now())
+            except DomainError as err:
+                flash(str(err), "error")
+            else:
+                flash(_l("已确认 %(year)s 年工作日历完整；%(moved)s 项进行中的期限已重算并通知相关人员",
+                         year=form.year.data, moved=moved), "success")
+        else:
+            flash("；".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(self.get_url(".index_view"))
 
 
 class AlertView(KefuModelView):
@@ -115,7 +240,9 @@ class DeadlineView(KefuModelView):
     column_list = ("record_id", "kind", "explanation", "started_at", "original_due_at", "due_at",
                    "held_seconds", "met_at", "status")
     column_formatters = {"record_id": record_link("record_type"), "record_type": register_name,
-                         "explanation": lambda v, c, row, n: history.explain(row.explanation)}
+                         "explanation": lambda v, c, row, n: history.explain(row.explanation),
+                         "due_at": lambda v, c, row, n: row.due_at.strftime("%Y-%m-%d %H:%M") + (
+                             estimate_badge(row.due_at, row.limit()) if row.status == Deadline.RUNNING else "")}
     column_default_sort = ("id", True)
 
 

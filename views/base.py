@@ -5,8 +5,8 @@ import re
 import time
 from urllib.parse import quote, urlsplit
 
-from flask import (Response, abort, flash, redirect, render_template, request,
-                   stream_with_context, url_for)
+from flask import (Response, abort, flash, g, has_app_context, redirect, render_template,
+                   request, stream_with_context, url_for)
 from flask_admin import expose
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee import filters as pf
@@ -30,6 +30,7 @@ import access
 import clock
 import database
 import history
+import sla
 from forms import KefuForm
 from audit import audit, snapshot
 from i18n import _l
@@ -610,19 +611,41 @@ class ExportChunk:
         return self._records
 
 
-def deadline_cell(due, on_hold, status, open_states, now):
+def estimate_note(due, limit=None):
+    """估算：未含当年调休安排 for a deadline in a year whose arrangement is not confirmed, else ''
+    (a due date typed by a person, or a clock of `limit` counting calendar time, is exact)."""
+    if not isinstance(due, datetime) or (limit is not None and not sla.depends_on_calendar(limit)):
+        return ""
+    known = g.get("kefu_confirmed_years") if has_app_context() else None
+    if known is None:
+        from models import CalendarYear
+        known = CalendarYear.confirmed()
+        if has_app_context():
+            g.kefu_confirmed_years = known  # one query a request, however many deadlines
+    return _l("估算：未含当年调休安排") if sla.is_estimate(due, known) else ""
+
+
+def estimate_badge(due, limit=None):
+    """The estimate note as a badge after a deadline (Markup; empty when not an estimate)."""
+    note = estimate_note(due, limit)
+    return Markup(' <span class="badge badge-warning estimate">%s</span>') % note if note else Markup("")
+
+
+def deadline_cell(due, on_hold, status, open_states, now, exact=False):
     """A deadline's text, or Markup with 挂起中, or red with 已逾期 when it has passed while the
-    row is still open (the grid escapes the plain text; an export strips the Markup's tags)."""
+    row is still open, marked 估算 in a year not confirmed unless `exact` (the grid escapes the
+    plain text; an export strips the Markup's tags)."""
     if due is None:
         return ""
     is_day = not isinstance(due, datetime)  # a due date: missed once its day is over
     text = due.strftime("%Y-%m-%d" if is_day else "%Y-%m-%d %H:%M")
+    estimate = "" if exact else estimate_badge(due)
     if on_hold:
-        return Markup('%s <span class="badge badge-secondary">%s</span>') % (text, _l("挂起中"))
+        return Markup('%s <span class="badge badge-secondary">%s</span>') % (text, _l("挂起中")) + estimate
     if status in open_states and due < (now.date() if is_day else now):
         return Markup('<span class="text-danger font-weight-bold" title="%s">%s %s</span>') % (
-            _l("已逾期"), text, _l("已逾期"))
-    return text
+            _l("已逾期"), text, _l("已逾期")) + estimate
+    return escape(text) + estimate if estimate else text
 
 
 def deadline_formatter(*open_states):
@@ -632,10 +655,34 @@ def deadline_formatter(*open_states):
         due = getattr(row, name)
         if due is None:
             return ""
+        exact = bool(estimate_note(due)) and name in calendar_time_columns(row)
         return escape(deadline_cell(due, getattr(row, "on_hold_since", None), row.status,
-                                    open_states, clock.now()))
+                                    open_states, clock.now(), exact))
     formatter.open_states = open_states
     return formatter
+
+
+def calendar_time_columns(row, rows=None):
+    """The deadline columns of `row` whose clocks count calendar time (their due time is exact
+    in any year). Read for `rows` (a grid page, one query) or for `row` alone."""
+    cached = row.__dict__.get("_kefu_calendar_time")
+    if cached is not None:
+        return cached
+    from models import Deadline
+    rows = rows or [row]
+    model = type(row)
+    exact, estimated = {r.id: set() for r in rows}, {r.id: set() for r in rows}
+    query = (Deadline.select(Deadline.record_id, Deadline.kind, Deadline.limit_amount,
+                             Deadline.limit_unit, Deadline.limit_clock, Deadline.rule_code)
+             .where((Deadline.record_type == model.__name__) & Deadline.record_id.in_(list(exact))))
+    for clock_row in query:
+        column = model.deadline_columns.get(clock_row.kind)
+        if column:
+            found = estimated if sla.depends_on_calendar(clock_row.limit()) else exact
+            found[clock_row.record_id].add(column)
+    for r in rows:
+        r.__dict__["_kefu_calendar_time"] = exact[r.id] - estimated[r.id]
+    return row.__dict__["_kefu_calendar_time"]
 
 
 def fits_column(column):
@@ -1162,6 +1209,10 @@ class KefuModelView(StepsMixin, ModelView):
     def load_related(self, rows):
         """Attach the related rows the grid shows to `rows`: one query per related model for
         the whole page (peewee's with_related would run the page query again for each)."""
+        columns = set(getattr(self.model, "deadline_columns", {}).values())
+        estimated = [row for row in rows if any(estimate_note(row.__data__.get(c)) for c in columns)]
+        if estimated:  # which of them are exact, for the whole page at once
+            calendar_time_columns(estimated[0], estimated)
         fields = {}
         for name in self._related_columns():
             field = self.model._meta.fields[name]
@@ -1484,9 +1535,16 @@ class KefuModelView(StepsMixin, ModelView):
 
             def deadlines(chunk):
                 on_hold = chunk.columns.get("on_hold_since") or [None] * len(chunk.rows)
-                cells = [deadline_cell(convert(due), since, status, open_states, now)
-                         for due, since, status in zip(chunk.columns[name], on_hold,
-                                                       chunk.columns["status"])]
+                dues = [convert(due) for due in chunk.columns[name]]
+                exact = [False] * len(dues)
+                if any(estimate_note(due) for due in dues):  # as on the grid: one query a chunk
+                    records = chunk.records()
+                    estimated = [r for r, due in zip(records, dues) if estimate_note(due)]
+                    calendar_time_columns(estimated[0], estimated)
+                    exact = [name in r.__dict__.get("_kefu_calendar_time", ()) for r in records]
+                cells = [deadline_cell(due, since, status, open_states, now, ex)
+                         for due, since, status, ex in zip(dues, on_hold, chunk.columns["status"],
+                                                           exact)]
                 return text_cells([c.striptags() if isinstance(c, Markup) else c for c in cells],
                                   finish)
             return deadlines

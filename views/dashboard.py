@@ -180,6 +180,7 @@ def _work_item(view, row, record_id, due_at, now, kind="", time_left=None):
             "subject": row.work_subject or "", "kind": kind,
             "time_left": time_left if time_left is not None else sla.time_left(due_at, now),
             "overdue": due_at <= now, "alert": None,
+            "limit": row.limit() if isinstance(row, Deadline) else None,  # its 估算 badge
             "url": url_for(view.endpoint + ".details_view", id=record_id)}
 
 
@@ -259,6 +260,7 @@ def _with_my_alerts(user, admin, views, items, now):
                               now, clock.choice_label("kind") if clock else alert.choice_label("kind"),
                               clock.time_left(now) if clock else None)
             item["alert"] = alert
+            item["limit"] = clock.limit() if clock else None
             listed[item["record"]] = item
             items.append(item)
     return items
