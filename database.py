@@ -453,6 +453,12 @@ def _sessions_end_server_side(database):
     database.create_tables([LoginAttempt], safe=True)
 
 
+def _form_tokens(database):
+    """Issue 19: forms' one-time tokens, unique, so a form submitted twice saves once."""
+    from models import FormToken
+    database.create_tables([FormToken], safe=True)
+
+
 # Append-only: (version, name, function(database)). A migration must work on a database that
 # is new (created from today's models by migration 1) as well as on an old one.
 MIGRATIONS = [
@@ -469,6 +475,7 @@ MIGRATIONS = [
     (11, "call scripts that say what happens now", _scripts_say_what_happens_now),
     (12, "a tamper-evident audit log: hash chain, no REPLACE, no TRUNCATE", _tamper_evident_audit),
     (13, "session epochs and counted login attempts", _sessions_end_server_side),
+    (15, "one-time form tokens: a form submitted twice saves once", _form_tokens),
 ]
 
 
