@@ -1753,13 +1753,15 @@ def changed_since(model, seen, loaded_at=""):
         since = None
     changes = []
     for event in history.record_history(model):
-        if since is not None and event.when < since:
+        if since is not None and event.when < since or since is None and changes \
+                and event.when < latest:  # not said when: the latest moment's changes
             break
+        latest = event.when
         what = "、".join(label for label, _, _ in event.fields) or event.summary
         changes.append("%s %s %s（%s）" % (event.when.strftime("%H:%M"), event.who,
                                          event.action, what))
     current = type(model).select(type(model).version).where(type(model).id == model.id).scalar()
-    return "；".join(changes[:3 if since else 1]) or "版本 %s → %s" % (seen, current or 0)
+    return "；".join(changes[:3]) or "版本 %s → %s" % (seen, current or 0)
 
 
 class ArchiveForm(KefuForm):
