@@ -8,7 +8,9 @@ import html
 import re
 import threading
 
-from conftest import csrf_token
+import pytest
+
+from conftest import DEMO_NOW
 from models import AuditLog, Complaint, ComplaintUpdate, Contact, Customer, RepairOrder
 
 ROUNDS = 20
@@ -214,3 +216,15 @@ def test_a_questionnaire_entered_with_enter_pressed_twice_is_saved_once(app, log
         assert SurveyResponse.select().where((SurveyResponse.survey == survey.id)
                                              & (SurveyResponse.area == "R%d" % round_no)).count() == 1
         assert all(a.status_code == 302 for a in answers)
+
+
+def test_migration_15_gives_an_existing_database_its_form_tokens(app):
+    """A database from before issue 19 gets the form_token table (unique token) on start."""
+    import database
+    from models import AlreadySubmitted, FormToken, db
+    db.drop_tables([FormToken])
+    database.SchemaMigration.delete().where(database.SchemaMigration.version == 15).execute()
+    assert database.migrate() == [15]
+    FormToken.use("t-1", DEMO_NOW)
+    with pytest.raises(AlreadySubmitted):
+        FormToken.use("t-1", DEMO_NOW)
