@@ -470,6 +470,12 @@ def _confirmed_calendar_years(database):
           "updated_at": now} for year in sorted(calendar_years_known())]).on_conflict_ignore().execute()
 
 
+def _form_tokens(database):
+    """Issue 19: forms' one-time tokens, unique, so a form submitted twice saves once."""
+    from models import FormToken
+    database.create_tables([FormToken], safe=True)
+
+
 # What makes an open alert the same alert (the jobs raise them; migration 16): its record,
 # its clock (rule, and the moment missed: a due time, a warning time, a missed follow-up day)
 # and its kind. Reminders and escalations are raised by people's steps, one per event.
@@ -520,6 +526,7 @@ MIGRATIONS = [
     (12, "a tamper-evident audit log: hash chain, no REPLACE, no TRUNCATE", _tamper_evident_audit),
     (13, "session epochs and counted login attempts", _sessions_end_server_side),
     (14, "confirmed calendar years and days from the State Council notice", _confirmed_calendar_years),
+    (15, "one-time form tokens: a form submitted twice saves once", _form_tokens),
     (16, "an open alert once per record, clock and kind", _open_alerts_once),
 ]
 

@@ -36,6 +36,22 @@ class DomainError(Exception):
     """A business rule refused an operation; the message is for the user (Chinese)."""
 
 
+class StaleRecord(DomainError):
+    """The row was changed (or archived) after the copy being saved was read: nothing written."""
+
+    def __init__(self, record, seen):
+        super().__init__("%s已被他人修改或办理，请刷新页面查看最新情况后再操作" % record)
+        self.record, self.seen = record, seen
+
+
+class AlreadySubmitted(DomainError):
+    """A form whose one-time token was used already: `record_type`/`record_id` is its result."""
+
+    def __init__(self, record_type, record_id):
+        super().__init__("该表单已提交过，未重复保存")
+        self.record_type, self.record_id = record_type, record_id
+
+
 class ValidationError(DomainError):
     """Bad input: `errors` maps field names to Chinese messages."""
 
@@ -366,14 +382,36 @@ class Register(BaseModel):
     # Clock kind -> the column that shows its current deadline, e.g. {"accept": "accept_deadline"}.
     deadline_columns = {}
 
+    def claim(self, seen=None):
+        """Take the row for one change in the running transaction: refused (StaleRecord) unless
+        it still has version `seen` (default: the version this copy was read at). Bumps the
+        version once; the change's own writes then leave it (`next_version`). On PostgreSQL
+        the UPDATE also locks the row, so a second writer waits and then finds the new version."""
+        model = type(self)
+        seen = (self.version or 0) if seen is None else int(seen)
+        if model.update(version=seen + 1).where(
+                (model.id == self.id) & (fn.COALESCE(model.version, 0) == seen)).execute() != 1:
+            raise StaleRecord(self, seen)
+        self.version = seen + 1
+        self._claimed = seen + 1
+
+    def next_version(self):
+        """The version column's value for a write of this row: unchanged inside a claim (the
+        claim counted the change), else one more."""
+        model = type(self)
+        if getattr(self, "_claimed", None) is not None and self._claimed == self.version:
+            return model.version
+        return fn.COALESCE(model.version, 0) + 1
+
     def transition(self, action, by, now, allowed_from, /, **changes):
         """Change state only if the row is still in one of `allowed_from`: of two clerks
         pressing the same button, exactly one wins. Audited; call inside a transaction."""
         from audit import audit, snapshot
         model = type(self)
         before = snapshot(self)
+        claimed = getattr(self, "_claimed", None) is not None and self._claimed == self.version
         changes["updated_at"] = now
-        changes["version"] = fn.COALESCE(model.version, 0) + 1
+        changes["version"] = self.next_version()
         updated = (model.update(**changes)
                    .where((model.id == self.id) & model.status.in_(allowed_from)
                           & model.archived_at.is_null()).execute())
@@ -386,7 +424,8 @@ class Register(BaseModel):
         for name, value in changes.items():
             if name != "version":
                 setattr(self, name, value)
-        self.version = (self.version or 0) + 1
+        if not claimed:
+            self.version = (self.version or 0) + 1
         audit(action, self, before=before, now=now, user=by)
 
     def start_clock(self, kind, rule_code, start, now, due=None, note=None):
@@ -445,8 +484,7 @@ class Register(BaseModel):
         from audit import audit, snapshot
         before = snapshot(self)
         model = type(self)
-        if model.update(on_hold_since=now, updated_at=now,
-                        version=fn.COALESCE(model.version, 0) + 1).where(
+        if model.update(on_hold_since=now, updated_at=now, version=self.next_version()).where(
                 (model.id == self.id) & model.on_hold_since.is_null()
                 & model.status.in_(self.holdable_states)).execute() != 1:
             raise DomainError("%s已挂起或当前状态不能挂起" % self)
@@ -462,7 +500,7 @@ class Register(BaseModel):
         model = type(self)
         since = self.on_hold_since
         if since is None or model.update(on_hold_since=None, updated_at=now,
-                                         version=fn.COALESCE(model.version, 0) + 1).where(
+                                         version=self.next_version()).where(
                 (model.id == self.id) & (model.on_hold_since == since)).execute() != 1:
             raise DomainError("%s未挂起" % self)
         self.on_hold_since = None
@@ -491,17 +529,22 @@ class Register(BaseModel):
         if self.number_prefix and not self.number:
             self.number = next_number(self.number_prefix, now)
 
-    def archive(self, by, now, reason):
-        """Archive (作废/归档) this record instead of deleting it."""
+    def archive(self, by, now, reason, seen=None):
+        """Archive (作废/归档) this record instead of deleting it: only if it still has version
+        `seen` (default: the one this copy was read at), writing the archive's columns only,
+        so a step taken meanwhile is never undone. Call inside a transaction."""
         if self.archived_at:
             raise DomainError("该记录已归档")
         if not (reason or "").strip():
             raise ValidationError({"archive_reason": "请填写归档原因"})
-        self.archived_at = now
-        self.archive_reason = reason.strip()
-        self.updated_at = now
-        self.version = (self.version or 0) + 1
-        self.save()
+        model = type(self)
+        self.claim(seen)
+        changes = {"archived_at": now, "archive_reason": reason.strip(), "updated_at": now}
+        if model.update(**changes).where((model.id == self.id)
+                                         & model.archived_at.is_null()).execute() != 1:
+            raise DomainError("该记录已归档")
+        for name, value in changes.items():
+            setattr(self, name, value)
 
 
 def number_field():
@@ -2950,5 +2993,36 @@ class LoginAttempt(Model):
         table_name = "login_attempt"
 
 
+class FormToken(Model):
+    """A form's one-time token, used by the transaction that saved what the form asked for:
+    the unique key lets a form submitted twice (a double click, a resubmit) save once, and
+    the second submit finds the first's record here."""
+    token = CharField(max_length=64, unique=True)
+    record_type = CharField(max_length=40, null=True)
+    record_id = IntegerField(null=True)
+    used_at = DateTimeField()
+
+    class Meta:
+        database = db
+        table_name = "form_token"
+
+    @classmethod
+    def use(cls, token, now):
+        """Use `token` in the running transaction; raise AlreadySubmitted (naming the first
+        submit's record) when it was used before. On PostgreSQL a second insert of the same
+        token waits for the first's transaction and then finds its row."""
+        inserted = cls.insert(token=token, used_at=now).on_conflict_ignore().as_rowcount().execute()
+        if inserted != 1:
+            first = cls.get_or_none(cls.token == token)
+            raise AlreadySubmitted(first.record_type if first else None,
+                                   first.record_id if first else None)
+
+    @classmethod
+    def result(cls, token, record):
+        """Remember which record the form with `token` saved (its second submit lands there)."""
+        cls.update(record_type=type(record).__name__, record_id=record.id).where(
+            cls.token == token).execute()
+
+
 ALL_MODELS = (DocumentCounter,) + REGISTERS + (SurveyAnswer, MeetingAttendee, LoginAttempt,
-                                                CalendarYear)
+                                                CalendarYear, FormToken)

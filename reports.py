@@ -98,13 +98,20 @@ def generate_complaint_report(month, now, by=None):
         month.strftime("%Y年%m月"), current["total"], previous["total"],
         _percent(current["start_on_time"]["rate"]), _percent(current["resolved_on_time"]["rate"]),
         current["escalations"]))
-    if report is None:
+    created = report is None
+    if created:
         report = ComplaintReport(month=month, created_by=by, created_at=now)
     report.figures = json.dumps(current, ensure_ascii=False)
     report.generated_at, report.updated_at = now, now
     if not report.summary or report.summary.startswith(month.strftime("%Y年%m月") + "共受理"):
         report.summary = summary
-    report.save()
+    with ComplaintReport._meta.database.atomic():
+        if created:
+            report.save(force_insert=True)
+        else:  # only if not changed (published) since read, and only the refreshed columns
+            report.claim()
+            report.save(only=[ComplaintReport.figures, ComplaintReport.generated_at,
+                              ComplaintReport.updated_at, ComplaintReport.summary])
     return report
 
 

@@ -191,6 +191,9 @@ class Client:
         version = re.search(r'name="kefu_version" value="([^"]*)"', page.text)
         if version and "kefu_version" not in payload:  # as the browser posts the edit page
             payload["kefu_version"] = html.unescape(version.group(1))
+        once = re.search(r'name="kefu_once" value="([^"]*)"', page.text)
+        if once and "kefu_once" not in payload:  # a form's one-time token, as the browser posts it
+            payload["kefu_once"] = html.unescape(once.group(1))
         return self.http.post(form_url, data=payload)
 
 

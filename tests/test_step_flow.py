@@ -328,7 +328,7 @@ def test_details_page_fires_simple_steps_and_asks_before_the_others(login):
     page = prop.get(f"/admin/repairorder/details/?id={order.id}").text
     # 接单 asks nothing and moves nothing: one click.
     assert re.search(r'<form method="post" class="d-inline" action="/admin/repairorder/step/accept/'
-                     r'\?id=%d[^"]*"><input name="csrf_token"[^>]*><button type="submit" '
+                     r'\?id=%d[^"]*"><input name="csrf_token"[^>]*><input name="kefu_version"[^>]*><button type="submit" '
                      r'class="btn btn-sm btn-primary">接单</button>' % order.id, page)
     assert "kefu-confirm-%d-accept" % order.id not in page
 

@@ -28,7 +28,6 @@ from wtforms import validators
 
 import access
 import clock
-import database
 import history
 import sla
 from forms import KefuForm
@@ -38,11 +37,11 @@ from privacy import (UNMASK_ROLES, UNMASKED_KEY, is_personal, mask, personal_fie
                      sees_personal_data)
 from views.scopes import current_scope
 from views.search import search_condition
-from views.steps import ROW_ID, STEP_ROW_ACTION, StepsMixin, per_page
+from views.steps import ROW_ID, STEP_ROW_ACTION, StepsMixin, one_time_token, per_page
 from database import small_page_cache, write_transaction
 from models import (INT_MAX, PHONE_RE, TEXT_MAX, ChoiceField, Complaint, Contact, Customer,
-                    Department, DomainError, MoneyField, PhoneField, RepairOrder, ServiceRequest,
-                    Survey, User, ValidationError)
+                    Department, DomainError, FormToken, MoneyField, PhoneField, RepairOrder,
+                    ServiceRequest, StaleRecord, Survey, User, ValidationError, AlreadySubmitted)
 
 A, C, S, M, PM, GM, AU = access.ORDER
 
@@ -1250,6 +1249,7 @@ class KefuModelView(StepsMixin, ModelView):
         """A new record's form, pre-filled from the URL on GET (?customer=7&channel=phone): the
         caller screen and the survey calendar start records this way. Unknown names are ignored."""
         form = super().create_form(obj)
+        form.kefu_once = one_time_token()
         if request.method != "GET":
             return form
         for name, value in request.args.items():
@@ -1312,6 +1312,13 @@ class KefuModelView(StepsMixin, ModelView):
         model = self.model()
         return model if self._save(form, model, created=True) else False
 
+    def land_on_first_submit(self, err):
+        """A form submitted again: show what its first submit saved, instead of a second copy."""
+        flash(str(_l("该表单已提交过，未重复保存；以下是第一次提交保存的记录。")), "info")
+        if err.record_id is not None and err.record_type == self.model.__name__:
+            abort(redirect(self.get_url(".details_view", id=err.record_id)))
+        abort(redirect(get_redirect_target() or self.get_url(".index_view")))
+
     def update_model(self, form, model):
         return self._save(form, model, created=False)
 
@@ -1325,11 +1332,14 @@ class KefuModelView(StepsMixin, ModelView):
         hidden = self.masked_form_fields(form, record)
         for name in hidden:
             form[name].data = getattr(model, name)
+        once = getattr(form, "kefu_once", None) if created else None
+        original = dict(model.__data__)
         try:
             with write_transaction():
+                if once:
+                    FormToken.use(once, now)
                 if not created and "version" in model._meta.fields:
                     self._check_version(form, model)
-                    model.version = (model.version or 0) + 1
                 form.populate_obj(model)
                 self.before_save(form, model, created, now)
                 model.full_clean()
@@ -1341,13 +1351,22 @@ class KefuModelView(StepsMixin, ModelView):
                             setattr(model, name, current_user.id)
                     model.assign_number(now) if hasattr(model, "assign_number") else None
                 model.updated_at = now
-                model.save(force_insert=created)
+                if created:
+                    model.save(force_insert=True)
+                else:  # only what this form changed: a column written meanwhile stays
+                    model.save(only=[field for name, field in model._meta.fields.items()
+                                     if name == "updated_at" or name != "version"
+                                     and model.__data__.get(name) != original.get(name)])
+                if once:
+                    FormToken.result(once, model)
                 self._check_still_in_scope(model)
                 self.after_save(form, model, created, now)
                 audit("create" if created else "update", model, before=before, now=now)
         except ValidationError as err:
             self._attach_errors(form, err.errors)
             return False
+        except AlreadySubmitted as err:
+            self.land_on_first_submit(err)
         except DomainError as err:
             flash(str(err), "error")
             return False
@@ -1360,30 +1379,17 @@ class KefuModelView(StepsMixin, ModelView):
         return True
 
     def _check_version(self, form, model):
-        """Refuse a save made from an older version of the row, saying who changed what since."""
+        """Take the row for this save only if it still has the version the form was made from
+        (Register.claim), else refuse, saying who changed what since."""
         token = getattr(form, "kefu_version", None) or ""
         seen, _, loaded_at = token.partition("|")
         if not seen.isdigit():  # a form not made by this console's edit page
             raise DomainError("保存失败：页面已过期，请刷新页面后重新修改。")
-        query = type(model).select(type(model).version).where(type(model).id == model.id)
-        if not database.is_sqlite():  # SQLite's IMMEDIATE transaction already holds the lock
-            query = query.for_update()
-        current = query.scalar() or 0
-        if int(seen) == current:
-            return
         try:
-            since = datetime.fromisoformat(loaded_at)
-        except ValueError:
-            since = None
-        changes = []
-        for event in history.record_history(model):
-            if since is not None and event.when < since:
-                break
-            what = "、".join(label for label, _, _ in event.fields) or event.summary
-            changes.append("%s %s %s（%s）" % (event.when.strftime("%H:%M"), event.who,
-                                             event.action, what))
-        raise DomainError("保存失败：您打开此页面后，该记录已被修改：%s。请刷新页面，核对后重新修改。" % (
-            "；".join(changes[:3]) or "版本 %s → %s" % (seen, current)))
+            model.claim(int(seen))
+        except StaleRecord:
+            raise DomainError("保存失败：您打开此页面后，该记录已被修改：%s。请刷新页面，核对后重新修改。"
+                              % changed_since(model, seen, loaded_at)) from None
 
     def _check_still_in_scope(self, model):
         """Refuse a save that would put the row outside the user's own department."""
@@ -1747,20 +1753,49 @@ class KefuModelView(StepsMixin, ModelView):
         if model is None or not hasattr(model, "archive"):
             abort(404)
         form = ArchiveForm(request.form if request.method == "POST" else None)
+        # The version the form was made from: a record changed since is not archived unseen.
+        form.kefu_version = request.form.get("kefu_version") if request.method == "POST" \
+            else "%s|%s" % (model.version or 0, clock.now().isoformat())
         if request.method == "POST" and form.validate():
             before = snapshot(model)
+            seen, _, loaded_at = (form.kefu_version or "").partition("|")
             try:
                 with write_transaction():
-                    model.archive(current_user.id, clock.now(), form.reason.data)
+                    model.archive(current_user.id, clock.now(), form.reason.data,
+                                  int(seen) if seen.isdigit() else None)
                     audit("archive", model, before=before)
             except ValidationError as err:
                 form.reason.errors = list(err.errors.values())
+            except StaleRecord:
+                flash("未归档：您打开此页面后，该记录已被修改：%s。请核对后再归档。"
+                      % changed_since(model, seen, loaded_at), "error")
+                return redirect(self.get_url(".details_view", id=model.id, url=return_url))
             except DomainError as err:
                 flash(str(err), "error")
             else:
                 flash("已归档：%s" % model, "success")
                 return redirect(return_url)
         return self.render("kefu/archive.html", model=model, form=form, return_url=return_url)
+
+
+def changed_since(model, seen, loaded_at=""):
+    """Who changed `model` since the page showed version `seen` (loaded at `loaded_at`), as a
+    line for a refusal: "10:05 张三 派单（状态）；…"."""
+    try:
+        since = datetime.fromisoformat(loaded_at)
+    except (TypeError, ValueError):
+        since = None
+    changes, latest = [], None
+    for event in history.record_history(model):
+        if since is not None and event.when < since or since is None and changes \
+                and event.when < latest:  # not said when: the latest moment's changes
+            break
+        latest = event.when
+        what = "、".join(label for label, _, _ in event.fields) or event.summary
+        changes.append("%s %s %s（%s）" % (event.when.strftime("%H:%M"), event.who,
+                                         event.action, what))
+    current = type(model).select(type(model).version).where(type(model).id == model.id).scalar()
+    return "；".join(changes[:3]) or "版本 %s → %s" % (seen, current or 0)
 
 
 class ArchiveForm(KefuForm):

@@ -16,7 +16,8 @@ import clock
 from database import is_locked, is_unavailable, outage, write_transaction, yield_turn
 from forms import KefuForm
 from i18n import _l, request_locale
-from models import Complaint, DomainError, Register, ValidationError
+from models import (AlreadySubmitted, Complaint, DomainError, FormToken, Register, StaleRecord,
+                    ValidationError)
 from privacy import mask, sees_personal_data
 
 # What a step does beyond changing a state; any of these makes a fieldless step ask first.
@@ -169,6 +170,21 @@ def intake_fields():
 
 BULK_CHUNK = 50  # rows of a bulk action between two turns of the worker's other clicks
 ROW_ID = "KEFU_ROW_ID"  # stands for a row's id in a step URL built once per page
+ROW_VERSION = "KEFU_ROW_VERSION"  # and for its version in the step buttons drawn once per page
+
+
+def one_time_token():
+    """A new form's one-time token (models.FormToken), or the one the submitted form carries."""
+    import secrets
+    if request.method == "POST":
+        return (request.form.get("kefu_once") or "")[:64] or None
+    return secrets.token_urlsafe(24)
+
+
+def seen_version():
+    """The record version the posted step button or form was drawn from (None: not said)."""
+    seen = (request.form.get("kefu_version") or "").partition("|")[0]
+    return int(seen) if seen.isdigit() and len(seen) < 10 else None
 
 
 class StepsMixin:
@@ -197,14 +213,30 @@ class StepsMixin:
             allowed[self.endpoint] = [s for s in self.steps if s.allowed_for(user)]
         return allowed[self.endpoint]
 
-    def _run(self, step, record, data):
-        """Run one step on one record in its own transaction; return what the step returned."""
+    def _run(self, step, record, data, seen=None, once=None):
+        """Run one step on one record in its own transaction; return what the step returned.
+
+        A step run is a version check: it takes the row only while it still has version `seen`
+        (the one its button or form was drawn from; None: the one read here), so of two clicks
+        on the same page exactly one wins, whatever the step changes (a status, a level, a
+        progress entry). A form's one-time token `once` is used in the same transaction."""
+        now = clock.now()
         with write_transaction():
+            if once:
+                FormToken.use(once, now)
             fresh = type(record).get_by_id(record.id)
             refusal = step.refusal(fresh)
             if refusal:
                 raise DomainError(refusal)
-            return step.run(fresh, current_user._get_current_object(), clock.now(), data)
+            fresh.claim(seen)
+            result = step.run(fresh, current_user._get_current_object(), now, data)
+            if once:
+                FormToken.result(once, fresh)
+            return result
+
+    def row_version(self, record, row_id):
+        """The version a step button of `record` carries (a placeholder when drawn once per page)."""
+        return ROW_VERSION if row_id == ROW_ID else (getattr(record, "version", None) or 0)
 
     def step_url(self, step, record_id, return_url):
         """The URL of `step`'s form for one row: url_for runs once per step and page, not once
@@ -267,12 +299,23 @@ class StepsMixin:
                     {"confirm": step.name} if step.confirm else {})))
             initial = step.initial(record) if step.initial else {}
             form = step.form_class()(None, **initial)
+            version = record.version or 0
         else:
             form = step.form_class()(request.form)
+            version = seen_version()
+        once = one_time_token() if step.fields else None
         if request.method == "POST" and form.validate():
             data = {k: v for k, v in form.data.items() if k != "csrf_token"}
             try:
-                result = self._run(step, record, data)
+                result = self._run(step, record, data, version, once)
+            except AlreadySubmitted:
+                flash(_l("该表单已提交过，未重复办理；以下是第一次提交后的记录。"), "info")
+                return redirect(landing)
+            except StaleRecord:
+                from views.base import changed_since
+                flash("未办理%s：您打开此页面后，%s已被修改（%s）。请查看最新情况后再办理。" % (
+                    _l(step.label), record, changed_since(record, version)), "error")
+                return redirect(landing)
             except ValidationError as err:
                 for field, message in err.errors.items():
                     target = getattr(form, field, None) if step.fields else None
@@ -294,7 +337,8 @@ class StepsMixin:
                     flash(message, "error")
             return redirect(landing)
         return self.render("kefu/step.html", step=step, record=record, form=form,
-                           return_url=landing, facts=step.facts(record) if step.facts else ())
+                           return_url=landing, facts=step.facts(record) if step.facts else (),
+                           version=version, once=once)
 
     def done_message(self, step, record, result):
         """The flash after a step: what was done on which record, and a link to a record it made."""
@@ -409,7 +453,8 @@ class RowActionPerPage:
                self.variant(view, row) if self.variant else None)
         if key not in drawn:
             drawn[key] = str(self.action.render(context, ROW_ID, row))
-        return Markup(drawn[key].replace(ROW_ID, str(row_id)))
+        return Markup(drawn[key].replace(ROW_ID, str(row_id)).replace(
+            ROW_VERSION, str(getattr(row, "version", None) or 0)))
 
 
 def steps_variant(view, row):

@@ -13,11 +13,12 @@ import reports
 from database import write_transaction
 from forms import KefuForm
 from i18n import _l
-from models import (CorrectiveAction, Customer, Department, DomainError, Survey,
-                    SurveyDistribution, SurveyQuestion, SurveyResponse, ValidationError)
+from models import (AlreadySubmitted, CorrectiveAction, Customer, Department, DomainError,
+                    FormToken, Survey, SurveyDistribution, SurveyQuestion, SurveyResponse,
+                    ValidationError)
 from views.audience import audience_fields, chosen_customers
 from views.base import KefuModelView, deadline_formatter
-from views.steps import CLOSES, NOTIFIES, Step, reason_field
+from views.steps import CLOSES, NOTIFIES, Step, one_time_token, reason_field
 
 
 class TemplateField(SelectField):
@@ -152,6 +153,7 @@ class SurveyView(KefuModelView):
         questions = list(survey.questions.where(SurveyQuestion.archived_at.is_null())
                          .order_by(SurveyQuestion.seq, SurveyQuestion.id))
         form = KefuForm(request.form if request.method == "POST" else None)
+        once = one_time_token()  # Enter pressed twice saves one questionnaire
         errors, values = {}, {}
         if request.method == "POST":
             values = {k: v for k, v in request.form.items()}
@@ -160,6 +162,8 @@ class SurveyView(KefuModelView):
             else:
                 try:
                     with write_transaction():
+                        if once:
+                            FormToken.use(once, clock.now())
                         survey = Survey.get_by_id(survey.id)
                         distribution = None
                         code = (values.get("code") or "").strip()
@@ -179,6 +183,9 @@ class SurveyView(KefuModelView):
                             area=(values.get("area") or "").strip()[:20] or None)
                 except ValidationError as err:
                     errors = err.errors
+                except AlreadySubmitted:
+                    flash(_l("该答卷已保存过，未重复录入"), "info")
+                    return redirect(self.get_url(".entry_view", id=survey.id))
                 except DomainError as err:
                     flash(str(err), "error")
                 else:
@@ -188,7 +195,7 @@ class SurveyView(KefuModelView):
                                                 & SurveyResponse.archived_at.is_null()).count()
         return self.render("kefu/survey_entry.html", survey=survey, questions=questions,
                            form=form, errors=errors, values=values, entered=entered,
-                           kinds=Customer.KINDS)
+                           kinds=Customer.KINDS, once=once)
 
     # ------------------------------------------------------------ the report
 
