@@ -2507,10 +2507,10 @@ class CalendarDay(Register):
         return sla.WorkCalendar(frozenset(holidays), frozenset(workdays), CalendarYear.confirmed(),
                                 opening_hours=Setting.opening_hours())
 
-    def archive(self, by, now, reason):
+    def archive(self, by, now, reason, seen=None):
         """Archive the day; the running clocks it moves are recomputed with it."""
         old = CalendarDay.work_calendar()
-        super().archive(by, now, reason)
+        super().archive(by, now, reason, seen)
         CalendarDay.calendar_changed(old, by if isinstance(by, User) else User.get_by_id(by), now)
 
     @classmethod
