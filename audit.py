@@ -8,7 +8,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 
 import clock
-from models import AuditLog
+from models import AuditLog, job_label
 
 SECRET_FIELDS = {"password_hash"}
 
@@ -87,7 +87,7 @@ def audit_job(name, counts, now, text=None):
         return False
     _append(dict(created_at=now, updated_at=now, user=None, username=SYSTEM, ip=None,
                  action="job", model=None, record_id=None,
-                 summary=("定时任务 %s：%s" % (name, text))[:200], changes=None))
+                 summary=("定时任务 %s：%s" % (job_label(name), text))[:200], changes=None))
     return True
 
 

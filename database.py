@@ -476,6 +476,13 @@ def _form_tokens(database):
     database.create_tables([FormToken], safe=True)
 
 
+def _job_attempts(database):
+    """Issue 21: a failed job run is retried in its slot; the claim counts its attempts.
+    Plain SQL (a migration must not depend on today's models)."""
+    if "attempts" not in {c.name for c in database.get_columns("job_run")}:
+        database.execute_sql("ALTER TABLE job_run ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1")
+
+
 # What makes an open alert the same alert (the jobs raise them; migration 16): its record,
 # its clock (rule, and the moment missed: a due time, a warning time, a missed follow-up day)
 # and its kind. Reminders and escalations are raised by people's steps, one per event.
@@ -528,6 +535,7 @@ MIGRATIONS = [
     (14, "confirmed calendar years and days from the State Council notice", _confirmed_calendar_years),
     (15, "one-time form tokens: a form submitted twice saves once", _form_tokens),
     (16, "an open alert once per record, clock and kind", _open_alerts_once),
+    (20, "a failed job run is retried: attempts per claim", _job_attempts),
 ]
 
 

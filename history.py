@@ -12,7 +12,7 @@ from flask import has_request_context
 from peewee import BooleanField, ForeignKeyField
 
 from i18n import gettext
-from models import (ACTION_LABELS, AUDIT_ACTIONS, REGISTERS, ChoiceField, ComplaintGuideline,
+from models import (ACTION_LABELS, AUDIT_ACTIONS, JOB_LABELS, REGISTERS, ChoiceField, ComplaintGuideline,
                     SegmentRule, SlaRule, SurveyQuestion, User, action_label as action_source,
                     register_name)
 import reports
@@ -40,7 +40,7 @@ JSON_KEYS = {"ticked": "符合的受理条件", "missing": "不符合的受理�
              **dict(SegmentRule.DIMENSIONS)}
 # A raw name inside a summary ("RepairOrder XLSX 21 行", "survey_threshold：4 → 3").
 SUMMARY_TOKENS = {**{name: model.verbose_name() for name, model in REGISTER_BY_NAME.items()},
-                  "survey_threshold": "满意度整改线"}
+                  "survey_threshold": "满意度整改线", **JOB_LABELS, "changed": "有变化"}
 SUMMARY_TOKEN_RE = re.compile(r"(?<![A-Za-z_])(%s)(?![A-Za-z_])" % "|".join(
     sorted(map(re.escape, SUMMARY_TOKENS), key=len, reverse=True)))
 # A clock's explanation starts with its rule's code ("REP_ACCEPT：30分钟（自然时间）", sla.Limit).
@@ -50,8 +50,8 @@ RULE_PREFIX = re.compile(r"^([A-Z][A-Z0-9_]+)：")
 def ui_strings():
     """Every label this module shows (for the English catalog's completeness test)."""
     strings = list(AUDIT_ACTIONS.values()) + list(ACTION_LABELS.values()) + ["其他操作"]
-    strings += list(EXTRA_LABELS.values()) + list(JSON_KEYS.values()) + [UNKNOWN_FIELD, "系统", "是", "否",
-                                                                         "已设置", "（共 %(n)s 项）"]
+    strings += list(EXTRA_LABELS.values()) + list(JSON_KEYS.values()) + list(JOB_LABELS.values())
+    strings += [UNKNOWN_FIELD, "系统", "是", "否", "已设置", "（共 %(n)s 项）", "有变化"]
     for model in REGISTERS:
         for field in model._meta.sorted_fields:
             strings.append(field_label(field, translate=False))

@@ -363,6 +363,32 @@ AUDIT_ACTIONS = {
 }
 
 
+# What the audit log and the admin's alerts call each scheduled job (jobs.SCHEDULE).
+JOB_LABELS = {
+    "flag_unaccepted_repairs": "维修单接单超时检查", "flag_repairs_without_callback": "维修回访超时检查",
+    "flag_requests_not_handed_back": "服务申请交回超时检查",
+    "flag_letters_not_forwarded": "联系函转发超时检查",
+    "flag_charges_not_handed_to_finance": "收费交财务超时检查",
+    "flag_loans_out_too_long": "借用超时检查", "flag_major_complaints_not_reported": "重大投诉报告检查",
+    "flag_important_complaints_not_started": "重要投诉启动检查",
+    "flag_general_complaints_not_resolved": "一般投诉办结检查",
+    "flag_complaint_callbacks_missed": "投诉回访超时检查", "flag_survey_plans_not_approved": "调查方案报批检查",
+    "flag_survey_staff_not_trained": "调查人员培训检查", "flag_surveys_not_filed": "调查资料归档检查",
+    "flag_notices_not_confirmed": "重要通知确认检查", "flag_missing_follow_ups": "投诉每日跟踪检查",
+    "flag_overdue_action_items": "议定事项逾期检查", "flag_overdue_corrective_actions": "纠正措施逾期检查",
+    "escalate_repeated_misses": "逾期提醒逐级上报", "resolve_done_alerts": "已办结提醒自动解除",
+    "refresh_last_contacts": "客户最近沟通刷新", "flag_contact_cadence": "客户沟通频次检查",
+    "segment_customers": "客户分群", "mail_alerts": "提醒邮件发送",
+    "generate_monthly_complaint_report": "月度投诉分析报告", "refresh_statistics": "数据库统计信息更新",
+    "check_audit_log": "操作日志完整性校验", "prune_bookkeeping": "过期记账数据清理",
+    "run_due_jobs": "每分钟定时任务",
+}
+
+
+def job_label(name):
+    return JOB_LABELS.get(name, name)
+
+
 def action_label(action):
     """The Chinese name of an audit row's action code ("其他操作" for a code no longer written)."""
     return AUDIT_ACTIONS.get(action) or ACTION_LABELS.get(action) or "其他操作"
@@ -2880,6 +2906,9 @@ class JobRun(Model):
     started_at = DateTimeField()
     finished_at = DateTimeField(null=True)
     result = TextField(null=True)
+    attempts = IntegerField(default=1)  # a failed run is taken again, up to jobs.ATTEMPTS
+
+    FAILED = "failed"
 
     class Meta:
         database = db
@@ -2973,7 +3002,9 @@ _REGISTER_BY_NAME = {model.__name__: model for model in REGISTERS}
 def register_name(class_name):
     """A register's Chinese name from its class name (as clocks, holds and alerts store it)."""
     model = _REGISTER_BY_NAME.get(class_name)
-    return model.verbose_name() if model is not None else (class_name or "")
+    if model is None:  # what else an alert may be about: the log's chain, a job's run
+        return {"AuditLog": "操作日志", "JobRun": "定时任务"}.get(class_name, class_name or "")
+    return model.verbose_name()
 
 
 class LoginAttempt(Model):

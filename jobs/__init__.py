@@ -2,7 +2,9 @@
 
 `run_due_jobs(now)` runs each job at most once per time slot across every process and machine:
 a claim row (job, slot) under a unique index is taken first, and only its taker runs the job;
-a claim on the minute's whole sweep comes before them, so one process sweeps at a time.
+a claim on the minute's whole sweep comes before them, so one process sweeps at a time. A run
+that fails is taken again by the next sweeps in the same slot (up to ATTEMPTS), and a failure
+is an alert to the admin; old claims are pruned nightly (jobs.maintenance.prune_bookkeeping).
 """
 import logging
 import secrets
@@ -13,13 +15,13 @@ from peewee import IntegrityError
 from audit import audit_job
 import database
 from database import job_transaction, write_transaction
-from models import JobRun
+from models import Alert, JobRun, User, job_label
 
 from jobs.communication import flag_contact_cadence, refresh_last_contacts
 from jobs.complaints import generate_monthly_complaint_report
 from jobs.deadlines import DEADLINE_JOBS
 from jobs.mail import mail_alerts
-from jobs.maintenance import check_audit_log, refresh_statistics
+from jobs.maintenance import check_audit_log, prune_bookkeeping, refresh_statistics
 from jobs.segments import segment_customers
 
 log = logging.getLogger("kefu.jobs")
@@ -36,7 +38,9 @@ SCHEDULE = tuple((job, "minute") for job in DEADLINE_JOBS) + (
     (generate_monthly_complaint_report, "day"),
     (refresh_statistics, "day"),
     (check_audit_log, "day"),        # the audit log's hash chain, whole every night
+    (prune_bookkeeping, "day"),      # claims, form tokens and login attempts past their use
 )
+ATTEMPTS = 3  # runs of one job in one slot: a failed nightly job is tried by the next sweeps
 
 
 def slot_of(now, every):
@@ -44,13 +48,37 @@ def slot_of(now, every):
 
 
 def claim(job_name, slot, now):
-    """Take the (job, slot) claim; False when another process already has it."""
+    """Take the (job, slot) claim; False when another process already has it, unless its run
+    failed and may be tried again (one process wins the conditional UPDATE)."""
     try:
         with write_transaction():
             JobRun.create(job=job_name, slot=slot, started_at=now)
         return True
     except IntegrityError:
-        return False
+        with write_transaction():
+            return JobRun.update(attempts=JobRun.attempts + 1, started_at=now, finished_at=None,
+                                 result=None).where(
+                (JobRun.job == job_name) & (JobRun.slot == slot)
+                & (JobRun.result == JobRun.FAILED) & (JobRun.attempts < ATTEMPTS)).execute() == 1
+
+
+def report_failure(job_name, slot, err, now):
+    """A failed run is an alert to the admin: one open alert per job (a job failing every
+    minute does not bury the admin), saying which attempt failed and why."""
+    with write_transaction():
+        run = JobRun.get((JobRun.job == job_name) & (JobRun.slot == slot))
+        open_alert = Alert.select(Alert.id).where(
+            (Alert.record_type == "JobRun") & (Alert.status == Alert.OPEN)
+            & Alert.record_id.in_(JobRun.select(JobRun.id).where(JobRun.job == job_name)))
+        retry = "，稍后自动重试" if run.attempts < ATTEMPTS else "，已停止重试，请检查"
+        title = ("定时任务“%s”第 %d 次运行失败%s（%s）" % (
+            job_label(job_name), run.attempts, retry, type(err).__name__))[:200]
+        if open_alert.exists():  # the standing alert says the latest attempt
+            Alert.update(title=title, updated_at=now).where(Alert.id.in_(open_alert)).execute()
+            return
+        Alert.create(kind="reminder", record_type="JobRun", record_id=run.id, since=now,
+                     title=title, assignee=User.first_with_role(User.ADMIN), level=1,
+                     created_at=now, updated_at=now)
 
 
 SWEEP = "run_due_jobs"  # the claim on one minute's whole run
@@ -84,7 +112,8 @@ def run_due_jobs(now, force=False):
             if database.is_unavailable(err):  # the database went away: the rest waits too
                 raise
             log.exception("job %s failed", name)
-            results[name] = "failed"
+            results[name] = JobRun.FAILED
+            report_failure(name, slot, err, now)
         took = time.monotonic() - started
         if took > SLOW_JOB_SECONDS:  # a job in one transaction holds the write lock this long
             log.warning("job %s took %.1f s (%s)", name, took, results[name])

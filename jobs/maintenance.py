@@ -1,7 +1,9 @@
 """Upkeep of the database itself."""
+from datetime import timedelta
+
 from audit import audit_job, verify_chain
 from database import is_sqlite, job_transaction, refresh_planner_statistics, write_transaction
-from models import Alert, User, db
+from models import Alert, FormToken, JobRun, LoginAttempt, User, db
 
 
 def refresh_statistics(now):
@@ -49,3 +51,22 @@ def check_audit_log(now):
 
 
 check_audit_log.in_transaction = False  # a long read; the alert has its own short transaction
+
+
+# How long the console's own bookkeeping is kept: a claim tells which job ran when (a week is
+# enough to read a failure), a form token only has to outlive a double click and a resubmit,
+# a login attempt the throttle's window.
+KEEP_CLAIMS, KEEP_FORM_TOKENS, KEEP_LOGIN_ATTEMPTS = timedelta(days=7), timedelta(days=2), \
+    timedelta(days=1)
+
+
+def prune_bookkeeping(now):
+    """Nightly: delete job claims, form tokens and login attempts past their use (about 30,000
+    claims a day would otherwise pile up for ever). Records and the audit log are never
+    touched; a claim of today's slots always stays. Returns {what: rows deleted}."""
+    return {
+        "任务认领记录": JobRun.delete().where(JobRun.started_at < now - KEEP_CLAIMS).execute(),
+        "表单令牌": FormToken.delete().where(FormToken.used_at < now - KEEP_FORM_TOKENS).execute(),
+        "登录尝试记录": LoginAttempt.delete().where(
+            LoginAttempt.at < now - KEEP_LOGIN_ATTEMPTS).execute(),
+    }
