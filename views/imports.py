@@ -166,12 +166,12 @@ class ImportView(LoginRequired, BaseView):
         if request.method == "GET":
             return self._choose(self._upload_form())
         if (request.content_length or 0) > importer.MAX_BYTES + 64 * 1024:
-            return self._choose(self._upload_form(), _l("文件超过 5 MB，请分成几个文件导入"))
+            return self._refuse_file(self._upload_form(), _l("文件超过 5 MB，请分成几个文件导入"))
         request.max_content_length = importer.MAX_BYTES + 64 * 1024  # a chunked upload too
         try:
             form = self._upload_form(CombinedMultiDict((request.files, request.form)))
         except RequestEntityTooLarge:
-            return self._choose(self._upload_form(), _l("文件超过 5 MB，请分成几个文件导入"))
+            return self._refuse_file(self._upload_form(), _l("文件超过 5 MB，请分成几个文件导入"))
         if not form.validate() or not form.sheet.data:
             return self._choose(form)
         filename = clean_filename(form.sheet.data.filename)
@@ -179,9 +179,14 @@ class ImportView(LoginRequired, BaseView):
         try:
             plan = importer.plan(form.register.data, data, filename)
         except importer.SheetError as err:
-            return self._choose(form, str(err))
+            return self._refuse_file(form, str(err))
         token = keep_upload(form.register.data, filename, data)
         return self._preview(plan, token)
+
+    def _refuse_file(self, form, message):
+        """Draw the upload page again with the file's problem under the file field."""
+        form.sheet.errors = [message]
+        return self._choose(form)
 
     def _choose(self, form, problem=None):
         return self.render("kefu/import.html", form=form, problem=problem, registers=importable())
