@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from peewee import BooleanField, DateField, DecimalField, ForeignKeyField, IntegrityError, fn
+from peewee import (BooleanField, CharField, DateField, DateTimeField, DecimalField,
+                    ForeignKeyField, IntegerField, IntegrityError, Model, TextField, fn)
 
 import sla
 from audit import audit, snapshot
 from database import write_transaction
-from models import CalendarDay, ChoiceField, Customer, DomainError, FeeItem, LendableItem
+from models import CalendarDay, ChoiceField, Customer, DomainError, FeeItem, LendableItem, db
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -43,6 +44,44 @@ ACTION_LABELS = {CREATE: "新增", UPDATE: "更新", UNCHANGED: "无变化", ERR
 
 class SheetError(DomainError):
     """The file as a whole cannot be imported (type, size, encoding, header)."""
+
+
+class AlreadyImported(DomainError):
+    """The upload was imported before (a second click of 导入): `first` is that import."""
+
+    def __init__(self, first):
+        self.first = first
+        super().__init__("该文件已于 %s 导入（%s），未重复导入" % (
+            first.imported_at.strftime("%H:%M:%S"), first.result()))
+
+
+class ImportedUpload(Model):
+    """An upload consumed by its import, in the import's own transaction: the unique token
+    makes a file imported at most once, however many clicks or workers confirm it."""
+    token = CharField(max_length=64, unique=True)  # a digest of the user's id and upload token
+    user_id = IntegerField()
+    register = CharField(max_length=30)
+    filename = CharField(max_length=100)
+    counts = TextField()  # JSON {action: rows}
+    imported_at = DateTimeField()
+
+    class Meta:
+        database = db
+        table_name = "imported_upload"
+
+    @staticmethod
+    def digest(user_id, token):
+        return hashlib.sha256(("%s:%s" % (user_id, token)).encode("utf-8")).hexdigest()
+
+    @classmethod
+    def find(cls, user_id, token):
+        """The import that consumed this user's upload token, or None."""
+        return cls.get_or_none(cls.token == cls.digest(user_id, token))
+
+    def result(self):
+        counts = json.loads(self.counts)
+        return "新增 %d，更新 %d，无变化 %d，跳过错误行 %d" % (
+            counts[CREATE], counts[UPDATE], counts[UNCHANGED], counts[ERROR])
 
 
 # ---------------------------------------------------------------- reading files
@@ -608,12 +647,13 @@ def _same(old, new):
 
 # ---------------------------------------------------------------- writing
 
-def apply(plan, by, now, only_valid=False):
+def apply(plan, by, now, only_valid=False, token=None):
     """Write the plan in one transaction: every row, or with only_valid the rows without errors.
 
     Each created or updated record gets its audit row, and the import one more with the file
     name and the counts. Return {action: rows}. Raise DomainError, writing nothing, when the file
-    has errors (and only_valid is not asked for) or a record changed since the preview."""
+    has errors (and only_valid is not asked for) or a record changed since the preview; raise
+    AlreadyImported when the upload `token` was consumed by an import before."""
     if plan.problems:
         raise DomainError("文件不能导入：%s" % "；".join(plan.problems))
     if plan.count(ERROR) and not only_valid:
@@ -621,7 +661,9 @@ def apply(plan, by, now, only_valid=False):
                           % plan.count(ERROR))
     model = plan.spec.model
     try:
-        counts = _write(plan, by, now, only_valid)
+        counts = _write(plan, by, now, only_valid, token)
+    except _TokenTaken:
+        raise AlreadyImported(ImportedUpload.find(by.id, token)) from None
     except IntegrityError:
         # Someone saved the same code or date between the preview and the confirm.
         raise DomainError("导入失败：预览后已有人登记了相同%s的%s，未导入任何数据；请重新上传预览" % (
@@ -629,10 +671,23 @@ def apply(plan, by, now, only_valid=False):
     return counts
 
 
-def _write(plan, by, now, only_valid):
-    """Create and update the rows and audit them, all in one transaction."""
+class _TokenTaken(Exception):
+    """Another import consumed the upload token first (its transaction is rolled back)."""
+
+
+def _write(plan, by, now, only_valid, token):
+    """Consume the upload token, create and update the rows and audit them, in one transaction."""
     model = plan.spec.model
     with write_transaction():
+        if token is not None:
+            try:
+                with db.atomic():  # a savepoint: PostgreSQL aborts a transaction at an error
+                    ImportedUpload.create(
+                        token=ImportedUpload.digest(by.id, token), user_id=by.id,
+                        register=plan.spec.name, filename=plan.filename[:100],
+                        counts=json.dumps(plan.counts), imported_at=now)
+            except IntegrityError:
+                raise _TokenTaken() from None
         for row in plan.rows:
             if row.action == CREATE:
                 record = model(**row.values, **plan.spec.stamp)

@@ -125,3 +125,127 @@ def test_a_bomb_is_refused_on_the_page_next_to_the_file_field(app, login, tmp_pa
     assert 'id="import-confirm"' not in response.text
     assert not (tmp_path / "imports").exists() or list((tmp_path / "imports").iterdir()) == []
     assert (Customer.select().count(), AuditLog.select().count()) == (customers, audits)
+
+
+# ---------------------------------------------------------------- imported once (issue 19)
+
+def clerk():
+    from models import User
+    return User.get(User.username == "clerk")
+
+
+def customer_sheet(prefix, rows):
+    lines = ["客户名称,铺位号,联系电话"] + ["%s%d,%s-%d,139%08d" % (prefix, n, prefix, n, n)
+                                         for n in range(rows)]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
+
+
+def race(*calls):
+    """Run the calls at the same moment, each on a thread and connection of its own; return
+    what each returned or raised."""
+    from models import db
+    barrier, results = threading.Barrier(len(calls)), [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as err:  # noqa: BLE001 - the outcome is what the test compares
+            results[index] = err
+        finally:
+            db.close()
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_a_double_clicked_import_imports_the_upload_once(app):
+    from conftest import DEMO_NOW
+    by = clerk()
+    for round_ in range(8):
+        prefix = "双击%d-" % round_
+        data = customer_sheet(prefix, 150)
+        plans = [importer.plan("customer", data, "名录.csv") for _ in range(2)]  # both previews
+        imports = AuditLog.select().where(AuditLog.action == "import").count()
+        results = race(*(lambda plan=plan: importer.apply(plan, by, DEMO_NOW, token="tok-%d" % round_)
+                         for plan in plans))
+        assert sorted(type(r).__name__ for r in results) == ["AlreadyImported", "dict"], results
+        second = next(r for r in results if isinstance(r, importer.AlreadyImported))
+        assert "未重复导入" in str(second) and "新增 150" in str(second)
+        assert Customer.select().where(Customer.name.startswith(prefix)).count() == 150
+        assert AuditLog.select().where(AuditLog.action == "import").count() == imports + 1
+
+
+def test_two_uploads_of_the_same_customers_create_each_customer_once(app):
+    """Two clerks importing the same new customers at once: the database keeps them unique."""
+    from conftest import DEMO_NOW
+    by = clerk()
+    for round_ in range(5):
+        prefix = "两人%d-" % round_
+        data = customer_sheet(prefix, 100)
+        plans = [importer.plan("customer", data, "名录.csv") for _ in range(2)]
+        results = race(*(lambda plan=plan, n=n: importer.apply(plan, by, DEMO_NOW, token="t%d-%d" % (round_, n))
+                         for n, plan in enumerate(plans)))
+        refused = [r for r in results if isinstance(r, Exception)]
+        assert len(refused) == 1 and "预览后已有人登记了相同" in str(refused[0]), results
+        assert Customer.select().where(Customer.name.startswith(prefix)).count() == 100
+
+
+@pytest.mark.parametrize("first, second", [
+    ({"name": "唯一甲", "shop_no": "9F-1"}, {"name": "唯一甲", "shop_no": "9F-1", "phone": "13900000001"}),
+    ({"name": "唯一乙", "phone": "13900000002"}, {"name": "唯一乙", "phone": "13900000002"}),
+    ({"name": "唯一丙"}, {"name": "唯一丙", "shop_no": ""}),
+])
+def test_a_live_customer_is_unique_where_the_import_matches_it(app, first, second):
+    from peewee import IntegrityError
+    Customer.create(**first)
+    with pytest.raises(IntegrityError):
+        Customer.create(**second)
+
+
+def test_archived_customers_and_other_keys_are_not_held_by_the_unique_key(app):
+    from conftest import DEMO_NOW
+    Customer.create(name="老店", shop_no="9F-2", archived_at=DEMO_NOW, archive_reason="撤场")
+    Customer.create(name="老店", shop_no="9F-2")  # the unit re-let to a namesake
+    Customer.create(name="新店", shop_no="9F-2")  # another tenant on the same unit
+    Customer.create(name="王先生", phone="13900000003")
+    Customer.create(name="王先生", phone="13900000004")  # same name, another phone
+    Customer.create(name="王先生", shop_no="9F-3", phone="13900000003")  # with a shop: its own key
+    assert Customer.select().where(Customer.name.in_(("老店", "王先生"))).count() == 5
+
+
+def test_a_second_confirm_lands_on_the_first_imports_result(app, login, tmp_path):
+    import re
+    from conftest import csrf_token
+    app.config["KEFU_IMPORT_FOLDER"] = str(tmp_path / "imports")
+    client = login("clerk")
+    preview = client.submit("/admin/import/", {
+        "register": "customer", "sheet": (io.BytesIO(customer_sheet("再点", 3)), "名录.csv")})
+    form = {name: re.search(r'name="%s" type="hidden" value="([^"]*)"' % name, preview.text).group(1)
+            for name in ("token", "fingerprint")}
+    form.update(csrf_token=csrf_token(preview.text), mode="all")
+    first = client.post("/admin/import/confirm/", data=form)
+    second = client.post("/admin/import/confirm/", data=form)
+    assert first.headers["Location"] == second.headers["Location"] == "/admin/customer/"
+    page = client.get(second.headers["Location"]).text
+    assert "该文件已于" in page and "未重复导入：新增 3 条" in page
+    assert Customer.select().where(Customer.name.startswith("再点")).count() == 3
+    assert list((tmp_path / "imports").iterdir()) == []
+
+
+def test_the_upgrade_archives_live_duplicates_beside_the_first_and_keeps_them(app):
+    import database
+    from models import db
+    db.execute_sql("DROP INDEX customer_live_shop_no_name")
+    kept = Customer.create(name="重复店", shop_no="9F-9")
+    twin = Customer.create(name="重复店", shop_no="9F-9")
+    with db.atomic():
+        database._imports_count_once(db.obj)
+    twin = Customer.get_by_id(twin.id)
+    assert twin.archived_at is not None and ("#%d" % kept.id) in twin.archive_reason
+    assert Customer.get_by_id(kept.id).archived_at is None
+    with pytest.raises(Exception):
+        Customer.create(name="重复店", shop_no="9F-9")
