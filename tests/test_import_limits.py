@@ -153,7 +153,8 @@ def race(*calls):
         except Exception as err:  # noqa: BLE001 - the outcome is what the test compares
             results[index] = err
         finally:
-            db.close()
+            if db.obj is not None:  # the thread's connection back to the pool
+                db.close()
     threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
     for thread in threads:
         thread.start()
@@ -249,3 +250,66 @@ def test_the_upgrade_archives_live_duplicates_beside_the_first_and_keeps_them(ap
     assert Customer.get_by_id(kept.id).archived_at is None
     with pytest.raises(Exception):
         Customer.create(name="重复店", shop_no="9F-9")
+
+
+class Browser:
+    """A logged-in clerk on a running console, over HTTP (urllib keeps the cookies)."""
+
+    def __init__(self, base, username="clerk"):
+        import http.cookiejar
+        import urllib.request
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.post("/login", {"username": username, "password": "demo",
+                             "csrf_token": self.token("/login")})
+
+    def token(self, path):
+        from conftest import csrf_token
+        return csrf_token(self.opener.open(self.base + path).read().decode())
+
+    def post(self, path, fields, files=None):
+        import urllib.parse
+        import urllib.request
+        if files:
+            boundary = "kefu-import-test"
+            body = b"".join(b'--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (
+                boundary.encode(), name.encode(), value.encode()) for name, value in fields.items())
+            for name, (filename, data) in files.items():
+                body += b'--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\n' \
+                        b"Content-Type: application/octet-stream\r\n\r\n%s\r\n" % (
+                            boundary.encode(), name.encode(), filename.encode(), data)
+            body += b"--%s--\r\n" % boundary.encode()
+            request = urllib.request.Request(self.base + path, body, {
+                "Content-Type": "multipart/form-data; boundary=" + boundary})
+        else:
+            request = urllib.request.Request(self.base + path, urllib.parse.urlencode(fields).encode())
+        return self.opener.open(request, timeout=60).read().decode()
+
+
+def test_two_clicks_of_import_at_once_on_a_running_console_import_once(server, tmp_path):
+    import re
+    import sqlite3
+    # Two sessions of the clerk, so that each click's page shows its own message (a session's
+    # messages travel in its cookie); the upload token is the clerk's, whichever session.
+    clerk_browser, other_tab = Browser(server), Browser(server)
+    database = sqlite3.connect(tmp_path / "e2e.db")
+    for round_ in range(5):
+        prefix = "并发%d-" % round_
+        preview = clerk_browser.post("/admin/import/", {
+            "register": "customer", "csrf_token": clerk_browser.token("/admin/import/")},
+            files={"sheet": ("名录.csv", customer_sheet(prefix, 200))})
+        form = {name: re.search(r'name="%s" type="hidden" value="([^"]*)"' % name, preview).group(1)
+                for name in ("csrf_token", "token", "fingerprint")}
+        form["mode"] = "all"
+        other_form = dict(form, csrf_token=other_tab.token("/admin/import/"))
+        imports = database.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'import'").fetchone()[0]
+        pages = race(lambda: clerk_browser.post("/admin/import/confirm/", form),
+                     lambda: other_tab.post("/admin/import/confirm/", other_form))
+        assert sum("导入完成：新增 200 条" in page for page in pages) == 1, pages
+        assert sum("未重复导入：新增 200 条" in page for page in pages) == 1
+        assert database.execute("SELECT COUNT(*) FROM customer WHERE name LIKE ?",
+                                (prefix + "%",)).fetchone()[0] == 200
+        assert database.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'import'"
+                                ).fetchone()[0] == imports + 1
+    database.close()
