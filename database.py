@@ -8,7 +8,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import date
 
 from peewee import (CharField, DateTimeField, IntegerField, InterfaceError, Model, OperationalError,
-                    SqliteDatabase)
+                    SqliteDatabase, fn)
 from playhouse.db_url import connect
 from playhouse.migrate import SchemaMigrator
 from playhouse.migrate import migrate as migrate_schema
@@ -516,6 +516,31 @@ def _open_alerts_once(database):
               summary="数据库迁移 16：重复的未处理提醒 %d 条已自动解除" % len(duplicates))
 
 
+def _imports_count_once(database):
+    """Issue 19: a table of consumed upload tokens (an upload is imported once) and a unique
+    key on live customers where the importer matches them. Live duplicates made before are
+    not guessed between: all but the first registered of each are archived, with a reason
+    naming the one kept, for a clerk to merge their records by hand."""
+    import importer
+    from audit import audit
+    from models import Customer
+    database.create_tables([importer.ImportedUpload], safe=True)
+    now, kept = clock.now(), {}
+    live = Customer.select().where(Customer.archived_at.is_null()).order_by(Customer.id)
+    for customer in live:
+        key = importer.customer_key(dict(customer.__data__))
+        if key not in kept:
+            kept[key] = customer
+            continue
+        reason = "与客户 #%d %s 重复（升级时归档，请核对后合并）" % (kept[key].id, kept[key])
+        Customer.update(archived_at=now, archive_reason=reason[:200],
+                        version=fn.COALESCE(Customer.version, 0) + 1).where(
+            Customer.id == customer.id).execute()
+        customer.archived_at, customer.archive_reason = now, reason
+        audit("archive", customer, before={}, now=now, summary=reason)
+    Customer._schema.create_indexes(safe=True)
+
+
 # Append-only: (version, name, function(database)). A migration must work on a database that
 # is new (created from today's models by migration 1) as well as on an old one.
 MIGRATIONS = [
@@ -535,6 +560,8 @@ MIGRATIONS = [
     (14, "confirmed calendar years and days from the State Council notice", _confirmed_calendar_years),
     (15, "one-time form tokens: a form submitted twice saves once", _form_tokens),
     (16, "an open alert once per record, clock and kind", _open_alerts_once),
+    (17, "uploads imported once, live customers unique where imports match them",
+     _imports_count_once),
     (20, "a failed job run is retried: attempts per claim", _job_attempts),
 ]
 

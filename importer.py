@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from peewee import BooleanField, DateField, DecimalField, ForeignKeyField, IntegrityError, fn
+from peewee import (BooleanField, CharField, DateField, DateTimeField, DecimalField,
+                    ForeignKeyField, IntegerField, IntegrityError, Model, TextField, fn)
 
 import sla
 from audit import audit, snapshot
 from database import write_transaction
-from models import CalendarDay, ChoiceField, Customer, DomainError, FeeItem, LendableItem
+from models import CalendarDay, ChoiceField, Customer, DomainError, FeeItem, LendableItem, db
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -43,6 +44,44 @@ ACTION_LABELS = {CREATE: "新增", UPDATE: "更新", UNCHANGED: "无变化", ERR
 
 class SheetError(DomainError):
     """The file as a whole cannot be imported (type, size, encoding, header)."""
+
+
+class AlreadyImported(DomainError):
+    """The upload was imported before (a second click of 导入): `first` is that import."""
+
+    def __init__(self, first):
+        self.first = first
+        super().__init__("该文件已于 %s 导入（%s），未重复导入" % (
+            first.imported_at.strftime("%H:%M:%S"), first.result()))
+
+
+class ImportedUpload(Model):
+    """An upload consumed by its import, in the import's own transaction: the unique token
+    makes a file imported at most once, however many clicks or workers confirm it."""
+    token = CharField(max_length=64, unique=True)  # a digest of the user's id and upload token
+    user_id = IntegerField()
+    register = CharField(max_length=30)
+    filename = CharField(max_length=100)
+    counts = TextField()  # JSON {action: rows}
+    imported_at = DateTimeField()
+
+    class Meta:
+        database = db
+        table_name = "imported_upload"
+
+    @staticmethod
+    def digest(user_id, token):
+        return hashlib.sha256(("%s:%s" % (user_id, token)).encode("utf-8")).hexdigest()
+
+    @classmethod
+    def find(cls, user_id, token):
+        """The import that consumed this user's upload token, or None."""
+        return cls.get_or_none(cls.token == cls.digest(user_id, token))
+
+    def result(self):
+        counts = json.loads(self.counts)
+        return "新增 %d，更新 %d，无变化 %d，跳过错误行 %d" % (
+            counts[CREATE], counts[UPDATE], counts[UNCHANGED], counts[ERROR])
 
 
 # ---------------------------------------------------------------- reading files
@@ -104,20 +143,142 @@ def _csv_lines(data):
 
 
 def _xlsx_lines(data):
-    """Yield the first sheet's rows as read (the row limit stops a huge sheet early)."""
+    """Yield the first sheet's rows as read, once XlsxScan has found the file's work bounded."""
     from openpyxl import load_workbook
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            # openpyxl holds every shared string in memory: refuse a small file that unpacks huge.
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-                raise SheetError("Excel 文件内容过大，请分成几个文件导入")
+        XlsxScan(data).check()
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            yield from book.worksheets[0].iter_rows(values_only=True)
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # the scan bounded the rows; never pad to a declared size
+            yield from sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
         finally:
             book.close()
     except (zipfile.BadZipFile, KeyError, ValueError, IndexError, OSError, TypeError) as err:
         raise SheetError("无法读取该 Excel 文件（%s），请确认它是 .xlsx 格式" % type(err).__name__) from None
+
+
+# What an XLSX may hold, counted before openpyxl reads it. A clerk's sheet of MAX_ROWS rows
+# has some blank or formatted rows too, so twice as many rows may exist; every cell is counted.
+MAX_SHEET_ROWS = 2 * MAX_ROWS
+MAX_CELLS = MAX_ROWS * 40  # forty columns filled; the customer sheet has seventeen
+MAX_STRINGS = MAX_CELLS  # a shared string no cell uses is padding
+MAX_ELEMENTS = 4 * MAX_CELLS  # a cell is two or three (c, v, is/t); styled strings more
+MAX_CELL_CHARS = 32767  # Excel's own limit for one cell
+MAX_TOKEN_BYTES = 1024 * 1024  # one tag or comment; a cell's text is far shorter
+CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+
+
+class XlsxScan:
+    """Count what an XLSX declares and holds as its XML streams, and stop at the first limit.
+
+    Every member of the archive is read (a part may be given any name), a chunk at a time, so a
+    small file that unpacks into millions of rows or shared strings is refused after reading
+    about as much as a legitimate sheet, in constant memory. The counters say how far it got."""
+    CHUNK = 64 * 1024
+
+    def __init__(self, data):
+        self.data = data
+        self.unpacked = self.rows = self.cells = self.strings = 0
+        self.max_row = self.text_run = self.elements = self.events = 0
+
+    def check(self):
+        """Raise SheetError with a Chinese message when the file exceeds a limit."""
+        with zipfile.ZipFile(io.BytesIO(self.data)) as archive:
+            members = archive.infolist()
+            if sum(info.file_size for info in members) > MAX_UNPACKED_BYTES:
+                raise SheetError("Excel 文件内容过大，请分成几个文件导入")
+            for info in members:
+                if not info.is_dir():
+                    with archive.open(info) as member:
+                        self.rows = 0  # each sheet is its own; cells and strings add up
+                        self._scan(member)
+
+    def _scan(self, member):
+        from xml.parsers import expat
+        parser = expat.ParserCreate()
+        parser.buffer_text = True
+        parser.StartElementHandler = self._element
+        parser.EndElementHandler = self._end
+        parser.CharacterDataHandler = self._text
+        parser.CommentHandler = self._comment
+        parser.StartDoctypeDeclHandler = self._doctype
+        first, quiet = True, 0
+        while True:
+            chunk = member.read(self.CHUNK)
+            self.unpacked += len(chunk)
+            if self.unpacked > MAX_UNPACKED_BYTES:  # the directory may understate a size
+                raise SheetError("Excel 文件内容过大，请分成几个文件导入")
+            if first and not chunk.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+                return  # a picture or other binary part: openpyxl reads no XML from it
+            first, events = False, self.events
+            try:
+                parser.Parse(chunk, not chunk)
+            except expat.ExpatError:
+                raise SheetError("无法读取该 Excel 文件（XML 有误），请在 Excel 中重新另存为 .xlsx") from None
+            # expat holds an unfinished tag or comment whole and rescans it with every chunk.
+            quiet = 0 if self.events != events else quiet + len(chunk)
+            if quiet > MAX_TOKEN_BYTES:
+                raise SheetError("无法读取该 Excel 文件（XML 有误），请在 Excel 中重新另存为 .xlsx")
+            if not chunk:
+                return
+
+    def _comment(self, text):
+        self.events += 1
+
+    def _element(self, name, attrs):
+        self.events += 1
+        self.text_run = 0
+        self.elements += 1
+        if self.elements > MAX_ELEMENTS:
+            raise SheetError("Excel 文件内容过多，请删除多余的内容或分成几个文件导入")
+        name = name.rpartition(":")[2]  # with or without a namespace prefix
+        if name == "c":
+            self.cells += 1
+            if self.cells > MAX_CELLS:
+                raise SheetError("Excel 文件的单元格超过 %d 个，请删除多余的内容或分成几个文件导入" % MAX_CELLS)
+        elif name == "row":
+            self.rows += 1
+            self._declared_rows(self.rows if attrs.get("r") is None else attrs["r"])
+        elif name == "si":
+            self.strings += 1
+            if self.strings > MAX_STRINGS:
+                raise SheetError("Excel 文件的文字内容过多（超过 %d 段），请删除多余的内容或分成几个文件导入"
+                                 % MAX_STRINGS)
+        elif name == "dimension":
+            last = (attrs.get("ref") or "").rpartition(":")[2]
+            match = CELL_REF.match(last)
+            if match:
+                self._declared_rows(match.group(2))
+        elif name == "sst":
+            declared = attrs.get("uniqueCount", "")
+            if declared.isdigit() and int(declared) > MAX_STRINGS:
+                raise SheetError("Excel 文件的文字内容过多（%s 段），请删除多余的内容或分成几个文件导入"
+                                 % declared)
+
+    def _declared_rows(self, number):
+        """A row number the sheet reaches (blank rows between included)."""
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise SheetError("无法读取该 Excel 文件（行号有误），请在 Excel 中重新另存为 .xlsx") from None
+        self.max_row = max(self.max_row, number)
+        if number > MAX_SHEET_ROWS or self.rows > MAX_SHEET_ROWS:
+            raise SheetError("文件超过 %d 行数据（工作表有 %d 行，含空行），请删除多余的空行或分成几个文件导入"
+                             % (MAX_ROWS, max(number, self.rows)))
+
+    def _end(self, name):
+        self.events += 1
+        self.text_run = 0
+
+    def _text(self, text):
+        self.events += 1
+        self.text_run += len(text)  # one long text may come in several pieces
+        if self.text_run > MAX_CELL_CHARS:
+            raise SheetError("Excel 文件中有超过 %d 个字符的单元格，请检查后重新导入" % MAX_CELL_CHARS)
+
+    def _doctype(self, *args):
+        raise SheetError("无法读取该 Excel 文件（含 DTD 声明），请在 Excel 中重新另存为 .xlsx")
 
 
 # ---------------------------------------------------------------- what each register accepts
@@ -486,12 +647,13 @@ def _same(old, new):
 
 # ---------------------------------------------------------------- writing
 
-def apply(plan, by, now, only_valid=False):
+def apply(plan, by, now, only_valid=False, token=None):
     """Write the plan in one transaction: every row, or with only_valid the rows without errors.
 
     Each created or updated record gets its audit row, and the import one more with the file
     name and the counts. Return {action: rows}. Raise DomainError, writing nothing, when the file
-    has errors (and only_valid is not asked for) or a record changed since the preview."""
+    has errors (and only_valid is not asked for) or a record changed since the preview; raise
+    AlreadyImported when the upload `token` was consumed by an import before."""
     if plan.problems:
         raise DomainError("文件不能导入：%s" % "；".join(plan.problems))
     if plan.count(ERROR) and not only_valid:
@@ -499,7 +661,9 @@ def apply(plan, by, now, only_valid=False):
                           % plan.count(ERROR))
     model = plan.spec.model
     try:
-        counts = _write(plan, by, now, only_valid)
+        counts = _write(plan, by, now, only_valid, token)
+    except _TokenTaken:
+        raise AlreadyImported(ImportedUpload.find(by.id, token)) from None
     except IntegrityError:
         # Someone saved the same code or date between the preview and the confirm.
         raise DomainError("导入失败：预览后已有人登记了相同%s的%s，未导入任何数据；请重新上传预览" % (
@@ -507,10 +671,23 @@ def apply(plan, by, now, only_valid=False):
     return counts
 
 
-def _write(plan, by, now, only_valid):
-    """Create and update the rows and audit them, all in one transaction."""
+class _TokenTaken(Exception):
+    """Another import consumed the upload token first (its transaction is rolled back)."""
+
+
+def _write(plan, by, now, only_valid, token):
+    """Consume the upload token, create and update the rows and audit them, in one transaction."""
     model = plan.spec.model
     with write_transaction():
+        if token is not None:
+            try:
+                with db.atomic():  # a savepoint: PostgreSQL aborts a transaction at an error
+                    ImportedUpload.create(
+                        token=ImportedUpload.digest(by.id, token), user_id=by.id,
+                        register=plan.spec.name, filename=plan.filename[:100],
+                        counts=json.dumps(plan.counts), imported_at=now)
+            except IntegrityError:
+                raise _TokenTaken() from None
         calendar = CalendarDay.work_calendar() if model is CalendarDay else None
         for row in plan.rows:
             if row.action == CREATE:

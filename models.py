@@ -656,6 +656,17 @@ class Customer(Register):
         return sla.shifted(reference, timedelta(days=days))
 
 
+# A live customer is one party where the importer matches it (importer.customer_key): by shop
+# number and name when it has a shop number, else by name and phone. Archived rows are left out:
+# a unit re-let to a namesake, or a duplicate archived instead of merged, stays as it was.
+Customer.add_index(Customer.index(
+    Customer.shop_no, Customer.name, unique=True, name="customer_live_shop_no_name",
+    where=SQL("archived_at IS NULL AND shop_no IS NOT NULL AND shop_no <> ''")))
+Customer.add_index(Customer.index(
+    Customer.name, SQL("COALESCE(phone, '')"), unique=True, name="customer_live_name_phone",
+    where=SQL("archived_at IS NULL AND (shop_no IS NULL OR shop_no = '')")))
+
+
 # ---------------------------------------------------------------- reception
 
 CHANNELS = (("visit", "来访"), ("phone", "来电"), ("letter", "来函"), ("email", "电子邮件"),

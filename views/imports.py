@@ -167,12 +167,12 @@ class ImportView(LoginRequired, BaseView):
         if request.method == "GET":
             return self._choose(self._upload_form())
         if (request.content_length or 0) > importer.MAX_BYTES + 64 * 1024:
-            return self._choose(self._upload_form(), _l("文件超过 5 MB，请分成几个文件导入"))
+            return self._refuse_file(self._upload_form(), _l("文件超过 5 MB，请分成几个文件导入"))
         request.max_content_length = importer.MAX_BYTES + 64 * 1024  # a chunked upload too
         try:
             form = self._upload_form(CombinedMultiDict((request.files, request.form)))
         except RequestEntityTooLarge:
-            return self._choose(self._upload_form(), _l("文件超过 5 MB，请分成几个文件导入"))
+            return self._refuse_file(self._upload_form(), _l("文件超过 5 MB，请分成几个文件导入"))
         if not form.validate() or not form.sheet.data:
             return self._choose(form)
         filename = clean_filename(form.sheet.data.filename)
@@ -180,9 +180,14 @@ class ImportView(LoginRequired, BaseView):
         try:
             plan = importer.plan(form.register.data, data, filename)
         except importer.SheetError as err:
-            return self._choose(form, str(err))
+            return self._refuse_file(form, str(err))
         token = keep_upload(form.register.data, filename, data)
         return self._preview(plan, token)
+
+    def _refuse_file(self, form, message):
+        """Draw the upload page again with the file's problem under the file field."""
+        form.sheet.errors = [message]
+        return self._choose(form)
 
     def _choose(self, form, problem=None):
         return self.render("kefu/import.html", form=form, problem=problem, registers=importable())
@@ -202,27 +207,50 @@ class ImportView(LoginRequired, BaseView):
         form = ConfirmForm(request.form)
         if not form.validate():
             abort(400)
-        stored = load_upload(form.token.data)
+        token, user = form.token.data, current_user._get_current_object()
+        stored = load_upload(token)
         if stored is None:
-            flash(_l("上传的文件已过期，请重新上传"), "error")
-            return redirect(url_for(".index"))
+            return self._already_imported(token) or self._expired()
         register, filename, data = stored
         if register not in dict(importable()):
             abort(403)
         plan = importer.plan(register, data, filename)
         if plan.fingerprint() != form.fingerprint.data:
+            # A first click that has just imported the file changed what it would do.
+            done = self._already_imported(token)
+            if done:
+                return done
             flash(_l("预览之后数据已有变化，请核对下面新的预览后再确认"), "error")
-            return self._preview(plan, form.token.data)
+            return self._preview(plan, token)
         try:
-            counts = importer.apply(plan, current_user._get_current_object(), clock.now(),
-                                    only_valid=request.form.get("mode") == "valid")
+            counts = importer.apply(plan, user, clock.now(),
+                                    only_valid=request.form.get("mode") == "valid", token=token)
+        except importer.AlreadyImported:
+            return self._already_imported(token)
         except DomainError as err:
             flash(str(err), "error")
-            return self._preview(importer.plan(register, data, filename), form.token.data)
-        forget_upload(form.token.data)
+            return self._preview(importer.plan(register, data, filename), token)
+        forget_upload(token)
         flash(_l("导入完成：新增 %(create)s 条，更新 %(update)s 条，无变化 %(unchanged)s 条，"
                  "跳过错误行 %(error)s 行", **counts), "success")
         return redirect(url_for(plan.spec.name + ".index_view"))
+
+    def _already_imported(self, token):
+        """Land a second click of 导入 on the first's result; None when the upload is not imported."""
+        first = importer.ImportedUpload.find(current_user.id, token) if TOKEN_RE.match(token or "") \
+            else None
+        if first is None:
+            return None
+        forget_upload(token)
+        counts = json.loads(first.counts)
+        flash(_l("该文件已于 %(time)s 导入，未重复导入：新增 %(create)s 条，更新 %(update)s 条，"
+                 "无变化 %(unchanged)s 条，跳过错误行 %(error)s 行",
+                 time=first.imported_at.strftime("%H:%M:%S"), **counts), "warning")
+        return redirect(url_for(first.register + ".index_view"))
+
+    def _expired(self):
+        flash(_l("上传的文件已过期，请重新上传"), "error")
+        return redirect(url_for(".index"))
 
     @expose("/template/<register>.csv")
     def template(self, register):
