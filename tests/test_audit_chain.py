@@ -22,7 +22,7 @@ from conftest import statements_run
 from database import write_transaction
 from jobs.deadlines import flag_unaccepted_repairs
 from jobs.maintenance import check_audit_log
-from models import Alert, AuditLog, User, db
+from models import JOB_LABELS, Alert, AuditLog, User, db
 from test_reception import MON, new_order, run, user
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -272,7 +272,7 @@ def test_a_job_run_leaves_one_system_audit_row(app):
     row = rows[0]
     assert row.user_id is None and row.username == "系统" and row.action == "job"
     assert row.action_label() == "定时任务"
-    assert "flag_unaccepted_repairs" in row.summary and str(raised) in row.summary
+    assert JOB_LABELS["flag_unaccepted_repairs"] in row.summary and str(raised) in row.summary
     assert row.created_at == later
     # A rerun changes nothing and writes nothing.
     assert jobs.run_job(flag_unaccepted_repairs, later) == 0
@@ -307,7 +307,7 @@ def test_the_nightly_check_raises_one_alert_to_the_admin(app):
     assert alert.status == Alert.OPEN and alert.assignee_id == admin.id
     assert alert.record_id == row.id and "第 %d 行" % row.id in alert.title
     system_rows = AuditLog.select().where((AuditLog.action == "job")
-                                          & AuditLog.summary.contains("check_audit_log"))
+                                          & AuditLog.summary.contains(JOB_LABELS["check_audit_log"]))
     assert system_rows.count() == 1  # the night it raised the alert
 
 

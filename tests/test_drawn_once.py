@@ -64,9 +64,10 @@ def test_my_alerts_are_mine_and_my_departments_each_once(as_clerk):
                                 & (User.department != clerk.department_id)).first()
     Alert.delete().execute()
 
-    def alert(title, **kw):
+    def alert(title, **kw):  # each about a record of its own: an open alert is once per record
         with write_transaction():
-            Alert.create(title=title, record_type="Contact", record_id=1, since=MON, **kw)
+            Alert.create(title=title, record_type="Contact", record_id=Alert.select().count() + 1,
+                         since=MON, **kw)
     alert("提醒甲", assignee=clerk.id)                                          # mine
     alert("提醒乙", department=clerk.department_id, level=2)                    # my department's
     alert("提醒丙", assignee=clerk.id, department=clerk.department_id)          # both: once
