@@ -1,0 +1,97 @@
+"""The layers of the console: a module imports only its own layer or lower ones, so that a
+phone page, a tenant page, an API or a job can use the workflow without the admin views.
+
+An upward import is allowed only where KNOWN_UPWARD names it with its reason (debts of issue
+21, to be paid off, never added to without a reason)."""
+import ast
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Lowest first. Within a layer, modules may import each other.
+LAYERS = (
+    {"clock", "sla", "access", "holiday_notice"},          # rules and time: import nothing
+    {"models"},                                             # the registers
+    {"audit", "privacy", "reports", "crm", "forms", "i18n", "database"},  # services on models
+    {"history", "importer", "kpi", "jobs", "demo"},         # what jobs and pages are made of
+    {"views"},                                              # the admin console
+    {"app", "wsgi"},                                        # the application
+)
+
+# (importer, imported): why it is still upward. Each is an import inside a function.
+KNOWN_UPWARD = {
+    ("models", "audit"): "steps write their audit row in the model's transaction (issue 21: "
+                         "service functions will own the audit row)",
+    ("models", "reports"): "closing a survey compiles its report (issue 21: a service function)",
+    ("database", "importer"): "migration 17 creates the importer's own table",
+    ("database", "jobs"): "migration 4 refreshed last contacts with the job (issue 21: frozen "
+                          "migrations)",
+    ("i18n", "history"): "the English catalog's completeness check collects every label",
+    ("i18n", "views"): "the English catalog's completeness check collects every label",
+}
+
+
+def layer_of(module):
+    top = module.split(".")[0]
+    for number, layer in enumerate(LAYERS):
+        if top in layer:
+            return number
+    return None
+
+
+def console_modules():
+    for folder in ("", "views", "jobs"):
+        for name in sorted(os.listdir(os.path.join(ROOT, folder))):
+            if name.endswith(".py") and name != "gunicorn.conf.py":
+                module = ".".join(p for p in (folder, name[:-3]) if p).replace(".__init__", "")
+                yield module or folder, os.path.join(ROOT, folder, name)
+
+
+def imports_of(path):
+    """[(imported module, inside a function?)] of the console's own modules."""
+    with open(path, encoding="utf-8") as fh:
+        tree = ast.parse(fh.read())
+    found = []
+
+    def visit(node, inside):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Import):
+                found.extend((alias.name, inside) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
+                found.append((child.module, inside))
+            visit(child, inside or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    visit(tree, False)
+    return [(name, inside) for name, inside in found if layer_of(name) is not None]
+
+
+def test_every_console_module_has_a_layer():
+    assert [m for m, _ in console_modules() if layer_of(m) is None] == []
+
+
+def test_no_module_imports_a_layer_above_its_own():
+    upward, stale = [], set(KNOWN_UPWARD)
+    for module, path in console_modules():
+        for imported, inside in imports_of(path):
+            if layer_of(imported) <= layer_of(module):
+                continue
+            key = (module.split(".")[0], imported.split(".")[0])
+            if key in KNOWN_UPWARD and inside:
+                stale.discard(key)
+                continue
+            upward.append((module, imported, "in a function" if inside else "at the top"))
+    assert upward == [], "upward imports: %s" % upward
+    assert stale == set(), "paid-off debts still listed in KNOWN_UPWARD: %s" % sorted(stale)
+
+
+@pytest.mark.parametrize("module", ["access", "sla", "models", "privacy", "audit", "database",
+                                    "jobs", "views"])
+def test_a_layer_imports_on_its_own(module):
+    """Each module imports in a fresh interpreter without the app (no hidden order)."""
+    result = subprocess.run([sys.executable, "-c", "import %s" % module], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120,
+                            env=dict(os.environ, KEFU_SECRET_KEY="layers"))
+    assert result.returncode == 0, result.stderr[-2000:]
