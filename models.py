@@ -598,6 +598,8 @@ class Contact(Register):
              ("suggestion", "建议"), ("other", "其他"))
     OPEN, TRANSFERRED, HANDLED, CLOSED = "open", "transferred", "handled", "closed"
     STATUSES = ((OPEN, "待处理"), (TRANSFERRED, "已转部门"), (HANDLED, "已处理"), (CLOSED, "已关闭"))
+    ANSWER_METHODS = (("phone", "电话答复"), ("visit", "当面答复"), ("letter", "书面答复"),
+                      ("email", "电子邮件"), ("sms", "短信"))
 
     number_prefix = "JD"
     number = number_field()
@@ -621,7 +623,7 @@ class Contact(Register):
     # (R-ENQ-1/2): how, when and what was said, within ENQ_ANSWER of the reply.
     answer_deadline = DateTimeField(null=True, verbose_name="答复时限")
     answered_at = DateTimeField(null=True, verbose_name="答复时间")
-    answer_method = ChoiceField(CHANNELS, null=True, verbose_name="答复方式")
+    answer_method = ChoiceField(ANSWER_METHODS, null=True, verbose_name="答复方式")
     answer = TextField(null=True, verbose_name="答复内容")
     answered_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
                                   verbose_name="答复人")
@@ -723,7 +725,7 @@ class Contact(Register):
         """The desk tells the enquirer the department's answer (how, what was said); the entry
         and its replied letters close (R-ENQ-1/2)."""
         errors = {}
-        if method not in dict(CHANNELS):
+        if method not in dict(self.ANSWER_METHODS):
             errors["method"] = "请选择答复方式"
         if not (answer or "").strip():
             errors["answer"] = "请填写向咨询人答复的内容"

@@ -413,3 +413,17 @@ def test_R_SUR_3_a_distribution_rate_under_100_is_flagged_at_the_end(quiet, logi
         assert alert.assignee.username == "ops"
     report = login("ops").get("/admin/survey/report/?id=%d" % survey.id).text
     assert ("未达到目标发放率" in report) == flagged
+
+
+def test_migration_19_adds_its_columns_and_may_run_again(app):
+    import database
+    from database import SchemaMigration
+    from models import Contact, RepairOrder, db
+    columns = {c.name for model in (RepairOrder, Contact)
+               for c in db.get_columns(model._meta.table_name)}
+    assert {"category", "complete_deadline", "answer_deadline", "answer_method",
+            "answered_by_id"} <= columns
+    SchemaMigration.delete().where(SchemaMigration.version == 19).execute()
+    with database.startup_transaction():
+        assert database.migrate() == [19]
+    assert RepairOrder.select().count() and Contact.select().count()

@@ -59,9 +59,8 @@ class DepartmentsField(LiveChoices, SelectMultipleField):
 
 
 def answer_fields():
-    from models import CHANNELS
-    return {"method": SelectField(_l("答复方式"), choices=[("", "")] + [
-                (code, _l(label)) for code, label in CHANNELS if code != "hotline"],
+    return {"method": SelectField(_l("答复方式"), choices=[("", _l("请选择"))] + [
+                (code, _l(label)) for code, label in Contact.ANSWER_METHODS],
                 validators=[validators.InputRequired(message="请选择答复方式")]),
             "answer": reason_field("答复内容")}
 
@@ -78,8 +77,9 @@ def department_replies(contact):
 
 
 class ContactView(KefuModelView):
-    column_list = ("number", "received_at", "channel", "kind", "customer", "visitor_name",
-                   "phone", "subject", "department", "status", "answer_deadline")
+    # The key columns first (number, status, the answer owed): on screen at 1366 px.
+    column_list = ("number", "received_at", "status", "answer_deadline", "kind", "customer",
+                   "visitor_name", "phone", "subject", "channel", "department")
     stamp_user_fields = ("received_by",)
     form_excluded_extra = ("answer_deadline", "answered_at", "answer_method", "answer",
                            "answered_by")
@@ -125,8 +125,8 @@ class ContactView(KefuModelView):
 
 class RepairOrderView(KefuModelView):
     # The key columns first (number, customer, status, deadlines): on screen at 1366 px.
-    column_list = ("number", "customer", "location", "category", "status", "accept_deadline",
-                   "complete_deadline", "callback_deadline", "department", "reported_at")
+    column_list = ("number", "customer", "status", "accept_deadline", "complete_deadline",
+                   "callback_deadline", "category", "location", "department", "reported_at")
     # Workflow stamps are set by the steps below, never typed.
     form_excluded_extra = ("status", "dispatched_at", "accept_deadline", "accepted_at",
                            "accepted_by", "completed_at", "closed_at", "result", "refusal_reason",
