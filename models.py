@@ -332,7 +332,7 @@ ACTION_LABELS = {
     "train": "记录培训", "begin": "开始实施", "file": "资料归档", "distribute": "发放问卷",
     "copy_template": "导入模板题目", "verify": "验证", "confirm": "确认收到",
     "publish_notice": "发布通知", "notice_done": "全部确认", "complete_item": "落实",
-    "cancel_item": "取消", "correct": "更正类别/性质", "return_questionnaire": "回收答卷", "paper_copies": "登记现场发放份数", "complete_action": "整改完成", "reject_verification": "验证不通过",
+    "cancel_item": "取消", "answer": "答复咨询人", "correct": "更正类别/性质", "return_questionnaire": "回收答卷", "paper_copies": "登记现场发放份数", "complete_action": "整改完成", "reject_verification": "验证不通过",
 }
 
 
@@ -1968,7 +1968,7 @@ class Survey(Register):
         if results["distribution_short"]:
             Alert.raise_for(self, "reminder", now, "调查“%s”发放率 %s%%（%d/%d 份），未达目标 %s%%" % (
                 self, results["distribution_rate"], results["distributed"], self.sample_size,
-                self.target_distribution_rate), assignee=self.created_by)
+                plain_number(self.target_distribution_rate)), assignee=self.created_by)
         if results["return_rate"] is not None and \
                 results["return_rate"] < Decimal(str(self.target_return_rate)):
             Alert.raise_for(self, "reminder", now, "调查“%s”回收率 %.1f%%，低于目标 %s%%" % (
