@@ -1455,12 +1455,16 @@ class Complaint(Register):
             (Alert.record_type == "Complaint") & (Alert.record_id == self.id)
             & (Alert.status == Alert.OPEN) & Alert.kind.in_(("escalation", "reminder"))).execute()
 
+    def may_start(self, user):
+        """A major complaint is started by the one leading it (R-CMP-1: 由项目经理主持启动)."""
+        return self.severity != self.MAJOR or access.may(user, "lead_major_complaint")
+
     def start(self, by, now, note=None):
         """The responsible department starts handling (启动处理); a major complaint's, the
         project manager who leads it (R-CMP-1)."""
         if self.category == "product" and not self.scope_checked and ComplaintGuideline.checklist():
             raise DomainError("商品投诉须先按受理指引核对受理范围")
-        if self.severity == self.MAJOR and not access.may(by, "lead_major_complaint"):
+        if not self.may_start(by):
             raise DomainError("重大投诉由项目经理主持启动处理")
         self.transition("start", by, now, (self.RECEIVED,), status=self.IN_PROGRESS,
                         started_at=now)

@@ -151,6 +151,14 @@ def test_R_CMP_1_the_project_manager_starts_a_major_complaint(quiet):
     run(important.start, user("property"), MON + timedelta(minutes=20))  # its department head's
 
 
+def test_R_CMP_1_only_the_project_manager_is_offered_the_start_of_a_major_complaint(quiet, login):
+    from test_complaints import new_complaint
+    complaint = new_complaint("major")
+    page = "/admin/complaint/details/?id=%d" % complaint.id
+    assert "step/start/" not in login("property").get(page).text
+    assert "step/start/" in login("pm").get(page).text
+
+
 def test_R_CMP_1_the_kpi_counts_a_major_complaint_started_in_time_as_on_time(quiet):
     import kpi
     from models import Complaint
