@@ -131,7 +131,7 @@ FOLLOW_UP_CATCH_UP_DAYS = 5
 def flag_missing_follow_ups(now):
     """Complaints open past their fifth working day whose complainant was given no feedback on
     a working day (R-CMP-6, decided by sla.missed_follow_up_days as on the complaint's page):
-    one alert per missed day, each further missed day one level higher. Looks back over the
+    one alert per missed day to the intake person, each further missed day one level higher. Looks back over the
     last five working days, so a few days of downtime are caught up once. Three reads (the
     complaints owing follow-ups, their feedback and holds in the window), then one insert."""
     rule = SlaRule.get_or_none(SlaRule.code == "CMP_DAILY_FOLLOWUP")
@@ -148,7 +148,7 @@ def flag_missing_follow_ups(now):
     window_start = datetime.combine(min(days), time())
     today = datetime.combine(now.date(), time())
     complaints = {c.id: c for c in Complaint.select(
-        Complaint.id, Complaint.number, Complaint.department, Complaint.follow_up_from).where(
+        Complaint.id, Complaint.number, Complaint.created_by, Complaint.follow_up_from).where(
         Complaint.status.in_(Complaint.OPEN_STATES) & Complaint.archived_at.is_null()
         & Complaint.on_hold_since.is_null() & (Complaint.follow_up_from < today))}
     if not complaints:
@@ -173,8 +173,10 @@ def flag_missing_follow_ups(now):
         earlier[alert.record_id] += 1
         flagged[alert.record_id].add(alert.since)
     pm, gm = User.first_with_role(User.PM), User.first_with_role(User.GM)
-    heads = {d.id: d.head_id for d in Department.select(Department.id, Department.head)
-             .join(User, on=(User.id == Department.head)).where(User.is_active == True)}  # noqa: E712
+    # The intake person (受理人) follows up and tells the complainant, whichever department
+    # handles it: the alert is the service center's, then its head's (R-CMP-6).
+    service = Department.get(Department.code == Department.SERVICE)
+    head = service.head_id if service.head_id and service.head.is_active else None
     rows = []
     for complaint in complaints.values():
         missed = sla.missed_follow_up_days(complaint.follow_up_from, now, calendar,
@@ -185,12 +187,12 @@ def flag_missing_follow_ups(now):
             if day < min(days) or end in flagged[complaint.id]:
                 continue
             level += 1
-            person = {1: None, 2: heads.get(complaint.department_id),
+            person = {1: complaint.created_by_id, 2: head,
                       3: pm.id if pm else None}.get(level, gm.id if gm else None)
             rows.append(dict(kind="overdue", record_type="Complaint", record_id=complaint.id,
                              title=("投诉未每日跟踪（%s）：%s" % (day.isoformat(),
                                                           complaint.number or ""))[:200],
-                             rule=rule.id, since=end, department=complaint.department_id,
+                             rule=rule.id, since=end, department=service.id,
                              assignee=person, level=min(level, 4), status=Alert.OPEN,
                              created_at=now, updated_at=now))
     for start in range(0, len(rows), 200):

@@ -112,7 +112,9 @@ def test_missed_follow_ups_raise_one_alert_per_day_each_a_level_higher(only_our_
     alerts = follow_up_alerts(complaint)
     assert [a.since.date() for a in alerts] == [date(2026, 12, 1), date(2026, 12, 3), date(2026, 12, 4)]
     assert [a.level for a in alerts] == [1, 2, 3]
-    assert [a.assignee.username if a.assignee else None for a in alerts] == [None, "property", "pm"]
+    # The intake person's (none recorded here), then the service center's head (R-CMP-6).
+    assert [a.assignee.username if a.assignee else None for a in alerts] == [None, "clerk", "pm"]
+    assert {a.department.code for a in alerts} == {"service"}
 
 
 def test_no_follow_up_alert_for_a_weekend_or_a_closed_complaint(only_our_complaints):

@@ -246,6 +246,18 @@ def test_R_CMP_6_a_day_counts_only_when_the_complainant_was_given_feedback(
     assert follow_up_alert_days(complaint) == expected
 
 
+def test_R_CMP_6_the_intake_person_is_alerted_for_a_missed_day(only_ours):
+    from jobs.deadlines import flag_missing_follow_ups
+    from models import Complaint
+    from test_complaints import new_complaint
+    complaint = new_complaint("general")  # handled by 物业管理部
+    Complaint.update(created_by=user("clerk")).where(Complaint.id == complaint.id).execute()
+    with write_transaction():
+        flag_missing_follow_ups(datetime(2026, 12, 1, 8, 0))
+    [alert] = alerts_for(complaint)
+    assert (alert.assignee.username, alert.department.code) == ("clerk", "service")
+
+
 def test_R_CMP_6_feedback_without_what_the_complainant_was_told_is_refused(only_ours):
     from models import ValidationError
     from test_complaints import new_complaint
