@@ -82,10 +82,12 @@ ON_HOLD = {"hold": BOTH_SIDES, "release": BOTH_SIDES}
 # department for department-bound roles (views/scopes.py, or the step's own scope).
 STEPS = {
     "Contact": {"to_repair": DESK, "to_service_request": DESK, "to_complaint": DESK,
-                "to_letter": DESK, "handled": DESK},
+                "to_letter": DESK, "handled": DESK, "answer": DESK},
     "RepairOrder": {"dispatch": DESK, "accept": HANDLERS, "complete": HANDLERS,
                     "callback": DESK, "refuse": DESK, **ON_HOLD},
-    "ServiceRequest": {"approve": BOTH_SIDES, "decline": BOTH_SIDES, "hand_back": DESK,
+    # Approved by the approving department's head (models.ServiceRequest.may_approve) or by
+    # those approving for every department; the desk runs the paperwork (R-SVC-1).
+    "ServiceRequest": {"approve": HANDLERS | {PM, GM}, "decline": BOTH_SIDES, "hand_back": DESK,
                        "notify": DESK, **ON_HOLD},
     "WorkLetter": {"send": BOTH_SIDES, "acknowledge": BOTH_SIDES, "reply": BOTH_SIDES,
                    "close": DESK},
@@ -126,6 +128,10 @@ POWERS = {
     "override_price": ({A, M, PM, GM}, "按非标准价格收费（须填写原因）"),
     "enter_answers": (DESK, "录入答卷（答卷链接只给发放问卷的角色看）"),
     "kpi": ({A, M, PM, GM, AU}, "服务质量指标"),
+    # 即时报告公司项目经理，由项目经理主持启动处理程序 (R-CMP-1); the general manager when it
+    # comes back to him a second time.
+    "lead_major_complaint": ({A, PM, GM}, "主持启动重大投诉的处理"),
+    "approve_service_requests": ({A, PM, GM}, "审批任何部门的服务申请（部门负责人审批本部门的）"),
     "settings": ({A}, "系统参数、备份、员工账号"),
     "calendar_warning": ({A, M, PM, GM}, "首页提醒：工作日历某年未确认，期限为估算"),
 }

@@ -22,9 +22,10 @@ SHOPS = [
 ]
 PEOPLE = ["王伟", "李娜", "张磊", "刘芳", "陈静", "杨洋", "赵敏", "黄勇", "周婷", "吴刚",
           "徐丽", "孙强", "马超", "朱琳", "胡斌", "郭涛"]
-REPAIRS = [("卫生间", "水龙头漏水"), ("店铺门口", "卷帘门无法关闭"), ("后仓", "照明灯不亮"),
-           ("收银台", "插座没电"), ("店内", "空调不制冷"), ("试衣间", "门锁损坏"),
-           ("厨房", "下水道堵塞"), ("橱窗", "射灯闪烁")]
+REPAIRS = [("卫生间", "水龙头漏水", "utilities"), ("店铺门口", "卷帘门无法关闭", "equipment"),
+           ("后仓", "照明灯不亮", "utilities"), ("收银台", "插座没电", "utilities"),
+           ("店内", "空调不制冷", "hvac"), ("试衣间", "门锁损坏", "equipment"),
+           ("厨房", "下水道堵塞", "utilities"), ("橱窗", "射灯闪烁", "utilities")]
 COMPLAINTS = [("product", "购买的衬衫洗后褪色", "退货退款"),
               ("sales_staff", "营业员态度冷淡", "道歉"),
               ("property", "停车场收费与公示不符", "退还多收费用"),
@@ -100,7 +101,7 @@ def create_demo_data(now):
         if i >= len(repair_states) - 5:
             when = now - timedelta(minutes=20 + 15 * (len(repair_states) - i))
         cust = rng.choice(tenants)
-        place, problem = rng.choice(REPAIRS)
+        place, problem, category = rng.choice(REPAIRS)
         contact = Contact.create(**stamp(
             number=number("JD", when), customer=cust, visitor_name=cust.contact_person,
             phone=cust.phone, channel=rng.choice(["phone", "visit", "hotline"]), kind="repair",
@@ -108,7 +109,8 @@ def create_demo_data(now):
             department=dept[Department.PROPERTY], status=Contact.TRANSFERRED, created_at=when))
         order = dict(number=number("WX", when), contact=contact, customer=cust,
                      reporter_name=cust.contact_person, reporter_phone=cust.phone,
-                     location=f"{cust.shop_no} {place}", description=problem, reported_at=when,
+                     location=f"{cust.shop_no} {place}", description=problem, category=category,
+                     reported_at=when,
                      department=dept[Department.PROPERTY], status=state, created_at=when)
         if state == RepairOrder.REFUSED:
             order["refusal_reason"] = "属于商户自有设备，不在物业维修范围，已向商户解释"
@@ -367,7 +369,7 @@ def create_demo_data(now):
     order = RepairOrder.create(**stamp(
         number=number("WX", now - timedelta(minutes=50)), customer=tenants[0],
         reporter_name=tenants[0].contact_person, reporter_phone=tenants[0].phone,
-        location=f"{tenants[0].shop_no} 配电箱", description="跳闸，店铺断电",
+        location=f"{tenants[0].shop_no} 配电箱", description="跳闸，店铺断电", category="utilities",
         reported_at=now - timedelta(minutes=50), department=dept[Department.PROPERTY],
         created_at=now - timedelta(minutes=50)))
     order.dispatch(clerk, now - timedelta(minutes=45))
@@ -394,6 +396,10 @@ def _stamp_clocks(by):
         order.start_clock("accept", "REP_ACCEPT", order.dispatched_at, order.dispatched_at)
         if order.accepted_at:
             order.stop_clock("accept", order.accepted_at)
+            order.start_clock("resolve", order.completion_rule(), order.accepted_at,
+                              order.accepted_at)
+            if order.completed_at:
+                order.stop_clock("resolve", order.completed_at)
         if order.completed_at:
             order.start_clock("callback", "REP_CALLBACK", order.completed_at, order.completed_at)
             if order.closed_at:

@@ -348,7 +348,7 @@ ACTION_LABELS = {
     "train": "记录培训", "begin": "开始实施", "file": "资料归档", "distribute": "发放问卷",
     "copy_template": "导入模板题目", "verify": "验证", "confirm": "确认收到",
     "publish_notice": "发布通知", "notice_done": "全部确认", "complete_item": "落实",
-    "cancel_item": "取消", "correct": "更正类别/性质", "return_questionnaire": "回收答卷", "paper_copies": "登记现场发放份数", "complete_action": "整改完成", "reject_verification": "验证不通过",
+    "cancel_item": "取消", "answer": "答复咨询人", "correct": "更正类别/性质", "return_questionnaire": "回收答卷", "paper_copies": "登记现场发放份数", "complete_action": "整改完成", "reject_verification": "验证不通过",
 }
 
 
@@ -370,6 +370,8 @@ JOB_LABELS = {
     "flag_letters_not_forwarded": "联系函转发超时检查",
     "flag_charges_not_handed_to_finance": "收费交财务超时检查",
     "flag_loans_out_too_long": "借用超时检查", "flag_major_complaints_not_reported": "重大投诉报告检查",
+    "flag_major_complaints_not_started": "重大投诉启动检查",
+    "flag_repairs_not_completed": "维修完工超时检查", "flag_enquirers_not_answered": "咨询答复超时检查",
     "flag_important_complaints_not_started": "重要投诉启动检查",
     "flag_general_complaints_not_resolved": "一般投诉办结检查",
     "flag_complaint_callbacks_missed": "投诉回访超时检查", "flag_survey_plans_not_approved": "调查方案报批检查",
@@ -679,6 +681,8 @@ class Contact(Register):
              ("suggestion", "建议"), ("other", "其他"))
     OPEN, TRANSFERRED, HANDLED, CLOSED = "open", "transferred", "handled", "closed"
     STATUSES = ((OPEN, "待处理"), (TRANSFERRED, "已转部门"), (HANDLED, "已处理"), (CLOSED, "已关闭"))
+    ANSWER_METHODS = (("phone", "电话答复"), ("visit", "当面答复"), ("letter", "书面答复"),
+                      ("email", "电子邮件"), ("sms", "短信"))
 
     number_prefix = "JD"
     number = number_field()
@@ -698,11 +702,23 @@ class Contact(Register):
                                  verbose_name="承办部门")
     outcome = TextField(null=True, verbose_name="处理结果")
     status = ChoiceField(STATUSES, default=OPEN, verbose_name="状态")
+    # A department's reply to a work letter comes back here; the desk answers the enquirer
+    # (R-ENQ-1/2): how, when and what was said, within ENQ_ANSWER of the reply.
+    answer_deadline = DateTimeField(null=True, verbose_name="答复时限")
+    answered_at = DateTimeField(null=True, verbose_name="答复时间")
+    answer_method = ChoiceField(ANSWER_METHODS, null=True, verbose_name="答复方式")
+    answer = TextField(null=True, verbose_name="答复内容")
+    answered_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                  verbose_name="答复人")
+
+    # The answer owed to the enquirer; "callback" (回访) is the Deadline kind that says it.
+    deadline_columns = {"callback": "answer_deadline"}
 
     class Meta:
         verbose_name = "顾客接待登记"
         indexes = ((("status", "received_at"), False),
-                   (("customer", "archived_at", "received_at"), False))
+                   (("customer", "archived_at", "received_at"), False),
+                   (("status", "answer_deadline"), False))
 
     def __str__(self):
         return f"{self.number or '接待'} {self.subject or ''}".strip()
@@ -777,6 +793,36 @@ class Contact(Register):
         self.transition("handled", by, now, (self.OPEN,), status=self.HANDLED,
                         outcome=(outcome or "").strip())
 
+    def replies(self):
+        """The departments' replies to this enquiry's work letters, oldest first."""
+        return [letter for letter in self.work_letters.order_by(WorkLetter.replied_at)
+                if letter.replied_at]
+
+    def reply_arrived(self, now):
+        """A department replied: the desk owes the enquirer an answer (R-ENQ-1/2), on a clock
+        started by the first reply."""
+        if self.status == self.TRANSFERRED and not self.answer_deadline:
+            self.start_clock("callback", "ENQ_ANSWER", now, now)
+
+    def answer_enquirer(self, by, now, method, answer):
+        """The desk tells the enquirer the department's answer (how, what was said); the entry
+        and its replied letters close (R-ENQ-1/2)."""
+        errors = {}
+        if method not in dict(self.ANSWER_METHODS):
+            errors["method"] = "请选择答复方式"
+        if not (answer or "").strip():
+            errors["answer"] = "请填写向咨询人答复的内容"
+        if errors:
+            raise ValidationError(errors)
+        if not self.replies():
+            raise DomainError("%s的联系函尚未回复，不能答复咨询人" % self)
+        self.transition("answer", by, now, (self.TRANSFERRED,), status=self.CLOSED,
+                        answered_at=now, answer_method=method, answer=answer.strip(),
+                        answered_by=by)
+        self.stop_clock("callback", now)
+        for letter in self.work_letters.where(WorkLetter.status == WorkLetter.REPLIED):
+            letter.close(by, now)
+
 
 class RepairOrder(Register):
     REGISTERED, DISPATCHED, ACCEPTED, DONE, CLOSED, REFUSED, CANCELLED = (
@@ -784,6 +830,10 @@ class RepairOrder(Register):
     STATUSES = ((REGISTERED, "已登记"), (DISPATCHED, "已派单"), (ACCEPTED, "已接单"),
                 (DONE, "已完工"), (CLOSED, "已回访关闭"), (REFUSED, "不予受理"),
                 (CANCELLED, "已取消"))
+    # Each category has its own editable completion limit REP_COMPLETE_<CODE> (R-REP-5;
+    # database.SLA_RULES says why each default is what it is).
+    CATEGORIES = (("utilities", "水电照明"), ("hvac", "空调通风"), ("equipment", "设施设备"),
+                  ("civil", "土建装饰"), ("other", "其他"))
 
     number_prefix = "WX"
     number = number_field()
@@ -798,12 +848,14 @@ class RepairOrder(Register):
     reported_at = DateTimeField(default=clock.now, verbose_name="报修时间")
     department = ForeignKeyField(Department, backref="+", on_delete="RESTRICT",
                                  verbose_name="维修部门")
+    category = ChoiceField(CATEGORIES, default="other", verbose_name="维修类别")
     status = ChoiceField(STATUSES, default=REGISTERED, verbose_name="状态")
     dispatched_at = DateTimeField(null=True, verbose_name="派单时间")
     accept_deadline = DateTimeField(null=True, verbose_name="接单时限")
     accepted_at = DateTimeField(null=True, verbose_name="接单时间")
     accepted_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
                                   verbose_name="接单人")
+    complete_deadline = DateTimeField(null=True, verbose_name="完工时限")
     completed_at = DateTimeField(null=True, verbose_name="完工时间")
     result = TextField(null=True, verbose_name="维修结果")
     closed_at = DateTimeField(null=True, verbose_name="关闭时间")
@@ -813,7 +865,8 @@ class RepairOrder(Register):
 
     date_ranges = (("reported_at", "dispatched_at"), ("dispatched_at", "accepted_at"),
                    ("accepted_at", "completed_at"))
-    deadline_columns = {"accept": "accept_deadline", "callback": "callback_deadline"}
+    deadline_columns = {"accept": "accept_deadline", "resolve": "complete_deadline",
+                        "callback": "callback_deadline"}
     holdable_states = (DISPATCHED, ACCEPTED)
 
     class Meta:
@@ -821,6 +874,7 @@ class RepairOrder(Register):
         # The overdue filter's branches, with the hold (counted from the index alone).
         indexes = ((("status", "accept_deadline", "on_hold_since"), False),
                    (("status", "callback_deadline", "on_hold_since"), False),
+                   (("status", "complete_deadline", "on_hold_since"), False),
                    # Covers the dashboard's open / overdue counts per department (index only).
                    (("status", "archived_at", "department", "on_hold_since", "accept_deadline",
                      "callback_deadline"), False))
@@ -834,11 +888,17 @@ class RepairOrder(Register):
                         dispatched_at=now)
         self.start_clock("accept", "REP_ACCEPT", now, now)
 
+    def completion_rule(self):
+        """The code of the SlaRule that limits the repair of this order's category (R-REP-5)."""
+        return "REP_COMPLETE_" + (self.category or "other").upper()
+
     def accept(self, by, now):
-        """Property management takes the order (接单)."""
+        """Property management takes the order (接单); the repair must be done within its
+        category's limit, chased until it is (R-REP-5)."""
         self.transition("accept", by, now, (self.DISPATCHED,), status=self.ACCEPTED,
                         accepted_at=now, accepted_by=by)
         self.stop_clock("accept", now)
+        self.start_clock("resolve", self.completion_rule(), now, now)
 
     def complete(self, by, now, result):
         """The repair is done; the service center must call back (R-REP-3)."""
@@ -846,6 +906,7 @@ class RepairOrder(Register):
             raise ValidationError({"result": "请填写维修结果"})
         self.transition("complete", by, now, (self.ACCEPTED,), status=self.DONE,
                         completed_at=now, result=result.strip())
+        self.stop_clock("resolve", now)
         self.start_clock("callback", "REP_CALLBACK", now, now)
 
     # What the callback form shows the clerk before the call: what was reported and done.
@@ -930,7 +991,26 @@ class ServiceRequest(Register):
         """Start the 1-working-day clock for handing the decision back (R-SVC-2)."""
         self.start_clock("handback", "SVC_HANDBACK", self.submitted_at or now, now)
 
+    def may_approve(self, user):
+        """Is `user` entitled to approve this application (R-SVC-1)? The head of its approving
+        department (部门负责人, set by the admin per department), or one who approves for every
+        department (access.POWERS)."""
+        if access.may(user, "approve_service_requests"):
+            return True
+        head_id = self.department.head_id if self.department_id else None
+        return head_id is not None and head_id == getattr(user, "id", None)
+
+    def approver_name(self):
+        """Who may approve it, for the message and the form."""
+        head = self.department.head if self.department_id else None
+        return "%s负责人%s" % (self.department.name if self.department_id else "审批部门",
+                             "（%s）" % head.full_name if head else "（未设置）")
+
     def approve(self, by, now, note=None):
+        """The desk runs the approval (办理审批手续); the approval itself is given by one
+        entitled to approve, recorded with their name (R-SVC-1)."""
+        if not self.may_approve(by):
+            raise DomainError("服务申请须由%s或项目经理、总经理审批" % self.approver_name())
         self.transition("approve", by, now, (self.SUBMITTED,), status=self.APPROVED,
                         approved=True, decided_at=now, decided_by=by,
                         decision_note=(note or "").strip() or None)
@@ -1032,10 +1112,13 @@ class WorkLetter(Register):
                         acknowledged_at=now, acknowledged_by=by)
 
     def answer(self, by, now, reply):
+        """The department replies; an enquiry's reply comes back to the desk (R-ENQ-1/2)."""
         if not (reply or "").strip():
             raise ValidationError({"reply": "请填写回复内容"})
         self.transition("reply", by, now, (self.SENT, self.ACKNOWLEDGED), status=self.REPLIED,
                         reply=reply.strip(), replied_at=now)
+        if self.contact_id:
+            self.contact.reply_arrived(now)
 
     def close(self, by, now):
         self.transition("close", by, now, (self.REPLIED,), status=self.CLOSED)
@@ -1366,10 +1449,12 @@ class Complaint(Register):
         for name, value in changes.items():
             setattr(self, name, value)
         if self.severity == self.MAJOR:
-            # Reported to the project manager (or, a second time, the general manager) at once.
-            self.start_clock("start", "CMP_MAJOR_REPORT", start, now)
-            Alert.raise_for(self, "escalation", now, "重大投诉：%s，请立即主持处理" % self, owner,
+            # Reported to the project manager (or, a second time, the general manager) at
+            # intake: the alert is the report and is mailed at once. What can be missed is the
+            # project manager starting the handling (主持启动处理), on its own clock (R-CMP-1).
+            Alert.raise_for(self, "escalation", now, "重大投诉：%s，请立即主持启动处理" % self, owner,
                             level=3 if owner and owner.has_role(User.GM) else 2)
+            self.start_clock("start", "CMP_MAJOR_START", start, now)
         elif self.severity == self.IMPORTANT:
             self.start_clock("start", "CMP_IMPORTANT_START", start, now)
             if owner:
@@ -1453,10 +1538,17 @@ class Complaint(Register):
             (Alert.record_type == "Complaint") & (Alert.record_id == self.id)
             & (Alert.status == Alert.OPEN) & Alert.kind.in_(("escalation", "reminder"))).execute()
 
+    def may_start(self, user):
+        """A major complaint is started by the one leading it (R-CMP-1: 由项目经理主持启动)."""
+        return self.severity != self.MAJOR or access.may(user, "lead_major_complaint")
+
     def start(self, by, now, note=None):
-        """The responsible department starts handling (启动处理)."""
+        """The responsible department starts handling (启动处理); a major complaint's, the
+        project manager who leads it (R-CMP-1)."""
         if self.category == "product" and not self.scope_checked and ComplaintGuideline.checklist():
             raise DomainError("商品投诉须先按受理指引核对受理范围")
+        if not self.may_start(by):
+            raise DomainError("重大投诉由项目经理主持启动处理")
         self.transition("start", by, now, (self.RECEIVED,), status=self.IN_PROGRESS,
                         started_at=now)
         self._close_alerts(now)
@@ -1472,6 +1564,8 @@ class Complaint(Register):
         return self._update(by, now, kind, content, told)
 
     def _update(self, by, now, kind, content, told=None):
+        if kind == "feedback" and not (told or "").strip():
+            raise ValidationError({"told": "请填写告知投诉人的内容"})
         update = ComplaintUpdate(complaint=self, kind=kind, happened_at=now, content=content.strip(),
                                  told_complainant=(told or "").strip() or None, by_user=by,
                                  created_by=by, created_at=now, updated_at=now)
@@ -1550,18 +1644,14 @@ class Complaint(Register):
         return sorted(events, key=lambda e: e[0])
 
     def missing_follow_ups(self, now):
-        """Working days past the fifth on which no follow-up or feedback was recorded (R-CMP-6)."""
-        if not self.follow_up_from or self.status not in self.OPEN_STATES or now < self.follow_up_from:
+        """Working days past the fifth on which the complainant was given no feedback
+        (R-CMP-6), as sla.missed_follow_up_days decides for the job too."""
+        if not self.follow_up_from or self.status not in self.OPEN_STATES:
             return []
-        calendar = CalendarDay.work_calendar()
-        logged = {u.happened_at.date() for u in self.updates
-                  if u.kind in ("follow_up", "feedback", "progress")}
-        day, missing = self.follow_up_from.date(), []
-        while day < now.date():
-            if calendar.is_working_day(day) and day not in logged:
-                missing.append(day)
-            day += timedelta(days=1)
-        return missing
+        feedback = {u.happened_at.date() for u in self.updates if u.gave_feedback}
+        holds = [(h.started_at, h.ended_at) for h in self.holds()]
+        return sla.missed_follow_up_days(self.follow_up_from, now, CalendarDay.work_calendar(),
+                                         feedback, holds)
 
 
 class ComplaintUpdate(Register):
@@ -1586,6 +1676,11 @@ class ComplaintUpdate(Register):
     def __str__(self):
         return f"{self.choice_label('kind')} {self.happened_at:%Y-%m-%d %H:%M}" \
             if self.happened_at else "投诉进展"
+
+    @property
+    def gave_feedback(self):
+        """A day's follow-up counts only when the complainant was told something (R-CMP-6)."""
+        return bool((self.told_complainant or "").strip())
 
 
 class ComplaintGuideline(Register):
@@ -1924,9 +2019,17 @@ class Survey(Register):
         self.transition("paper_copies", by, now, (self.APPROVED, self.RUNNING, self.CLOSED),
                         paper_copies=copies)
 
+    def distribution_short(self, distributed):
+        """Were fewer questionnaires handed out than the plan's target rate (100%, R-SUR-3)?"""
+        if not self.sample_size:
+            return False
+        target = Decimal(str(self.target_distribution_rate or 100))
+        return Decimal(distributed) * 100 < target * self.sample_size
+
     def close(self, by, now):
         """结束: compute the results; each item under the threshold raises a corrective action
-        for its department, and a return rate under target alerts the planner."""
+        for its department, and a distribution or return rate under target alerts the planner
+        (R-SUR-3)."""
         import reports
         self.transition("close", by, now, (self.RUNNING,), status=self.CLOSED, closed_at=now)
         results = reports.survey_results(self)
@@ -1949,6 +2052,10 @@ class Survey(Register):
             from audit import audit
             audit("create", action, now=now, user=by, summary="调查结束自动生成：" + action.finding[:120])
             raised.append(action)
+        if results["distribution_short"]:
+            Alert.raise_for(self, "reminder", now, "调查“%s”发放率 %s%%（%d/%d 份），未达目标 %s%%" % (
+                self, results["distribution_rate"], results["distributed"], self.sample_size,
+                plain_number(self.target_distribution_rate)), assignee=self.created_by)
         if results["return_rate"] is not None and \
                 results["return_rate"] < Decimal(str(self.target_return_rate)):
             Alert.raise_for(self, "reminder", now, "调查“%s”回收率 %.1f%%，低于目标 %s%%" % (

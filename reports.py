@@ -247,6 +247,7 @@ def survey_results(survey, compare=True):
         "too_few": returned < Survey.MIN_GROUP,
         "distributed": distributed, "returned": returned, "sample_size": survey.sample_size,
         "distribution_rate": _share(distributed, survey.sample_size) if survey.sample_size else None,
+        "distribution_short": survey.distribution_short(distributed),
         "return_rate": _share(returned, distributed),
         "items": items, "overall": overall, "texts": texts,
         "by_kind": groups(SurveyResponse.respondent_kind, lambda k: kinds.get(k, k)),

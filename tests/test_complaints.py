@@ -40,7 +40,8 @@ GRADING = [
     ("general, complainant asks for a later date", "general", date(2026, 11, 30), None,
      "2026-11-30 23:59:59"),
     ("important: the department head starts within 1 hour", "important", None, "2026-11-23 11:00", None),
-    ("major: reported to the project manager at once", "major", None, "2026-11-23 10:00", None),
+    ("major: reported at intake; the project manager starts within 1 hour", "major", None,
+     "2026-11-23 11:00", None),
 ]
 
 
@@ -134,7 +135,8 @@ def test_cmp_8_rejected_result_escalates_twice_then_the_general_manager_owns_it(
 
     def handle_and_reject(at):
         current = Complaint.get_by_id(complaint.id)
-        run(current.start, prop, at)
+        # A major complaint is started by the project manager who leads it (R-CMP-1).
+        run(current.start, user("pm") if current.severity == "major" else prop, at)
         run(current.resolve, prop, at + timedelta(hours=1), "已处理")
         run(Complaint.get_by_id(complaint.id).record_callback, clerk, at + timedelta(hours=2), False,
             1, "不满意")
@@ -167,7 +169,7 @@ def test_cmp_6_a_complaint_open_past_five_working_days_shows_missing_follow_ups(
     complaint = new_complaint("general", at=datetime(2026, 9, 29, 9, 0))
     assert complaint.follow_up_from == datetime(2026, 10, 12, 9, 0)  # across National Day
     run(complaint.start, user("property"), datetime(2026, 9, 29, 10, 0))
-    run(complaint.add_update, user("clerk"), datetime(2026, 10, 13, 15, 0), "follow_up", "已跟进")
+    run(complaint.add_update, user("clerk"), datetime(2026, 10, 13, 15, 0), "follow_up", "已跟进", "已告知投诉人进度")
     missing = Complaint.get_by_id(complaint.id).missing_follow_ups(datetime(2026, 10, 16, 9, 0))
     assert missing == [date(2026, 10, 12), date(2026, 10, 14), date(2026, 10, 15)]
 

@@ -105,24 +105,29 @@ def test_missed_follow_ups_raise_one_alert_per_day_each_a_level_higher(only_our_
         assert flag_missing_follow_ups(datetime(2026, 12, 1, 9, 0)) == 0  # idempotent
     # Tuesday logged, Wednesday and Thursday not: the jobs were down and catch up on Friday.
     ComplaintUpdate.create(complaint=complaint, kind="follow_up", content="已联系商户",
-                           happened_at=datetime(2026, 12, 1, 15, 0), created_at=MON, updated_at=MON)
+                           told_complainant="商户已同意退换", happened_at=datetime(2026, 12, 1, 15, 0),
+                           created_at=MON, updated_at=MON)
     with write_transaction():
         assert flag_missing_follow_ups(datetime(2026, 12, 4, 8, 0)) == 2
     alerts = follow_up_alerts(complaint)
     assert [a.since.date() for a in alerts] == [date(2026, 12, 1), date(2026, 12, 3), date(2026, 12, 4)]
     assert [a.level for a in alerts] == [1, 2, 3]
-    assert [a.assignee.username if a.assignee else None for a in alerts] == [None, "property", "pm"]
+    # The intake person's (none recorded here), then the service center's head (R-CMP-6).
+    assert [a.assignee.username if a.assignee else None for a in alerts] == [None, "clerk", "pm"]
+    assert {a.department.code for a in alerts} == {"service"}
 
 
 def test_no_follow_up_alert_for_a_weekend_or_a_closed_complaint(only_our_complaints):
     complaint = new_complaint("general")
     run(complaint.start, user("property"), MON + timedelta(hours=1))
     ComplaintUpdate.create(complaint=complaint, kind="progress", content="维修中",
-                           happened_at=datetime(2026, 12, 4, 11, 0), created_at=MON, updated_at=MON)
+                           told_complainant="周五修好", happened_at=datetime(2026, 12, 4, 11, 0),
+                           created_at=MON, updated_at=MON)
     for day in (datetime(2026, 11, 30), datetime(2026, 12, 1), datetime(2026, 12, 2),
                 datetime(2026, 12, 3)):
         ComplaintUpdate.create(complaint=complaint, kind="follow_up", content="跟踪",
-                               happened_at=day + timedelta(hours=16), created_at=MON, updated_at=MON)
+                               told_complainant="仍在维修", happened_at=day + timedelta(hours=16),
+                               created_at=MON, updated_at=MON)
     with write_transaction():  # Saturday and Sunday are not working days
         assert flag_missing_follow_ups(datetime(2026, 12, 7, 9, 0)) == 0
     run(complaint.resolve, user("property"), datetime(2026, 12, 7, 9, 0), "已修复")

@@ -10,7 +10,7 @@ import pytest
 from database import write_transaction
 from jobs import deadlines
 from jobs.deadlines import resolve_done_alerts
-from models import (Alert, Charge, Complaint, ItemLoan, Notice, NoticeReceipt, RepairOrder,
+from models import (Alert, Charge, Complaint, Contact, ItemLoan, Notice, NoticeReceipt, RepairOrder,
                     ServiceRequest, Survey, WorkLetter)
 from test_communication import new_notice, some_tenants
 from test_complaints import new_complaint
@@ -35,6 +35,12 @@ def dispatched_order():
     return order
 
 
+def accepted_order():
+    order = dispatched_order()
+    run(order.accept, user("property"), MON + timedelta(minutes=5))  # category 其他
+    return fresh(order)
+
+
 def finished_order():
     order = dispatched_order()
     run(order.accept, user("property"), MON + timedelta(minutes=5))
@@ -46,6 +52,13 @@ def enquiry_letter():
     contact = new_contact(MON)  # the one hour counts from the enquiry, not from the letter
     return run(contact.open_work_letter, user("clerk"), MON + timedelta(minutes=10),
                dept("operations"))
+
+
+def replied_enquiry():
+    letter = enquiry_letter()
+    run(fresh(letter).send, user("clerk"), MON + timedelta(minutes=20))
+    run(fresh(letter).answer, user("ops"), MON, "可以办理")  # replied Mon 10:00
+    return fresh(letter).contact
 
 
 def resolved_complaint():
@@ -87,6 +100,10 @@ def accept_order(order, now):
     run(fresh(order).accept, user("property"), now)
 
 
+def complete_order(order, now):
+    run(fresh(order).complete, user("property"), now, "已修好")
+
+
 def call_back_order(order, now):
     run(fresh(order).record_callback, user("clerk"), now, True, 5, "已修好", "店长")
 
@@ -100,6 +117,10 @@ def send_letter(letter, now):
     run(fresh(letter).send, user("clerk"), now)
 
 
+def answer_enquirer(contact, now):
+    run(fresh(contact).answer_enquirer, user("clerk"), now, "phone", "已电话告知可以办理")
+
+
 def hand_to_finance(charge, now):
     run(fresh(charge).hand_to_finance, user("clerk"), now)
 
@@ -109,7 +130,9 @@ def return_loan(loan, now):
 
 
 def start_complaint(complaint, now):
-    run(fresh(complaint).start, user("property"), now)
+    # A major complaint is started by the project manager who leads it (R-CMP-1).
+    starter = "pm" if complaint.severity == Complaint.MAJOR else "property"
+    run(fresh(complaint).start, user(starter), now)
 
 
 def start_and_resolve(complaint, now):
@@ -151,8 +174,10 @@ class Case:
     def model(self):
         return {"flag_unaccepted_repairs": RepairOrder,
                 "flag_repairs_without_callback": RepairOrder,
+                "flag_repairs_not_completed": RepairOrder,
                 "flag_requests_not_handed_back": ServiceRequest,
                 "flag_letters_not_forwarded": WorkLetter,
+                "flag_enquirers_not_answered": Contact,
                 "flag_charges_not_handed_to_finance": Charge, "flag_loans_out_too_long": ItemLoan,
                 "flag_survey_plans_not_approved": Survey, "flag_survey_staff_not_trained": Survey,
                 "flag_surveys_not_filed": Survey, "flag_notices_not_confirmed": Notice,
@@ -163,6 +188,9 @@ CASES = [
     # R-REP-2: dispatched Mon 10:00, accepted within 30 minutes.
     Case(deadlines.flag_unaccepted_repairs, dispatched_order, datetime(2026, 11, 23, 10, 30),
          "property", accept_order, 1),
+    # R-REP-5: accepted Mon 10:05, REP_COMPLETE_OTHER 2 working days -> Wed 10:05.
+    Case(deadlines.flag_repairs_not_completed, accepted_order, datetime(2026, 11, 25, 10, 5),
+         "property", complete_order, 1),
     # R-REP-3: done Mon 11:00; REP_CALLBACK 1 working day -> Tue 11:00; the service center calls.
     Case(deadlines.flag_repairs_without_callback, finished_order, datetime(2026, 11, 24, 11, 0),
          "service", call_back_order, 1),
@@ -172,15 +200,18 @@ CASES = [
     # R-ENQ-2: enquiry Mon 10:00 (letter opened 10:10), 1 hour -> 11:00; the sender forwards.
     Case(deadlines.flag_letters_not_forwarded, enquiry_letter, datetime(2026, 11, 23, 11, 0),
          "service", send_letter, 1),
+    # R-ENQ-1/2: the department replied Mon 10:00; the desk answers within 1 working day.
+    Case(deadlines.flag_enquirers_not_answered, replied_enquiry, datetime(2026, 11, 24, 10, 0),
+         "service", answer_enquirer, 1),
     # R-PAY-1: charged Mon 10:00, to finance by the end of that day.
     Case(deadlines.flag_charges_not_handed_to_finance, lambda: new_charge(MON), END_OF_MON,
          "service", hand_to_finance, 0),
     # R-LOAN-4/5: lent Mon 10:00, free for 1 hour -> 11:00.
     Case(deadlines.flag_loans_out_too_long, lambda: lend(MON), datetime(2026, 11, 23, 11, 0),
          "service", return_loan, 1),
-    # R-CMP-1 major: at once (0 minutes) -> Mon 10:00; property complaint -> property.
-    Case(deadlines.flag_major_complaints_not_reported, lambda: new_complaint("major"), MON,
-         "property", start_complaint, 0),
+    # R-CMP-1 major: reported at intake; the project manager starts it within 1 hour -> 11:00.
+    Case(deadlines.flag_major_complaints_not_started, lambda: new_complaint("major"),
+         datetime(2026, 11, 23, 11, 0), "property", start_complaint, 1),
     # R-CMP-1 important: started within 1 hour -> 11:00.
     Case(deadlines.flag_important_complaints_not_started, lambda: new_complaint("important"),
          datetime(2026, 11, 23, 11, 0), "property", start_complaint, 1),
@@ -210,7 +241,8 @@ def test_the_table_covers_every_rule_job():
     made_by_rule_job = deadlines._rule_job("x", "y", "").__code__
     rule_jobs = {name for name in dir(deadlines) if name.startswith("flag_")
                  and getattr(deadlines, name).__code__ is made_by_rule_job}
-    assert rule_jobs == set(IDS) and len(IDS) == 14
+    # R-REP-5's job runs one rule per repair category (REP_COMPLETE_*).
+    assert rule_jobs | {"flag_repairs_not_completed"} == set(IDS) and len(IDS) == 16
 
 
 def flag(job, now):

@@ -88,7 +88,8 @@ def test_rep_3_callback_not_fixed_reopens_the_order_with_a_new_clock(app):
     assert stored.status == "dispatched" and stored.accepted_at is None
     assert stored.accept_deadline == MON + timedelta(hours=3, minutes=30)
     kinds = [(c.kind, c.status) for c in order.deadlines()]
-    assert kinds == [("accept", "met"), ("callback", "met"), ("accept", "running")]
+    assert kinds == [("accept", "met"), ("resolve", "met"), ("callback", "met"),
+                     ("accept", "running")]
 
 
 def test_rep_4_refusal_needs_an_explanation(app):

@@ -18,7 +18,7 @@ from views.base import KefuModelView
 # "confirm" asks 确认/取消 in place (money, closing, notifying someone), "fire" runs at once.
 STEP_MODES = {
     "contact": {"to_repair": "fire", "to_service_request": "fire", "to_complaint": "form",
-                "to_letter": "form", "handled": "form"},
+                "to_letter": "form", "handled": "form", "answer": "form"},
     "repairorder": {"dispatch": "confirm", "accept": "fire", "complete": "form",
                     "callback": "form", "refuse": "form", "hold": "form", "release": "fire"},
     "servicerequest": {"approve": "form", "decline": "form", "hand_back": "confirm",
@@ -72,7 +72,7 @@ def test_money_closing_and_notifying_steps_are_exactly_the_confirmed_ones(app):
 # ---------------------------------------------------------------- every step lands on its record
 
 # What a user types into a step's fields; selects and checklists take what the page offers.
-TYPED = {"reason": "测试原因", "content": "测试处理情况", "told": "已电话告知", "result": "已处理完毕",
+TYPED = {"reason": "测试原因", "answer": "已电话告知咨询人", "content": "测试处理情况", "told": "已电话告知", "result": "已处理完毕",
          "note": "同意", "outcome": "已当面答复", "reply": "已安排处理", "evidence": "现场核实照片",
          "action": "加强巡查", "fixed": "yes", "satisfaction": "5", "person": "店长", "notes": "满意",
          "category": "property", "severity": "important", "requested_by": "", "copies": "3",
@@ -234,7 +234,18 @@ def general_receipt():
                          updated_at=DEMO_NOW)
 
 
+def replied_enquiry():
+    contact = Contact.create(visitor_name="钱先生", phone="13900002222", kind="enquiry",
+                             subject="周末营业时间", received_at=DEMO_NOW, created_at=DEMO_NOW,
+                             updated_at=DEMO_NOW)
+    letter = run(contact.open_work_letter, as_user("clerk"), DEMO_NOW,
+                 Department.by_code(Department.OPERATIONS))
+    run(letter.send, as_user("clerk"), DEMO_NOW)
+    run(letter.answer, as_user("ops"), DEMO_NOW, "可延长至22:00")
+
+
 PREPARE = {
+    "contact.answer": replied_enquiry,
     "repairorder.release": lambda: held(RepairOrder, RepairOrder.holdable_states),
     "complaint.release": lambda: held(Complaint, Complaint.holdable_states),
     "workletter.send": draft_letter,
@@ -394,7 +405,7 @@ def test_a_major_product_complaint_converted_at_the_desk_is_taken_as_in_complain
     assert taken_as(converted) == taken_as(created)
     department, owner, clocks, alerts = taken_as(converted)
     assert department == Department.OPERATIONS and owner == "pm"  # R-CMP-4, R-CMP-1
-    assert ("escalation", "pm") in alerts and ("start", "CMP_MAJOR_REPORT") in clocks
+    assert ("escalation", "pm") in alerts and ("start", "CMP_MAJOR_START") in clocks
     # R-CMP-2: a product complaint waits for the guideline check before handling starts.
     page = clerk.get(f"/admin/complaint/details/?id={converted.id}").text
     assert f"/admin/complaint/step/scope/?id={converted.id}" in page

@@ -84,8 +84,10 @@ class ComplaintView(KefuModelView):
              when=(Complaint.RECEIVED,), fields=intake_fields(), style="outline-secondary",
              show=lambda r: r.may_correct_intake(), help=INTAKE_HELP, initial=lambda r: {
                  "category": r.category, "severity": r.severity, "requested_by": r.requested_by}),
+        # A major complaint's handling is started by the project manager who leads it (R-CMP-1).
         Step("start", "启动处理", lambda r, by, now, f: r.start(by, now, f["content"]),
-             when=(Complaint.RECEIVED,), fields={"content": reason_field("启动说明")}),
+             when=(Complaint.RECEIVED,), fields={"content": reason_field("启动说明")},
+             show=lambda r: r.may_start(current_user)),
         Step("progress", "记录进展", lambda r, by, now, f: r.add_update(
             by, now, "progress", f["content"], f["told"]), when=(Complaint.IN_PROGRESS,),
              fields=update_fields("处理情况"), style="secondary"),

@@ -132,6 +132,7 @@ def acts_on(model, department_id, service):
 # What names a record on my work, per register: (who, when there is no customer; where;
 # what, as a column of the register or of the row it names).
 WORK_SUMMARY = {
+    "Contact": ("visitor_name", None, "subject"),  # an answer owed to the enquirer (R-ENQ-1/2)
     "RepairOrder": ("reporter_name", "location", "description"),
     "ServiceRequest": ("applicant_name", None, "description"),
     "Complaint": ("complainant_name", None, "subject"),

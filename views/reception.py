@@ -1,11 +1,12 @@
 """Reception registers (咨询接待): contacts, repairs, service applications, letters, callbacks."""
+from flask_login import current_user
 from wtforms import SelectField, SelectMultipleField, validators
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from i18n import _l
 from models import Callback, Contact, Department, RepairOrder, ServiceRequest, WorkLetter
 from views import crm
-from views.base import KefuModelView, deadline_formatter
+from views.base import KefuModelView, deadline_formatter, mask, sees_personal_data
 from views.steps import (CLOSES, INTAKE_HELP, NOTIFIES, Step, bulk_action, callback_step,
                          intake_fields, reason_field)
 
@@ -57,10 +58,33 @@ class DepartmentsField(LiveChoices, SelectMultipleField):
             validators.InputRequired(message="请选择至少一个部门")], **kw)
 
 
+def answer_fields():
+    return {"method": SelectField(_l("答复方式"), choices=[("", _l("请选择"))] + [
+                (code, _l(label)) for code, label in Contact.ANSWER_METHODS],
+                validators=[validators.InputRequired(message="请选择答复方式")]),
+            "answer": reason_field("答复内容")}
+
+
+def department_replies(contact):
+    """Whom to answer and what the departments replied, for the clerk to pass on."""
+    phone = contact.phone if sees_personal_data(contact) else mask(contact.phone, "phone")
+    return [(_l("咨询人"), contact.visitor_name or (contact.customer.name if contact.customer_id
+                                                  else "—")),
+            (_l("联系电话"), phone or "—"), (_l("事由"), contact.subject)] + [
+        (_l("部门回复"), "%s（%s，%s）" % (letter.reply, letter.to_department.name,
+                                       letter.replied_at.strftime("%Y-%m-%d %H:%M")))
+        for letter in contact.replies()]
+
+
 class ContactView(KefuModelView):
-    column_list = ("number", "received_at", "channel", "kind", "customer", "visitor_name",
-                   "phone", "subject", "department", "status")
+    # The key columns first (number, status, the answer owed): on screen at 1366 px.
+    column_list = ("number", "received_at", "status", "answer_deadline", "kind", "customer",
+                   "visitor_name", "phone", "subject", "channel", "department")
     stamp_user_fields = ("received_by",)
+    form_excluded_extra = ("answer_deadline", "answered_at", "answer_method", "answer",
+                           "answered_by")
+    column_formatters = {"answer_deadline": deadline_formatter(Contact.TRANSFERRED)}
+    deadline_filters = (("answer_deadline", (Contact.TRANSFERRED,)),)
     steps = (
         Step("to_repair", "转维修单", lambda r, by, now, f: r.open_repair_order(by, now),
              when=(Contact.OPEN,)),
@@ -76,6 +100,11 @@ class ContactView(KefuModelView):
              fields={"department": DepartmentField("收函部门")}),
         Step("handled", "已答复", lambda r, by, now, f: r.mark_handled(by, now, f["outcome"]),
              when=(Contact.OPEN,), fields={"outcome": reason_field("处理结果")}, style="success"),
+        # The department replied to the letter: the desk tells the enquirer, and it closes.
+        Step("answer", "答复咨询人", lambda r, by, now, f: r.answer_enquirer(
+            by, now, f["method"], f["answer"]), when=(Contact.TRANSFERRED,),
+             fields=answer_fields(), style="success", facts=department_replies,
+             show=lambda r: bool(r.replies()), does=(CLOSES,)),
     )
 
     def get_save_return_url(self, model, is_created=False):
@@ -96,18 +125,20 @@ class ContactView(KefuModelView):
 
 class RepairOrderView(KefuModelView):
     # The key columns first (number, customer, status, deadlines): on screen at 1366 px.
-    column_list = ("number", "customer", "location", "status", "accept_deadline",
-                   "callback_deadline", "department", "reported_at", "accepted_at", "completed_at")
+    column_list = ("number", "customer", "status", "accept_deadline", "complete_deadline",
+                   "callback_deadline", "category", "location", "department", "reported_at")
     # Workflow stamps are set by the steps below, never typed.
     form_excluded_extra = ("status", "dispatched_at", "accept_deadline", "accepted_at",
                            "accepted_by", "completed_at", "closed_at", "result", "refusal_reason",
-                           "callback_deadline", "on_hold_since")
+                           "callback_deadline", "complete_deadline", "on_hold_since")
     print_slips = (("repair_order", "打印维修工作单"),)
     column_formatters = {"accept_deadline": deadline_formatter(RepairOrder.DISPATCHED),
+                         "complete_deadline": deadline_formatter(RepairOrder.ACCEPTED),
                          "callback_deadline": deadline_formatter(RepairOrder.DONE)}
     open_states = (RepairOrder.REGISTERED, RepairOrder.DISPATCHED, RepairOrder.ACCEPTED,
                    RepairOrder.DONE)
     deadline_filters = (("accept_deadline", (RepairOrder.DISPATCHED,)),
+                        ("complete_deadline", (RepairOrder.ACCEPTED,)),
                         ("callback_deadline", (RepairOrder.DONE,)))
     steps = (
         Step("dispatch", "派单", lambda r, by, now, f: r.dispatch(by, now),
@@ -138,9 +169,12 @@ class ServiceRequestView(KefuModelView):
     deadline_filters = (("handback_deadline", (ServiceRequest.SUBMITTED, ServiceRequest.APPROVED,
                                                ServiceRequest.REFUSED)),)
     steps = (
+        # Only to one entitled to approve this application (R-SVC-1); recorded as 审批人.
         Step("approve", "批准", lambda r, by, now, f: r.approve(by, now, f["note"]),
              when=(ServiceRequest.SUBMITTED,), fields={"note": reason_field("审批意见")},
-             style="success"),
+             style="success", show=lambda r: r.may_approve(current_user),
+             facts=lambda r: [(_l("审批人"), str(current_user)), (_l("审批部门负责人"), str(
+                 r.department.head or _l("未设置")) if r.department_id else "—")]),
         Step("decline", "不予批准", lambda r, by, now, f: r.decline(by, now, f["reason"]),
              when=(ServiceRequest.SUBMITTED,), fields={"reason": reason_field("不予批准原因及解释")},
              style="danger"),

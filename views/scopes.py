@@ -9,7 +9,7 @@ from models import (ActionItem, Alert, Callback, Complaint, ComplaintUpdate, Con
 
 # Roles that see every department's rows; staff and managers see their department's.
 HUB_ROLES = access.power("all_departments")
-BY_DEPARTMENT = (Contact, RepairOrder, ServiceRequest, Complaint, ActionItem)
+BY_DEPARTMENT = (Contact, RepairOrder, ServiceRequest, Complaint)
 
 
 def row_scope(model, dept, user_id=None):
@@ -19,8 +19,9 @@ def row_scope(model, dept, user_id=None):
     if model is WorkLetter:
         return (WorkLetter.from_department == dept) | (WorkLetter.to_department == dept)
     if model is CorrectiveAction:  # operations supervises every department's (R-SUR-5)
-        operations = Department.select(Department.id).where(Department.code == Department.OPERATIONS)
-        return (CorrectiveAction.department == dept) | Value(dept).in_(operations)
+        return (CorrectiveAction.department == dept) | Value(dept).in_(_operations())
+    if model is ActionItem:  # operations tracks the agreed items of every department (R-COM-4)
+        return (ActionItem.department == dept) | Value(dept).in_(_operations())
     if model is ComplaintUpdate:
         return ComplaintUpdate.complaint.in_(_complaints_of(dept))
     if model is Callback:
@@ -37,6 +38,10 @@ def write_scope(model, dept, user_id=None):
     if model is WorkLetter:
         return WorkLetter.from_department == dept
     return row_scope(model, dept, user_id)
+
+
+def _operations():
+    return Department.select(Department.id).where(Department.code == Department.OPERATIONS)
 
 
 def _complaints_of(dept):
