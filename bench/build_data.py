@@ -488,7 +488,7 @@ def build(args):
                 audits.append((started, owner, "start", "Complaint", cid, number,
                                {"status": ["received", "in_progress"]}))
             if severity in ("major", "important"):
-                code = "CMP_MAJOR_REPORT" if severity == "major" else "CMP_IMPORTANT_START"
+                code = "CMP_MAJOR_START" if severity == "major" else "CMP_IMPORTANT_START"
                 if status == "received":
                     start_deadline = clocks.stamp("Complaint", cid, "start", code, received, now)
                 elif started:
