@@ -798,6 +798,21 @@ class Contact(Register):
         return [letter for letter in self.work_letters.order_by(WorkLetter.replied_at)
                 if letter.replied_at]
 
+    def has_replies(self):
+        """Has a department replied (read for a whole grid page by `mark_replied`)?"""
+        known = self.__dict__.get("_kefu_replied")
+        return bool(self.replies()) if known is None else known
+
+    @classmethod
+    def mark_replied(cls, contacts):
+        """Read for a page of contacts, in one query, which have a department's reply."""
+        waiting = [c for c in contacts if c.status == cls.TRANSFERRED]
+        replied = {contact_id for (contact_id,) in WorkLetter.select(WorkLetter.contact).where(
+            WorkLetter.contact.in_([c.id for c in waiting])
+            & WorkLetter.replied_at.is_null(False)).distinct().tuples()} if waiting else set()
+        for contact in waiting:
+            contact.__dict__["_kefu_replied"] = contact.id in replied
+
     def reply_arrived(self, now):
         """A department replied: the desk owes the enquirer an answer (R-ENQ-1/2), on a clock
         started by the first reply."""

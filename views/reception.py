@@ -104,8 +104,12 @@ class ContactView(KefuModelView):
         Step("answer", "答复咨询人", lambda r, by, now, f: r.answer_enquirer(
             by, now, f["method"], f["answer"]), when=(Contact.TRANSFERRED,),
              fields=answer_fields(), style="success", facts=department_replies,
-             show=lambda r: bool(r.replies()), does=(CLOSES,)),
+             show=lambda r: r.has_replies(), does=(CLOSES,)),
     )
+
+    def load_related(self, rows):
+        super().load_related(rows)
+        Contact.mark_replied(rows)  # whether 答复咨询人 is offered: one query for the page
 
     def get_save_return_url(self, model, is_created=False):
         """A new contact opens on its own page: what follows (转维修单, 转投诉…) starts there."""
