@@ -453,6 +453,16 @@ def _sessions_end_server_side(database):
     database.create_tables([LoginAttempt], safe=True)
 
 
+def _shift_handover_and_warehouse(database):
+    """Issue 22 (R-PAY-2, R-LOAN-2/3): shift handover records, charges joined to them, the
+    warehouse's issue step and who returned and refunded a loan."""
+    from models import ItemLoan, ShiftHandover
+    database.create_tables([ShiftHandover], safe=True)
+    _add_columns(database, Charge, "handover")
+    _add_columns(database, ItemLoan, "issued_by", "returned_to", "refunded_by", "fee_charge")
+    widen_choices(database, ItemLoan, "status")
+
+
 # Append-only: (version, name, function(database)). A migration must work on a database that
 # is new (created from today's models by migration 1) as well as on an old one.
 MIGRATIONS = [
@@ -469,6 +479,7 @@ MIGRATIONS = [
     (11, "call scripts that say what happens now", _scripts_say_what_happens_now),
     (12, "a tamper-evident audit log: hash chain, no REPLACE, no TRUNCATE", _tamper_evident_audit),
     (13, "session epochs and counted login attempts", _sessions_end_server_side),
+    (18, "shift handover and the warehouse's loan steps", _shift_handover_and_warehouse),
 ]
 
 
@@ -582,6 +593,7 @@ SLA_RULES = [
     ("SVC_HANDBACK", "服务申请单交回申请人", "R-SVC-2", "ServiceRequest", "提交申请", "working_days", 1, "working_days"),
     ("ENQ_LETTER", "内部工作联系函转达", "R-ENQ-2", "WorkLetter", "受理咨询", "calendar", 1, "hours"),
     ("PAY_FINANCE", "收费当日交财务", "R-PAY-1", "Charge", "收费当日结束", "calendar", 0, "calendar_days"),
+    ("PAY_HANDOVER", "交接班款项当日交财务", "R-PAY-2", "ShiftHandover", "当班结束当日结束", "calendar", 0, "calendar_days"),
     ("LOAN_FREE", "物品借用免费时长", "R-LOAN-4", "ItemLoan", "借出", "calendar", 1, "hours"),
     ("CMP_MAJOR_REPORT", "重大投诉报告项目经理", "R-CMP-1", "Complaint", "受理投诉", "calendar", 0, "minutes"),
     ("CMP_IMPORTANT_START", "重要投诉启动处理", "R-CMP-1", "Complaint", "受理投诉", "calendar", 1, "hours"),

@@ -238,3 +238,8 @@ def time_left(due, now):
     else:
         span = (f"{minutes // 60}小时" if minutes >= 60 else "") + f"{minutes % 60}分"
     return ("剩余 " if seconds >= 0 else "已逾期 ") + span
+
+
+def end_of_day(moment):
+    """The last second of `moment`'s day: money taken that day reaches finance by then."""
+    return datetime.combine(moment.date(), time(23, 59, 59))

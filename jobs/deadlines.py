@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 
 from peewee import JOIN, Case, Cast, Value, fn
 
-from models import (ActionItem, Alert, CalendarDay, Charge, Complaint, ComplaintUpdate,
+from models import (ActionItem, Alert, CalendarDay, Charge, Complaint, ShiftHandover, ComplaintUpdate,
                     CorrectiveAction, Deadline,
                     Department, Hold, ItemLoan, Notice, RepairOrder, ServiceRequest, SlaRule, Survey,
                     User, WorkLetter)
@@ -17,6 +17,7 @@ ACTING_DEPARTMENT = {
     "Complaint": (Complaint, Complaint.department),
     "WorkLetter": (WorkLetter, WorkLetter.from_department),  # the sender must forward it
     "Charge": (Charge, None),          # the service center's cash
+    "ShiftHandover": (ShiftHandover, None),  # the service center's shift money
     "ItemLoan": (ItemLoan, None),      # the service center chases the borrower
     "Survey": (Survey, None),          # the service center plans and files surveys
     "Notice": (Notice, Notice.department),
@@ -261,6 +262,7 @@ flag_repairs_without_callback = _rule_job("flag_repairs_without_callback", "REP_
 flag_requests_not_handed_back = _rule_job("flag_requests_not_handed_back", "SVC_HANDBACK", "Service requests not handed back in 1 working day (R-SVC-2).")
 flag_letters_not_forwarded = _rule_job("flag_letters_not_forwarded", "ENQ_LETTER", "Work letters not forwarded within 1 hour (R-ENQ-2).")
 flag_charges_not_handed_to_finance = _rule_job("flag_charges_not_handed_to_finance", "PAY_FINANCE", "Charges not handed to finance the same day (R-PAY-1).")
+flag_handovers_not_at_finance = _rule_job("flag_handovers_not_at_finance", "PAY_HANDOVER", "Shift handovers whose money has not reached finance by the end of the day (R-PAY-2).")
 flag_loans_out_too_long = _rule_job("flag_loans_out_too_long", "LOAN_FREE", "Loans out past the free hour, to chase (R-LOAN-4/5).")
 flag_major_complaints_not_reported = _rule_job("flag_major_complaints_not_reported", "CMP_MAJOR_REPORT", "Major complaints not taken up at once (R-CMP-1).")
 flag_important_complaints_not_started = _rule_job("flag_important_complaints_not_started", "CMP_IMPORTANT_START", "Important complaints not started within 1 hour (R-CMP-1).")
@@ -273,7 +275,8 @@ flag_complaint_callbacks_missed = _rule_job("flag_complaint_callbacks_missed", "
 
 DEADLINE_JOBS = (
     flag_unaccepted_repairs, flag_repairs_without_callback, flag_requests_not_handed_back,
-    flag_letters_not_forwarded, flag_charges_not_handed_to_finance, flag_loans_out_too_long,
+    flag_letters_not_forwarded, flag_charges_not_handed_to_finance, flag_handovers_not_at_finance,
+    flag_loans_out_too_long,
     flag_major_complaints_not_reported, flag_important_complaints_not_started,
     flag_general_complaints_not_resolved, flag_complaint_callbacks_missed,
     flag_survey_plans_not_approved, flag_survey_staff_not_trained, flag_surveys_not_filed,
