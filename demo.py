@@ -190,7 +190,7 @@ def create_demo_data(now):
     # The shift handovers (R-PAY-2): last week's, handed to finance with the handed-over
     # charges; yesterday's, signed by both clerks and not yet at finance.
     handed = list(Charge.select().where(Charge.status == Charge.HANDED_OVER))
-    done_at = now - timedelta(days=4)
+    done_at = (now - timedelta(days=4)).replace(second=0, microsecond=0)
     cash = sum((c.amount for c in handed if c.payment_method == "cash"), Decimal("0.00"))
     totals = {code: [0, Decimal("0.00")] for code, _ in PAYMENT_METHODS}
     for c in handed:
@@ -207,7 +207,7 @@ def create_demo_data(now):
         finance_amount=cash, finance_received_at=done_at.replace(hour=17, minute=50),
         status=ShiftHandover.FINANCE, created_at=done_at))
     Charge.update(handover=old_shift).where(Charge.id.in_([c.id for c in handed])).execute()
-    shift_end = (now - timedelta(days=1)).replace(hour=18, minute=0)
+    shift_end = (now - timedelta(days=1)).replace(hour=18, minute=0, second=0, microsecond=0)
     figures = ShiftHandover.shift_figures(clerk.id, shift_end.replace(hour=8, minute=30), shift_end)
     signed = ShiftHandover.hand_over(
         clerk, users["clerk2"], shift_end.replace(hour=8, minute=30), shift_end,

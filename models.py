@@ -1032,7 +1032,18 @@ def amount_in_words(amount):
     return text
 
 
-class ShiftHandover(Register):
+class PrintedAmounts:
+    """How a printed slip writes a register's amounts: to the fen, and in capitals."""
+
+    def money(self, name):
+        value = getattr(self, name)
+        return "" if value is None else str(Decimal(str(value)).quantize(Decimal("0.01")))
+
+    def in_words(self, name):
+        return amount_in_words(getattr(self, name))
+
+
+class ShiftHandover(PrintedAmounts, Register):
     """交接班对账 (R-PAY-2): one shift's money, counted, signed by both clerks, given to finance."""
     SIGNING, SIGNED, FINANCE = "signing", "signed", "finance"
     STATUSES = ((SIGNING, "待接班人签字"), (SIGNED, "已交接"), (FINANCE, "已交财务"))
@@ -1086,9 +1097,6 @@ class ShiftHandover(Register):
         """The per-method sums as one line a person reads (现金 2 笔 600.00 元；…)."""
         return "；".join("%s %d 笔 %s 元" % (label, totals[code][0], totals[code][1])
                         for code, label in PAYMENT_METHODS if totals[code][0]) or "无收费"
-
-    def in_words(self, name):
-        return amount_in_words(getattr(self, name))
 
     @classmethod
     def shift_figures(cls, clerk_id, period_from, period_to, charge_ids=None):
@@ -1316,7 +1324,7 @@ class LendableItem(Register):
         return f"{self.code} {self.name}" if self.code else (self.name or "物品")
 
 
-class ItemLoan(Register):
+class ItemLoan(PrintedAmounts, Register):
     # Registered at the desk (deposit taken, receipt and certificate printed), then the
     # warehouse keeper issues the item against the certificate (R-LOAN-1, 2).
     ISSUING, OUT, RETURNED, REFUNDED, CANCELLED = (
@@ -1364,9 +1372,6 @@ class ItemLoan(Register):
     def __str__(self):
         return f"{self.number or '借用'} {self.borrower_name or ''}".strip()
 
-    def in_words(self, name):
-        return amount_in_words(getattr(self, name))
-
     def assign_number(self, now):
         super().assign_number(now)
         if not self.receipt_no:
@@ -1399,13 +1404,19 @@ class ItemLoan(Register):
         if errors:
             raise ValidationError(errors)
 
-    def issue(self, by, now, certificate_no):
+    def issue(self, by, now, certificate_no, issued_at=None):
         """The warehouse keeper issues the item against the certificate's number (R-LOAN-2):
-        the free time runs from now."""
+        the free time runs from the issue (`issued_at`, when recorded after the fact; else now)."""
         self.check_numbers(certificate_no=certificate_no, receipt=False)
+        issued_at = issued_at or now
+        if issued_at > now:
+            raise ValidationError({"issued_at": "发放时间不能晚于现在"})
+        if self.lent_at and issued_at < self.lent_at:
+            raise ValidationError({"issued_at": "发放时间不能早于借用登记的借出时间 %s"
+                                   % self.lent_at.strftime("%Y-%m-%d %H:%M")})
         with db.atomic():
-            self.transition("issue", by, now, (self.ISSUING,), status=self.OUT, lent_at=now,
-                            issued_by=by)
+            self.transition("issue", by, now, (self.ISSUING,), status=self.OUT,
+                            lent_at=issued_at, issued_by=by)
             self.start(by, now)
 
     def fee_units(self, returned_at):

@@ -200,8 +200,7 @@ class ItemLoanView(KefuModelView):
     column_list = ("number", "borrower_name", "item", "status", "due_back_at", "deposit",
                    "borrower_phone", "lent_at", "returned_at", "fee", "refund", "receipt_no")
     form_excluded_extra = ("status", "returned_at", "fee", "refund", "refunded_at", "deposit",
-                           "due_back_at", "issued_by", "returned_to", "refunded_by", "fee_charge",
-                           "lent_at")
+                           "due_back_at", "issued_by", "returned_to", "refunded_by", "fee_charge")
     stamp_user_fields = ("lent_by",)
     editable_states = (ItemLoan.ISSUING, ItemLoan.OUT)
     column_formatters = {"due_back_at": deadline_formatter(ItemLoan.OUT)}
@@ -211,11 +210,14 @@ class ItemLoanView(KefuModelView):
     print_slips = (("deposit_receipt", "打印押金收据"), ("loan_certificate", "打印借用物品证明"),
                    ("refund_slip", "打印退押金单"))
     steps = (
-        Step("issue", "仓库发放", lambda r, by, now, f: r.issue(by, now, f["certificate_no"]),
+        Step("issue", "仓库发放", lambda r, by, now, f: r.issue(
+                 by, now, f["certificate_no"], f["issued_at"]),
              when=(ItemLoan.ISSUING,), scope=_warehouse_scope, style="success",
              help="仓库保管员凭《借用物品证明》发放物品：请核对并填写证明上的编号。免费借用时间从发放时起算。",
              fields={"certificate_no": _paper_number(
-                 "《借用物品证明》编号", "请填写《借用物品证明》编号")}),
+                         "《借用物品证明》编号", "请填写《借用物品证明》编号"),
+                     "issued_at": DateTimeField(_l("发放时间（留空为现在）"), format="%Y-%m-%d %H:%M",
+                                                validators=[validators.Optional()])}),
         Step("return_item", "归还", lambda r, by, now, f: r.return_item(by, now),
              when=(ItemLoan.OUT,), scope=_warehouse_scope, does=(MONEY,),
              detail=lambda r: _l("归还时间记入《借用物品证明》；超时费按归还时间计算，从押金%(deposit)s元中扣除。") % {
@@ -235,7 +237,6 @@ class ItemLoanView(KefuModelView):
     def before_save(self, form, model, created, now):
         if created:
             model.take_item(now)
-            model.lent_at = now
         elif model.item_id != ItemLoan.get_by_id(model.id).item_id:
             raise ValidationError({"item": "借出后不能更换物品，请归还后重新借用"})
 
