@@ -1103,17 +1103,20 @@ class ShiftHandover(PrintedAmounts, Register):
         """What the system says the clerk took in the shift: charges not yet in a handover
         (up to the shift's end; an older one still in the drawer comes along), and the deposits
         the clerk took and refunded in the shift."""
+        # A shift typed to the minute ("to 17:30") includes what was taken during 17:30.
+        until = period_to.replace(second=59, microsecond=999999) if not period_to.second \
+            and not period_to.microsecond else period_to
         charges = list(Charge.select().where(
             (Charge.charged_by == clerk_id) & (Charge.status == Charge.RECORDED)
             & Charge.handover.is_null() & Charge.archived_at.is_null()
-            & (Charge.charged_at <= period_to)).order_by(Charge.charged_at, Charge.id))
+            & (Charge.charged_at <= until)).order_by(Charge.charged_at, Charge.id))
         if charge_ids is not None:  # exactly the charges the clerk saw and counted
             charges = [c for c in charges if c.id in set(charge_ids)]
         totals = {code: [0, Decimal("0.00")] for code, _ in PAYMENT_METHODS}
         for charge in charges:
             totals[charge.payment_method][0] += 1
             totals[charge.payment_method][1] += charge.amount
-        in_shift = lambda column: (column >= period_from) & (column <= period_to)  # noqa: E731
+        in_shift = lambda column: (column >= period_from) & (column <= until)  # noqa: E731
         taken = (ItemLoan.select(fn.COALESCE(fn.SUM(ItemLoan.deposit), 0))
                  .where((ItemLoan.lent_by == clerk_id) & in_shift(ItemLoan.created_at)
                         & (ItemLoan.status != ItemLoan.CANCELLED)).scalar())

@@ -359,3 +359,12 @@ def test_R_LOAN_3_receipt_and_refund_slip_show_the_amounts_in_capitals(app, as_c
     slip = as_clerk.get(f"/admin/itemloan/print/?id={loan.id}&slip=refund_slip").text
     assert "人民币玖拾元整" in slip and "人民币壹拾元整" in slip
     assert Charge.get_by_id(ItemLoan.get_by_id(loan.id).fee_charge_id).number in slip
+
+
+def test_R_PAY_2_a_shift_typed_to_the_minute_includes_what_was_taken_in_that_minute(app):
+    clean_desk()
+    last_minute = new_charge(SHIFT_TO + timedelta(seconds=30))
+    next_minute = new_charge(SHIFT_TO + timedelta(minutes=1))
+    record = hand_over("200.00")
+    assert [c.id for c in record.charges()] == [last_minute.id]
+    assert Charge.get_by_id(next_minute.id).handover_id is None

@@ -90,6 +90,11 @@ class HandoverForm(KefuForm):
                                       validators=[validators.Length(max=2000)])
 
 
+def _money(view, context, row, name):
+    """An amount to the fen, as the handover sheet counts it."""
+    return row.money(name)
+
+
 class ShiftHandoverView(KefuModelView):
     """交接班对账 (R-PAY-2): a shift's money counted, signed by both clerks, given to finance."""
     column_list = ("number", "handed_by", "taken_by", "period_to", "status", "finance_deadline",
@@ -97,7 +102,10 @@ class ShiftHandoverView(KefuModelView):
                    "finance_amount")
     column_default_sort = ("period_to", True)
     column_formatters = {"finance_deadline": deadline_formatter(ShiftHandover.SIGNED,
-                                                                ShiftHandover.SIGNING)}
+                                                                ShiftHandover.SIGNING),
+                         **{name: _money for name in (
+                             "system_total", "system_cash", "cash_counted", "difference",
+                             "deposits_taken", "deposits_refunded", "loan_fees", "finance_amount")}}
     open_states = (ShiftHandover.SIGNING, ShiftHandover.SIGNED)
     deadline_filters = (("finance_deadline", (ShiftHandover.SIGNING, ShiftHandover.SIGNED)),)
     print_slips = (("handover_sheet", "打印交接班对账单"),)
@@ -226,9 +234,9 @@ class ItemLoanView(KefuModelView):
                  by, now, f["receipt_no"], f["certificate_no"]),
              when=(ItemLoan.RETURNED,), style="success", does=(MONEY,),
              help="凭押金收据和《借用物品证明》退还押金：请核对并填写两者的编号。超时费从押金中扣除，记入本班收费。",
-             facts=lambda r: [(_l("押金（元）"), r.deposit), (_l("超时费（元）"), r.fee),
-                              (_l("应退押金（元）"), r.refund_due)]
-             + ([(_l("借用人另付（元）"), r.fee_owed)] if r.fee_owed else []),
+             facts=lambda r: [(_l("押金（元）"), r.money("deposit")), (_l("超时费（元）"), r.money("fee")),
+                              (_l("应退押金（元）"), r.money("refund_due"))]
+             + ([(_l("借用人另付（元）"), r.money("fee_owed"))] if r.fee_owed else []),
              fields={"receipt_no": _paper_number("押金收据号", "请填写押金收据号"),
                      "certificate_no": _paper_number(
                          "《借用物品证明》编号", "请填写《借用物品证明》编号")}),
