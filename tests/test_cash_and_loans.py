@@ -368,3 +368,11 @@ def test_R_PAY_2_a_shift_typed_to_the_minute_includes_what_was_taken_in_that_min
     record = hand_over("200.00")
     assert [c.id for c in record.charges()] == [last_minute.id]
     assert Charge.get_by_id(next_minute.id).handover_id is None
+
+
+def test_R_PAY_2_a_handover_late_for_finance_is_on_the_desks_work_list(app, as_clerk):
+    clean_desk()
+    new_charge(SHIFT_FROM)
+    record = hand_over("200.00")
+    run(deadlines.flag_handovers_not_at_finance, datetime(2026, 11, 24, 0, 1))
+    assert record.number in as_clerk.get("/admin/mywork/").text
