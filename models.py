@@ -1192,6 +1192,17 @@ class ShiftHandover(PrintedAmounts, Register):
         self.transition("take_over", by, now, (self.SIGNING,), status=self.SIGNED,
                         taken_signed_at=now)
 
+    def archive(self, by, now, reason):
+        """Withdraw a handover the taker has not signed (a wrong count): its charges wait for
+        the next one. A signed handover is the shift's record and stays."""
+        if self.status != self.SIGNING:
+            raise DomainError("%s已由接班人签字，不能作废" % self)
+        super().archive(by, now, reason)
+        Charge.update(handover=None, updated_at=now).where(Charge.handover == self.id).execute()
+        Deadline.update(status=Deadline.CANCELLED, updated_at=now).where(
+            (Deadline.record_type == "ShiftHandover") & (Deadline.record_id == self.id)
+            & (Deadline.status == Deadline.RUNNING)).execute()
+
     def charges(self):
         return list(Charge.select().where(Charge.handover == self.id)
                     .order_by(Charge.charged_at, Charge.id))

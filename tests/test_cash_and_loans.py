@@ -376,3 +376,18 @@ def test_R_PAY_2_a_handover_late_for_finance_is_on_the_desks_work_list(app, as_c
     record = hand_over("200.00")
     run(deadlines.flag_handovers_not_at_finance, datetime(2026, 11, 24, 0, 1))
     assert record.number in as_clerk.get("/admin/mywork/").text
+
+
+def test_R_PAY_2_an_unsigned_handover_withdrawn_gives_its_charges_back_a_signed_one_stays(app):
+    clean_desk()
+    charge = new_charge(SHIFT_FROM)
+    wrong = hand_over("200.00")
+    run(wrong.archive, user("clerk"), MON, "清点有误，重新交班")
+    assert Charge.get_by_id(charge.id).handover_id is None
+    assert clock_of(wrong, "finance").status == Deadline.CANCELLED
+    again = hand_over("200.00")
+    assert [c.id for c in again.charges()] == [charge.id]
+    run(again.take_over, user("clerk2"), MON)
+    with pytest.raises(DomainError):
+        run(ShiftHandover.get_by_id(again.id).archive, user("clerk"), MON, "想作废")
+    assert Charge.get_by_id(charge.id).handover_id == again.id
