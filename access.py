@@ -50,6 +50,7 @@ REGISTERS = {
     "Callback": Grant(EVERYONE, NOBODY),
     "CallScript": Grant(EVERYONE, {A, C, M}),
     "FeeItem": Grant(EVERYONE, {A}),
+    "ShiftHandover": Grant({A, C, PM, GM, AU}, DESK),
     "Charge": Grant({A, C, PM, GM, AU}, DESK),
     "LendableItem": Grant(EVERYONE, DESK),
     "ItemLoan": Grant(EVERYONE, {A, C, S}),
@@ -91,8 +92,12 @@ STEPS = {
                        "notify": DESK, **ON_HOLD},
     "WorkLetter": {"send": BOTH_SIDES, "acknowledge": BOTH_SIDES, "reply": BOTH_SIDES,
                    "close": DESK},
-    "Charge": {"hand_to_finance": DESK, "void": DESK},
-    "ItemLoan": {"return_item": {A, C, S}, "refund": DESK},
+    # Both clerks sign the shift's handover; the desk hands its money to finance (R-PAY-2).
+    # A charge reaches finance only inside its shift's handover.
+    "ShiftHandover": {"take_over": DESK, "finance": DESK},
+    "Charge": {"void": DESK},
+    # The warehouse keeper (仓库保管员: staff of 仓库) issues and takes back the item (R-LOAN-2).
+    "ItemLoan": {"issue": {A, S}, "return_item": {A, S}, "refund": DESK},
     "Complaint": {"scope": DESK, "correct": DESK, "start": HANDLERS | {PM, GM},
                   "progress": BOTH_SIDES | {PM, GM}, "feedback": DESK,
                   "follow_up": BOTH_SIDES | {PM, GM}, "resolve": HANDLERS | {PM, GM},
@@ -117,6 +122,9 @@ STEPS = {
 STEP_NOTES = {
     ("CorrectiveAction", "verify"): {M: "营运部"},
     ("CorrectiveAction", "reject_verification"): {M: "营运部"},
+    ("ItemLoan", "issue"): {S: "仓库"},
+    ("ItemLoan", "return_item"): {S: "仓库"},
+    ("ShiftHandover", "take_over"): {A: "接班人本人", C: "接班人本人"},
 }
 
 # Powers that are neither a grid nor a step: name -> (roles, what it means, for the README).

@@ -660,6 +660,8 @@ def _error_page(code):
 DEMO_USERS = (
     ("admin", "系统管理员", Department.SERVICE, User.ADMIN),
     ("clerk", "客服专员 王芳", Department.SERVICE, User.CLERK),
+    ("clerk2", "客服专员 孙丽", Department.SERVICE, User.CLERK),
+    ("warehouse", "仓库保管员 周伟", Department.WAREHOUSE, User.STAFF),
     ("property", "物业管理部 李强", Department.PROPERTY, User.STAFF),
     ("ops", "营运部经理 张敏", Department.OPERATIONS, User.MANAGER),
     ("pm", "项目经理 陈刚", Department.PROJECT, User.PM),

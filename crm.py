@@ -70,7 +70,7 @@ SOURCES = (
     Source("loan", "物品借用", ItemLoan, ItemLoan.lent_at,
            lambda c, visible: ItemLoan.select(ItemLoan, LendableItem).join(LendableItem).where(
                ItemLoan.customer == c),
-           (ItemLoan.OUT, ItemLoan.RETURNED), ItemLoan),
+           (ItemLoan.ISSUING, ItemLoan.OUT, ItemLoan.RETURNED), ItemLoan),
     Source("charge", "有偿服务", Charge, Charge.charged_at, _customer_rows(Charge), (), Charge),
     Source("survey", "满意度调查", SurveyDistribution, SurveyDistribution.distributed_at,
            lambda c, visible: SurveyDistribution.select(SurveyDistribution, Survey).join(Survey)
@@ -405,6 +405,7 @@ PROGRESS = {
                              "已超过免费借用时长，请尽快归还，超出的时间按收费标准收费",
                              "正在借用中"),
     ("loan", ItemLoan.RETURNED): (None, None, "已归还，可凭押金收据和借用证明办理退押金"),
+    ("loan", ItemLoan.ISSUING): (None, None, "已登记，请凭《借用物品证明》到仓库领取物品"),
     ("action_item", ActionItem.OPEN): ("正在落实，完成期限为{due}",
                                        "已超过议定的完成期限，我们马上催办落实", "正在落实"),
 }

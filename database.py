@@ -574,6 +574,16 @@ def _imports_count_once(database):
     Customer._schema.create_indexes(safe=True)
 
 
+def _shift_handover_and_warehouse(database):
+    """Issue 22 (R-PAY-2, R-LOAN-2/3): shift handover records, charges joined to them, the
+    warehouse's issue step and who returned and refunded a loan."""
+    from models import ItemLoan, ShiftHandover
+    database.create_tables([ShiftHandover], safe=True)
+    _add_columns(database, Charge, "handover")
+    _add_columns(database, ItemLoan, "issued_by", "returned_to", "refunded_by", "fee_charge")
+    widen_choices(database, ItemLoan, "status")
+
+
 # Append-only: (version, name, function(database)). A migration must work on a database that
 # is new (created from today's models by migration 1) as well as on an old one.
 MIGRATIONS = [
@@ -595,6 +605,7 @@ MIGRATIONS = [
     (16, "an open alert once per record, clock and kind", _open_alerts_once),
     (17, "uploads imported once, live customers unique where imports match them",
      _imports_count_once),
+    (18, "shift handover and the warehouse's loan steps", _shift_handover_and_warehouse),
     (19, "procedure rules of issue 22: repair completion, enquiry answers, major complaints' start",
      _procedure_rules),
     (20, "a failed job run is retried: attempts per claim", _job_attempts),
@@ -845,6 +856,7 @@ SLA_RULES = [
     # working day, as for handing back a service application (R-SVC-2). Editable.
     ("ENQ_ANSWER", "部门回复后答复咨询人", "R-ENQ-2", "Contact", "部门回复联系函", "working_days", 1, "working_days"),
     ("PAY_FINANCE", "收费当日交财务", "R-PAY-1", "Charge", "收费当日结束", "calendar", 0, "calendar_days"),
+    ("PAY_HANDOVER", "交接班款项当日交财务", "R-PAY-2", "ShiftHandover", "当班结束当日结束", "calendar", 0, "calendar_days"),
     ("LOAN_FREE", "物品借用免费时长", "R-LOAN-4", "ItemLoan", "借出", "calendar", 1, "hours"),
     # The report itself reaches the project manager at intake (an alert, mailed); the clock
     # is his starting the handling. The seed says "immediately": no longer than an important

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from models import (ActionItem, Callback, Charge, Complaint, ComplaintGuideline,
                     ComplaintReport, ComplaintUpdate, Contact, CorrectiveAction, Customer,
-                    Department, FeeItem, ItemLoan, LendableItem, Meeting, Notice, NoticeReceipt,
+                    Department, FeeItem, ItemLoan, LendableItem, PAYMENT_METHODS, ShiftHandover, Meeting, Notice, NoticeReceipt,
                     MeetingAttendee, RepairOrder, ServiceRequest, Survey, SurveyAnswer,
                     SurveyDistribution, SurveyQuestion, SurveyResponse, User, WorkLetter,
                     next_number)
@@ -189,6 +189,33 @@ def create_demo_data(now):
             status=Charge.HANDED_OVER if i >= 3 else Charge.RECORDED,
             handed_to_finance_at=when.replace(hour=17, minute=30) if i >= 3 else None, created_at=when))
 
+    # The shift handovers (R-PAY-2): last week's, handed to finance with the handed-over
+    # charges; yesterday's, signed by both clerks and not yet at finance.
+    handed = list(Charge.select().where(Charge.status == Charge.HANDED_OVER))
+    done_at = (now - timedelta(days=4)).replace(second=0, microsecond=0)
+    cash = sum((c.amount for c in handed if c.payment_method == "cash"), Decimal("0.00"))
+    totals = {code: [0, Decimal("0.00")] for code, _ in PAYMENT_METHODS}
+    for c in handed:
+        totals[c.payment_method][0] += 1
+        totals[c.payment_method][1] += c.amount
+    old_shift = ShiftHandover.create(**stamp(
+        number=number("JB", done_at), handed_by=clerk, taken_by=users["clerk2"],
+        period_from=done_at.replace(hour=8, minute=30), period_to=done_at.replace(hour=17, minute=30),
+        charge_count=len(handed), totals=ShiftHandover.describe_totals(totals),
+        system_total=sum((c.amount for c in handed), Decimal("0.00")), system_cash=cash,
+        cash_counted=cash, difference=Decimal("0.00"),
+        handed_signed_at=done_at.replace(hour=17, minute=30),
+        taken_signed_at=done_at.replace(hour=17, minute=35), finance_receiver="财务部 吴会计",
+        finance_amount=cash, finance_received_at=done_at.replace(hour=17, minute=50),
+        status=ShiftHandover.FINANCE, created_at=done_at))
+    Charge.update(handover=old_shift).where(Charge.id.in_([c.id for c in handed])).execute()
+    shift_end = (now - timedelta(days=1)).replace(hour=18, minute=0, second=0, microsecond=0)
+    figures = ShiftHandover.shift_figures(clerk.id, shift_end.replace(hour=8, minute=30), shift_end)
+    signed = ShiftHandover.hand_over(
+        clerk, users["clerk2"], shift_end.replace(hour=8, minute=30), shift_end,
+        figures["totals"]["cash"][1] + Decimal("2.00"), "找零多收 2 元，已登记", shift_end)
+    signed.take_over(users["clerk2"], shift_end + timedelta(minutes=5))
+
     for i, item in enumerate(items[:5]):
         when = now - timedelta(days=4 - i, hours=2 - i % 2)
         out = i >= 3
@@ -205,6 +232,14 @@ def create_demo_data(now):
             status=ItemLoan.OUT if out else ItemLoan.REFUNDED, created_at=when))
         if out:
             LendableItem.update(status=LendableItem.ON_LOAN).where(LendableItem.id == item.id).execute()
+    # Registered at the desk a moment ago: waiting for the warehouse keeper (R-LOAN-2).
+    waiting = now - timedelta(minutes=10)
+    cust = rng.choice(tenants)
+    ItemLoan.create(**stamp(
+        number=number("JY", waiting), receipt_no=number("YJ", waiting), item=items[5], customer=cust,
+        borrower_name=cust.contact_person, borrower_phone=cust.phone, lent_at=waiting,
+        lent_by=clerk, deposit=items[5].deposit, status=ItemLoan.ISSUING, created_at=waiting))
+    LendableItem.update(status=LendableItem.ON_LOAN).where(LendableItem.id == items[5].id).execute()
 
     for seq, text in enumerate(("商品购于本商场，且能提供购物凭证", "投诉在商品三包期或约定退换期内",
                                 "非人为损坏或使用不当造成", "诉求与商品质量、价格或服务相关"), 1):
@@ -414,7 +449,7 @@ def _stamp_clocks(by):
         charge.start(by, charge.charged_at)
         if charge.handed_to_finance_at:
             charge.stop_clock("finance", charge.handed_to_finance_at)
-    for loan in ItemLoan.select():
+    for loan in ItemLoan.select().where(ItemLoan.status != ItemLoan.ISSUING):
         loan.start(by, loan.lent_at)
         if loan.returned_at:
             loan.stop_clock("free", loan.returned_at)

@@ -348,7 +348,9 @@ ACTION_LABELS = {
     "train": "记录培训", "begin": "开始实施", "file": "资料归档", "distribute": "发放问卷",
     "copy_template": "导入模板题目", "verify": "验证", "confirm": "确认收到",
     "publish_notice": "发布通知", "notice_done": "全部确认", "complete_item": "落实",
-    "cancel_item": "取消", "answer": "答复咨询人", "correct": "更正类别/性质", "return_questionnaire": "回收答卷", "paper_copies": "登记现场发放份数", "complete_action": "整改完成", "reject_verification": "验证不通过",
+    "cancel_item": "取消", "answer": "答复咨询人", "correct": "更正类别/性质", "issue": "仓库发放",
+    "take_over": "接班签字", "finance": "交财务", "return_questionnaire": "回收答卷",
+    "paper_copies": "登记现场发放份数", "complete_action": "整改完成", "reject_verification": "验证不通过",
 }
 
 
@@ -369,6 +371,7 @@ JOB_LABELS = {
     "flag_requests_not_handed_back": "服务申请交回超时检查",
     "flag_letters_not_forwarded": "联系函转发超时检查",
     "flag_charges_not_handed_to_finance": "收费交财务超时检查",
+    "flag_handovers_not_at_finance": "交接班款项交财务检查",
     "flag_loans_out_too_long": "借用超时检查", "flag_major_complaints_not_reported": "重大投诉报告检查",
     "flag_major_complaints_not_started": "重大投诉启动检查",
     "flag_repairs_not_completed": "维修完工超时检查", "flag_enquirers_not_answered": "咨询答复超时检查",
@@ -1163,6 +1166,255 @@ class FeeItem(Register):
         return f"{self.name}（{self.price}元/{self.choice_label('unit')}）" if self.name else "收费项目"
 
 
+DIGITS_UPPER = "零壹贰叁肆伍陆柒捌玖"
+
+
+def amount_in_words(amount):
+    """An amount in yuan in Chinese capital numerals, as receipts write it (壹佰贰拾元整)."""
+    amount = Decimal(str(amount or 0)).quantize(Decimal("0.01"))
+    if amount < 0:
+        return "负" + amount_in_words(-amount)
+    fen_total = int(amount * 100)
+    yuan, jiao, fen = fen_total // 100, fen_total // 10 % 10, fen_total % 10
+
+    def group(n):  # 0..9999 -> words, with 零 for inner gaps
+        out, zero = "", False
+        for unit, div in (("仟", 1000), ("佰", 100), ("拾", 10), ("", 1)):
+            d = n // div % 10
+            if d:
+                if zero and out:
+                    out += "零"
+                out, zero = out + DIGITS_UPPER[d] + unit, False
+            else:
+                zero = True
+        return out
+
+    words, pending_zero = "", False
+    for unit, div in (("亿", 10 ** 8), ("万", 10 ** 4), ("", 1)):
+        part = yuan // div % 10000 if div != 10 ** 8 else yuan // div
+        if part:
+            if words and (pending_zero or part < 1000):
+                words += "零"
+            words += group(part) + unit
+            pending_zero = False
+        elif words:
+            pending_zero = True
+    text = (words + "元") if words else ""
+    if not jiao and not fen:
+        return (text or "零元") + "整"
+    if jiao:
+        text += DIGITS_UPPER[jiao] + "角"
+    elif text:
+        text += "零"
+    if fen:
+        text += DIGITS_UPPER[fen] + "分"
+    else:
+        text += "整"
+    return text
+
+
+class PrintedAmounts:
+    """How a printed slip writes a register's amounts: to the fen, and in capitals."""
+
+    def money(self, name):
+        value = getattr(self, name)
+        return "" if value is None else str(Decimal(str(value)).quantize(Decimal("0.01")))
+
+    def in_words(self, name):
+        return amount_in_words(getattr(self, name))
+
+
+class ShiftHandover(PrintedAmounts, Register):
+    """交接班对账 (R-PAY-2): one shift's money, counted, signed by both clerks, given to finance."""
+    SIGNING, SIGNED, FINANCE = "signing", "signed", "finance"
+    STATUSES = ((SIGNING, "待接班人签字"), (SIGNED, "已交接"), (FINANCE, "已交财务"))
+
+    number_prefix = "JB"
+    number = number_field()
+    handed_by = ForeignKeyField(User, backref="+", on_delete="RESTRICT", verbose_name="交班人")
+    taken_by = ForeignKeyField(User, backref="+", on_delete="RESTRICT", verbose_name="接班人")
+    period_from = DateTimeField(verbose_name="当班开始")
+    period_to = DateTimeField(verbose_name="当班结束")
+    charge_count = IntegerField(default=0, verbose_name="收费笔数")
+    totals = TextField(null=True, verbose_name="按支付方式汇总")  # as the sheet reads, frozen
+    system_total = MoneyField(default=Decimal("0"), verbose_name="系统收费合计（元）")
+    system_cash = MoneyField(default=Decimal("0"), verbose_name="系统现金收费（元）")
+    cash_counted = MoneyField(default=Decimal("0"), verbose_name="清点现金（元）")
+    difference = DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"),
+                              auto_round=True, verbose_name="差额（元）")
+    difference_reason = TextField(null=True, verbose_name="差额原因")
+    deposits_taken = MoneyField(default=Decimal("0"), verbose_name="本班收取押金（元）")
+    deposits_refunded = MoneyField(default=Decimal("0"), verbose_name="本班退还押金（元）")
+    loan_fees = MoneyField(default=Decimal("0"), verbose_name="押金转超时费（元）")
+    handed_signed_at = DateTimeField(null=True, verbose_name="交班人签字时间")
+    taken_signed_at = DateTimeField(null=True, verbose_name="接班人签字时间")
+    finance_receiver = CharField(max_length=50, null=True, verbose_name="财务接收人")
+    finance_amount = MoneyField(null=True, verbose_name="财务实收（元）")
+    finance_received_at = DateTimeField(null=True, verbose_name="交财务时间")
+    finance_deadline = DateTimeField(null=True, verbose_name="交财务时限")
+    status = ChoiceField(STATUSES, default=SIGNING, verbose_name="状态")
+
+    date_ranges = (("period_from", "period_to"),)
+    deadline_columns = {"finance": "finance_deadline"}
+
+    class Meta:
+        verbose_name = "交接班记录"
+        indexes = ((("status", "finance_deadline"), False),)
+
+    def __str__(self):
+        return self.number or "交接班"
+
+    def method_totals(self):
+        """[(method label, count, amount)] of the shift's charges for every payment method."""
+        sums = {code: (count, amount) for code, count, amount in Charge.select(
+            Charge.payment_method, fn.COUNT(Charge.id), fn.SUM(Charge.amount)).where(
+            Charge.handover == self.id).group_by(Charge.payment_method).tuples()}
+        return [(label, sums.get(code, (0, 0))[0],
+                 Decimal(str(sums.get(code, (0, 0))[1] or 0)).quantize(Decimal("0.01")))
+                for code, label in PAYMENT_METHODS]
+
+    @staticmethod
+    def describe_totals(totals):
+        """The per-method sums as one line a person reads (现金 2 笔 600.00 元；…)."""
+        return "；".join("%s %d 笔 %s 元" % (label, totals[code][0], totals[code][1])
+                        for code, label in PAYMENT_METHODS if totals[code][0]) or "无收费"
+
+    @classmethod
+    def shift_figures(cls, clerk_id, period_from, period_to, charge_ids=None):
+        """What the system says the clerk took in the shift: charges not yet in a handover
+        (up to the shift's end; an older one still in the drawer comes along), and the deposits
+        the clerk took and refunded in the shift."""
+        # A shift typed to the minute ("to 17:30") includes what was taken during 17:30.
+        until = period_to.replace(second=59, microsecond=999999) if not period_to.second \
+            and not period_to.microsecond else period_to
+        charges = list(Charge.select().where(
+            (Charge.charged_by == clerk_id) & (Charge.status == Charge.RECORDED)
+            & Charge.handover.is_null() & Charge.archived_at.is_null()
+            & (Charge.charged_at <= until)).order_by(Charge.charged_at, Charge.id))
+        if charge_ids is not None:  # exactly the charges the clerk saw and counted
+            charges = [c for c in charges if c.id in set(charge_ids)]
+        totals = {code: [0, Decimal("0.00")] for code, _ in PAYMENT_METHODS}
+        for charge in charges:
+            totals[charge.payment_method][0] += 1
+            totals[charge.payment_method][1] += charge.amount
+        in_shift = lambda column: (column >= period_from) & (column <= until)  # noqa: E731
+        taken = (ItemLoan.select(fn.COALESCE(fn.SUM(ItemLoan.deposit), 0))
+                 .where((ItemLoan.lent_by == clerk_id) & in_shift(ItemLoan.created_at)
+                        & (ItemLoan.status != ItemLoan.CANCELLED)).scalar())
+        refunded = ItemLoan.select(fn.COALESCE(fn.SUM(ItemLoan.refund), 0),
+                                   fn.COALESCE(fn.SUM(ItemLoan.deposit - ItemLoan.refund), 0)).where(
+            (ItemLoan.refunded_by == clerk_id) & in_shift(ItemLoan.refunded_at)).tuples().first()
+        money = lambda v: Decimal(str(v or 0)).quantize(Decimal("0.01"))  # noqa: E731
+        return {"charges": charges, "totals": totals, "deposits_taken": money(taken),
+                "deposits_refunded": money(refunded[0]), "loan_fees": money(refunded[1])}
+
+    @classmethod
+    def hand_over(cls, by, taker, period_from, period_to, cash_counted, reason, now,
+                  charge_ids=None):
+        """The clerk going off shift hands over (R-PAY-2): the shift's charges are counted
+        against the cash, the difference explained, and the record waits for the taker's
+        signature. One transaction, one audit row; the charges join this handover."""
+        from audit import audit
+        errors = {}
+        if taker is None:
+            errors["taken_by"] = "请选择接班人"
+        elif taker.id == by.id:
+            errors["taken_by"] = "接班人不能是交班人本人"
+        if period_from is None or period_to is None:
+            errors["period_to"] = "请填写当班起止时间"
+        elif period_to < period_from:
+            errors["period_to"] = "当班结束不能早于当班开始"
+        elif period_to > now:
+            errors["period_to"] = "当班结束不能晚于现在"
+        counted = None
+        try:
+            counted = Decimal(str(cash_counted)).quantize(Decimal("0.01"))
+            if not counted.is_finite() or counted < 0:
+                errors["cash_counted"] = "清点现金不能为负数"
+        except Exception:
+            errors["cash_counted"] = "清点现金必须是数字"
+        if errors:
+            raise ValidationError(errors)
+        with db.atomic():
+            figures = cls.shift_figures(by.id, period_from, period_to, charge_ids)
+            system_cash = figures["totals"]["cash"][1]
+            difference = counted - system_cash
+            reason = (reason or "").strip()
+            if difference and not reason:
+                raise ValidationError({"difference_reason": "清点现金与系统现金收费相差 %s 元，请填写差额原因"
+                                       % difference})
+            record = cls(handed_by=by, taken_by=taker, period_from=period_from,
+                         period_to=period_to, charge_count=len(figures["charges"]),
+                         totals=cls.describe_totals(figures["totals"]),
+                         system_total=sum((c.amount for c in figures["charges"]), Decimal("0.00")),
+                         system_cash=system_cash, cash_counted=counted, difference=difference,
+                         difference_reason=reason or None,
+                         deposits_taken=figures["deposits_taken"],
+                         deposits_refunded=figures["deposits_refunded"],
+                         loan_fees=figures["loan_fees"], handed_signed_at=now,
+                         created_by=by, created_at=now, updated_at=now)
+            record.assign_number(now)
+            record.full_clean()
+            record.save()
+            ids = [c.id for c in figures["charges"]]
+            if ids and Charge.update(handover=record, updated_at=now).where(
+                    Charge.id.in_(ids) & Charge.handover.is_null()).execute() != len(ids):
+                raise DomainError("有收费已被另一份交接班记录列入，请刷新后重新清点")
+            audit("create", record, before={}, now=now, user=by)
+            # The shift's money reaches finance by the end of the shift's day.
+            record.start_clock("finance", "PAY_HANDOVER", period_to, now,
+                               due=sla.end_of_day(period_to))
+        return record
+
+    def take_over(self, by, now):
+        """The clerk coming on shift signs that the handover is right (both signatures)."""
+        if by.id != self.taken_by_id:
+            raise DomainError("只有接班人%s本人可以签字" % self.taken_by.full_name)
+        self.transition("take_over", by, now, (self.SIGNING,), status=self.SIGNED,
+                        taken_signed_at=now)
+
+    def archive(self, by, now, reason):
+        """Withdraw a handover the taker has not signed (a wrong count): its charges wait for
+        the next one. A signed handover is the shift's record and stays."""
+        if self.status != self.SIGNING:
+            raise DomainError("%s已由接班人签字，不能作废" % self)
+        super().archive(by, now, reason)
+        Charge.update(handover=None, updated_at=now).where(Charge.handover == self.id).execute()
+        Deadline.update(status=Deadline.CANCELLED, updated_at=now).where(
+            (Deadline.record_type == "ShiftHandover") & (Deadline.record_id == self.id)
+            & (Deadline.status == Deadline.RUNNING)).execute()
+
+    def charges(self):
+        return list(Charge.select().where(Charge.handover == self.id)
+                    .order_by(Charge.charged_at, Charge.id))
+
+    def hand_to_finance(self, by, now, receiver, amount):
+        """交财务: finance's receiver takes the counted cash; every charge of the shift is
+        handed over with it (R-PAY-1, 2). Refused when the amount is not the counted cash."""
+        receiver = (receiver or "").strip()
+        errors = {}
+        if not receiver:
+            errors["receiver"] = "请填写财务接收人"
+        try:
+            amount = Decimal(str(amount)).quantize(Decimal("0.01"))
+            if amount != Decimal(str(self.cash_counted)).quantize(Decimal("0.01")):
+                errors["amount"] = "财务实收%s元与交班清点现金%s元不符，请核对" % (
+                    amount, self.cash_counted)
+        except Exception:
+            errors["amount"] = "请填写财务实收金额"
+        if errors:
+            raise ValidationError(errors)
+        with db.atomic():
+            self.transition("finance", by, now, (self.SIGNED,), status=self.FINANCE,
+                            finance_receiver=receiver, finance_amount=amount,
+                            finance_received_at=now)
+            for charge in self.charges():
+                if charge.status == Charge.RECORDED:
+                    charge.hand_to_finance(by, now)
+            self.stop_clock("finance", now)
+
+
+
 class Charge(Register):
     RECORDED, HANDED_OVER, VOIDED = "recorded", "handed_over", "voided"
     STATUSES = ((RECORDED, "已收费"), (HANDED_OVER, "已交财务"), (VOIDED, "已作废"))
@@ -1187,6 +1439,8 @@ class Charge(Register):
     override_reason = TextField(null=True, verbose_name="改价原因")
     finance_deadline = DateTimeField(null=True, verbose_name="交财务时限")
     void_reason = TextField(null=True, verbose_name="作废原因")
+    handover = ForeignKeyField(ShiftHandover, null=True, backref="+", on_delete="RESTRICT",
+                               verbose_name="交接班记录")
 
     deadline_columns = {"finance": "finance_deadline"}
 
@@ -1217,17 +1471,23 @@ class Charge(Register):
 
     def start(self, by, now):
         """The cash goes to finance the same day: the clock runs out at the day's end (R-PAY-1)."""
-        end_of_day = datetime.combine(self.charged_at.date(), time(23, 59, 59))
-        self.start_clock("finance", "PAY_FINANCE", end_of_day, now)
+        self.start_clock("finance", "PAY_FINANCE", sla.end_of_day(self.charged_at), now)
 
     def hand_to_finance(self, by, now):
         self.transition("hand_to_finance", by, now, (self.RECORDED,), status=self.HANDED_OVER,
                         handed_to_finance_at=now)
         self.stop_clock("finance", now)
 
+    def check_editable(self):
+        """A charge counted into a shift handover is the shift's: it no longer changes."""
+        if self.handover_id:
+            raise DomainError("%s已列入交接班记录%s，不能再修改" % (self, self.handover))
+
     def void(self, by, now, reason):
         if not (reason or "").strip():
             raise ValidationError({"reason": "请填写作废原因"})
+        if self.handover_id:
+            raise DomainError("%s已列入交接班记录，不能作废" % self)
         self.transition("void", by, now, (self.RECORDED,), status=self.VOIDED,
                         void_reason=reason.strip())
         self.stop_clock("finance", now)
@@ -1259,9 +1519,13 @@ class LendableItem(Register):
         return f"{self.code} {self.name}" if self.code else (self.name or "物品")
 
 
-class ItemLoan(Register):
-    OUT, RETURNED, REFUNDED, CANCELLED = "out", "returned", "refunded", "cancelled"
-    STATUSES = ((OUT, "借出中"), (RETURNED, "已归还"), (REFUNDED, "已退押金"), (CANCELLED, "已取消"))
+class ItemLoan(PrintedAmounts, Register):
+    # Registered at the desk (deposit taken, receipt and certificate printed), then the
+    # warehouse keeper issues the item against the certificate (R-LOAN-1, 2).
+    ISSUING, OUT, RETURNED, REFUNDED, CANCELLED = (
+        "issuing", "out", "returned", "refunded", "cancelled")
+    STATUSES = ((ISSUING, "待仓库发放"), (OUT, "借出中"), (RETURNED, "已归还"),
+                (REFUNDED, "已退押金"), (CANCELLED, "已取消"))
 
     number_prefix = "JY"
     number = number_field()
@@ -1281,7 +1545,15 @@ class ItemLoan(Register):
     refunded_at = DateTimeField(null=True, verbose_name="退押金时间")
     lent_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
                               verbose_name="经办人")
-    status = ChoiceField(STATUSES, default=OUT, verbose_name="状态")
+    issued_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                verbose_name="发放人（仓库保管员）")
+    returned_to = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                  verbose_name="收回人（仓库保管员）")
+    refunded_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                  verbose_name="退押金经办人")
+    fee_charge = ForeignKeyField(Charge, null=True, backref="+", on_delete="RESTRICT",
+                                 verbose_name="超时费收费单")
+    status = ChoiceField(STATUSES, default=ISSUING, verbose_name="状态")
 
     date_ranges = (("lent_at", "returned_at"), ("lent_at", "due_back_at"),
                    ("returned_at", "refunded_at"))
@@ -1301,7 +1573,7 @@ class ItemLoan(Register):
             self.receipt_no = next_number("YJ", now)
 
     def take_item(self, now):
-        """Check the item out for this loan: an item already out cannot be lent twice."""
+        """Reserve the item for this loan: an item already out cannot be lent twice."""
         if LendableItem.update(status=LendableItem.ON_LOAN, updated_at=now).where(
                 (LendableItem.id == self.item_id)
                 & (LendableItem.status == LendableItem.AVAILABLE)).execute() != 1:
@@ -1309,33 +1581,91 @@ class ItemLoan(Register):
         self.deposit = self.item.deposit
 
     def start(self, by, now):
-        """Borrowing is free for the item's free time (default 1 hour, R-LOAN-4)."""
+        """Borrowing is free for the item's free time (default 1 hour, R-LOAN-4), counted from
+        the moment the item leaves the warehouse (or from registration for an issued loan)."""
         self.start_clock("free", "LOAN_FREE", self.lent_at, now)
 
-    def fee_for(self, returned_at):
-        """The fee for keeping the item past the stamped free period (R-LOAN-4): every started
-        hour (or day) at the item's listed price, or the listed price once for a flat fee."""
+    def check_numbers(self, receipt_no=None, certificate_no=None, receipt=True):
+        """Refuse unless the papers shown are this loan's: the certificate (借用物品证明) and,
+        for a refund, the deposit receipt (R-LOAN-2, 3)."""
+        same = lambda a, b: (a or "").strip().upper() == (b or "").strip().upper()  # noqa: E731
+        errors = {}
+        if not same(certificate_no, self.number):
+            errors["certificate_no"] = ("请填写《借用物品证明》编号" if not (certificate_no or "").strip()
+                                        else "证明编号与本借用登记（%s）不符" % self.number)
+        if receipt and not same(receipt_no, self.receipt_no):
+            errors["receipt_no"] = ("请填写押金收据号" if not (receipt_no or "").strip()
+                                    else "押金收据号与本借用登记不符")
+        if errors:
+            raise ValidationError(errors)
+
+    def issue(self, by, now, certificate_no, issued_at=None):
+        """The warehouse keeper issues the item against the certificate's number (R-LOAN-2):
+        the free time runs from the issue (`issued_at`, when recorded after the fact; else now)."""
+        self.check_numbers(certificate_no=certificate_no, receipt=False)
+        issued_at = issued_at or now
+        if issued_at > now:
+            raise ValidationError({"issued_at": "发放时间不能晚于现在"})
+        if self.lent_at and issued_at < self.lent_at:
+            raise ValidationError({"issued_at": "发放时间不能早于借用登记的借出时间 %s"
+                                   % self.lent_at.strftime("%Y-%m-%d %H:%M")})
+        with db.atomic():
+            self.transition("issue", by, now, (self.ISSUING,), status=self.OUT,
+                            lent_at=issued_at, issued_by=by)
+            self.start(by, now)
+
+    def fee_units(self, returned_at):
+        """How many of the fee item's units the loan ran past its free time (0: none)."""
         free_until = self.due_back_at or self.lent_at
         over = returned_at - free_until
         fee_item = self.item.fee_item
         if over <= timedelta(0) or fee_item is None:
-            return Decimal("0.00")
+            return 0
         span = {"hour": 3600, "day": 86400}.get(fee_item.unit)
-        units = math.ceil(over.total_seconds() / span) if span else 1
-        return (fee_item.price * units).quantize(Decimal("0.01"))
+        return math.ceil(over.total_seconds() / span) if span else 1
+
+    def fee_for(self, returned_at):
+        """The fee for keeping the item past the stamped free period (R-LOAN-4): every started
+        hour (or day) at the item's listed price, or the listed price once for a flat fee."""
+        units = self.fee_units(returned_at)
+        if not units:
+            return Decimal("0.00")
+        return (self.item.fee_item.price * units).quantize(Decimal("0.01"))
 
     def return_item(self, by, now):
         """The warehouse takes the item back and writes the time on the certificate (R-LOAN-2)."""
-        self.transition("return_item", by, now, (self.OUT,), status=self.RETURNED,
-                        returned_at=now, fee=self.fee_for(now))
-        LendableItem.update(status=LendableItem.AVAILABLE, updated_at=now).where(
-            LendableItem.id == self.item_id).execute()
-        self.stop_clock("free", now)
+        with db.atomic():
+            self.transition("return_item", by, now, (self.OUT,), status=self.RETURNED,
+                            returned_at=now, returned_to=by, fee=self.fee_for(now))
+            LendableItem.update(status=LendableItem.AVAILABLE, updated_at=now).where(
+                LendableItem.id == self.item_id).execute()
+            self.stop_clock("free", now)
 
-    def refund_deposit(self, by, now):
-        """Refund the deposit less the fee, against receipt and certificate (R-LOAN-3)."""
-        self.transition("refund", by, now, (self.RETURNED,), status=self.REFUNDED,
-                        refund=self.refund_due, refunded_at=now)
+    def refund_deposit(self, by, now, receipt_no, certificate_no):
+        """Refund the deposit less the fee, against this loan's receipt and certificate, one
+        loan at a time (R-LOAN-3). A fee kept becomes a paid-service charge of the clerk's
+        shift, handed to finance like any other (R-LOAN-4, R-PAY-1)."""
+        self.check_numbers(receipt_no, certificate_no)
+        with db.atomic():
+            charge = None
+            if Decimal(str(self.fee or 0)) > 0:
+                charge = Charge(fee_item=self.item.fee_item, customer=self.customer_id,
+                                payer_name=self.borrower_name,
+                                quantity=Decimal(self.fee_units(self.returned_at)),
+                                payment_method="cash", charged_at=now, charged_by=by,
+                                created_by=by, created_at=now, updated_at=now)
+                charge.price(self.fee, "借用物品%s超时费（从押金中扣除）" % self.number,
+                             may_override=True)
+                charge.assign_number(now)
+                charge.full_clean()
+                charge.save()
+                from audit import audit
+                audit("create", charge, before={}, now=now, user=by)
+                charge.start(by, now)
+            self.transition("refund", by, now, (self.RETURNED,), status=self.REFUNDED,
+                            refund=self.refund_due, refunded_at=now, refunded_by=by,
+                            fee_charge=charge)
+        return charge
 
     @property
     def refund_due(self):
@@ -3123,7 +3453,7 @@ for _index in Alert.priority_indexes():
 
 REGISTERS = (
     Customer, Department, User, Contact, RepairOrder, ServiceRequest, WorkLetter, FeeItem,
-    Charge, LendableItem, ItemLoan, Complaint, ComplaintUpdate, ComplaintGuideline, Callback,
+    ShiftHandover, Charge, LendableItem, ItemLoan, Complaint, ComplaintUpdate, ComplaintGuideline, Callback,
     ComplaintReport,
     Survey, SurveyQuestion, SurveyDistribution, SurveyResponse, CorrectiveAction, Notice,
     NoticeReceipt, Meeting,

@@ -311,3 +311,8 @@ def missed_follow_up_days(follow_up_from, now, calendar, feedback_days, holds):
             missed.append(day)
         day += timedelta(days=1)
     return missed
+
+
+def end_of_day(moment):
+    """The last second of `moment`'s day: money taken that day reaches finance by then."""
+    return datetime.combine(moment.date(), time(23, 59, 59))

@@ -9,6 +9,7 @@ from peewee import JOIN, Case, Cast, Value, fn
 import sla
 
 from models import (ActionItem, Alert, CalendarDay, Charge, Complaint, Contact, ComplaintUpdate,
+                    ShiftHandover,
                     CorrectiveAction, Deadline,
                     Department, Hold, ItemLoan, Notice, RepairOrder, ServiceRequest, SlaRule, Survey,
                     User, WorkLetter)
@@ -21,6 +22,7 @@ ACTING_DEPARTMENT = {
     "Complaint": (Complaint, Complaint.department),
     "WorkLetter": (WorkLetter, WorkLetter.from_department),  # the sender must forward it
     "Charge": (Charge, None),          # the service center's cash
+    "ShiftHandover": (ShiftHandover, None),  # the service center's shift money
     "ItemLoan": (ItemLoan, None),      # the service center chases the borrower
     "Survey": (Survey, None),          # the service center plans and files surveys
     "Notice": (Notice, Notice.department),
@@ -297,6 +299,7 @@ flag_requests_not_handed_back = _rule_job("flag_requests_not_handed_back", "SVC_
 flag_letters_not_forwarded = _rule_job("flag_letters_not_forwarded", "ENQ_LETTER", "Work letters not forwarded within 1 hour (R-ENQ-2).")
 flag_enquirers_not_answered = _rule_job("flag_enquirers_not_answered", "ENQ_ANSWER", "Enquirers not answered within 1 working day of the department's reply (R-ENQ-1/2).")
 flag_charges_not_handed_to_finance = _rule_job("flag_charges_not_handed_to_finance", "PAY_FINANCE", "Charges not handed to finance the same day (R-PAY-1).")
+flag_handovers_not_at_finance = _rule_job("flag_handovers_not_at_finance", "PAY_HANDOVER", "Shift handovers whose money has not reached finance by the end of the day (R-PAY-2).")
 flag_loans_out_too_long = _rule_job("flag_loans_out_too_long", "LOAN_FREE", "Loans out past the free hour, to chase (R-LOAN-4/5).")
 flag_major_complaints_not_started = _rule_job("flag_major_complaints_not_started", "CMP_MAJOR_START", "Major complaints the project manager has not started in time (R-CMP-1).")
 flag_important_complaints_not_started = _rule_job("flag_important_complaints_not_started", "CMP_IMPORTANT_START", "Important complaints not started within 1 hour (R-CMP-1).")
@@ -309,7 +312,8 @@ flag_complaint_callbacks_missed = _rule_job("flag_complaint_callbacks_missed", "
 
 DEADLINE_JOBS = (
     flag_unaccepted_repairs, flag_repairs_not_completed, flag_repairs_without_callback, flag_requests_not_handed_back,
-    flag_letters_not_forwarded, flag_enquirers_not_answered, flag_charges_not_handed_to_finance, flag_loans_out_too_long,
+    flag_letters_not_forwarded, flag_enquirers_not_answered, flag_charges_not_handed_to_finance,
+    flag_handovers_not_at_finance, flag_loans_out_too_long,
     flag_major_complaints_not_started, flag_important_complaints_not_started,
     flag_general_complaints_not_resolved, flag_complaint_callbacks_missed,
     flag_survey_plans_not_approved, flag_survey_staff_not_trained, flag_surveys_not_filed,

@@ -254,14 +254,31 @@ def test_a_ladder_lent_for_two_hours_is_returned_late_charged_and_its_deposit_re
         printed.screenshot(path=os.path.join(clerk.shots, f"clerk-{slip}.png"), full_page=True)
         printed.close()
 
-    clerk.step("归还")
+    number, receipt = clerk.field("编号"), clerk.field("押金收据号")
+    assert clerk.field("状态") == "待仓库发放"
+    # The warehouse keeper issues the ladder against the certificate (R-LOAN-2), recording
+    # that it left two hours ago, and later takes it back.
+    keeper = desk("warehouse")
+    keeper.page.goto(loan_url)
+    keeper.step("仓库发放", certificate_no=number, issued_at=lent[:16])
+    keeper.page.goto(loan_url)
+    assert keeper.field("状态") == "借出中"
+    keeper.step("归还")
+    keeper.page.goto(loan_url)
+    assert keeper.field("状态") == "已归还"
+    assert float(keeper.field("超时费（元）")) > 0            # longer than an hour (R-LOAN-4)
     clerk.page.goto(loan_url)
-    assert clerk.field("状态") == "已归还"
-    assert float(clerk.field("超时费（元）")) > 0            # longer than an hour (R-LOAN-4)
-    clerk.step("退押金")
+    clerk.step("退押金", receipt_no=receipt, certificate_no=number)   # against both papers (R-LOAN-3)
     clerk.page.goto(loan_url)
     refund, fee = float(clerk.field("退还押金（元）")), float(clerk.field("超时费（元）"))
     assert refund == 100 - fee
+    with clerk.context.expect_page() as printed:
+        clerk.page.click("text=打印退押金单")
+    printed = printed.value
+    printed.wait_for_load_state("networkidle")
+    assert "人民币" in printed.inner_text("body") and "元整" in printed.inner_text("body")
+    printed.screenshot(path=os.path.join(clerk.shots, "clerk-refund-slip.png"), full_page=True)
+    printed.close()
     clerk.shot("refunded")
 
 

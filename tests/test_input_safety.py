@@ -203,7 +203,7 @@ def test_odd_dates_already_stored_never_break_a_page(as_admin, day):
     pages += [f"/admin/caller/?customer={c.id}" for c in customers]
     pages += [f"/admin/caller/panel?customer={c.id}" for c in customers]
     pages += [f"/admin/caller/?q={contact.phone}", f"/admin/caller/panel?q={customers[0].name}",
-              "/admin/", "/admin/mywork/", "/admin/kpi/", "/admin/charge/handover/",
+              "/admin/", "/admin/mywork/", "/admin/kpi/", "/admin/shifthandover/handover/",
               f"/admin/survey/report/?id={Survey.select().first().id}"]
     for model in REGISTERS:
         pages += [url(model), url(model, f"details/?id={model.select().first().id}"),

@@ -11,7 +11,7 @@ from database import write_transaction
 from jobs import deadlines
 from jobs.deadlines import resolve_done_alerts
 from models import (Alert, Charge, Complaint, Contact, ItemLoan, Notice, NoticeReceipt, RepairOrder,
-                    ServiceRequest, Survey, WorkLetter)
+                    ServiceRequest, ShiftHandover, Survey, WorkLetter)
 from test_communication import new_notice, some_tenants
 from test_complaints import new_complaint
 from test_reception import (MON, dept, lend, new_charge, new_contact, new_order, new_request, run,
@@ -126,7 +126,20 @@ def hand_to_finance(charge, now):
 
 
 def return_loan(loan, now):
-    run(fresh(loan).return_item, user("clerk"), now)
+    run(fresh(loan).return_item, user("warehouse"), now)
+
+
+def shift_handed_over():
+    """The clerk hands over the shift 08:30–09:50 Monday; the taker has not signed yet."""
+    Charge.update(status=Charge.HANDED_OVER).where(Charge.status == Charge.RECORDED).execute()
+    new_charge(datetime(2026, 11, 23, 9, 0))
+    return run(ShiftHandover.hand_over, user("clerk"), user("clerk2"),
+               datetime(2026, 11, 23, 8, 30), datetime(2026, 11, 23, 9, 50), "400.00", None, MON)
+
+
+def sign_and_give_to_finance(handover, now):
+    run(fresh(handover).take_over, user("clerk2"), now)
+    run(fresh(handover).hand_to_finance, user("clerk2"), now, "财务部 吴会计", "400.00")
 
 
 def start_complaint(complaint, now):
@@ -179,6 +192,7 @@ class Case:
                 "flag_letters_not_forwarded": WorkLetter,
                 "flag_enquirers_not_answered": Contact,
                 "flag_charges_not_handed_to_finance": Charge, "flag_loans_out_too_long": ItemLoan,
+                "flag_handovers_not_at_finance": ShiftHandover,
                 "flag_survey_plans_not_approved": Survey, "flag_survey_staff_not_trained": Survey,
                 "flag_surveys_not_filed": Survey, "flag_notices_not_confirmed": Notice,
                 }.get(self.job.__name__, Complaint)
@@ -206,6 +220,9 @@ CASES = [
     # R-PAY-1: charged Mon 10:00, to finance by the end of that day.
     Case(deadlines.flag_charges_not_handed_to_finance, lambda: new_charge(MON), END_OF_MON,
          "service", hand_to_finance, 0),
+    # R-PAY-2: shift ended Mon 09:50, its money to finance by the end of that day.
+    Case(deadlines.flag_handovers_not_at_finance, shift_handed_over, END_OF_MON,
+         "service", sign_and_give_to_finance, 1),
     # R-LOAN-4/5: lent Mon 10:00, free for 1 hour -> 11:00.
     Case(deadlines.flag_loans_out_too_long, lambda: lend(MON), datetime(2026, 11, 23, 11, 0),
          "service", return_loan, 1),
@@ -242,7 +259,7 @@ def test_the_table_covers_every_rule_job():
     rule_jobs = {name for name in dir(deadlines) if name.startswith("flag_")
                  and getattr(deadlines, name).__code__ is made_by_rule_job}
     # R-REP-5's job runs one rule per repair category (REP_COMPLETE_*).
-    assert rule_jobs | {"flag_repairs_not_completed"} == set(IDS) and len(IDS) == 16
+    assert rule_jobs | {"flag_repairs_not_completed"} == set(IDS) and len(IDS) == 17
 
 
 def flag(job, now):

@@ -1,5 +1,4 @@
 """Reception workflows per rule (R-REP, R-SVC, R-ENQ, R-PAY, R-LOAN) on fixed datetimes."""
-import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -270,23 +269,7 @@ def test_pay_1_only_a_manager_overrides_the_price_and_only_with_a_reason(app):
     assert charge.amount == Decimal("150.00") and charge.override_reason == "老客户优惠"
 
 
-def test_pay_2_shift_handover_sums_by_method_and_hands_everything_over(as_clerk):
-    Charge.update(status="handed_over").execute()
-    clerk = user("clerk")
-    for method, qty in (("cash", "1"), ("cash", "2"), ("wechat", "1")):
-        new_charge(datetime(2026, 11, 22, 9, 0), quantity=qty, method=method)
-    page = as_clerk.get("/admin/charge/handover/")
-    totals = page.text.split('id="handover-totals"')[1].split("</table>")[0]
-    cash_row = re.search(r"现金</td><td[^>]*>(\d+)</td><td[^>]*>([\d.]+)", totals)
-    assert cash_row.groups() == ("2", "600.00")
-    assert "800.00" in totals
-    shown = [str(c.id) for c in Charge.select().where((Charge.charged_by == clerk)
-                                                      & (Charge.status == "recorded"))]
-    late = new_charge(datetime(2026, 11, 22, 9, 5), method="alipay")  # after the page was shown
-    response = as_clerk.submit("/admin/charge/handover/", {"charge": shown})
-    assert response.status_code == 302
-    left = Charge.select().where((Charge.charged_by == clerk) & (Charge.status == "recorded"))
-    assert [c.id for c in left] == [late.id]
+# R-PAY-2 (the shift handover) and the loans' warehouse step: tests/test_cash_and_loans.py.
 
 
 # ---------------------------------------------------------------- R-LOAN
@@ -299,7 +282,7 @@ def lend(at, item=None):
         loan.take_item(at)
         loan.assign_number(at)
         loan.save(force_insert=True)
-        loan.start(user("clerk"), at)
+        loan.issue(user("warehouse"), at, loan.number)  # R-LOAN-2: the free hour runs from here
     return loan
 
 
@@ -316,7 +299,8 @@ def test_loan_4_fee_beyond_the_free_hour_and_refund(app, minutes, fee, refund):
     assert ItemLoan.get_by_id(loan.id).due_back_at == MON + timedelta(hours=1)
     run(loan.return_item, user("clerk"), MON + timedelta(minutes=minutes))
     assert ItemLoan.get_by_id(loan.id).fee == Decimal(fee)
-    run(loan.refund_deposit, user("clerk"), MON + timedelta(minutes=minutes + 5))
+    run(loan.refund_deposit, user("clerk"), MON + timedelta(minutes=minutes + 5), loan.receipt_no,
+        loan.number)
     stored = ItemLoan.get_by_id(loan.id)
     assert stored.refund == deposit - Decimal(fee)
     assert isinstance(stored.refund, Decimal)
@@ -329,9 +313,11 @@ def test_loan_item_already_out_cannot_be_lent_twice_and_refund_not_twice(app):
     assert LendableItem.get_by_id(loan.item_id).status == "on_loan"
     run(loan.return_item, user("clerk"), MON + timedelta(minutes=30))
     assert LendableItem.get_by_id(loan.item_id).status == "available"
-    run(loan.refund_deposit, user("clerk"), MON + timedelta(minutes=31))
+    run(loan.refund_deposit, user("clerk"), MON + timedelta(minutes=31), loan.receipt_no,
+        loan.number)
     with pytest.raises(DomainError):
-        run(loan.refund_deposit, user("clerk"), MON + timedelta(minutes=32))
+        run(loan.refund_deposit, user("clerk"), MON + timedelta(minutes=32), loan.receipt_no,
+            loan.number)
     assert audit_actions(loan).count("refund") == 1
 
 
@@ -341,7 +327,7 @@ def test_loan_fee_larger_than_deposit_refunds_nothing_and_shows_what_is_owed(app
                                updated_at=MON)  # 10.00 an hour beyond the free hour
     loan = lend(MON, item=item)
     run(loan.return_item, user("clerk"), MON + timedelta(hours=8))  # 7 hours over: 70.00
-    run(loan.refund_deposit, user("clerk"), MON + timedelta(hours=8))
+    run(loan.refund_deposit, user("clerk"), MON + timedelta(hours=8), loan.receipt_no, loan.number)
     stored = ItemLoan.get_by_id(loan.id)
     assert stored.refund == Decimal("0.00") and stored.fee_owed == Decimal("20.00")
 

@@ -6,7 +6,7 @@ from models import (ActionItem, Alert, AuditLog, Callback, CalendarDay, CallScri
                     ComplaintReport, ComplaintUpdate, Contact, CorrectiveAction, Customer,
                     Department, FeeItem, ItemLoan, LendableItem, Meeting, Notice, NoticeReceipt,
                     REGISTERS, RepairOrder, SegmentRule, ServiceRequest, SlaRule, Survey, SurveyQuestion,
-                    SurveyDistribution, SurveyResponse, User, WorkLetter)
+                    SurveyDistribution, SurveyResponse, ShiftHandover, User, WorkLetter)
 
 
 def rows(html):
@@ -120,7 +120,8 @@ MARKER = {Customer: "测试商户甲", Department: "保安部", User: "newclerk"
 
 # Written only by the console itself (audit rows, stamped deadlines, holds).
 SYSTEM_WRITTEN = (AuditLog, Deadline, Hold, Callback, ComplaintUpdate, ComplaintReport, Alert,
-                  SurveyDistribution, SurveyResponse, NoticeReceipt)
+                  SurveyDistribution, SurveyResponse, NoticeReceipt,
+                  ShiftHandover)  # made by the handover page from the shift's own figures
 WRITABLE = [m for m in REGISTERS if m not in SYSTEM_WRITTEN]
 
 

@@ -1,7 +1,6 @@
 """Workflow steps as a user meets them: where every step lands, what it asks first, and the
 complaint taken at the desk (issue 17)."""
 import html
-import json
 import re
 from datetime import datetime
 
@@ -24,8 +23,9 @@ STEP_MODES = {
     "servicerequest": {"approve": "form", "decline": "form", "hand_back": "confirm",
                        "notify": "form", "hold": "form", "release": "fire"},
     "workletter": {"send": "confirm", "acknowledge": "fire", "reply": "form", "close": "confirm"},
-    "charge": {"hand_to_finance": "confirm", "void": "form"},
-    "itemloan": {"return_item": "confirm", "refund": "confirm"},
+    "shifthandover": {"take_over": "confirm", "finance": "form"},
+    "charge": {"void": "form"},
+    "itemloan": {"issue": "form", "return_item": "confirm", "refund": "form"},
     "complaint": {"scope": "form", "correct": "form", "start": "form", "progress": "form",
                   "feedback": "form", "follow_up": "form", "resolve": "form", "callback": "form",
                   "escalate": "form", "reroute": "form", "hold": "form", "release": "fire"},
@@ -72,7 +72,7 @@ def test_money_closing_and_notifying_steps_are_exactly_the_confirmed_ones(app):
 # ---------------------------------------------------------------- every step lands on its record
 
 # What a user types into a step's fields; selects and checklists take what the page offers.
-TYPED = {"reason": "测试原因", "answer": "已电话告知咨询人", "content": "测试处理情况", "told": "已电话告知", "result": "已处理完毕",
+TYPED = {"receiver": "财务部 吴会计", "reason": "测试原因", "answer": "已电话告知咨询人", "content": "测试处理情况", "told": "已电话告知", "result": "已处理完毕",
          "note": "同意", "outcome": "已当面答复", "reply": "已安排处理", "evidence": "现场核实照片",
          "action": "加强巡查", "fixed": "yes", "satisfaction": "5", "person": "店长", "notes": "满意",
          "category": "property", "severity": "important", "requested_by": "", "copies": "3",
@@ -100,6 +100,12 @@ def form_data(page, record):
         if name in data and name not in ("department",) and not isinstance(data[name], list) \
                 and name in ("category", "severity", "satisfaction", "method"):
             data[name] = value
+    # Papers are checked against the record's own numbers (R-LOAN-2/3); finance receives the
+    # shift's counted cash (R-PAY-2).
+    for name, column in (("certificate_no", "number"), ("receipt_no", "receipt_no"),
+                         ("amount", "cash_counted")):
+        if name in data and hasattr(record, column):
+            data[name] = str(getattr(record, column))
     if "shop_nos" in data:
         shop = Customer.select().where(Customer.shop_no.is_null(False)).first()
         data["shop_nos"] = shop.shop_no
@@ -193,6 +199,13 @@ def returned_loan():
     run(loan.return_item, as_user("clerk"), DEMO_NOW)
 
 
+def handover_to_admin():
+    """A shift handed over to the admin (the first desk role), waiting for the admin to sign."""
+    from models import ShiftHandover
+    run(ShiftHandover.hand_over, as_user("clerk"), as_user("admin"),
+        DEMO_NOW.replace(hour=8), DEMO_NOW.replace(hour=9), "0", "无现金", DEMO_NOW)
+
+
 def product_complaint():
     from test_complaints import new_complaint
     new_complaint("general", category="product")
@@ -251,6 +264,7 @@ PREPARE = {
     "workletter.send": draft_letter,
     "workletter.close": replied_letter,
     "itemloan.refund": returned_loan,
+    "shifthandover.take_over": handover_to_admin,
     "complaint.scope": product_complaint,
     "survey.submit": survey_in(Survey.DRAFT),
     "survey.approve": survey_in(Survey.SUBMITTED),
@@ -328,8 +342,8 @@ def test_a_fieldless_step_has_no_page_of_its_own(login):
 
 def test_details_page_fires_simple_steps_and_asks_before_the_others(login):
     loan = ItemLoan.get(ItemLoan.status == ItemLoan.OUT)
-    clerk = login("clerk")
-    page = clerk.get(f"/admin/itemloan/details/?id={loan.id}").text
+    keeper = login("warehouse")  # 仓库保管员 takes the item back (R-LOAN-2)
+    page = keeper.get(f"/admin/itemloan/details/?id={loan.id}").text
     # 归还 moves money: its button only opens the confirmation in place.
     assert f'data-target="#kefu-confirm-{loan.id}-return_item"' in page
     assert f'<div class="collapse" id="kefu-confirm-{loan.id}-return_item">' in page
@@ -345,21 +359,20 @@ def test_details_page_fires_simple_steps_and_asks_before_the_others(login):
 
 
 def test_grid_rows_ask_in_place_and_bulk_actions_ask_too(login):
-    clerk = login("clerk")
-    returned_loan()
-    loan = ItemLoan.get(ItemLoan.status == ItemLoan.RETURNED)
-    grid = clerk.get("/admin/itemloan/").text
-    box = re.search(r'id="kefu-confirm-%d-refund">(.*?)</form>' % loan.id, grid, re.S)
-    assert box and "退还押金%s元" % loan.refund_due in box.group(1)
-    assert f'action="/admin/itemloan/step/refund/?id={loan.id}' in box.group(1)
-    asked = json.loads(html.unescape(re.search(
-        r'<div id="actions-confirmation-data" class="d-none">(.*?)</div>', grid).group(1)))
-    assert asked["refund"] == "确定对所选记录办理“退押金”吗？涉及款项，确认后不能撤销。"
-    assert asked["return_item"].endswith("涉及款项，确认后不能撤销。")
-    done = clerk.post(f"/admin/itemloan/step/refund/?id={loan.id}&url=/admin/itemloan/",
-                      data={"csrf_token": csrf_token(grid)})
+    keeper = login("warehouse")
+    loan = ItemLoan.get(ItemLoan.status == ItemLoan.OUT)
+    grid = keeper.get("/admin/itemloan/").text
+    box = re.search(r'id="kefu-confirm-%d-return_item">(.*?)</form>' % loan.id, grid, re.S)
+    assert box and "从押金%s元中扣除" % loan.deposit in box.group(1)
+    assert f'action="/admin/itemloan/step/return_item/?id={loan.id}' in box.group(1)
+    # Item by item against its certificate, and a refund one loan at a time against its
+    # papers (R-LOAN-2/3): neither is a bulk action.
+    assert "modelActions.execute('return_item')" not in grid
+    assert "modelActions.execute('refund')" not in grid
+    done = keeper.post(f"/admin/itemloan/step/return_item/?id={loan.id}&url=/admin/itemloan/",
+                       data={"csrf_token": csrf_token(grid)})
     assert done.headers["Location"].startswith(f"/admin/itemloan/details/?id={loan.id}&url=")
-    assert ItemLoan.get_by_id(loan.id).status == ItemLoan.REFUNDED
+    assert ItemLoan.get_by_id(loan.id).status == ItemLoan.RETURNED
 
 
 # ---------------------------------------------------------------- a complaint taken at the desk

@@ -138,6 +138,7 @@ WORK_SUMMARY = {
     "Complaint": ("complainant_name", None, "subject"),
     "WorkLetter": (None, None, "subject"),
     "Charge": ("payer_name", None, ("fee_item", FeeItem.name)),
+    "ShiftHandover": (None, None, "totals"),
     "ItemLoan": ("borrower_name", None, ("item", LendableItem.name)),
     "Survey": (None, None, "title"),
     "Notice": (None, None, "title"),

@@ -1,18 +1,22 @@
 """Paid services and loans (有偿服务): price list, charges, shift handover, lendable items, loans."""
-from collections import OrderedDict
+from datetime import datetime, time
 from decimal import Decimal
 
-from flask import redirect, request
+from flask import abort, flash, g, redirect, request
 from flask_admin import expose
 from flask_login import current_user
-from wtforms import DecimalField, validators
+from peewee import fn
+from wtforms import DateTimeField, DecimalField, SelectField, StringField, TextAreaField, validators
 
 import access
+import clock
+from database import write_transaction
 from forms import KefuForm
 from i18n import _l
-from models import PAYMENT_METHODS, Charge, FeeItem, ItemLoan, LendableItem, ValidationError
+from models import (PAYMENT_METHODS, Charge, Department, DomainError, FeeItem, ItemLoan, LendableItem,
+                    ShiftHandover, ValidationError)
 from views.base import KefuModelView, PageLink, deadline_formatter, fits_column
-from views.steps import MONEY, Step, bulk_action, reason_field
+from views.steps import MONEY, Step, reason_field
 
 
 class FeeItemView(KefuModelView):
@@ -24,10 +28,11 @@ class ChargeView(KefuModelView):
     # The key columns first (number, customer, status, deadline): on screen at 1366 px.
     column_list = ("number", "customer", "payer_name", "fee_item", "amount", "status",
                    "finance_deadline", "payment_method", "quantity", "charged_by", "charged_at",
-                   "handed_to_finance_at")
-    # The amount comes from the price list (R-PAY-1); hand-over is a step.
+                   "handover", "handed_to_finance_at")
+    # The amount comes from the price list (R-PAY-1); a charge reaches finance in its shift's
+    # handover (R-PAY-2), never on its own.
     form_excluded_extra = ("status", "handed_to_finance_at", "unit_price", "amount",
-                           "finance_deadline")
+                           "finance_deadline", "handover")
     form_extra_fields = {"override_amount": DecimalField(
         "改价金额（元，仅经理；留空按收费标准）",
         validators=[validators.Optional(), validators.NumberRange(min=0, message="金额不能为负数"),
@@ -37,18 +42,17 @@ class ChargeView(KefuModelView):
     open_states = (Charge.RECORDED,)
     deadline_filters = (("finance_deadline", (Charge.RECORDED,)),)
     steps = (
-        Step("hand_to_finance", "交财务", lambda r, by, now, f: r.hand_to_finance(by, now),
-             when=(Charge.RECORDED,), bulk=True, does=(MONEY,),
-             detail=lambda r: _l("%(amount)s元交财务部。") % {"amount": r.amount}),
         Step("void", "作废", lambda r, by, now, f: r.void(by, now, f["reason"]),
-             when=(Charge.RECORDED,), fields={"reason": reason_field("作废原因")}, style="danger"),
+             when=(Charge.RECORDED,), fields={"reason": reason_field("作废原因")}, style="danger",
+             show=lambda r: not r.handover_id),
     )
-    action_hand_to_finance = bulk_action("hand_to_finance", "交财务")
 
     editable_states = (Charge.RECORDED,)  # handed over or voided: a closed book
 
     def before_save(self, form, model, created, now):
         """Price a new charge from the list; an edit keeps the price unless a manager changes it."""
+        if not created:
+            Charge.get_by_id(model.id).check_editable()
         if created or form.override_amount.data is not None or \
                 model.fee_item_id != Charge.get_by_id(model.id).fee_item_id or \
                 model.quantity != Charge.get_by_id(model.id).quantity:
@@ -59,24 +63,127 @@ class ChargeView(KefuModelView):
         if created:
             model.start(current_user, now)
 
+    @expose("/handover/")
+    def handover_view(self):
+        """The old address of 交接班对账: the shift handover page."""
+        return redirect(self.get_url("shifthandover.handover_view"))
+
+
+def _desk_users():
+    """Who can take over a shift: active users of the desk's roles."""
+    from models import User
+    return [u for u in User.select().where(User.is_active == True).order_by(User.username)  # noqa: E712
+            if u.role_set & access.DESK]
+
+
+class HandoverForm(KefuForm):
+    taken_by = SelectField(_l("接班人"), coerce=int, validators=[
+        validators.InputRequired(message="请选择接班人")])
+    period_from = DateTimeField(_l("当班开始"), format="%Y-%m-%d %H:%M", validators=[
+        validators.InputRequired(message="请填写当班开始时间（例如 2026-11-23 08:30）")])
+    period_to = DateTimeField(_l("当班结束"), format="%Y-%m-%d %H:%M", validators=[
+        validators.InputRequired(message="请填写当班结束时间（例如 2026-11-23 17:30）")])
+    cash_counted = DecimalField(_l("清点现金（元）"), places=2, validators=[
+        validators.InputRequired(message="请填写清点的现金金额"),
+        validators.NumberRange(min=0, message="金额不能为负数"), fits_column(Charge.amount)])
+    difference_reason = TextAreaField(_l("差额原因（现金与系统不符时必填）"),
+                                      validators=[validators.Length(max=2000)])
+
+
+def _money(view, context, row, name):
+    """An amount to the fen, as the handover sheet counts it."""
+    return row.money(name)
+
+
+class ShiftHandoverView(KefuModelView):
+    """交接班对账 (R-PAY-2): a shift's money counted, signed by both clerks, given to finance."""
+    column_list = ("number", "handed_by", "taken_by", "period_to", "status", "finance_deadline",
+                   "system_cash", "cash_counted", "difference", "finance_receiver",
+                   "finance_amount")
+    column_default_sort = ("period_to", True)
+    column_formatters = {"finance_deadline": deadline_formatter(ShiftHandover.SIGNED,
+                                                                ShiftHandover.SIGNING),
+                         **{name: _money for name in (
+                             "system_total", "system_cash", "cash_counted", "difference",
+                             "deposits_taken", "deposits_refunded", "loan_fees", "finance_amount")}}
+    open_states = (ShiftHandover.SIGNING, ShiftHandover.SIGNED)
+    deadline_filters = (("finance_deadline", (ShiftHandover.SIGNING, ShiftHandover.SIGNED)),)
+    print_slips = (("handover_sheet", "打印交接班对账单"),)
+    steps = (
+        Step("take_over", "接班签字", lambda r, by, now, f: r.take_over(by, now),
+             when=(ShiftHandover.SIGNING,), style="success",
+             show=lambda r: r.taken_by_id == current_user.id, does=(MONEY,),
+             detail=lambda r: _l("确认已清点：现金%(cash)s元，系统收费合计%(total)s元。") % {
+                 "cash": r.cash_counted, "total": r.system_total}),
+        Step("finance", "交财务", lambda r, by, now, f: r.hand_to_finance(
+                 by, now, f["receiver"], f["amount"]),
+             when=(ShiftHandover.SIGNED,), does=(MONEY,),
+             help="本班清点的现金交财务部；记录财务接收人和实收金额，本班各笔收费随之标记为已交财务。",
+             initial=lambda r: {"amount": r.cash_counted},
+             fields={"receiver": StringField(_l("财务接收人"), validators=[
+                         validators.InputRequired(message="请填写财务接收人"),
+                         validators.Length(max=50)]),
+                     "amount": DecimalField(_l("财务实收（元）"), places=2, validators=[
+                         validators.InputRequired(message="请填写财务实收金额"),
+                         validators.NumberRange(min=0, message="金额不能为负数"),
+                         fits_column(Charge.amount)])}),
+    )
+
+    @property
+    def can_create(self):
+        return False  # made by the handover page, from the shift's own figures
+
+    @property
+    def can_edit(self):
+        return False  # signed figures do not change
+
     @expose("/handover/", methods=("GET", "POST"))
     def handover_view(self):
-        """Shift handover (交接班对账): this clerk's charges not yet handed over, by method."""
-        charges = list(Charge.select().where((Charge.charged_by == current_user.id)
-                                             & (Charge.status == Charge.RECORDED))
-                       .order_by(Charge.charged_at))
-        totals = OrderedDict((code, [label, 0, Decimal("0.00")]) for code, label in PAYMENT_METHODS)
-        for charge in charges:
-            totals[charge.payment_method][1] += 1
-            totals[charge.payment_method][2] += charge.amount
-        form = KefuForm(request.form if request.method == "POST" else None)
+        """The clerk going off shift counts the cash and hands over (交接班对账, R-PAY-2)."""
+        if not self.may_write():  # the desk hands over; the others read the handovers
+            abort(403)
+        now = clock.now()
+        last = (ShiftHandover.select(fn.MAX(ShiftHandover.period_to))
+                .where(ShiftHandover.handed_by == current_user.id).scalar())
+        default_from = last or datetime.combine(now.date(), time(0, 0))
+        form = HandoverForm(request.form if request.method == "POST" else None,
+                            period_from=default_from, period_to=now.replace(second=0, microsecond=0))
+        form.taken_by.choices = [(0, _l("— 请选择 —"))] + [
+            (u.id, u.full_name or u.username) for u in _desk_users() if u.id != current_user.id]
+        period_to = form.period_to.data or now
+        period_from = form.period_from.data or default_from
+        shown = None
+        if request.method == "POST":
+            shown = [int(i) for i in request.form.getlist("charge") if i.isdigit()]
+        figures = ShiftHandover.shift_figures(current_user.id, period_from, period_to, shown)
         if request.method == "POST" and self.may_write() and form.validate():
-            # Exactly the charges the clerk saw and counted, not one taken since.
-            shown = set(request.form.getlist("charge"))
-            self.run_bulk([c.id for c in charges if str(c.id) in shown], "hand_to_finance")
-            return redirect(self.get_url(".handover_view"))
-        return self.render("kefu/handover.html", charges=charges, totals=totals, form=form,
-                           grand_total=sum((c.amount for c in charges), Decimal("0.00")))
+            from models import User
+            try:
+                with write_transaction():
+                    record = ShiftHandover.hand_over(
+                        current_user._get_current_object(), User.get_or_none(
+                            User.id == form.taken_by.data), period_from, period_to,
+                        form.cash_counted.data, form.difference_reason.data, now,
+                        charge_ids=shown)
+            except ValidationError as err:
+                for name, message in err.errors.items():
+                    target = getattr(form, name, None)
+                    if target is not None:
+                        target.errors = list(target.errors or []) + [message]
+                    else:
+                        flash(message, "error")
+            except DomainError as err:
+                flash(str(err), "error")
+            else:
+                flash(_l("已交班：%(record)s，等待接班人签字。") % {"record": record}, "success")
+                return redirect(self.get_url(".details_view", id=record.id))
+        labels = dict(PAYMENT_METHODS)
+        method_rows = [(labels[code], count, amount)
+                       for code, (count, amount) in figures["totals"].items()]
+        return self.render("kefu/handover.html", form=form, figures=figures, method_rows=method_rows,
+                           charges=figures["charges"], period_from=period_from,
+                           period_to=period_to,
+                           grand_total=sum((c.amount for c in figures["charges"]), Decimal("0.00")))
 
 
 class LendableItemView(KefuModelView):
@@ -84,30 +191,58 @@ class LendableItemView(KefuModelView):
     column_default_sort = ("code", False)
 
 
+def _warehouse_scope(record, dept):
+    """Department staff issue and take back items only as the warehouse (仓库保管员, R-LOAN-2);
+    read once per request, not per row."""
+    if "kefu_warehouse_id" not in g:
+        g.kefu_warehouse_id = Department.select(Department.id).where(
+            Department.code == Department.WAREHOUSE).scalar()
+    return dept == g.kefu_warehouse_id
+
+
+def _paper_number(label, message):
+    return StringField(_l(label), validators=[validators.InputRequired(message=message),
+                                              validators.Length(max=20)])
+
+
 class ItemLoanView(KefuModelView):
     # The key columns first (number, borrower, status, due back, deposit): on screen at 1366 px.
     column_list = ("number", "borrower_name", "item", "status", "due_back_at", "deposit",
                    "borrower_phone", "lent_at", "returned_at", "fee", "refund", "receipt_no")
     form_excluded_extra = ("status", "returned_at", "fee", "refund", "refunded_at", "deposit",
-                           "due_back_at")
+                           "due_back_at", "issued_by", "returned_to", "refunded_by", "fee_charge")
     stamp_user_fields = ("lent_by",)
-    editable_states = (ItemLoan.OUT,)
+    editable_states = (ItemLoan.ISSUING, ItemLoan.OUT)
     column_formatters = {"due_back_at": deadline_formatter(ItemLoan.OUT)}
-    open_states = (ItemLoan.OUT, ItemLoan.RETURNED)  # returned: the deposit is still held
+    # Waiting at the warehouse, out, or returned with the deposit still held.
+    open_states = (ItemLoan.ISSUING, ItemLoan.OUT, ItemLoan.RETURNED)
     deadline_filters = (("due_back_at", (ItemLoan.OUT,)),)
-    print_slips = (("deposit_receipt", "打印押金收据"), ("loan_certificate", "打印借用物品证明"))
+    print_slips = (("deposit_receipt", "打印押金收据"), ("loan_certificate", "打印借用物品证明"),
+                   ("refund_slip", "打印退押金单"))
     steps = (
+        Step("issue", "仓库发放", lambda r, by, now, f: r.issue(
+                 by, now, f["certificate_no"], f["issued_at"]),
+             when=(ItemLoan.ISSUING,), scope=_warehouse_scope, style="success",
+             help="仓库保管员凭《借用物品证明》发放物品：请核对并填写证明上的编号。免费借用时间从发放时起算。",
+             fields={"certificate_no": _paper_number(
+                         "《借用物品证明》编号", "请填写《借用物品证明》编号"),
+                     "issued_at": DateTimeField(_l("发放时间（留空为现在）"), format="%Y-%m-%d %H:%M",
+                                                validators=[validators.Optional()])}),
         Step("return_item", "归还", lambda r, by, now, f: r.return_item(by, now),
-             when=(ItemLoan.OUT,), bulk=True, does=(MONEY,),
-             detail=lambda r: _l("超时费按归还时间计算，从押金%(deposit)s元中扣除。") % {
+             when=(ItemLoan.OUT,), scope=_warehouse_scope, does=(MONEY,),
+             detail=lambda r: _l("归还时间记入《借用物品证明》；超时费按归还时间计算，从押金%(deposit)s元中扣除。") % {
                  "deposit": r.deposit}),
-        Step("refund", "退押金", lambda r, by, now, f: r.refund_deposit(by, now),
-             when=(ItemLoan.RETURNED,), bulk=True, style="success", does=(MONEY,),
-             detail=lambda r: _l("退还押金%(refund)s元（押金%(deposit)s元，超时费%(fee)s元）。") % {
-                 "refund": r.refund_due, "deposit": r.deposit, "fee": r.fee}),
+        Step("refund", "退押金", lambda r, by, now, f: r.refund_deposit(
+                 by, now, f["receipt_no"], f["certificate_no"]),
+             when=(ItemLoan.RETURNED,), style="success", does=(MONEY,),
+             help="凭押金收据和《借用物品证明》退还押金：请核对并填写两者的编号。超时费从押金中扣除，记入本班收费。",
+             facts=lambda r: [(_l("押金（元）"), r.money("deposit")), (_l("超时费（元）"), r.money("fee")),
+                              (_l("应退押金（元）"), r.money("refund_due"))]
+             + ([(_l("借用人另付（元）"), r.money("fee_owed"))] if r.fee_owed else []),
+             fields={"receipt_no": _paper_number("押金收据号", "请填写押金收据号"),
+                     "certificate_no": _paper_number(
+                         "《借用物品证明》编号", "请填写《借用物品证明》编号")}),
     )
-    action_return_item = bulk_action("return_item", "归还")
-    action_refund = bulk_action("refund", "退押金")
 
     def before_save(self, form, model, created, now):
         if created:
@@ -115,15 +250,12 @@ class ItemLoanView(KefuModelView):
         elif model.item_id != ItemLoan.get_by_id(model.id).item_id:
             raise ValidationError({"item": "借出后不能更换物品，请归还后重新借用"})
 
-    def after_save(self, form, model, created, now):
-        if created:
-            model.start(current_user, now)
-
 
 def register(admin, category):
     admin.add_view(FeeItemView(FeeItem, category=category))
-    charges = ChargeView(Charge, category=category)
-    admin.add_view(charges)
-    admin.add_link(PageLink("交接班对账", charges, "/handover/", category))
+    admin.add_view(ChargeView(Charge, category=category))
+    handovers = ShiftHandoverView(ShiftHandover, category=category)
+    admin.add_view(handovers)
+    admin.add_link(PageLink("交接班对账", handovers, "/handover/", category, may=handovers.may_write))
     admin.add_view(LendableItemView(LendableItem, category=category))
     admin.add_view(ItemLoanView(ItemLoan, category=category))
