@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from app import DEMO_USERS
 from models import AuditLog, Callback, Complaint, Customer, Department, RepairOrder, User, WorkLetter
 from test_bad_input import field_errors
 from test_registers import url, valid_form
@@ -107,7 +108,7 @@ def test_workers_starting_at_once_on_a_new_database(tmp_path):
     from models import db
     database.open_database(url_)
     with db.connection_context():
-        assert User.select().count() == 7
+        assert User.select().count() == len(DEMO_USERS)  # demo data made once
         assert database.SchemaMigration.select().count() == len(database.MIGRATIONS)
 
 
