@@ -197,6 +197,26 @@ class Client:
         return self.http.post(form_url, data=payload)
 
 
+def browser_form(page, **changes):
+    """A form page posted as a browser posts it: every enabled field's value, none disabled."""
+    data = {}
+    for tag, name, value in re.findall(
+            r'(<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"[^>]*>)', page):
+        if " disabled" not in tag:
+            data[name] = html.unescape(value)
+    for tag, name, body in re.findall(
+            r'(<textarea[^>]*name="([^"]+)"[^>]*>)(.*?)</textarea>', page, re.S):
+        if " disabled" not in tag:
+            data[name] = html.unescape(body).strip()
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option[^>]*selected[^>]*value="([^"]*)"|'
+                           r'<option[^>]*value="([^"]*)"[^>]*selected', options)
+        if chosen:
+            data[name] = chosen.group(1) or chosen.group(2)
+    data.update(changes)
+    return data
+
+
 @pytest.fixture
 def login(app):
     """login('clerk') returns a Client logged in as that demo user."""

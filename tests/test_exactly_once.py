@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from conftest import DEMO_NOW
+from conftest import DEMO_NOW, browser_form
 from models import AuditLog, Complaint, ComplaintUpdate, Contact, Customer, RepairOrder
 
 ROUNDS = 20
@@ -36,28 +36,12 @@ def race(*calls):
     return results
 
 
-def form_values(page, **changes):
-    """A form as the browser posts it: every input's, textarea's and chosen option's value."""
-    data = {}
-    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page):
-        data[name] = html.unescape(value)
-    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', page, re.S):
-        data[name] = html.unescape(body).strip()
-    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
-        chosen = re.search(r'<option[^>]*selected[^>]*value="([^"]*)"|'
-                           r'<option[^>]*value="([^"]*)"[^>]*selected', options)
-        if chosen:
-            data[name] = chosen.group(1) or chosen.group(2)
-    data.update(changes)
-    return data
-
-
 def step_button(page, endpoint, step, record_id):
     """The POST form of a step's button (or confirmation) on a record's page: (url, payload)."""
     form = re.search(r'<form method="post"[^>]*action="(/admin/%s/step/%s/\?id=%d[^"]*)">(.*?)</form>'
                      % (endpoint, step, record_id), page, re.S)
     assert form, "no %s button on the page" % step
-    return html.unescape(form.group(1)), form_values(form.group(2))
+    return html.unescape(form.group(1)), browser_form(form.group(2))
 
 
 def same_session(app, client, copies):
@@ -96,7 +80,7 @@ def test_archive_beside_a_step_never_undoes_the_step(app, login):
         url, dispatch = step_button(clerk.get(details + "&confirm=dispatch").text,
                                     "repairorder", "dispatch", order.id)
         archive_url = "/admin/repairorder/archive/?id=%d" % order.id
-        archive = form_values(other.get(archive_url).text, reason="重复登记")
+        archive = browser_form(other.get(archive_url).text, reason="重复登记")
         race(lambda: clerk.post(url, data=dispatch), lambda: other.post(archive_url, data=archive))
         after = RepairOrder.get_by_id(order.id)
         dispatched, archived = audit_rows(order, "dispatch"), audit_rows(order, "archive")
@@ -115,7 +99,7 @@ def test_a_double_clicked_escalation_escalates_once(app, login):
         complaint = clone(Complaint, model, severity=Complaint.GENERAL, escalation_level=0,
                           status=Complaint.RECEIVED, on_hold_since=None)
         url = "/admin/complaint/step/escalate/?id=%d" % complaint.id
-        posts = [form_values(client.get(url).text, reason="投诉人要求") for client in (first, second)]
+        posts = [browser_form(client.get(url).text, reason="投诉人要求") for client in (first, second)]
         answers = race(lambda: first.post(url, data=posts[0]), lambda: second.post(url, data=posts[1]))
         after = Complaint.get_by_id(complaint.id)
         assert (after.severity, after.escalation_level) == (Complaint.IMPORTANT, 1)
@@ -149,7 +133,7 @@ def test_a_progress_entry_submitted_many_times_is_recorded_once(app, login):
         complaint = clone(Complaint, model, status=Complaint.IN_PROGRESS, on_hold_since=None)
         url = "/admin/complaint/step/progress/?id=%d" % complaint.id
         text = "已联系商户第 %d 次" % round_no
-        data = form_values(admin.get(url).text, content=text)
+        data = browser_form(admin.get(url).text, content=text)
         assert data.get("kefu_once")
         clicks = same_session(app, admin, 5)
         answers = race(*[lambda c=c: c.post(url, data=data) for c in clicks])
@@ -165,7 +149,7 @@ def test_a_create_form_submitted_many_times_saves_one_record(app, login):
     clerk = login("clerk")
     for round_no in range(ROUNDS // 2):
         subject = "重复提交测试 %d" % round_no
-        data = form_values(clerk.get("/admin/contact/new/").text, subject=subject,
+        data = browser_form(clerk.get("/admin/contact/new/").text, subject=subject,
                            visitor_name="王先生", phone="13800138000")
         data.pop("_add_another", None), data.pop("_continue_editing", None)
         assert data.get("kefu_once")
@@ -186,8 +170,8 @@ def test_an_edit_keeps_what_was_written_beside_it(app, login):
     customers = list(Customer.select().where(Customer.archived_at.is_null()).limit(ROUNDS))
     for round_no, customer in enumerate(customers):
         edit = "/admin/customer/edit/?id=%d" % customer.id
-        change = form_values(clerk.get(edit).text, notes="改备注 %d" % round_no)
-        contact = form_values(desk.get("/admin/contact/new/?customer=%d" % customer.id).text,
+        change = browser_form(clerk.get(edit).text, notes="改备注 %d" % round_no)
+        contact = browser_form(desk.get("/admin/contact/new/?customer=%d" % customer.id).text,
                               subject="来电 %d" % round_no, phone="13800138000",
                               received_at="2026-11-23 09:%02d:00" % (30 + round_no))
         contact.pop("_add_another", None), contact.pop("_continue_editing", None)
@@ -208,7 +192,7 @@ def test_a_questionnaire_entered_with_enter_pressed_twice_is_saved_once(app, log
     clerk = login("clerk")
     entry = "/admin/survey/entry/?id=%d" % survey.id
     for round_no in range(ROUNDS // 4):
-        data = form_values(clerk.get(entry).text, respondent_kind="consumer",
+        data = browser_form(clerk.get(entry).text, respondent_kind="consumer",
                            area="R%d" % round_no, **{"q%d" % q["清洁"].id: "4"})
         assert data.get("kefu_once")
         clicks = same_session(app, clerk, 4)

@@ -6,6 +6,7 @@ import re
 import pytest
 from peewee import fn
 
+from conftest import browser_form
 from models import Customer
 from privacy import personal_fields
 
@@ -119,27 +120,6 @@ def test_a_masked_role_cannot_find_a_record_by_a_personal_value(login, app):
 FULL_PHONE, MASKED_PHONE = "13700001111", "137****1111"
 
 
-def browser_payload(page, **changes):
-    """A form page posted as a browser posts it: every enabled field's value, none disabled."""
-    import html
-    data = {}
-    for tag, name, value in re.findall(
-            r'(<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"[^>]*>)', page):
-        if " disabled" not in tag:
-            data[name] = html.unescape(value)
-    for tag, name, body in re.findall(
-            r'(<textarea[^>]*name="([^"]+)"[^>]*>)(.*?)</textarea>', page, re.S):
-        if " disabled" not in tag:
-            data[name] = html.unescape(body).strip()
-    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
-        chosen = re.search(r'<option[^>]*selected[^>]*value="([^"]*)"|'
-                           r'<option[^>]*value="([^"]*)"[^>]*selected', options)
-        if chosen:
-            data[name] = chosen.group(1) or chosen.group(2)
-    data.update(changes)
-    return data
-
-
 def field_tag(page, name):
     """The <input> tag of form field `name`."""
     tag = re.search(r'<input[^>]*\bname="%s"[^>]*>' % re.escape(name), page)
@@ -170,7 +150,7 @@ def test_saving_a_masked_form_never_overwrites_the_stored_phone(login, complaint
     from models import Complaint
     url = "/admin/complaint/edit/?id=%d" % complaint.id
     pm = login("pm")
-    data = browser_payload(pm.get(url).text, subject="改过的主题")
+    data = browser_form(pm.get(url).text, subject="改过的主题")
     if posted is not None:  # a crafted post: the disabled field sent anyway
         data["complainant_phone"] = posted
     response = pm.post(url, data=data)
@@ -182,7 +162,7 @@ def test_saving_a_masked_form_never_overwrites_the_stored_phone(login, complaint
 def test_a_refused_masked_form_is_drawn_again_masked(login, complaint):
     url = "/admin/complaint/edit/?id=%d" % complaint.id
     pm = login("pm")
-    response = pm.post(url, data=browser_payload(pm.get(url).text, subject=""))
+    response = pm.post(url, data=browser_form(pm.get(url).text, subject=""))
     assert response.status_code == 200 and FULL_PHONE not in response.text
     assert 'value="%s"' % MASKED_PHONE in field_tag(response.text, "complainant_phone")
 
@@ -193,7 +173,7 @@ def test_a_masked_role_creates_a_record_without_personal_data(login, app):
     page = pm.get("/admin/complaint/new/?complainant_phone=13900000000").text
     tag = field_tag(page, "complainant_phone")
     assert "disabled" in tag and "13900000000" not in page
-    data = browser_payload(page, complainant_name="钱先生", subject="总经理登记的投诉",
+    data = browser_form(page, complainant_name="钱先生", subject="总经理登记的投诉",
                            channel="phone", category="property", severity="general",
                            received_at="2026-11-23 09:00:00", complainant_phone="13900000000")
     response = pm.post("/admin/complaint/new/", data=data)
