@@ -378,6 +378,7 @@ JOB_LABELS = {
     "flag_important_complaints_not_started": "重要投诉启动检查",
     "flag_general_complaints_not_resolved": "一般投诉办结检查",
     "flag_complaint_callbacks_missed": "投诉回访超时检查", "flag_survey_plans_not_approved": "调查方案报批检查",
+    "flag_survey_plans_missing": "调查方案缺失检查",
     "flag_survey_staff_not_trained": "调查人员培训检查", "flag_surveys_not_filed": "调查资料归档检查",
     "flag_notices_not_confirmed": "重要通知确认检查", "flag_missing_follow_ups": "投诉每日跟踪检查",
     "flag_overdue_action_items": "议定事项逾期检查", "flag_overdue_corrective_actions": "纠正措施逾期检查",
@@ -2201,9 +2202,42 @@ class Survey(Register):
             return cls.DEFAULT_THRESHOLD
         return value if value.is_finite() and 1 <= value <= 5 else cls.DEFAULT_THRESHOLD
 
+    @classmethod
+    def plan_lead_days(cls):
+        """Days before its start a survey's plan must be submitted and approved (SUR_PLAN)."""
+        return cls._days("SUR_PLAN", 20)
+
+    @classmethod
+    def latest_submission_for(cls, start_date, lead_days=None):
+        """The last day a plan for a survey starting on `start_date` may be submitted and
+        approved: 20 days before the start (R-SUR-1/2)."""
+        lead = cls.plan_lead_days() if lead_days is None else lead_days
+        return sla.shifted(start_date, -timedelta(days=lead))
+
     def latest_submission(self):
         """The last day the plan may be submitted: 20 days before the start (R-SUR-1)."""
-        return sla.shifted(self.start_date, -timedelta(days=self._days("SUR_PLAN", 20)))
+        return self.latest_submission_for(self.start_date)
+
+    @classmethod
+    def required_periods(cls, years):
+        """The surveys R-SUR-2 asks for in `years`, by start: consumers every May, tenants
+        every quarter, as [(target, label, first day, last day)]."""
+        periods = []
+        for year in years:
+            periods.append((cls.CONSUMERS, "%d年5月" % year, date(year, 5, 1), date(year, 5, 31)))
+            for quarter in range(4):
+                start = date(year, quarter * 3 + 1, 1)
+                after = date(year + (quarter == 3), (quarter * 3 + 3) % 12 + 1, 1)
+                periods.append((cls.TENANTS, "%d年第%d季度" % (year, quarter + 1), start,
+                                after - timedelta(days=1)))
+        return sorted(periods, key=lambda p: p[2])
+
+    @classmethod
+    def approved_plan_in(cls, target, start, end):
+        """Is an approved (or later) plan of `target` starting within [start, end] on file?"""
+        return cls.select(cls.id).where(
+            (cls.target == target) & cls.start_date.between(start, end)
+            & cls.approved_at.is_null(False) & cls.archived_at.is_null()).exists()
 
     def latest_training(self):
         """The last day staff may be trained: 2 days before the start (R-SUR-4)."""
