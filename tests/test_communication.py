@@ -142,8 +142,14 @@ def one_of_each(app):
     return made
 
 
+# Whose own visit keeps each kind's cadence (R-COM-3: only the responsible department's).
+KEEPER = {"anchor": "property", "tenant": "ops", "consumer": "clerk", "owners_committee": "gm",
+          "merchants_committee": "gm"}
+
+
 def contact(customer, at):
-    Contact.create(customer=customer, subject="拜访", received_at=at, created_at=at, updated_at=at)
+    Contact.create(customer=customer, subject="拜访", received_at=at, created_at=at, updated_at=at,
+                   received_by=user(KEEPER[customer.kind]))
 
 
 def cadence_alerts():
