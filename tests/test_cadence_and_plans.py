@@ -1,7 +1,7 @@
 """Issue 22: a survey period without an approved plan alerts operations (R-SUR-2); a
 department's cadence is kept only by its own communication, and a committee meeting is held
 only with the general manager among its attendees (R-COM-3)."""
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import jobs
 from jobs.surveys import flag_survey_plans_missing
@@ -80,3 +80,109 @@ def test_R_SUR_2_a_longer_lead_set_by_the_admin_moves_both_the_grid_and_the_job(
     assert row["late"] and row["latest_submission"] == date(2026, 12, 2)
     jobs.run_job(flag_survey_plans_missing, datetime(2026, 12, 3, 0, 5))
     assert [a.since for a in plan_alerts()] == [datetime(2026, 12, 2, 23, 59, 59)]
+
+
+# ---------------------------------------------------------------- R-COM-3
+
+import pytest  # noqa: E402
+
+from database import write_transaction  # noqa: E402
+from jobs.communication import flag_contact_cadence, refresh_last_contacts  # noqa: E402
+from models import Contact, Customer, Meeting, MeetingAttendee, Notice, NoticeReceipt, User  # noqa: E402
+from views.customers import cadence_condition  # noqa: E402
+
+LONG_AGO = datetime(2026, 9, 1, 10, 0)
+NIGHT = datetime(2026, 11, 23, 0, 5)
+
+
+def staff(username):
+    return User.get(User.username == username)
+
+
+@pytest.fixture
+def tenant_and_anchor(app):
+    """A tenant and an anchor store registered long ago, never contacted, nothing else counted."""
+    Customer.update(status=Customer.INACTIVE).execute()
+    Alert.delete().where(Alert.record_type == "Customer").execute()
+    return [Customer.create(name="测试" + kind, kind=kind, created_at=LONG_AGO, updated_at=LONG_AGO)
+            for kind in ("tenant", "anchor")]
+
+
+def cadence_alert(customer):
+    return Alert.get_or_none((Alert.record_type == "Customer") & (Alert.record_id == customer.id)
+                             & (Alert.status == Alert.OPEN))
+
+
+def nightly(now):
+    jobs.run_job(refresh_last_contacts, now)
+    jobs.run_job(flag_contact_cadence, now)
+
+
+def test_R_COM_3_a_tenants_own_repair_call_does_not_keep_operations_monthly_cadence(tenant_and_anchor):
+    tenant, _ = tenant_and_anchor
+    nightly(NIGHT)
+    assert cadence_alert(tenant).department.code == "operations"
+    at = datetime(2026, 11, 23, 9, 0)
+    with write_transaction():  # the tenant calls the desk about a leak
+        Contact.create(customer=tenant, kind="repair", channel="phone", subject="漏水报修",
+                       received_at=at, received_by=staff("clerk"), created_at=at, updated_at=at)
+    tenant = Customer.get_by_id(tenant.id)
+    assert tenant.last_contact_at == at and tenant.cadence_contact_at is None
+    nightly(NIGHT.replace(day=24))
+    assert cadence_alert(tenant) is not None          # a contact, not operations' own
+    with write_transaction():  # operations' own visit
+        Contact.create(customer=tenant, kind="other", channel="visit", subject="营运部上门走访",
+                       received_at=at, received_by=staff("ops"), created_at=at, updated_at=at)
+    assert Customer.get_by_id(tenant.id).cadence_contact_at == at
+    nightly(NIGHT.replace(day=25))
+    assert cadence_alert(tenant) is None
+    # The nightly refresh, recomputed from the registers, agrees with the event hooks.
+    Customer.update(cadence_contact_at=None).where(Customer.id == tenant.id).execute()
+    nightly(NIGHT.replace(day=26))
+    assert Customer.get_by_id(tenant.id).cadence_contact_at == at
+
+
+def test_R_COM_3_a_notice_or_meeting_counts_only_for_the_department_that_made_it(tenant_and_anchor):
+    tenant, anchor = tenant_and_anchor
+    at = datetime(2026, 11, 20, 15, 0)
+    with write_transaction():  # 物业管理部's notice, confirmed by both
+        notice = Notice.create(kind=Notice.IMPORTANT, title="消防检查通知", body="周五检查",
+                               department=staff("property").department, created_at=at,
+                               updated_at=at, published_at=at - timedelta(hours=1),
+                               status=Notice.PUBLISHED)
+        for customer in (tenant, anchor):
+            receipt = NoticeReceipt.create(notice=notice, customer=customer, created_at=at,
+                                           updated_at=at)
+            receipt.confirm(staff("clerk"), at, NoticeReceipt.SIGNED)
+    assert Customer.get_by_id(anchor.id).cadence_contact_at == at       # property keeps anchors
+    assert Customer.get_by_id(tenant.id).cadence_contact_at is None     # operations keeps tenants
+    held = datetime(2026, 11, 21, 10, 0)
+    with write_transaction():  # 营运部's tenant meeting
+        meeting = Meeting.create(kind="tenants", title="商户座谈会", held_at=held,
+                                 department=staff("ops").department, created_at=held,
+                                 updated_at=held)
+        MeetingAttendee.create(meeting=meeting, customer=tenant)
+        MeetingAttendee.create(meeting=meeting, customer=anchor)
+        meeting.record_attendance(NIGHT)
+    assert Customer.get_by_id(tenant.id).cadence_contact_at == held
+    assert Customer.get_by_id(anchor.id).cadence_contact_at == at       # not property's meeting
+    nightly(NIGHT)
+    assert cadence_alert(tenant) is None and cadence_alert(anchor) is None
+
+
+@pytest.mark.parametrize("last,now,due", [
+    # Monthly (31 days): the column, the grid's filter and the job agree to the minute.
+    (datetime(2026, 10, 23, 10, 0), datetime(2026, 11, 23, 9, 59), False),
+    (datetime(2026, 10, 23, 10, 0), datetime(2026, 11, 23, 10, 1), True),
+])
+def test_R_COM_3_the_column_the_filter_and_the_job_read_one_due_date(tenant_and_anchor, last, now, due):
+    tenant, _ = tenant_and_anchor
+    Customer.update(cadence_contact_at=last).where(Customer.id == tenant.id).execute()
+    tenant = Customer.get_by_id(tenant.id)
+    assert tenant.contact_due() == datetime(2026, 11, 23, 10, 0)
+    assert (tenant.contact_due() < now) == due
+    filtered = Customer.select().where(cadence_condition(now) & (Customer.id == tenant.id)).exists()
+    assert filtered == due
+    with write_transaction():
+        flag_contact_cadence(now)
+    assert (cadence_alert(tenant) is not None) == due
