@@ -520,7 +520,8 @@ def _own_cadence_and_attendance(database):
     """Issue 22, R-COM-3: only the responsible department's own communication keeps its
     cadence (a column of its own, filled from the registers now: left empty, every customer
     would be overdue until the night's refresh); staff attending a meeting, by user."""
-    from models import Customer
+    from models import Customer, MeetingStaff
+    database.create_tables([MeetingStaff], safe=True)
     _add_columns(database, Customer, "cadence_contact_at")
     Customer._schema.create_indexes(safe=True)
     Customer.refresh_cadence_contacts(clock.now())

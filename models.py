@@ -2821,6 +2821,7 @@ class Meeting(Register):
     department = ForeignKeyField(Department, null=True, backref="+", on_delete="RESTRICT",
                                  verbose_name="组织部门")
     attendees = TextField(null=True, verbose_name="参会人员")
+    # Kept from the staff who attended (record_staff), never ticked by hand (R-COM-3).
     gm_attended = BooleanField(default=False, verbose_name="总经理参加")
     minutes = TextField(null=True, verbose_name="会议纪要")
 
@@ -2830,10 +2831,23 @@ class Meeting(Register):
     def __str__(self):
         return f"{self.held_at:%Y-%m-%d} {self.title}" if self.held_at else (self.title or "座谈会")
 
-    def clean_extra(self):
-        if self.kind in self.COMMITTEES and not self.gm_attended:
-            return {"gm_attended": "业委会、商委会座谈会须由总经理参加（R-COM-3）"}
-        return {}
+    def record_staff(self, users, now):
+        """Record the staff who attended (replacing the list); a committee meeting already held
+        needs the general manager among them (R-COM-3). gm_attended follows from the list."""
+        users = list(users)
+        gm = any(u.has_role(User.GM) for u in users)
+        if self.kind in self.COMMITTEES and self.held_at and self.held_at <= now and not gm:
+            raise ValidationError({"staff": "业委会、商委会座谈会须由总经理参加：参会员工中没有总经理，"
+                                            "不能登记为已召开（R-COM-3）"})
+        MeetingStaff.delete().where(MeetingStaff.meeting == self.id).execute()
+        if users:
+            MeetingStaff.insert_many([{"meeting": self.id, "user": u.id} for u in users]).execute()
+        Meeting.update(gm_attended=gm).where(Meeting.id == self.id).execute()
+        self.gm_attended = gm
+
+    def staff_ids(self):
+        return [uid for (uid,) in MeetingStaff.select(MeetingStaff.user).where(
+            MeetingStaff.meeting == self.id).tuples()]
 
     def cadence_department(self):
         """The department whose cadence the meeting keeps: its organizer; a committee meeting
@@ -2864,6 +2878,20 @@ class MeetingAttendee(BaseModel):
 
     def __str__(self):
         return self.person or "参会客户"
+
+
+class MeetingStaff(BaseModel):
+    """A member of staff who attended a meeting (R-COM-3: the general manager at committees)."""
+    meeting = ForeignKeyField(Meeting, backref="staff_rows", on_delete="CASCADE",
+                              verbose_name="座谈会")
+    user = ForeignKeyField(User, backref="+", on_delete="RESTRICT", verbose_name="参会员工")
+
+    class Meta:
+        verbose_name = "参会员工"
+        indexes = ((("meeting", "user"), True),)
+
+    def __str__(self):
+        return "参会员工"
 
 
 class ActionItem(Register):
@@ -3635,5 +3663,5 @@ class FormToken(Model):
             cls.token == token).execute()
 
 
-ALL_MODELS = (DocumentCounter,) + REGISTERS + (SurveyAnswer, MeetingAttendee, LoginAttempt,
+ALL_MODELS = (DocumentCounter,) + REGISTERS + (SurveyAnswer, MeetingAttendee, MeetingStaff, LoginAttempt,
                                                 CalendarYear, FormToken)

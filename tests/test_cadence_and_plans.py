@@ -186,3 +186,34 @@ def test_R_COM_3_the_column_the_filter_and_the_job_read_one_due_date(tenant_and_
     with write_transaction():
         flag_contact_cadence(now)
     assert (cadence_alert(tenant) is not None) == due
+
+
+def test_R_COM_3_a_committee_meeting_without_the_general_manager_cannot_be_recorded_as_held(app):
+    from models import ValidationError
+    held = datetime(2026, 11, 20, 15, 0)
+    with write_transaction():
+        meeting = Meeting.create(kind="merchants_committee", title="商委会年度座谈", held_at=held,
+                                 created_at=held, updated_at=held)
+    with pytest.raises(ValidationError) as err:
+        with write_transaction():
+            meeting.record_staff([staff("ops"), staff("clerk")], NIGHT)
+    assert "staff" in err.value.errors and not Meeting.get_by_id(meeting.id).gm_attended
+    # Planned for next month, it may list its staff without him yet.
+    with write_transaction():
+        meeting.held_at = datetime(2026, 12, 20, 15, 0)
+        meeting.record_staff([staff("ops")], NIGHT)
+    with write_transaction():
+        meeting.held_at = held
+        meeting.record_staff([staff("ops"), staff("gm")], NIGHT)
+    assert Meeting.get_by_id(meeting.id).gm_attended
+
+
+def test_R_COM_3_the_general_managers_box_is_no_longer_ticked_by_hand(as_clerk, app):
+    from test_registers import url
+    page = as_clerk.http.get(url(Meeting, "new/")).text
+    assert 'name="gm_attended"' not in page and 'name="staff"' in page
+    response = as_clerk.submit(url(Meeting, "new/"), {
+        "kind": "owners_committee", "title": "业委会座谈（勾选）", "held_at": "2026-11-20 15:00:00",
+        "gm_attended": "y", "staff": [str(staff("clerk").id)]})
+    assert "须由总经理参加" in response.text
+    assert not Meeting.select().where(Meeting.title == "业委会座谈（勾选）").exists()
