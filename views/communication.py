@@ -121,9 +121,12 @@ class MeetingView(KefuModelView):
     column_details_list = ("number", "kind", "title", "held_at", "location", "department",
                            "staff", "gm_attended", "attendees", "minutes")
     column_labels = {"staff": "参会员工"}
-    column_formatters_detail = {"staff": staff_formatter}
+    column_formatters_detail = {"staff": staff_formatter,
+                                "gm_attended": lambda v, c, m, n: _l("是") if m.gm_attended else _l("否")}
     form_excluded_extra = ("gm_attended",)
-    form_extra_fields = {"staff": StaffField("参会员工（业委会、商委会座谈会须有总经理）")}
+    form_extra_fields = {"staff": StaffField(_l("参会员工（业委会、商委会座谈会须有总经理）"))}
+    # A list of checkboxes, not a text box: no form-control frame around it.
+    form_widget_args = {"staff": {"class": "list-unstyled mb-0"}}
     steps = (
         Step("attendance", "登记参会客户", record_attendance, fields=audience_fields(),
              style="info"),
