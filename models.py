@@ -23,6 +23,7 @@ from peewee import (
     CompositeKey,
     NodeList,
     Select,
+    SqliteDatabase,
     fn,
 )
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -698,7 +699,7 @@ class Customer(Register):
         """Recompute each customer's cadence contact from the registers: meetings held by the
         responsible department (committee meetings: the general manager's), calls, letters and
         visits its staff recorded, its notices confirmed. Writes only the rows that differ."""
-        from database import is_sqlite
+        sqlite = isinstance(cls._meta.database.obj, SqliteDatabase)
         written = 0
         departments = {d.code: d.id for d in Department.select()}
         for kind, (_, code) in cls.CADENCE.items():
@@ -722,7 +723,7 @@ class Customer(Register):
             sources = (contacts + meetings + receipts).alias("source")  # UNION ALL
             latest = Select([sources], [fn.MAX(sources.c.at)])
             differs = NodeList((cls.cadence_contact_at,
-                                SQL("IS NOT" if is_sqlite() else "IS DISTINCT FROM"), latest))
+                                SQL("IS NOT" if sqlite else "IS DISTINCT FROM"), latest))
             written += cls.update(cadence_contact_at=latest).where(
                 (cls.kind == kind) & differs).execute()
         return written
