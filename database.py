@@ -516,6 +516,17 @@ def _job_attempts(database):
         database.execute_sql("ALTER TABLE job_run ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1")
 
 
+def _own_cadence_and_attendance(database):
+    """Issue 22, R-COM-3: only the responsible department's own communication keeps its
+    cadence (a column of its own, filled from the registers now: left empty, every customer
+    would be overdue until the night's refresh); staff attending a meeting, by user."""
+    from models import Customer, MeetingStaff
+    database.create_tables([MeetingStaff], safe=True)
+    _add_columns(database, Customer, "cadence_contact_at")
+    Customer._schema.create_indexes(safe=True)
+    Customer.refresh_cadence_contacts(clock.now())
+
+
 # What makes an open alert the same alert (the jobs raise them; migration 16): its record,
 # its clock (rule, and the moment missed: a due time, a warning time, a missed follow-up day)
 # and its kind. Reminders and escalations are raised by people's steps, one per event.
@@ -609,6 +620,8 @@ MIGRATIONS = [
     (19, "procedure rules of issue 22: repair completion, enquiry answers, major complaints' start",
      _procedure_rules),
     (20, "a failed job run is retried: attempts per claim", _job_attempts),
+    (22, "a cadence kept by the responsible department's own communication; staff attendance",
+     _own_cadence_and_attendance),
 ]
 
 

@@ -380,6 +380,7 @@ def create_demo_data(now):
         created_by=users["ops"]))
     for cust in tenants[:6]:
         MeetingAttendee.create(meeting=meeting, customer=cust, person=cust.contact_person)
+    meeting.record_staff([users["ops"], prop], now)
     meeting.record_attendance(now)
     # The committees were registered long ago and last met fourteen months back: overdue.
     long_ago = now - timedelta(days=430)
@@ -392,6 +393,7 @@ def create_demo_data(now):
         minutes="通报年度经营情况，听取委员意见。", created_by=users["gm"], created_at=long_ago))
     for cust in committees:
         MeetingAttendee.create(meeting=annual, customer=cust, person=cust.contact_person)
+    annual.record_staff([users["gm"], users["ops"]], now)
     annual.record_attendance(now)
     ActionItem.create(**stamp(meeting=meeting, description="高峰时段增加货梯专人调度",
                               department=dept[Department.PROPERTY], owner=prop,

@@ -21,6 +21,9 @@ from peewee import (
     Model,
     TextField,
     CompositeKey,
+    NodeList,
+    Select,
+    SqliteDatabase,
     fn,
 )
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -378,6 +381,7 @@ JOB_LABELS = {
     "flag_important_complaints_not_started": "重要投诉启动检查",
     "flag_general_complaints_not_resolved": "一般投诉办结检查",
     "flag_complaint_callbacks_missed": "投诉回访超时检查", "flag_survey_plans_not_approved": "调查方案报批检查",
+    "flag_survey_plans_missing": "调查方案缺失检查",
     "flag_survey_staff_not_trained": "调查人员培训检查", "flag_surveys_not_filed": "调查资料归档检查",
     "flag_notices_not_confirmed": "重要通知确认检查", "flag_missing_follow_ups": "投诉每日跟踪检查",
     "flag_overdue_action_items": "议定事项逾期检查", "flag_overdue_corrective_actions": "纠正措施逾期检查",
@@ -612,6 +616,10 @@ class Customer(Register):
     # The latest contact, meeting attended or notice confirmed (kept by Customer.contacted and
     # recomputed daily by the cadence job from the registers themselves).
     last_contact_at = DateTimeField(null=True, verbose_name="最近沟通")
+    # The responsible department's own latest communication (R-COM-3): a meeting it held, a
+    # call, letter or visit by its staff, a notice of its own confirmed. Only this keeps the
+    # cadence: a tenant's repair call at the desk is a contact, not 营运部's monthly one.
+    cadence_contact_at = DateTimeField(null=True, verbose_name="责任部门最近沟通")
     # Segments (R-CRM-4): written by the nightly segment job from the SegmentRule data.
     value_segment = CharField(max_length=20, null=True, verbose_name="价值分层")
     engagement_segment = CharField(max_length=20, null=True, verbose_name="活跃度")
@@ -630,18 +638,33 @@ class Customer(Register):
         verbose_name = "客户"
         # (kind, status, …): the cadence check reads who is overdue from the index alone.
         indexes = ((("kind", "status", "archived_at", "last_contact_at", "created_at"), False),
-                   (("kind", "last_contact_at"), False))
+                   (("kind", "last_contact_at"), False),
+                   (("kind", "status", "archived_at", "cadence_contact_at", "created_at"), False))
 
     def __str__(self):
         return f"{self.shop_no} {self.name}" if self.shop_no else (self.name or "客户")
 
     @classmethod
-    def contacted(cls, customer_id, at):
-        """Record a contact with the customer at `at` (only ever moves the date forward)."""
-        if customer_id and at:
-            cls.update(last_contact_at=at).where(
-                (cls.id == customer_id)
-                & (cls.last_contact_at.is_null() | (cls.last_contact_at < at))).execute()
+    def contacted(cls, customer_id, at, department_id=None):
+        """Record a contact with the customer at `at` (only ever moves the date forward); made
+        by `department_id`'s own communication, it also keeps that department's cadence."""
+        if not (customer_id and at):
+            return
+        cls.update(last_contact_at=at).where(
+            (cls.id == customer_id)
+            & (cls.last_contact_at.is_null() | (cls.last_contact_at < at))).execute()
+        code = Department.select(Department.code).where(Department.id == department_id).scalar() \
+            if department_id else None
+        kinds = cls.cadence_kinds(code)
+        if kinds:
+            cls.update(cadence_contact_at=at).where(
+                (cls.id == customer_id) & cls.kind.in_(kinds)
+                & (cls.cadence_contact_at.is_null() | (cls.cadence_contact_at < at))).execute()
+
+    @classmethod
+    def cadence_kinds(cls, department_code):
+        """The customer kinds whose cadence `department_code` keeps (R-COM-3)."""
+        return [kind for kind, (_, dept) in cls.CADENCE.items() if dept == department_code]
 
     @classmethod
     def cadence_days(cls):
@@ -651,14 +674,59 @@ class Customer(Register):
             & SlaRule.archived_at.is_null())}
         return {kind: amounts[code] for kind, (code, _) in cls.CADENCE.items() if code in amounts}
 
+    @classmethod
+    def cadence_reference(cls):
+        """SQL: what a customer's cadence counts from (as contact_due does)."""
+        return fn.COALESCE(cls.cadence_contact_at, cls.created_at)
+
+    @classmethod
+    def cadence_due_before(cls, kind, days, moment):
+        """SQL: active customers of `kind` whose next contact (contact_due) falls before `moment`."""
+        return ((cls.kind == kind) & (cls.status == cls.ACTIVE) & cls.archived_at.is_null()
+                & (cls.cadence_reference() < sla.cadence_boundary(moment, days)))
+
     def contact_due(self, days=None):
-        """When the next contact is due, counted from the last one (never contacted: from the
-        customer's registration); None when the kind has no cadence."""
+        """When the next contact is due, counted from the responsible department's last own
+        communication (never: from the customer's registration); None without a cadence."""
         days = (days if days is not None else self.cadence_days()).get(self.kind)
-        reference = self.last_contact_at or self.created_at
+        reference = self.cadence_contact_at or self.created_at
         if days is None or reference is None:
             return None
-        return sla.shifted(reference, timedelta(days=days))
+        return sla.cadence_due(reference, days)
+
+    @classmethod
+    def refresh_cadence_contacts(cls, now):
+        """Recompute each customer's cadence contact from the registers: meetings held by the
+        responsible department (committee meetings: the general manager's), calls, letters and
+        visits its staff recorded, its notices confirmed. Writes only the rows that differ."""
+        sqlite = isinstance(cls._meta.database.obj, SqliteDatabase)
+        written = 0
+        departments = {d.code: d.id for d in Department.select()}
+        for kind, (_, code) in cls.CADENCE.items():
+            dept = departments.get(code)
+            staff = User.select(User.id).where(User.department == dept)
+            contacts = (Contact.select(fn.MAX(Contact.received_at).alias("at"))
+                        .where((Contact.customer == cls.id) & Contact.archived_at.is_null()
+                               & Contact.received_by.in_(staff)
+                               & Contact.kind.not_in(Contact.REQUESTS)))
+            held_by = (Meeting.department == dept)
+            if code == "general":
+                held_by = held_by | Meeting.kind.in_(Meeting.COMMITTEES)
+            meetings = (Meeting.select(fn.MAX(Meeting.held_at).alias("at")).join(MeetingAttendee)
+                        .where((MeetingAttendee.customer == cls.id) & Meeting.archived_at.is_null()
+                               & (Meeting.held_at <= now) & held_by))
+            receipts = (NoticeReceipt.select(fn.MAX(NoticeReceipt.confirmed_at).alias("at"))
+                        .join(Notice, on=(NoticeReceipt.notice == Notice.id))
+                        .where((NoticeReceipt.customer == cls.id)
+                               & (NoticeReceipt.status == NoticeReceipt.CONFIRMED)
+                               & NoticeReceipt.archived_at.is_null() & (Notice.department == dept)))
+            sources = (contacts + meetings + receipts).alias("source")  # UNION ALL
+            latest = Select([sources], [fn.MAX(sources.c.at)])
+            differs = NodeList((cls.cadence_contact_at,
+                                SQL("IS NOT" if sqlite else "IS DISTINCT FROM"), latest))
+            written += cls.update(cadence_contact_at=latest).where(
+                (cls.kind == kind) & differs).execute()
+        return written
 
 
 # A live customer is one party where the importer matches it (importer.customer_key): by shop
@@ -684,6 +752,8 @@ class Contact(Register):
              ("suggestion", "建议"), ("other", "其他"))
     OPEN, TRANSFERRED, HANDLED, CLOSED = "open", "transferred", "handled", "closed"
     STATUSES = ((OPEN, "待处理"), (TRANSFERRED, "已转部门"), (HANDLED, "已处理"), (CLOSED, "已关闭"))
+    # The customer's own requests: a contact, never a department's cadence communication.
+    REQUESTS = ("repair", "service", "complaint", "paid", "loan")
     ANSWER_METHODS = (("phone", "电话答复"), ("visit", "当面答复"), ("letter", "书面答复"),
                       ("email", "电子邮件"), ("sms", "短信"))
 
@@ -728,8 +798,15 @@ class Contact(Register):
 
     def save(self, *args, **kwargs):
         saved = super().save(*args, **kwargs)
-        Customer.contacted(self.customer_id, self.received_at)
+        Customer.contacted(self.customer_id, self.received_at, self.cadence_department())
         return saved
+
+    def cadence_department(self):
+        """The department whose cadence this contact keeps: its recorder's, when it is their
+        own call, letter or visit rather than the customer's request (R-COM-3); else None."""
+        if self.kind in self.REQUESTS or not self.received_by_id:
+            return None
+        return User.select(User.department).where(User.id == self.received_by_id).scalar()
 
     def _open(self, by, now, record, allowed_from=(OPEN,)):
         """Save a record created from this contact, linked back; the contact becomes transferred.
@@ -2201,9 +2278,42 @@ class Survey(Register):
             return cls.DEFAULT_THRESHOLD
         return value if value.is_finite() and 1 <= value <= 5 else cls.DEFAULT_THRESHOLD
 
+    @classmethod
+    def plan_lead_days(cls):
+        """Days before its start a survey's plan must be submitted and approved (SUR_PLAN)."""
+        return cls._days("SUR_PLAN", 20)
+
+    @classmethod
+    def latest_submission_for(cls, start_date, lead_days=None):
+        """The last day a plan for a survey starting on `start_date` may be submitted and
+        approved: 20 days before the start (R-SUR-1/2)."""
+        lead = cls.plan_lead_days() if lead_days is None else lead_days
+        return sla.shifted(start_date, -timedelta(days=lead))
+
     def latest_submission(self):
         """The last day the plan may be submitted: 20 days before the start (R-SUR-1)."""
-        return sla.shifted(self.start_date, -timedelta(days=self._days("SUR_PLAN", 20)))
+        return self.latest_submission_for(self.start_date)
+
+    @classmethod
+    def required_periods(cls, years):
+        """The surveys R-SUR-2 asks for in `years`, by start: consumers every May, tenants
+        every quarter, as [(target, label, first day, last day)]."""
+        periods = []
+        for year in years:
+            periods.append((cls.CONSUMERS, "%d年5月" % year, date(year, 5, 1), date(year, 5, 31)))
+            for quarter in range(4):
+                start = date(year, quarter * 3 + 1, 1)
+                after = date(year + (quarter == 3), (quarter * 3 + 3) % 12 + 1, 1)
+                periods.append((cls.TENANTS, "%d年第%d季度" % (year, quarter + 1), start,
+                                after - timedelta(days=1)))
+        return sorted(periods, key=lambda p: p[2])
+
+    @classmethod
+    def approved_plan_in(cls, target, start, end):
+        """Is an approved (or later) plan of `target` starting within [start, end] on file?"""
+        return cls.select(cls.id).where(
+            (cls.target == target) & cls.start_date.between(start, end)
+            & cls.approved_at.is_null(False) & cls.archived_at.is_null()).exists()
 
     def latest_training(self):
         """The last day staff may be trained: 2 days before the start (R-SUR-4)."""
@@ -2693,8 +2803,9 @@ class NoticeReceipt(Register):
         self.transition("confirm", by, now, (self.PENDING,), status=self.CONFIRMED, method=method,
                         confirmed_at=at, confirmed_person=(person or "").strip()[:50] or None,
                         recorded_by=by)
-        Customer.contacted(self.customer_id, at)
-        Notice.get_by_id(self.notice_id).check_done(by, now)
+        notice = Notice.get_by_id(self.notice_id)
+        Customer.contacted(self.customer_id, at, notice.department_id)
+        notice.check_done(by, now)
 
 
 class Meeting(Register):
@@ -2711,6 +2822,7 @@ class Meeting(Register):
     department = ForeignKeyField(Department, null=True, backref="+", on_delete="RESTRICT",
                                  verbose_name="组织部门")
     attendees = TextField(null=True, verbose_name="参会人员")
+    # Kept from the staff who attended (record_staff), never ticked by hand (R-COM-3).
     gm_attended = BooleanField(default=False, verbose_name="总经理参加")
     minutes = TextField(null=True, verbose_name="会议纪要")
 
@@ -2720,10 +2832,30 @@ class Meeting(Register):
     def __str__(self):
         return f"{self.held_at:%Y-%m-%d} {self.title}" if self.held_at else (self.title or "座谈会")
 
-    def clean_extra(self):
-        if self.kind in self.COMMITTEES and not self.gm_attended:
-            return {"gm_attended": "业委会、商委会座谈会须由总经理参加（R-COM-3）"}
-        return {}
+    def record_staff(self, users, now):
+        """Record the staff who attended (replacing the list); a committee meeting already held
+        needs the general manager among them (R-COM-3). gm_attended follows from the list."""
+        users = list(users)
+        gm = any(u.has_role(User.GM) for u in users)
+        if self.kind in self.COMMITTEES and self.held_at and self.held_at <= now and not gm:
+            raise ValidationError({"staff": "业委会、商委会座谈会须由总经理参加：参会员工中没有总经理，"
+                                            "不能登记为已召开（R-COM-3）"})
+        MeetingStaff.delete().where(MeetingStaff.meeting == self.id).execute()
+        if users:
+            MeetingStaff.insert_many([{"meeting": self.id, "user": u.id} for u in users]).execute()
+        Meeting.update(gm_attended=gm).where(Meeting.id == self.id).execute()
+        self.gm_attended = gm
+
+    def staff_ids(self):
+        return [uid for (uid,) in MeetingStaff.select(MeetingStaff.user).where(
+            MeetingStaff.meeting == self.id).tuples()]
+
+    def cadence_department(self):
+        """The department whose cadence the meeting keeps: its organizer; a committee meeting
+        the general manager's (R-COM-3)."""
+        if self.kind in self.COMMITTEES:
+            return Department.select(Department.id).where(Department.code == "general").scalar()
+        return self.department_id
 
     def record_attendance(self, now):
         """Each attending customer was in contact on the meeting's day (once it has been held)."""
@@ -2731,7 +2863,7 @@ class Meeting(Register):
             return
         for (customer_id,) in MeetingAttendee.select(MeetingAttendee.customer).where(
                 MeetingAttendee.meeting == self.id).tuples():
-            Customer.contacted(customer_id, self.held_at)
+            Customer.contacted(customer_id, self.held_at, self.cadence_department())
 
 
 class MeetingAttendee(BaseModel):
@@ -2747,6 +2879,20 @@ class MeetingAttendee(BaseModel):
 
     def __str__(self):
         return self.person or "参会客户"
+
+
+class MeetingStaff(BaseModel):
+    """A member of staff who attended a meeting (R-COM-3: the general manager at committees)."""
+    meeting = ForeignKeyField(Meeting, backref="staff_rows", on_delete="CASCADE",
+                              verbose_name="座谈会")
+    user = ForeignKeyField(User, backref="+", on_delete="RESTRICT", verbose_name="参会员工")
+
+    class Meta:
+        verbose_name = "参会员工"
+        indexes = ((("meeting", "user"), True),)
+
+    def __str__(self):
+        return "参会员工"
 
 
 class ActionItem(Register):
@@ -3518,5 +3664,5 @@ class FormToken(Model):
             cls.token == token).execute()
 
 
-ALL_MODELS = (DocumentCounter,) + REGISTERS + (SurveyAnswer, MeetingAttendee, LoginAttempt,
+ALL_MODELS = (DocumentCounter,) + REGISTERS + (SurveyAnswer, MeetingAttendee, MeetingStaff, LoginAttempt,
                                                 CalendarYear, FormToken)

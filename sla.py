@@ -316,3 +316,14 @@ def missed_follow_up_days(follow_up_from, now, calendar, feedback_days, holds):
 def end_of_day(moment):
     """The last second of `moment`'s day: money taken that day reaches finance by then."""
     return datetime.combine(moment.date(), time(23, 59, 59))
+
+
+def cadence_due(last_contact, days):
+    """When the next contact of a cadence of `days` is due: that long after the last (R-COM-3)."""
+    return shifted(last_contact, timedelta(days=days))
+
+
+def cadence_boundary(moment, days):
+    """The last contact before which a cadence of `days` is due by `moment`: the same test as
+    cadence_due(last, days) < moment, for SQL (last < cadence_boundary(moment, days))."""
+    return shifted(moment, -timedelta(days=days))

@@ -23,6 +23,7 @@ from jobs.deadlines import DEADLINE_JOBS
 from jobs.mail import mail_alerts
 from jobs.maintenance import check_audit_log, prune_bookkeeping, refresh_statistics
 from jobs.segments import segment_customers
+from jobs.surveys import flag_survey_plans_missing
 
 log = logging.getLogger("kefu.jobs")
 SLOW_JOB_SECONDS = 2
@@ -33,6 +34,7 @@ SCHEDULE = tuple((job, "minute") for job in DEADLINE_JOBS) + (
     # an archived contact moves it back), just before the cadence check that reads it.
     (refresh_last_contacts, "day"),
     (flag_contact_cadence, "day"),   # months and years: once a day is enough
+    (flag_survey_plans_missing, "day"),  # a period's latest day passes at midnight
     (segment_customers, "day"),      # nightly: the first minute of the day
     (mail_alerts, "minute"),
     (generate_monthly_complaint_report, "day"),

@@ -2,10 +2,9 @@
 
 Set-based: a few UPDATE and INSERT … SELECT statements per customer kind, never a loop over
 customers in Python."""
-from datetime import timedelta
-
 from peewee import SQL, NodeList, Select, Value, fn
 
+import sla
 from database import is_sqlite
 from models import (Alert, Contact, Customer, Department, Meeting, MeetingAttendee,
                     NoticeReceipt, SlaRule)
@@ -15,8 +14,9 @@ TITLE = "沟通频次逾期（%s）："
 
 def refresh_last_contacts(now):
     """Recompute every customer's last contact from contacts, meetings attended and confirmed
-    notice receipts (catching edits and archived records the event hooks did not see). One
-    UPDATE that writes only the customers whose value is wrong: a rerun writes nothing."""
+    notice receipts (catching edits and archived records the event hooks did not see), and the
+    responsible department's own last communication that keeps the cadence. UPDATEs that write
+    only the customers whose value is wrong: a rerun writes nothing."""
     contacts = (Contact.select(fn.MAX(Contact.received_at).alias("at"))
                 .where((Contact.customer == Customer.id) & Contact.archived_at.is_null()))
     meetings = (Meeting.select(fn.MAX(Meeting.held_at).alias("at")).join(MeetingAttendee)
@@ -30,7 +30,8 @@ def refresh_last_contacts(now):
     latest = Select([sources], [fn.MAX(sources.c.at)])
     differs = NodeList((Customer.last_contact_at,
                         SQL("IS NOT" if is_sqlite() else "IS DISTINCT FROM"), latest))
-    return Customer.update(last_contact_at=latest).where(differs).execute()
+    written = Customer.update(last_contact_at=latest).where(differs).execute()
+    return written + Customer.refresh_cadence_contacts(now)
 
 
 def plus_days(column, days):
@@ -41,9 +42,9 @@ def plus_days(column, days):
 
 
 def flag_contact_cadence(now):
-    """One alert per active customer not contacted within its kind's cadence (never contacted:
-    counted from the day the customer was registered), to the department that keeps it;
-    resolved once a contact is recorded. Reads each customer's last contact as the event hooks
+    """One alert per active customer its responsible department has not communicated with
+    within its kind's cadence (never: counted from the day the customer was registered), to
+    that department; resolved once the department's own communication is recorded. Reads each customer's last contact as the event hooks
     and the nightly refresh_last_contacts (scheduled just before) left it."""
     rules = {r.code: r for r in SlaRule.select().where(SlaRule.code.startswith("COM_"))}
     departments = {d.code: d.id for d in Department.select()}
@@ -52,28 +53,27 @@ def flag_contact_cadence(now):
         rule = rules.get(code)
         if rule is None:
             continue
-        boundary = now - timedelta(days=rule.amount)
+        boundary = sla.cadence_boundary(now, rule.amount)
         mine = ((Alert.record_type == "Customer") & (Alert.record_id == Customer.id)
                 & (Alert.rule == rule.id) & (Alert.status == Alert.OPEN))
-        # Contacted again since: the alert is done. Read from the rule's open alerts (a few),
-        # not from every customer contacted within the cadence (most of them).
+        # Contacted again since by the department itself: the alert is done. Read from the
+        # rule's open alerts (a few), not from every customer contacted within the cadence.
         contacted = Customer.select(Customer.id).where(
             (Customer.id == Alert.record_id) & (Customer.kind == kind)
-            & (Customer.last_contact_at >= boundary))
+            & (Customer.cadence_contact_at >= boundary))
         Alert.update(status=Alert.RESOLVED, resolved_at=now, updated_at=now,
                      resolution_note="已沟通，系统自动解除").where(
             (Alert.record_type == "Customer") & (Alert.rule == rule.id)
             & (Alert.status == Alert.OPEN) & fn.EXISTS(contacted)).execute()
         if not rule.is_active or rule.archived_at:
             continue
-        reference = fn.COALESCE(Customer.last_contact_at, Customer.created_at)
+        reference = Customer.cadence_reference()
         title = fn.SUBSTR(Value(TITLE % rule.name).concat(Customer.name), 1, 200)
         query = (Customer
                  .select(Value("overdue"), title, Value("Customer"), Customer.id, Value(rule.id),
                          plus_days(reference, rule.amount), Value(departments.get(dept_code)),
                          Value(1), Value(Alert.OPEN), Value(now), Value(now))
-                 .where((Customer.kind == kind) & (Customer.status == Customer.ACTIVE)
-                        & Customer.archived_at.is_null() & (reference < boundary)
+                 .where(Customer.cadence_due_before(kind, rule.amount, now)
                         & ~fn.EXISTS(Alert.select(Alert.id).where(mine))))
         raised += (Alert.insert_new(query, [
             Alert.kind, Alert.title, Alert.record_type, Alert.record_id, Alert.rule, Alert.since,

@@ -98,14 +98,17 @@ def test_bulk_signing_of_receipts(as_clerk, app, monkeypatch):
 
 
 def test_committee_meetings_need_the_general_manager(as_clerk, app):
-    meeting = Meeting(kind="owners_committee", title="业委会年度座谈", held_at=NOW)
-    with pytest.raises(ValidationError) as err:
-        meeting.full_clean()
-    assert "gm_attended" in err.value.errors
+    """R-COM-3: not a box anyone ticks; the general manager among the staff who attended."""
     response = as_clerk.submit(url(Meeting, "new/"), {
-        "kind": "owners_committee", "title": "业委会年度座谈", "held_at": "2026-11-20 15:00:00"})
+        "kind": "owners_committee", "title": "业委会年度座谈", "held_at": "2026-11-20 15:00:00",
+        "staff": [str(user("clerk").id)]})
     assert "须由总经理参加" in response.text
     assert not Meeting.select().where(Meeting.title == "业委会年度座谈").exists()
+    as_clerk.submit(url(Meeting, "new/"), {
+        "kind": "owners_committee", "title": "业委会年度座谈", "held_at": "2026-11-20 15:00:00",
+        "staff": [str(user("clerk").id), str(user("gm").id)]})
+    meeting = Meeting.get(Meeting.title == "业委会年度座谈")
+    assert meeting.gm_attended and sorted(meeting.staff_ids()) == sorted([user("clerk").id, user("gm").id])
 
 
 def test_attendance_counts_as_contact_and_action_items_are_tracked_to_done(as_clerk, app,
@@ -142,8 +145,14 @@ def one_of_each(app):
     return made
 
 
+# Whose own visit keeps each kind's cadence (R-COM-3: only the responsible department's).
+KEEPER = {"anchor": "property", "tenant": "ops", "consumer": "clerk", "owners_committee": "gm",
+          "merchants_committee": "gm"}
+
+
 def contact(customer, at):
-    Contact.create(customer=customer, subject="拜访", received_at=at, created_at=at, updated_at=at)
+    Contact.create(customer=customer, subject="拜访", received_at=at, created_at=at, updated_at=at,
+                   received_by=user(KEEPER[customer.kind]))
 
 
 def cadence_alerts():

@@ -1,10 +1,12 @@
 """Customer communication (顾客沟通): notices and receipts, meetings and their action items
 (R-COM-1 … R-COM-4)."""
 from peewee import JOIN, Case, fn
-from wtforms import DateTimeLocalField, SelectField, StringField, validators
+from flask import request
+from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, StringField, validators
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from i18n import _l
-from models import ActionItem, Meeting, MeetingAttendee, Notice, NoticeReceipt
+from models import ActionItem, Department, Meeting, MeetingAttendee, Notice, NoticeReceipt, User
 from views.audience import audience_fields, chosen_customers
 from views.base import KefuModelView, deadline_formatter
 from views.steps import Step, bulk_action, reason_field
@@ -89,14 +91,55 @@ class NoticeReceiptView(KefuModelView):
     action_sign = bulk_action("sign", "签收")
 
 
+class StaffField(SelectMultipleField):
+    """The staff who attended, ticked from the active users (read when drawn or checked)."""
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label, **kw):
+        super().__init__(label, coerce=int, validators=[validators.Optional()], **kw)
+
+    @property
+    def choices(self):
+        return [(u.id, "%s（%s）" % (u.full_name or u.username, u.department.name)
+                 if u.department_id else (u.full_name or u.username))
+                for u in User.select(User, Department).join(Department, JOIN.LEFT_OUTER)
+                .where(User.is_active == True).order_by(User.id)]  # noqa: E712
+
+    @choices.setter
+    def choices(self, value):
+        pass
+
+
+def staff_formatter(view, context, row, name):
+    names = [u.full_name or u.username for u in User.select().where(User.id.in_(row.staff_ids()))]
+    return "、".join(names)
+
+
 class MeetingView(KefuModelView):
     column_list = ("number", "held_at", "kind", "title", "location", "department", "gm_attended")
+    column_details_list = ("number", "kind", "title", "held_at", "location", "department",
+                           "staff", "gm_attended", "attendees", "minutes")
+    column_labels = {"staff": "参会员工"}
+    column_formatters_detail = {"staff": staff_formatter,
+                                "gm_attended": lambda v, c, m, n: _l("是") if m.gm_attended else _l("否")}
+    form_excluded_extra = ("gm_attended",)
+    form_extra_fields = {"staff": StaffField(_l("参会员工（业委会、商委会座谈会须有总经理）"))}
+    # A list of checkboxes, not a text box: no form-control frame around it.
+    form_widget_args = {"staff": {"class": "list-unstyled mb-0"}}
     steps = (
         Step("attendance", "登记参会客户", record_attendance, fields=audience_fields(),
              style="info"),
     )
 
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if request.method == "GET" and obj is not None:
+            form.staff.data = obj.staff_ids()
+        return form
+
     def after_save(self, form, model, created, now):
+        model.record_staff(User.select().where(User.id.in_(form.staff.data or [])), now)
         model.record_attendance(now)
 
     def extra_links(self, record):

@@ -5,7 +5,6 @@ from flask import abort, g, request
 from flask_admin import expose
 from flask_admin.contrib.peewee import filters as pf
 from markupsafe import Markup
-from peewee import fn
 
 import clock
 from i18n import _l
@@ -19,13 +18,10 @@ from views.base import KefuModelView, masked
 
 def cadence_condition(now, overdue=True):
     """Customers whose next contact is overdue (or due within 7 days), from the COM_* rules."""
+    moment = now if overdue else now + timedelta(days=7)
     condition = None
     for kind, days in Customer.cadence_days().items():
-        boundary = now - timedelta(days=days if overdue else days - 7)
-        # As the cadence job counts: from the last contact, else from the registration.
-        reference = fn.COALESCE(Customer.last_contact_at, Customer.created_at) < boundary
-        one = (Customer.kind == kind) & reference & (Customer.status == Customer.ACTIVE) \
-            & Customer.archived_at.is_null()
+        one = Customer.cadence_due_before(kind, days, moment)  # as the cadence job counts
         condition = one if condition is None else (condition | one)
     return condition if condition is not None else (Customer.id < 0)
 
@@ -86,7 +82,7 @@ class CustomerView(KefuModelView):
                          "name": name_formatter}
     column_default_sort = ("name", False)
     # Kept by the cadence and segment jobs, never typed.
-    form_excluded_extra = ("last_contact_at", "segmented_at") + SEGMENT_COLUMNS
+    form_excluded_extra = ("last_contact_at", "cadence_contact_at", "segmented_at") + SEGMENT_COLUMNS
     column_details_exclude_list = ("segment_reasons",)
 
     def _default_filters(self, model):

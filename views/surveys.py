@@ -44,27 +44,24 @@ def distribute(record, by, now, fields):
 
 def survey_calendar(today, planned):
     """The surveys R-SUR-2 asks for this year and next (consumers every May, tenants every
-    quarter) with the plan that covers each, if any; `planned` is [(target, start_date, status)]."""
-    periods = []
-    for year in (today.year, today.year + 1):
-        periods.append((Survey.CONSUMERS, "%d年5月" % year, date(year, 5, 1), date(year, 5, 31)))
-        for quarter in range(4):
-            start = date(year, quarter * 3 + 1, 1)
-            end = date(year + (quarter == 3), (quarter * 3 + 3) % 12 + 1, 1)
-            periods.append((Survey.TENANTS, "%d年第%d季度" % (year, quarter + 1), start,
-                            date.fromordinal(end.toordinal() - 1)))
+    quarter) with the plan that covers each, if any; `planned` is [(target, start_date, status)].
+    A period is late once its latest date (Survey.latest_submission_for) has passed without
+    an approved plan: the same dates the daily job flag_survey_plans_missing alerts on."""
+    lead = Survey.plan_lead_days()
+    approved = (Survey.APPROVED, Survey.RUNNING, Survey.CLOSED, Survey.ARCHIVED)
     rows = []
-    for target, label, start, end in sorted(periods, key=lambda p: p[2]):
+    for target, label, start, end in Survey.required_periods((today.year, today.year + 1)):
         if end < today.replace(month=1, day=1):
             continue
         plans = [s for s in planned if s[0] == target and start <= s[1] <= end]
         covered = [s for s in plans if s[2] != Survey.DRAFT]  # a draft alone is not a plan yet
-        latest = date.fromordinal(start.toordinal() - 20)
+        latest = Survey.latest_submission_for(start, lead)
+        is_approved = any(s[2] in approved for s in plans)
         rows.append({"target": target, "target_label": dict(Survey.TARGETS)[target],
                      "period": label, "start": start, "end": end, "plans": covered,
                      "drafts": len(plans) - len(covered), "latest_submission": latest,
-                     "missing": not covered, "late": not covered and today > latest,
-                     "past": end < today})
+                     "approved": is_approved, "missing": not covered,
+                     "late": not is_approved and today > latest, "past": end < today})
     return rows
 
 
