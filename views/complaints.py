@@ -20,7 +20,7 @@ from models import (Complaint, ComplaintGuideline, ComplaintPassOn, ComplaintRep
                     ComplaintUpdate, Department,
                     DomainError, ValidationError)
 from privacy import mask_text, sees_personal_data
-from views.base import KefuModelView, PageLink, deadline_formatter, excel_safe
+from views.base import KefuModelView, PageLink, deadline_formatter, excel_safe, mask
 from views.reception import DepartmentField, hold_steps
 from views.steps import (CLOSES, INTAKE_HELP, NOTIFIES, Step, callback_step, intake_fields,
                          reason_field)
@@ -144,6 +144,16 @@ class ComplaintView(KefuModelView):
             model.register(current_user, now)
 
 
+def passed_on(record):
+    """What the member of staff passed on, for the desk registering it."""
+    phone = record.complainant_phone if sees_personal_data(record) else \
+        mask(record.complainant_phone, "phone")
+    return [(_l("投诉人"), record.complainant_name), (_l("联系方式"), phone or "—"),
+            (_l("投诉事由"), record.subject), (_l("投诉内容"), record.content or "—"),
+            (_l("收到时间"), record.received_at.strftime("%Y-%m-%d %H:%M")),
+            (_l("收到人"), str(record.received_by or "—"))]
+
+
 class ComplaintPassOnView(KefuModelView):
     """Staff outside the desk pass a complaint on at once (R-CMP-3); the desk registers it."""
     column_list = ("number", "received_at", "status", "register_deadline", "complainant_name",
@@ -159,7 +169,7 @@ class ComplaintPassOnView(KefuModelView):
         Step("register", "登记为投诉", lambda r, by, now, f: r.register_complaint(
             by, now, f["category"], f["severity"], f["requested_by"]),
              when=(ComplaintPassOn.WAITING,), fields=intake_fields(), style="danger",
-             help=INTAKE_HELP),
+             help=INTAKE_HELP, facts=passed_on),
     )
 
     def before_save(self, form, model, created, now):
