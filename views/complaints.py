@@ -161,6 +161,7 @@ class ComplaintPassOnView(KefuModelView):
     form_columns = ("complainant_name", "complainant_phone", "customer", "channel", "subject",
                     "content", "received_at")
     stamp_user_fields = ("received_by",)
+    editable_states = (ComplaintPassOn.WAITING,)  # once registered, the complaint is the record
     column_formatters = {"register_deadline": deadline_formatter(ComplaintPassOn.WAITING)}
     open_states = (ComplaintPassOn.WAITING,)
     deadline_filters = (("register_deadline", (ComplaintPassOn.WAITING,)),)
