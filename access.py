@@ -55,6 +55,8 @@ REGISTERS = {
     "LendableItem": Grant(EVERYONE, DESK),
     "ItemLoan": Grant(EVERYONE, {A, C, S}),
     "Complaint": Grant(EVERYONE, {A, C, S, M, PM, GM}),
+    # Any member of staff passes on a complaint they received (R-CMP-3); the desk registers it.
+    "ComplaintPassOn": Grant(EVERYONE, EVERYONE - {AU}),
     "ComplaintUpdate": Grant(EVERYONE, NOBODY),
     "ComplaintGuideline": Grant(EVERYONE, {A, M}),
     "ComplaintReport": Grant(EVERYONE, SUPERVISORS),
@@ -102,6 +104,7 @@ STEPS = {
                   "progress": BOTH_SIDES | {PM, GM}, "feedback": DESK,
                   "follow_up": BOTH_SIDES | {PM, GM}, "resolve": HANDLERS | {PM, GM},
                   "callback": DESK, "escalate": SUPERVISORS, "reroute": SUPERVISORS, **ON_HOLD},
+    "ComplaintPassOn": {"register": DESK},
     "ComplaintReport": {"regenerate": SUPERVISORS, "publish": SUPERVISORS},
     # The plan is the desk's; the general manager alone approves it (R-SUR-1).
     "Survey": {"copy_template": PLANNERS, "submit": PLANNERS, "approve": {GM},

@@ -4,7 +4,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from models import (ActionItem, Callback, Charge, Complaint, ComplaintGuideline,
+from models import (ActionItem, Callback, Charge, Complaint, ComplaintGuideline, ComplaintPassOn,
                     ComplaintReport, ComplaintUpdate, Contact, CorrectiveAction, Customer,
                     Department, FeeItem, ItemLoan, LendableItem, PAYMENT_METHODS, ShiftHandover, Meeting, Notice, NoticeReceipt,
                     MeetingAttendee, RepairOrder, ServiceRequest, Survey, SurveyAnswer,
@@ -279,6 +279,18 @@ def create_demo_data(now):
                                     called_at=when + timedelta(days=2), called_by=clerk,
                                     person_reached=cust.name, accepted=True, satisfaction=4,
                                     notes="投诉人认可处理结果", created_at=when + timedelta(days=2)))
+
+    # A complaint property staff received on their round and passed on; the desk has yet to
+    # register it (R-CMP-3).
+    received = now - timedelta(minutes=20)
+    passed = ComplaintPassOn(**stamp(
+        complainant_name="赵女士", complainant_phone=_phone(rng), channel="visit",
+        subject="三楼卫生间长时间无人保洁", content="顾客在巡场时当面向物业人员反映",
+        received_at=received, received_by=prop, department=prop.department_id,
+        created_by=prop))
+    passed.assign_number(now)
+    passed.save(force_insert=True)
+    passed.pass_on(prop, now)
 
     # Last month's analysis as the job on the 1st compiled it, and this month's so far.
     import reports

@@ -354,6 +354,7 @@ ACTION_LABELS = {
     "cancel_item": "取消", "answer": "答复咨询人", "correct": "更正类别/性质", "issue": "仓库发放",
     "take_over": "接班签字", "finance": "交财务", "return_questionnaire": "回收答卷",
     "paper_copies": "登记现场发放份数", "complete_action": "整改完成", "reject_verification": "验证不通过",
+    "register": "登记为投诉",
 }
 
 
@@ -390,6 +391,7 @@ JOB_LABELS = {
     "segment_customers": "客户分群", "mail_alerts": "提醒邮件发送",
     "generate_monthly_complaint_report": "月度投诉分析报告", "refresh_statistics": "数据库统计信息更新",
     "check_audit_log": "操作日志完整性校验", "prune_bookkeeping": "过期记账数据清理",
+    "flag_complaints_not_registered": "投诉转告登记检查",
     "run_due_jobs": "每分钟定时任务",
 }
 
@@ -1856,8 +1858,27 @@ class Complaint(Register):
 
     def register(self, by, now):
         """Grade a new complaint: stamp its clocks, name its owner, alert a major one's owner."""
+        self._enter_reception(by, now)
         self.start_clock("follow_up", "CMP_DAILY_FOLLOWUP", self.received_at, now)
         self._grade(by, now, self.received_at)
+
+    def _enter_reception(self, by, now):
+        """Every complaint is in the reception register (顾客接待登记), whoever took it
+        (R-CMP-3): one entered directly gets its contact, already passed on (转投诉) to it."""
+        if self.contact_id:
+            return
+        contact = Contact(
+            customer=self.customer_id, visitor_name=self.complainant_name,
+            phone=self.complainant_phone, channel=self.channel, kind="complaint",
+            subject=self.subject, content=self.description, received_at=self.received_at,
+            received_by=by, department=self.department_id, status=Contact.TRANSFERRED,
+            created_by=by, created_at=now, updated_at=now)
+        contact.assign_number(now)
+        contact.save(force_insert=True)
+        type(self).update(contact=contact, updated_at=now).where(type(self).id == self.id).execute()
+        self.contact = contact
+        from audit import audit
+        audit("create", contact, now=now, user=by, summary=f"投诉{self.number}的接待登记：{contact}")
 
     def _grade(self, by, now, start, owner=None):
         """Stamp the clocks of the current severity from `start` (R-CMP-1)."""
@@ -2074,6 +2095,80 @@ class Complaint(Register):
         holds = [(h.started_at, h.ended_at) for h in self.holds()]
         return sla.missed_follow_up_days(self.follow_up_from, now, CalendarDay.work_calendar(),
                                          feedback, holds)
+
+
+class ComplaintPassOn(Register):
+    """A complaint a member of staff outside the desk received, passed on to the desk at once
+    (R-CMP-3: 其他工作人员收到顾客投诉时应第一时间转告); the desk registers it as a complaint.
+
+    A register of its own, not a Contact kind: every role writes here (the reception register
+    stays the desk's), and a department sees only what it passed on."""
+    WAITING, REGISTERED, CANCELLED = "waiting", "registered", "cancelled"
+    STATUSES = ((WAITING, "待客服登记"), (REGISTERED, "已登记投诉"), (CANCELLED, "已撤回"))
+
+    number_prefix = "ZG"
+    number = number_field()
+    complainant_name = CharField(max_length=50, verbose_name="投诉人")
+    complainant_phone = PhoneField(verbose_name="联系方式")
+    customer = ForeignKeyField(Customer, null=True, backref="+", on_delete="RESTRICT",
+                               verbose_name="投诉客户")
+    channel = ChoiceField(CHANNELS, default="visit", verbose_name="投诉方式")
+    subject = CharField(max_length=200, verbose_name="投诉事由")
+    content = TextField(null=True, verbose_name="投诉内容")
+    received_at = DateTimeField(default=clock.now, verbose_name="收到时间")
+    received_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                  verbose_name="收到人")
+    department = ForeignKeyField(Department, null=True, backref="+", on_delete="RESTRICT",
+                                 verbose_name="转告部门")
+    status = ChoiceField(STATUSES, default=WAITING, verbose_name="状态")
+    register_deadline = DateTimeField(null=True, verbose_name="登记时限")
+    registered_at = DateTimeField(null=True, verbose_name="登记时间")
+    registered_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
+                                    verbose_name="登记人")
+    contact = ForeignKeyField(Contact, null=True, backref="+", on_delete="RESTRICT",
+                              verbose_name="接待登记")
+    complaint = ForeignKeyField(Complaint, null=True, backref="+", on_delete="RESTRICT",
+                                verbose_name="投诉")
+
+    # Its clock is of the kind 转达 (forward): the complaint reaching the desk's register.
+    deadline_columns = {"forward": "register_deadline"}
+
+    class Meta:
+        verbose_name = "投诉转告"
+        indexes = ((("status", "register_deadline"), False),)
+
+    def __str__(self):
+        return f"{self.number or '转告'} {self.subject or ''}".strip()
+
+    def pass_on(self, by, now):
+        """Passed on: the desk's clock to register it runs from its receipt (R-CMP-3)."""
+        if self.received_at > now:
+            raise ValidationError({"received_at": "收到时间不能晚于现在"})
+        self.start_clock("forward", "CMP_PASS_ON", self.received_at, now)
+
+    def register_complaint(self, by, now, category, severity, requested_by=None):
+        """The desk registers it: a reception entry (kind complaint) turned into a complaint,
+        routed and graded as usual from the moment it was received; the clock stops."""
+        self.transition("register", by, now, (self.WAITING,), status=self.REGISTERED,
+                        registered_at=now, registered_by=by)
+        contact = Contact(
+            customer=self.customer_id, visitor_name=self.complainant_name,
+            phone=self.complainant_phone, channel=self.channel, kind="complaint",
+            subject=self.subject,
+            content="%s\n（%s转告）" % (self.content or self.subject, self.received_by or self.department or ""),
+            received_at=self.received_at, received_by=by, status=Contact.OPEN,
+            created_by=by, created_at=now, updated_at=now)
+        contact.full_clean()
+        contact.assign_number(now)
+        contact.save(force_insert=True)
+        from audit import audit
+        audit("create", contact, now=now, user=by, summary=f"由{self.number}转入：{contact}")
+        complaint = contact.open_complaint(by, now, category, severity, requested_by)
+        type(self).update(contact=contact, complaint=complaint, updated_at=now).where(
+            type(self).id == self.id).execute()
+        self.contact, self.complaint = contact, complaint
+        self.stop_clock("forward", now)
+        return complaint
 
 
 class ComplaintUpdate(Register):
@@ -3599,7 +3694,7 @@ for _index in Alert.priority_indexes():
 
 REGISTERS = (
     Customer, Department, User, Contact, RepairOrder, ServiceRequest, WorkLetter, FeeItem,
-    ShiftHandover, Charge, LendableItem, ItemLoan, Complaint, ComplaintUpdate, ComplaintGuideline, Callback,
+    ShiftHandover, Charge, LendableItem, ItemLoan, Complaint, ComplaintPassOn, ComplaintUpdate, ComplaintGuideline, Callback,
     ComplaintReport,
     Survey, SurveyQuestion, SurveyDistribution, SurveyResponse, CorrectiveAction, Notice,
     NoticeReceipt, Meeting,

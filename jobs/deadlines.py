@@ -8,7 +8,7 @@ from peewee import JOIN, Case, Cast, Value, fn
 
 import sla
 
-from models import (ActionItem, Alert, CalendarDay, Charge, Complaint, Contact, ComplaintUpdate,
+from models import (ActionItem, Alert, CalendarDay, Charge, Complaint, ComplaintPassOn, Contact, ComplaintUpdate,
                     ShiftHandover,
                     CorrectiveAction, Deadline,
                     Department, Hold, ItemLoan, Notice, RepairOrder, ServiceRequest, SlaRule, Survey,
@@ -20,6 +20,7 @@ ACTING_DEPARTMENT = {
     "RepairOrder": (RepairOrder, RepairOrder.department),
     "ServiceRequest": (ServiceRequest, ServiceRequest.department),
     "Complaint": (Complaint, Complaint.department),
+    "ComplaintPassOn": (ComplaintPassOn, None),  # the desk registers what staff passed on
     "WorkLetter": (WorkLetter, WorkLetter.from_department),  # the sender must forward it
     "Charge": (Charge, None),          # the service center's cash
     "ShiftHandover": (ShiftHandover, None),  # the service center's shift money
@@ -308,6 +309,7 @@ flag_survey_plans_not_approved = _rule_job("flag_survey_plans_not_approved", "SU
 flag_survey_staff_not_trained = _rule_job("flag_survey_staff_not_trained", "SUR_TRAINING", "Survey staff not trained 2 days before the start (R-SUR-4).")
 flag_surveys_not_filed = _rule_job("flag_surveys_not_filed", "SUR_ARCHIVE", "Survey records not filed within 5 days of the end (R-SUR-6).")
 flag_notices_not_confirmed = _rule_job("flag_notices_not_confirmed", "COM_NOTICE_CONFIRM", "Important notices not confirmed by every recipient (R-COM-1).")
+flag_complaints_not_registered = _rule_job("flag_complaints_not_registered", "CMP_PASS_ON", "Complaints passed on by staff not registered by the desk within 1 hour (R-CMP-3).")
 flag_complaint_callbacks_missed = _rule_job("flag_complaint_callbacks_missed", "CMP_CALLBACK", "Complaint callbacks not made in 3 working days (R-CMP-7).")
 
 DEADLINE_JOBS = (
@@ -316,6 +318,7 @@ DEADLINE_JOBS = (
     flag_handovers_not_at_finance, flag_loans_out_too_long,
     flag_major_complaints_not_started, flag_important_complaints_not_started,
     flag_general_complaints_not_resolved, flag_complaint_callbacks_missed,
+    flag_complaints_not_registered,
     flag_survey_plans_not_approved, flag_survey_staff_not_trained, flag_surveys_not_filed,
     flag_notices_not_confirmed,
     flag_missing_follow_ups, flag_overdue_action_items, flag_overdue_corrective_actions,

@@ -10,7 +10,7 @@ import pytest
 from database import write_transaction
 from jobs import deadlines
 from jobs.deadlines import resolve_done_alerts
-from models import (Alert, Charge, Complaint, Contact, ItemLoan, Notice, NoticeReceipt, RepairOrder,
+from models import (Alert, Charge, Complaint, ComplaintPassOn, Contact, ItemLoan, Notice, NoticeReceipt, RepairOrder,
                     ServiceRequest, ShiftHandover, Survey, WorkLetter)
 from test_communication import new_notice, some_tenants
 from test_complaints import new_complaint
@@ -117,6 +117,22 @@ def send_letter(letter, now):
     run(fresh(letter).send, user("clerk"), now)
 
 
+def passed_on_complaint():
+    from models import ComplaintPassOn
+    staff = user("property")
+    record = ComplaintPassOn(complainant_name="赵女士", complainant_phone="13911112222",
+                             subject="保洁不及时", received_at=MON, received_by=staff,
+                             department=staff.department_id, created_at=MON, updated_at=MON)
+    record.assign_number(MON)
+    run(record.save, force_insert=True)
+    run(record.pass_on, staff, MON)
+    return fresh(record)
+
+
+def register_passed_on(record, now):
+    run(fresh(record).register_complaint, user("clerk"), now, "property", "general")
+
+
 def answer_enquirer(contact, now):
     run(fresh(contact).answer_enquirer, user("clerk"), now, "phone", "已电话告知可以办理")
 
@@ -195,6 +211,7 @@ class Case:
                 "flag_handovers_not_at_finance": ShiftHandover,
                 "flag_survey_plans_not_approved": Survey, "flag_survey_staff_not_trained": Survey,
                 "flag_surveys_not_filed": Survey, "flag_notices_not_confirmed": Notice,
+                "flag_complaints_not_registered": ComplaintPassOn,
                 }.get(self.job.__name__, Complaint)
 
 
@@ -238,6 +255,9 @@ CASES = [
     # R-CMP-7: resolved Mon 11:00, 3 working days -> Thu 26 11:00; the service center calls.
     Case(deadlines.flag_complaint_callbacks_missed, resolved_complaint,
          datetime(2026, 11, 26, 11, 0), "service", call_back_complaint, 1),
+    # R-CMP-3: passed on by property staff, received Mon 10:00; the desk registers it in 1 hour.
+    Case(deadlines.flag_complaints_not_registered, passed_on_complaint,
+         datetime(2026, 11, 23, 11, 0), "service", register_passed_on, 1),
     # R-SUR-1: start Sun 13 Dec, approved 20 days before -> end of Mon 23 Nov.
     Case(deadlines.flag_survey_plans_not_approved, submitted_plan, END_OF_MON, "service",
          approve_plan, 1),
@@ -259,7 +279,7 @@ def test_the_table_covers_every_rule_job():
     rule_jobs = {name for name in dir(deadlines) if name.startswith("flag_")
                  and getattr(deadlines, name).__code__ is made_by_rule_job}
     # R-REP-5's job runs one rule per repair category (REP_COMPLETE_*).
-    assert rule_jobs | {"flag_repairs_not_completed"} == set(IDS) and len(IDS) == 17
+    assert rule_jobs | {"flag_repairs_not_completed"} == set(IDS) and len(IDS) == 18
 
 
 def flag(job, now):

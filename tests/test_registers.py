@@ -2,7 +2,7 @@
 import pytest
 
 from models import (ActionItem, Alert, AuditLog, Callback, CalendarDay, CallScript, Charge, Complaint,
-                    ComplaintGuideline, Deadline, Hold,
+                    ComplaintGuideline, ComplaintPassOn, Deadline, Hold,
                     ComplaintReport, ComplaintUpdate, Contact, CorrectiveAction, Customer,
                     Department, FeeItem, ItemLoan, LendableItem, Meeting, Notice, NoticeReceipt,
                     REGISTERS, RepairOrder, SegmentRule, ServiceRequest, SlaRule, Survey, SurveyQuestion,
@@ -63,6 +63,9 @@ def valid_form(model):
                             "channel": "visit", "category": "property", "subject": "测试投诉电梯故障",
                             "severity": "general", "department": dept("property"),
                             "received_at": "2026-11-20 10:00:00"},
+        ComplaintPassOn: lambda: {"complainant_name": "测试转告人", "complainant_phone": "13800138000",
+                                  "channel": "phone", "subject": "测试转告投诉",
+                                  "received_at": "2026-11-20 10:00:00"},
         ComplaintGuideline: lambda: {"seq": "9", "text": "测试受理条件", "is_active": "y"},
         ComplaintUpdate: lambda: {"complaint": first(Complaint), "kind": "progress",
                                   "happened_at": "2026-11-20 11:00:00", "content": "测试进展已联系商户"},
@@ -111,7 +114,7 @@ def valid_form(model):
 MARKER = {Customer: "测试商户甲", Department: "保安部", User: "newclerk", Contact: "测试咨询停车优惠",
           RepairOrder: "测试位置", ServiceRequest: "延时营业", WorkLetter: "测试联系函",
           FeeItem: "测试收费项目", Charge: "测试付款人", LendableItem: "测试梯子", ItemLoan: "测试借用人",
-          Complaint: "测试投诉电梯故障", ComplaintGuideline: "测试受理条件", ComplaintUpdate: "测试进展已联系商户", Callback: "测试受访人",
+          Complaint: "测试投诉电梯故障", ComplaintPassOn: "测试转告投诉", ComplaintGuideline: "测试受理条件", ComplaintUpdate: "测试进展已联系商户", Callback: "测试受访人",
           ComplaintReport: "测试分析", Survey: "测试调查方案", SurveyQuestion: "测试题目停车便利",
           SurveyResponse: "2026-11-20 10:00", CorrectiveAction: "测试问题描述", Notice: "测试通知",
           NoticeReceipt: "待确认", Meeting: "测试主力店座谈", ActionItem: "测试议定事项",

@@ -29,6 +29,7 @@ STEP_MODES = {
     "complaint": {"scope": "form", "correct": "form", "start": "form", "progress": "form",
                   "feedback": "form", "follow_up": "form", "resolve": "form", "callback": "form",
                   "escalate": "form", "reroute": "form", "hold": "form", "release": "fire"},
+    "complaintpasson": {"register": "form"},
     "complaintreport": {"regenerate": "fire", "publish": "confirm"},
     "survey": {"copy_template": "form", "submit": "confirm", "approve": "fire",
                "return_plan": "form", "train": "form", "begin": "fire", "distribute": "form",
@@ -257,8 +258,21 @@ def replied_enquiry():
     run(letter.answer, as_user("ops"), DEMO_NOW, "可延长至22:00")
 
 
+def passed_on_complaint():
+    from models import ComplaintPassOn
+    staff = as_user("property")
+    record = ComplaintPassOn(complainant_name="赵女士", complainant_phone="13911112222",
+                             subject="保洁不及时", received_at=DEMO_NOW, received_by=staff,
+                             department=staff.department_id, created_at=DEMO_NOW,
+                             updated_at=DEMO_NOW)
+    record.assign_number(DEMO_NOW)
+    record.save(force_insert=True)
+    run(record.pass_on, staff, DEMO_NOW)
+
+
 PREPARE = {
     "contact.answer": replied_enquiry,
+    "complaintpasson.register": passed_on_complaint,
     "repairorder.release": lambda: held(RepairOrder, RepairOrder.holdable_states),
     "complaint.release": lambda: held(Complaint, Complaint.holdable_states),
     "workletter.send": draft_letter,

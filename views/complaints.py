@@ -16,10 +16,11 @@ from forms import KefuForm
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from i18n import _l, gettext
-from models import (Complaint, ComplaintGuideline, ComplaintReport, ComplaintUpdate, Department,
+from models import (Complaint, ComplaintGuideline, ComplaintPassOn, ComplaintReport,
+                    ComplaintUpdate, Department,
                     DomainError, ValidationError)
 from privacy import mask_text, sees_personal_data
-from views.base import KefuModelView, PageLink, deadline_formatter, excel_safe
+from views.base import KefuModelView, PageLink, deadline_formatter, excel_safe, mask
 from views.reception import DepartmentField, hold_steps
 from views.steps import (CLOSES, INTAKE_HELP, NOTIFIES, Step, callback_step, intake_fields,
                          reason_field)
@@ -143,6 +144,50 @@ class ComplaintView(KefuModelView):
             model.register(current_user, now)
 
 
+def passed_on(record):
+    """What the member of staff passed on, for the desk registering it."""
+    phone = record.complainant_phone if sees_personal_data(record) else \
+        mask(record.complainant_phone, "phone")
+    return [(_l("投诉人"), record.complainant_name), (_l("联系方式"), phone or "—"),
+            (_l("投诉事由"), record.subject), (_l("投诉内容"), record.content or "—"),
+            (_l("收到时间"), record.received_at.strftime("%Y-%m-%d %H:%M")),
+            (_l("收到人"), str(record.received_by or "—"))]
+
+
+class ComplaintPassOnView(KefuModelView):
+    """Staff outside the desk pass a complaint on at once (R-CMP-3); the desk registers it."""
+    column_list = ("number", "received_at", "status", "register_deadline", "complainant_name",
+                   "complainant_phone", "subject", "received_by", "department", "complaint")
+    form_columns = ("complainant_name", "complainant_phone", "customer", "channel", "subject",
+                    "content", "received_at")
+    stamp_user_fields = ("received_by",)
+    editable_states = (ComplaintPassOn.WAITING,)  # once registered, the complaint is the record
+    column_formatters = {"register_deadline": deadline_formatter(ComplaintPassOn.WAITING)}
+    open_states = (ComplaintPassOn.WAITING,)
+    deadline_filters = (("register_deadline", (ComplaintPassOn.WAITING,)),)
+    steps = (
+        # Category and severity decide routing and clocks: asked as in 转投诉.
+        Step("register", "登记为投诉", lambda r, by, now, f: r.register_complaint(
+            by, now, f["category"], f["severity"], f["requested_by"]),
+             when=(ComplaintPassOn.WAITING,), fields=intake_fields(), style="danger",
+             help=INTAKE_HELP, facts=passed_on),
+    )
+
+    def before_save(self, form, model, created, now):
+        if created and model.department_id is None:
+            model.department = current_user.department_id  # passed on from their department
+
+    def after_save(self, form, model, created, now):
+        if created:
+            model.pass_on(current_user, now)
+
+    def extra_links(self, record):
+        from flask import url_for
+        return [("%s %s" % (type(made).verbose_name(), made.number),
+                 url_for(f"{type(made).__name__.lower()}.details_view", id=made.id))
+                for made in (record.contact, record.complaint) if made is not None]
+
+
 class ComplaintUpdateView(KefuModelView):
     """Written by the complaint's steps (start, progress, feedback, follow-up, result) only."""
     scope_error_field = "complaint"
@@ -252,6 +297,7 @@ class ComplaintReportView(KefuModelView):
 
 def register(admin, category):
     admin.add_view(ComplaintView(Complaint, category=category))
+    admin.add_view(ComplaintPassOnView(ComplaintPassOn, category=category))
     admin.add_view(ComplaintUpdateView(ComplaintUpdate, category=category))
     admin.add_view(ComplaintGuidelineView(ComplaintGuideline, category=category))
     report_view = ComplaintReportView(ComplaintReport, category=category)

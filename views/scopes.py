@@ -4,12 +4,12 @@ from flask_login import current_user
 from peewee import Value
 
 import access
-from models import (ActionItem, Alert, Callback, Complaint, ComplaintUpdate, Contact,
+from models import (ActionItem, Alert, Callback, Complaint, ComplaintPassOn, ComplaintUpdate, Contact,
                     CorrectiveAction, Department, RepairOrder, ServiceRequest, WorkLetter)
 
 # Roles that see every department's rows; staff and managers see their department's.
 HUB_ROLES = access.power("all_departments")
-BY_DEPARTMENT = (Contact, RepairOrder, ServiceRequest, Complaint)
+BY_DEPARTMENT = (Contact, RepairOrder, ServiceRequest, Complaint, ComplaintPassOn)
 
 
 def row_scope(model, dept, user_id=None):
