@@ -1,6 +1,5 @@
 """Satisfaction surveys (满意度调查): plans, questionnaires, distribution, returns, results,
 corrective actions (R-SUR-1 … R-SUR-6)."""
-
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
