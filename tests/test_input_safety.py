@@ -14,7 +14,7 @@ from peewee import DateField, DateTimeField
 from conftest import csrf_token
 from i18n import _l, formatted, template_gettext
 from models import (REGISTERS, ActionItem, Alert, AuditLog, CalendarDay, CallScript, Charge,
-                    ComplaintGuideline, ComplaintReport, Complaint, Contact, CorrectiveAction,
+                    ComplaintGuideline, ComplaintPassOn, ComplaintReport, Complaint, Contact, CorrectiveAction,
                     Customer, FeeItem, ItemLoan, LendableItem, Meeting, RepairOrder, SegmentRule,
                     ServiceRequest, SlaRule, Survey, SurveyDistribution, SurveyQuestion,
                     SurveyResponse, db)
@@ -128,7 +128,7 @@ DATE_FIELDS = {
     FeeItem: ("effective_from",), Charge: ("charged_at",), ItemLoan: ("lent_at",),
     Complaint: ("requested_by", "received_at"), Survey: ("start_date", "end_date"),
     CorrectiveAction: ("due_date",), Meeting: ("held_at",), ActionItem: ("due_date",),
-    CalendarDay: ("day",),
+    CalendarDay: ("day",), ComplaintPassOn: ("received_at",),
 }
 BAD_DAYS = ["0001-01-01", "1999-12-31", "2101-01-01", "9999-12-31"]
 

@@ -159,9 +159,10 @@ def test_the_nightly_refresh_runs_before_the_cadence_check_that_reads_it(app):
     tenant = Customer.create(name="商户甲", kind="tenant", status=Customer.ACTIVE,
                              phone="13900002222", created_at=day - timedelta(days=400),
                              updated_at=day)
-    Contact.create(customer=tenant, phone="13900002222", subject="咨询",
+    ops = user("ops")  # 营运部 keeps tenants' cadence: only its own contacts count (R-COM-3)
+    Contact.create(customer=tenant, phone="13900002222", subject="拜访", received_by=ops,
                    received_at=day - timedelta(days=40), created_at=day, updated_at=day)
-    recent = Contact.create(customer=tenant, phone="13900002222", subject="报修",
+    recent = Contact.create(customer=tenant, phone="13900002222", subject="拜访", received_by=ops,
                             received_at=day - timedelta(days=2), created_at=day, updated_at=day)
     run(Contact.get_by_id(recent.id).archive, user("clerk"), day, "登记错误")
     results = jobs.run_due_jobs(day)
