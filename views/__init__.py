@@ -1,8 +1,9 @@
 """Register every grid with Flask-Admin, grouped in menus by business area."""
 from flask_admin.menu import MenuDivider
 
-import crm
-import history
+# Aliased: a plain name here would shadow a views submodule of that name (views.crm).
+import history as audit_history
+from crm import SOURCES as TIMELINE_SOURCES
 from models import REGISTERS, ChoiceField, User
 from views import admin as settings, communication, complaints, customers, kpi, loans, reception, surveys
 from views.base import KefuModelView
@@ -120,6 +121,6 @@ def ui_strings():
                 strings.append(step.label)
                 strings += [_source(f.args[0]) for f in step.fields.values()]
             strings += [label for _, label in view.print_slips]
-    strings += [source.label for source in crm.SOURCES]  # the 360 timeline's kinds
-    strings += history.ui_strings()  # what the audit rows read as
+    strings += [source.label for source in TIMELINE_SOURCES]  # the 360 timeline's kinds
+    strings += audit_history.ui_strings()  # what the audit rows read as
     return sorted({s for s in strings if s})
