@@ -709,11 +709,11 @@ def prepare_database(demo, timezone=clock.DEFAULT_TIMEZONE):
     demo users and data."""
     with db.connection_context(), database.startup_transaction():
         applied = database.migrate()
-        recompute_after_migrations(database.recomputations(applied), clock.now())
         if Setting.read(SITE_TIMEZONE) is None:  # first start (or the first since issue 19)
             Setting.write(SITE_TIMEZONE, timezone)
         now = clock.now()
         database.seed_reference_data(now)
+        recompute_after_migrations(database.recomputations(applied), now)  # with the rules seeded
         if 1 in applied and demo:
             import demo as demo_data
             with db.atomic():
