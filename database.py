@@ -440,13 +440,13 @@ def _seed_segments_and_scripts(database, now):
     for code, dimension, seq, metric, op, threshold, level, kinds in SEGMENT_RULES:
         if not _sql(database, "SELECT 1 FROM segment_rule WHERE code = ?", (code,)).fetchone():
             _sql(database, "INSERT INTO segment_rule (created_at, updated_at, code, dimension, seq, "
-                           "metric, \"operator\", threshold, \"level\", kinds, is_active) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           "metric, \"operator\", threshold, \"level\", kinds, is_active, version) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
                  (now, now, code, dimension, seq, metric, op, threshold, level, kinds, True))
     if not _sql(database, "SELECT 1 FROM call_script").fetchone():
         for trigger, topic, script in CALL_SCRIPTS:
             _sql(database, "INSERT INTO call_script (created_at, updated_at, \"trigger\", topic, script, "
-                           "seq, is_active) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           "seq, is_active, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
                  (now, now, trigger, topic, script, 1, True))
 
 
