@@ -1067,10 +1067,3 @@ def seed_calendar(now):
         CalendarDay.calendar_changed(before, None, now)
     return len(rows)
 
-
-def calendar_years_known():
-    """Return the set of years that have package calendar data."""
-    years = set()
-    for (day,) in CalendarDay.select(CalendarDay.day).where(CalendarDay.source == "package").tuples():
-        years.add(day.year if isinstance(day, date) else int(str(day)[:4]))
-    return years
