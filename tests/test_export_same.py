@@ -46,6 +46,7 @@ def hostile_rows(app):
                    content="@SUM(1)", answer_deadline=datetime(2027, 3, 1, 9, 0, 0, 123456)
                    ).where(Contact.id == second.id).execute()
     Contact.update(received_at=datetime(2026, 2, 3, 4, 5, 6, 789), customer=None, subject="\t制表",
+                   answered_at=datetime(2026, 2, 3, 4, 5, 6, 120000),  # PostgreSQL's text: ".12"
                    phone="021-12345678").where(Contact.id == third.id).execute()
     for record_id, status, met, held in ((first.id, Deadline.RUNNING, None, 0),
                                          (second.id, Deadline.MET, datetime(2020, 1, 2, 9, 0), 600),

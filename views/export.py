@@ -24,7 +24,7 @@ from peewee import (AutoField, CharField, DateField, DateTimeField, ForeignKeyFi
 import clock
 import history
 from audit import audit
-from database import small_page_cache, write_transaction
+from database import is_sqlite, small_page_cache, write_transaction
 from i18n import _l
 from models import Deadline
 from privacy import mask, sees_personal_data
@@ -204,6 +204,17 @@ def fast_python_value(field):
                 pass
         return slow(value)
     return python_value
+
+
+def stored_text(field):
+    """On PostgreSQL, a date or time column read as text, as SQLite stores it: the export's
+    column checks take the text that str() of the value would give as it is, where the driver
+    would build a datetime per cell to be turned back into text one by one. (PostgreSQL's ISO
+    text, which the driver's own parsing already requires, drops a fraction's trailing zeros:
+    such a cell goes through its value, as before.) Other fields as they are."""
+    if isinstance(field, (DateTimeField, DateField)):
+        return field.cast("text")
+    return field
 
 
 class NotJoined(Exception):
@@ -446,7 +457,10 @@ class ExportMixin:
         view_args = self._get_list_extra_args()
         query, _ = self.filtered_query(view_args.search, view_args.filters)  # the audit counts
         model = self.model
-        query = query.select(*model._meta.sorted_fields)
+        fields = model._meta.sorted_fields
+        if not is_sqlite():  # dates and times as the text SQLite stores (see stored_text)
+            fields = [stored_text(f) for f in fields]
+        query = query.select(*fields)
         key = model._meta.sorted_field_names.index("id")
         # The statement is rendered once (peewee took a second per million rows to render it
         # again for every chunk); each chunk binds only the last id in the place of `mark`.
