@@ -245,17 +245,17 @@ def test_a_save_that_finds_the_database_locked_says_so_and_saves_nothing(as_cler
 def test_a_big_grid_total_is_counted_once_a_minute_and_a_small_one_every_time(app, monkeypatch):
     """Above BIG_GRID rows the pager's total is reused for GRID_TOTAL_SECONDS; a working list
     (up to BIG_GRID rows) is counted on every page, so it is never stale."""
-    from views import base
-    monkeypatch.setattr(base, "_grid_totals", {})
+    from views import grid
+    monkeypatch.setattr(grid, "_grid_totals", {})
     everything = Contact.select()
     opened = Contact.select().where(Contact.subject == "大表测试")
     total = Contact.select().count()
-    monkeypatch.setattr(base, "BIG_GRID", total - 1)
-    assert base.grid_total(everything, now=1000.0) == total
-    assert base.grid_total(opened, now=1000.0) == 0
+    monkeypatch.setattr(grid, "BIG_GRID", total - 1)
+    assert grid.grid_total(everything, now=1000.0) == total
+    assert grid.grid_total(opened, now=1000.0) == 0
     Contact.create(phone="13900003333", subject="大表测试", received_at=NOW, created_at=NOW,
                    updated_at=NOW)
-    assert base.grid_total(opened, now=1001.0) == 1                  # small: counted again
-    assert base.grid_total(everything, now=1059.0) == total          # big: this minute's total
-    assert base.grid_total(everything, now=1060.0) == total + 1      # a minute on: counted again
-    assert base.count_rows(everything) == total + 1                  # exports count exactly
+    assert grid.grid_total(opened, now=1001.0) == 1                  # small: counted again
+    assert grid.grid_total(everything, now=1059.0) == total          # big: this minute's total
+    assert grid.grid_total(everything, now=1060.0) == total + 1      # a minute on: counted again
+    assert grid.count_rows(everything) == total + 1                  # exports count exactly
