@@ -3,7 +3,10 @@ import access
 from audit import audit
 from database import write_transaction
 from models import Charge, ItemLoan, ShiftHandover, ValidationError
-from flows.records import after_save, before_save
+from flows.records import after_save, before_save, stamped_by
+
+stamped_by(Charge, "charged_by")
+stamped_by(ItemLoan, "lent_by")
 
 
 @before_save(Charge)

@@ -2,8 +2,11 @@
 import flows.reception
 from audit import audit
 from database import write_transaction
-from models import Complaint, ComplaintPassOn, ComplaintReport, ValidationError
-from flows.records import after_save, before_save
+from models import Complaint, ComplaintPassOn, ComplaintReport, ComplaintUpdate, ValidationError
+from flows.records import after_save, before_save, stamped_by
+
+stamped_by(ComplaintPassOn, "received_by")
+stamped_by(ComplaintUpdate, "by_user")
 
 
 @before_save(Complaint)

@@ -1,8 +1,11 @@
 """Reception (接待登记): service requests and work letters; a contact turned into a record."""
 from audit import audit
 from database import write_transaction
-from models import ServiceRequest, WorkLetter
-from flows.records import after_save
+from models import Callback, Contact, ServiceRequest, WorkLetter
+from flows.records import after_save, stamped_by
+
+stamped_by(Contact, "received_by")
+stamped_by(Callback, "called_by")
 
 
 @after_save(ServiceRequest)

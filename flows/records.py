@@ -5,6 +5,18 @@ from database import write_transaction
 
 # {model class: [rule(record, created, by, now, extra)]}, registered by each area's module.
 _BEFORE, _AFTER = {}, {}
+# {model class: columns naming who did it, set to the creating user when left empty}
+_STAMPED = {}
+
+
+def stamped_by(model, *names):
+    """Declare the columns of `model` that name the user who creates a record (收费人, 借出人…)."""
+    _STAMPED[model] = names
+
+
+def stamps(model):
+    """The columns of `model` set to the creating user (forms do not ask for them)."""
+    return _STAMPED.get(model, ())
 
 
 def before_save(*models):
@@ -32,8 +44,7 @@ def stored_copy(record, original):
     return copy
 
 
-def save(record, by, now, *, created, original=None, extra=None, stamp_user_fields=(),
-         settled=None, summary=None):
+def save(record, by, now, *, created, original=None, extra=None, settled=None, summary=None):
     """Write a new or edited `record` with its register's rules and its audit row, in one
     transaction; a refused rule (ValidationError, DomainError) leaves nothing written.
 
@@ -54,7 +65,7 @@ def save(record, by, now, *, created, original=None, extra=None, stamp_user_fiel
         if created:
             record.created_at = now
             record.created_by = by.id if by is not None else None
-            for name in stamp_user_fields:
+            for name in stamps(type(record)):
                 if getattr(record, name + "_id") is None and by is not None:
                     setattr(record, name, by.id)
             if hasattr(record, "assign_number"):
@@ -75,11 +86,10 @@ def save(record, by, now, *, created, original=None, extra=None, stamp_user_fiel
     return outcome
 
 
-def create(model, data, by, now, stamp_user_fields=(), summary=None, **extra):
+def create(model, data, by, now, summary=None, **extra):
     """Create a `model` record from `data` ({column: value}) with its rules and audit row."""
     record = model(**data)
-    save(record, by, now, created=True, extra=extra, stamp_user_fields=stamp_user_fields,
-         summary=summary)
+    save(record, by, now, created=True, extra=extra, summary=summary)
     return record
 
 

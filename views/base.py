@@ -807,7 +807,6 @@ class KefuModelView(StepsMixin, ModelView):
 
     scope_error_field = "department"  # where "only your department" errors are shown
     form_excluded_extra = ()
-    stamp_user_fields = ()  # set to the logged-in user when a record is created
     editable_states = None  # statuses in which the edit form may change a record (None: any)
     # (deadline column, statuses in which it still runs): ready 已逾期 filters, and 即将到期.
     deadline_filters = ()
@@ -899,7 +898,7 @@ class KefuModelView(StepsMixin, ModelView):
                 for f in fields if isinstance(f, ForeignKeyField) and f.rel_model in AJAX_SEARCH}
         if self.form_excluded_columns is None:
             self.form_excluded_columns = (SYSTEM_COLUMNS + tuple(self.form_excluded_extra)
-                                          + tuple(self.stamp_user_fields))
+                                          + flows.records.stamps(model))
         self.column_details_exclude_list = tuple(self.column_details_exclude_list or ()) + ("password_hash",)
         self.column_export_exclude_list = tuple(self.column_export_exclude_list or ()) + ("password_hash",)
         self.form_args = self._default_form_args(model, self.form_args or {})
@@ -1351,8 +1350,7 @@ class KefuModelView(StepsMixin, ModelView):
                          if field.name not in model._meta.fields and field.name != "csrf_token"}
                 outcome = flows.records.save(
                     model, current_user._get_current_object(), now, created=created,
-                    original=None if created else original, extra=extra,
-                    stamp_user_fields=self.stamp_user_fields, settled=settled)
+                    original=None if created else original, extra=extra, settled=settled)
                 self.after_save(form, model, created, now, outcome)
         except ValidationError as err:
             self._attach_errors(form, err.errors)

@@ -143,7 +143,6 @@ class ComplaintPassOnView(KefuModelView):
                    "complainant_phone", "subject", "received_by", "department", "complaint")
     form_columns = ("complainant_name", "complainant_phone", "customer", "channel", "subject",
                     "content", "received_at")
-    stamp_user_fields = ("received_by",)
     editable_states = (ComplaintPassOn.WAITING,)  # once registered, the complaint is the record
     column_formatters = {"register_deadline": deadline_formatter(ComplaintPassOn.WAITING)}
     open_states = (ComplaintPassOn.WAITING,)
@@ -167,7 +166,6 @@ class ComplaintUpdateView(KefuModelView):
     """Written by the complaint's steps (start, progress, feedback, follow-up, result) only."""
     scope_error_field = "complaint"
     column_list = ("complaint", "kind", "happened_at", "content", "told_complainant", "by_user")
-    stamp_user_fields = ("by_user",)
 
 
 class ComplaintGuidelineView(KefuModelView):

@@ -37,7 +37,6 @@ class ChargeView(KefuModelView):
         "改价金额（元，仅经理；留空按收费标准）",
         validators=[validators.Optional(), validators.NumberRange(min=0, message="金额不能为负数"),
                     fits_column(Charge.amount)])}
-    stamp_user_fields = ("charged_by",)
     column_formatters = {"finance_deadline": deadline_formatter(Charge.RECORDED)}
     open_states = (Charge.RECORDED,)
     deadline_filters = (("finance_deadline", (Charge.RECORDED,)),)
@@ -196,7 +195,6 @@ class ItemLoanView(KefuModelView):
                    "borrower_phone", "lent_at", "returned_at", "fee", "refund", "receipt_no")
     form_excluded_extra = ("status", "returned_at", "fee", "refund", "refunded_at", "deposit",
                            "due_back_at", "issued_by", "returned_to", "refunded_by", "fee_charge")
-    stamp_user_fields = ("lent_by",)
     editable_states = (ItemLoan.ISSUING, ItemLoan.OUT)
     column_formatters = {"due_back_at": deadline_formatter(ItemLoan.OUT)}
     # Waiting at the warehouse, out, or returned with the deposit still held.

@@ -81,7 +81,6 @@ class ContactView(KefuModelView):
     # The key columns first (number, status, the answer owed): on screen at 1366 px.
     column_list = ("number", "received_at", "status", "answer_deadline", "kind", "customer",
                    "visitor_name", "phone", "subject", "channel", "department")
-    stamp_user_fields = ("received_by",)
     form_excluded_extra = ("answer_deadline", "answered_at", "answer_method", "answer",
                            "answered_by")
     column_formatters = {"answer_deadline": deadline_formatter(Contact.TRANSFERRED)}
@@ -227,7 +226,6 @@ class CallbackView(KefuModelView):
     scope_error_field = "repair_order"
     column_list = ("number", "called_at", "repair_order", "complaint", "method", "person_reached",
                    "accepted", "satisfaction", "called_by")
-    stamp_user_fields = ("called_by",)
 
 
 def register(admin, category):
