@@ -24,11 +24,12 @@ from wtforms import PasswordField, StringField, validators
 import access
 import clock
 import database
+import flows.records
 from forms import NUL_MESSAGE, KefuForm, request_has_nul
 from i18n import TRANSLATIONS_DIR, _l, compile_catalogs, install_template_gettext
 from audit import audit
 from jobs.communication import refresh_last_contacts
-from models import REGISTERS, Department, DomainError, LoginAttempt, Setting, Survey, User, db
+from models import Department, DomainError, LoginAttempt, Setting, Survey, User, ValidationError, db
 
 DEFAULT_DB_FILE = "kefu.db"
 LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
@@ -728,8 +729,6 @@ def prepare_database(demo, timezone=clock.DEFAULT_TIMEZONE):
 
 def create_user(username, full_name, password, roles, department_code=None):
     """Create a login for a real deployment; raise DomainError on bad input."""
-    if len(password or "") < 8:
-        raise DomainError("密码至少 8 位")
     now = clock.now()
     with db.connection_context(), database.write_transaction():
         if User.select().where(User.username == username).exists():
@@ -739,13 +738,12 @@ def create_user(username, full_name, password, roles, department_code=None):
             dept = Department.get_or_none(Department.code == department_code)
             if dept is None:
                 raise DomainError(f"部门代码 {department_code} 不存在")
-        user = User(username=username, full_name=full_name, roles=roles, department=dept,
-                    created_at=now, updated_at=now)
-        user.set_password(password)
-        user.full_clean()
-        user.save()
-        audit("create", user, now=now, summary=f"命令行创建员工 {username}")
-    return user
+        try:
+            return flows.records.create(
+                User, dict(username=username, full_name=full_name, roles=roles, department=dept),
+                None, now, summary=f"命令行创建员工 {username}", password=password)
+        except ValidationError as err:
+            raise DomainError("；".join(err.errors.values())) from None
 
 
 @click.command("create-user")

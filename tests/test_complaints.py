@@ -3,6 +3,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+import flows.complaints
+import flows.reception
 import history
 from database import write_transaction
 from models import (Alert, Complaint, ComplaintGuideline, Department, DomainError, User,
@@ -28,7 +30,7 @@ def new_complaint(severity="general", category="property", at=MON, requested_by=
         department=Complaint.route(category), received_at=at, created_at=at, updated_at=at)
     complaint.assign_number(at)
     complaint.save()
-    run(complaint.register, user("clerk"), at)
+    run(flows.complaints.register, complaint, user("clerk"), at)
     return Complaint.get_by_id(complaint.id)
 
 
@@ -265,7 +267,7 @@ def test_cmp_9_report_page_chart_and_csv(login):
 
 def test_a_complaint_from_a_contact_is_graded(app):
     from test_reception import new_contact
-    complaint = run(new_contact(MON).open_complaint, user("clerk"), MON, "other", "general")
+    complaint = run(flows.reception.open_complaint, new_contact(MON), user("clerk"), MON, "other", "general")
     stored = Complaint.get_by_id(complaint.id)
     assert stored.resolve_deadline is not None and stored.follow_up_from is not None
 

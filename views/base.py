@@ -25,6 +25,7 @@ from wtforms import validators
 
 import access
 import clock
+import flows.records
 import history
 from forms import KefuForm
 from audit import audit, snapshot
@@ -374,7 +375,6 @@ class KefuModelView(ExportMixin, GridMixin, StepsMixin, ModelView):
 
     scope_error_field = "department"  # where "only your department" errors are shown
     form_excluded_extra = ()
-    stamp_user_fields = ()  # set to the logged-in user when a record is created
     editable_states = None  # statuses in which the edit form may change a record (None: any)
     # (deadline column, statuses in which it still runs): ready 已逾期 filters, and 即将到期.
     deadline_filters = ()
@@ -466,7 +466,7 @@ class KefuModelView(ExportMixin, GridMixin, StepsMixin, ModelView):
                 for f in fields if isinstance(f, ForeignKeyField) and f.rel_model in AJAX_SEARCH}
         if self.form_excluded_columns is None:
             self.form_excluded_columns = (SYSTEM_COLUMNS + tuple(self.form_excluded_extra)
-                                          + tuple(self.stamp_user_fields))
+                                          + flows.records.stamps(model))
         self.column_details_exclude_list = tuple(self.column_details_exclude_list or ()) + ("password_hash",)
         self.column_export_exclude_list = tuple(self.column_export_exclude_list or ()) + ("password_hash",)
         self.form_args = self._default_form_args(model, self.form_args or {})
@@ -797,7 +797,6 @@ class KefuModelView(ExportMixin, GridMixin, StepsMixin, ModelView):
     def _save(self, form, model, created):
         """Populate, validate and save in one transaction with its audit row."""
         now = clock.now()
-        before = {} if created else snapshot(model)
         record = None if created else model
         # What the user sees masked is saved as stored (a new record's: empty), whatever the
         # form posted: never the mask, never blanked.
@@ -806,6 +805,11 @@ class KefuModelView(ExportMixin, GridMixin, StepsMixin, ModelView):
             form[name].data = getattr(model, name)
         once = getattr(form, "kefu_once", None) if created else None
         original = dict(model.__data__)
+
+        def settled(saved):
+            if once:
+                FormToken.result(once, saved)
+            self._check_still_in_scope(saved)
         try:
             with write_transaction():
                 if once:
@@ -813,27 +817,13 @@ class KefuModelView(ExportMixin, GridMixin, StepsMixin, ModelView):
                 if not created and "version" in model._meta.fields:
                     self._check_version(form, model)
                 form.populate_obj(model)
-                self.before_save(form, model, created, now)
-                model.full_clean()
-                if created:
-                    model.created_at = now
-                    model.created_by = current_user.id
-                    for name in self.stamp_user_fields:
-                        if getattr(model, name + "_id") is None:
-                            setattr(model, name, current_user.id)
-                    model.assign_number(now) if hasattr(model, "assign_number") else None
-                model.updated_at = now
-                if created:
-                    model.save(force_insert=True)
-                else:  # only what this form changed: a column written meanwhile stays
-                    model.save(only=[field for name, field in model._meta.fields.items()
-                                     if name == "updated_at" or name != "version"
-                                     and model.__data__.get(name) != original.get(name)])
-                if once:
-                    FormToken.result(once, model)
-                self._check_still_in_scope(model)
-                self.after_save(form, model, created, now)
-                audit("create" if created else "update", model, before=before, now=now)
+                # Values typed that are not columns (an override amount, a password, staff).
+                extra = {field.name: field.data for field in form
+                         if field.name not in model._meta.fields and field.name != "csrf_token"}
+                outcome = flows.records.save(
+                    model, current_user._get_current_object(), now, created=created,
+                    original=None if created else original, extra=extra, settled=settled)
+                self.after_save(form, model, created, now, outcome)
         except ValidationError as err:
             self._attach_errors(form, err.errors)
             return False
@@ -868,11 +858,8 @@ class KefuModelView(ExportMixin, GridMixin, StepsMixin, ModelView):
         if not self._in_scope(model, write=True):
             raise ValidationError({self.scope_error_field: "只能登记或修改本部门的记录"})
 
-    def before_save(self, form, model, created, now):
-        """Set values the form does not carry (overridden per register)."""
-
-    def after_save(self, form, model, created, now):
-        """Save what depends on the saved row (overridden per register)."""
+    def after_save(self, form, model, created, now, outcome=None):
+        """Tell the user what the save did (`outcome`: flows.records.save's); no rule here."""
 
     def _attach_errors(self, form, errors):
         for name, message in errors.items():
@@ -955,13 +942,10 @@ class KefuModelView(ExportMixin, GridMixin, StepsMixin, ModelView):
         form.kefu_version = request.form.get("kefu_version") if request.method == "POST" \
             else "%s|%s" % (model.version or 0, clock.now().isoformat())
         if request.method == "POST" and form.validate():
-            before = snapshot(model)
             seen, _, loaded_at = (form.kefu_version or "").partition("|")
             try:
-                with write_transaction():
-                    model.archive(current_user.id, clock.now(), form.reason.data,
-                                  int(seen) if seen.isdigit() else None)
-                    audit("archive", model, before=before)
+                flows.records.archive(model, current_user._get_current_object(), clock.now(),
+                                      form.reason.data, int(seen) if seen.isdigit() else None)
             except ValidationError as err:
                 form.reason.errors = list(err.errors.values())
             except StaleRecord:
