@@ -24,6 +24,7 @@ from wtforms import PasswordField, StringField, validators
 import access
 import clock
 import database
+import flows.calendar
 import flows.records
 from forms import NUL_MESSAGE, KefuForm, request_has_nul
 from i18n import TRANSLATIONS_DIR, _l, compile_catalogs, install_template_gettext
@@ -713,7 +714,9 @@ def prepare_database(demo, timezone=clock.DEFAULT_TIMEZONE):
         if Setting.read(SITE_TIMEZONE) is None:  # first start (or the first since issue 19)
             Setting.write(SITE_TIMEZONE, timezone)
         now = clock.now()
-        database.seed_reference_data(now)
+        calendar_before = database.seed_reference_data(now)
+        if calendar_before is not None:  # a newer package brought a year: the clocks running
+            flows.calendar.calendar_changed(calendar_before, None, now)  # into it move, audited
         recompute_after_migrations(database.recomputations(applied), now)  # with the rules seeded
         if 1 in applied and demo:
             import demo as demo_data

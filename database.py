@@ -1028,7 +1028,9 @@ HOLIDAY_NAMES = {
 
 
 def seed_reference_data(now):
-    """Create departments, time-limit rules and the holiday calendar where missing."""
+    """Create departments, time-limit rules and the holiday calendar where missing. Returns the
+    working calendar as it was before a newer package brought a year (None if none did): the
+    caller recomputes the clocks running into it (flows.calendar, a layer above)."""
     with db.atomic():
         Department.insert_many(
             [{"code": code, "name": name, "created_at": now, "updated_at": now}
@@ -1039,11 +1041,12 @@ def seed_reference_data(now):
               "created_at": now, "updated_at": now}
              for code, name, ref, applies_to, starts_on, clk, amount, unit in SLA_RULES]
         ).on_conflict_ignore().execute()
-        seed_calendar(now)
+        return seed_calendar(now)
 
 
 def seed_calendar(now):
-    """Copy the chinese-calendar package's holidays and make-up days into CalendarDay."""
+    """Copy the chinese-calendar package's holidays and make-up days into CalendarDay; return
+    the calendar before, when days were added (else None)."""
     import chinese_calendar
 
     known = {d for (d,) in CalendarDay.select(CalendarDay.day).tuples()}
@@ -1063,7 +1066,5 @@ def seed_calendar(now):
         [{"year": year, "source": "package", "confirmed_at": now, "created_at": now,
           "updated_at": now} for year in sorted({d.year for d in chinese_calendar.holidays})]
     ).on_conflict_ignore().execute()
-    if rows:  # a newer package brought a year: the clocks running into it move with it
-        CalendarDay.calendar_changed(before, None, now)
-    return len(rows)
+    return before if rows else None
 

@@ -3225,12 +3225,6 @@ class CalendarDay(Register):
                                 opening_hours=Setting.opening_hours())
 
     @classmethod
-    def calendar_changed(cls, old, by, now):
-        """Recompute the running clocks the change from `old` moves (without audit rows: the
-        service layer's flows.calendar.calendar_changed writes them). Returns how many moved."""
-        return sum(len(clocks) for _, _, _, clocks in cls.move_deadlines(old, by, now))
-
-    @classmethod
     def move_deadlines(cls, old, by, now):
         """Recompute every running clock whose deadline (or escalation) the change from `old`
         to the stored calendar moves; show it on its record and tell its owners with a reminder.

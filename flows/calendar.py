@@ -7,10 +7,6 @@ from database import write_transaction
 from models import CalendarDay, CalendarYear, DomainError
 from flows.records import after_save, archives, before_save, stored_copy
 
-# The calendar before a day typed in is saved, per record being saved (its id() while saving).
-_before_save = {}
-
-
 def calendar_changed(old, by, now):
     """Recompute every running clock the change from the `old` calendar moves; audit each
     record moved and remind its owners. Call inside the change's transaction. Returns how
