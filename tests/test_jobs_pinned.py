@@ -14,7 +14,7 @@ from conftest import DEMO_NOW
 import jobs
 from jobs.deadlines import ACTING_DEPARTMENT, DUE_DATE_REGISTERS
 from jobs.segments import active_rules, evaluate, segment_metrics
-from models import (ActionItem, Alert, Callback, Complaint, Contact, Customer, Deadline, Hold,
+from models import (ActionItem, Alert, Callback, Complaint, Contact, Customer, Deadline, Hold, JobRun,
                     SegmentRule, db)
 
 # The sweep's own jobs (run_due_jobs runs the nightly ones too: their slots are new each time).
@@ -238,3 +238,27 @@ def test_cadence_alerts_are_open_exactly_for_customers_past_their_cadence(app, d
             mine = {customer for customer, rule_id in open_on if rule_id == rule.id
                     and Customer.get_by_id(customer).kind == kind}
             assert due <= mine, kind
+
+
+def test_nightly_upkeep_run_by_the_scheduler_goes_in_a_process_of_its_own_with_the_same_answer(app):
+    """The web workers' scheduler runs the nightly upkeep (jobs.OWN_PROCESS) through
+    `python app.py run-job` in a child process: a clerk's page never shares the interpreter
+    with a whole-register job. Its answer is the one the job gives in-process."""
+    now = DEMO_NOW.replace(hour=0, minute=1) + timedelta(days=1)
+    Customer.update(segment_reasons=None, risk_segment=None).execute()  # all to redo
+    with app.app_context(), db.connection_context():
+        results = jobs.run_due_jobs(now, force=True, run=jobs.run_apart)
+        for name in jobs.OWN_PROCESS:
+            assert isinstance(results[name], str) and results[name] != JobRun.FAILED, name
+        assert "'changed': " in results["segment_customers"]  # the child's printed result
+        check_segments_as_from_nothing(now)
+        # The minute's jobs stay in the scheduler's own process (their results are counts).
+        assert isinstance(results["resolve_done_alerts"], int)
+
+
+def test_a_nightly_job_failing_in_its_own_process_is_a_failed_run(app, monkeypatch):
+    now = DEMO_NOW + timedelta(days=2)
+    with app.app_context(), db.connection_context():
+        monkeypatch.setitem(app.config, "DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+        with pytest.raises(jobs.JobProcessFailed):
+            jobs.run_apart(jobs.JOBS_BY_NAME["segment_customers"], now)
