@@ -262,3 +262,32 @@ def test_a_nightly_job_failing_in_its_own_process_is_a_failed_run(app, monkeypat
         monkeypatch.setitem(app.config, "DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
         with pytest.raises(jobs.JobProcessFailed):
             jobs.run_apart(jobs.JOBS_BY_NAME["segment_customers"], now)
+
+
+def test_statistics_are_refreshed_where_a_table_changed_by_a_tenth_and_only_there(app):
+    from conftest import statements_run
+    from database import is_sqlite
+    from jobs.maintenance import refresh_statistics
+    if not is_sqlite():
+        pytest.skip("PostgreSQL: its own counters say which tables changed")
+    with db.connection_context():
+        refresh_statistics(DEMO_NOW)
+        with statements_run() as quiet:
+            refresh_statistics(DEMO_NOW)
+        assert not any('ANALYZE "alert' in sql or 'ANALYZE "customer' in sql for sql in quiet)
+        (rows,), = db.execute_sql("SELECT COALESCE(MAX(rowid), 0) FROM alert")
+        # As if the statistics were taken when there were 1,000 alerts more (then purged).
+        db.execute_sql("UPDATE sqlite_stat1 SET stat = ? WHERE tbl = 'alert'",
+                       ("%d 1" % (rows + 1000),))
+        with statements_run() as grown:
+            refresh_statistics(DEMO_NOW)
+        analyzed = [sql for sql in grown if sql.startswith("ANALYZE")]
+        assert {index.name for index in db.get_indexes("alert")} <= {
+            sql.split('"')[1] for sql in analyzed}
+        assert not any('ANALYZE "customer' in sql for sql in analyzed)
+        # A new index without statistics gets its own.
+        db.execute_sql('CREATE INDEX "customer_probe_stats" ON "customer" ("floor")')
+        with statements_run() as new:
+            refresh_statistics(DEMO_NOW)
+        assert [sql for sql in new if 'customer' in sql and sql.startswith("ANALYZE")] == [
+            'ANALYZE "customer_probe_stats"']
