@@ -137,8 +137,9 @@ def flag_missing_follow_ups(now):
     """Complaints open past their fifth working day whose complainant was given no feedback on
     a working day (R-CMP-6, decided by sla.missed_follow_up_days as on the complaint's page):
     one alert per missed day to the intake person, each further missed day one level higher. Looks back over the
-    last five working days, so a few days of downtime are caught up once. Three reads (the
-    complaints owing follow-ups, their feedback and holds in the window), then one insert."""
+    last five working days, so a few days of downtime are caught up once. Reads the complaints
+    owing follow-ups and the window's alerts; only for those with a day of the window not yet
+    flagged, their feedback, holds and earlier alerts (a rerun reads no more); one insert."""
     rule = SlaRule.get_or_none(SlaRule.code == "CMP_DAILY_FOLLOWUP")
     if rule is None or not rule.is_active or rule.archived_at:
         return 0
@@ -155,43 +156,53 @@ def flag_missing_follow_ups(now):
     owing = Complaint.select(Complaint.id).where(
         Complaint.status.in_(Complaint.OPEN_STATES) & Complaint.archived_at.is_null()
         & Complaint.on_hold_since.is_null() & (Complaint.follow_up_from < today))
+    # A complaint whose every day of the window has its alert already has nothing to raise (a
+    # rerun): left out in SQL, from the alerts of the window's days (by `since`), not history.
+    mine = (Alert.record_type == "Complaint") & (Alert.rule == rule.id)
+    window_ends = [datetime.combine(day, time()) + timedelta(days=1) for day in days]
+    flagged_all = (Alert.select(Alert.record_id).where(mine & Alert.since.in_(window_ends))
+                   .group_by(Alert.record_id)
+                   .having(fn.COUNT(fn.DISTINCT(Alert.since)) >= len(window_ends)))
     complaints = {row[0]: row for row in owing.select(
-        Complaint.id, Complaint.number, Complaint.created_by, Complaint.follow_up_from).tuples()}
-    if not complaints:
+        Complaint.id, Complaint.number, Complaint.created_by, Complaint.follow_up_from).where(
+        Complaint.id.not_in(flagged_all)).tuples()}
+    candidates = list(complaints)
+    if not candidates:
         return 0
-    # What the window needs, read as plain rows by a subquery (no list of ids sent back).
-    feedback, holds, flagged = defaultdict(set), defaultdict(list), defaultdict(set)
-    for update in ComplaintUpdate.select(ComplaintUpdate.complaint, ComplaintUpdate.happened_at,
-                                         ComplaintUpdate.told_complainant).where(
-            ComplaintUpdate.complaint.in_(owing)
-            & (ComplaintUpdate.happened_at >= window_start) & (ComplaintUpdate.happened_at < today)
-            & ComplaintUpdate.told_complainant.is_null(False)):
-        if update.gave_feedback:
-            feedback[update.complaint_id].add(update.happened_at.date())
-    for record_id, started_at, ended_at in Hold.select(
-            Hold.record_id, Hold.started_at, Hold.ended_at).where(
-            (Hold.record_type == "Complaint") & Hold.record_id.in_(owing)
-            & (Hold.started_at < today)
-            & (Hold.ended_at.is_null() | (Hold.ended_at > window_start))).tuples():
-        holds[record_id].append((started_at, ended_at))
-    # Each missed day raises the level by one: the alerts raised before count (by the index),
-    # and those of the window say which days have theirs already.
-    mine = (Alert.record_type == "Complaint") & Alert.record_id.in_(owing) & (Alert.rule == rule.id)
-    earlier = defaultdict(int, Alert.select(Alert.record_id, fn.COUNT(Alert.id)).where(mine)
-                          .group_by(Alert.record_id).tuples())
-    for record_id, since in Alert.select(Alert.record_id, Alert.since).where(
-            mine & (Alert.since > window_start)).tuples():
-        flagged[record_id].add(since)
+    flagged = defaultdict(set)
+    feedback, holds, earlier = defaultdict(set), defaultdict(list), defaultdict(int)
+    for start in range(0, len(candidates), 500):
+        some = candidates[start:start + 500]
+        for update in ComplaintUpdate.select(
+                ComplaintUpdate.complaint, ComplaintUpdate.happened_at,
+                ComplaintUpdate.told_complainant).where(
+                ComplaintUpdate.complaint.in_(some)
+                & (ComplaintUpdate.happened_at >= window_start)
+                & (ComplaintUpdate.happened_at < today)
+                & ComplaintUpdate.told_complainant.is_null(False)):
+            if update.gave_feedback:
+                feedback[update.complaint_id].add(update.happened_at.date())
+        for record_id, started_at, ended_at in Hold.select(
+                Hold.record_id, Hold.started_at, Hold.ended_at).where(
+                (Hold.record_type == "Complaint") & Hold.record_id.in_(some)
+                & (Hold.started_at < today)
+                & (Hold.ended_at.is_null() | (Hold.ended_at > window_start))).tuples():
+            holds[record_id].append((started_at, ended_at))
+        # Each missed day raises the level by one: the alerts raised before count; those of
+        # the window's days say which have theirs already.
+        earlier.update(Alert.select(Alert.record_id, fn.COUNT(Alert.id)).where(
+            mine & Alert.record_id.in_(some)).group_by(Alert.record_id).tuples())
+        for record_id, since in Alert.select(Alert.record_id, Alert.since).where(
+                mine & Alert.record_id.in_(some) & Alert.since.in_(window_ends)).tuples():
+            flagged[record_id].add(since)
     pm, gm = User.first_with_role(User.PM), User.first_with_role(User.GM)
     # The intake person (受理人) follows up and tells the complainant, whichever department
     # handles it: the alert is the service center's, then its head's (R-CMP-6).
     service = Department.get(Department.code == Department.SERVICE)
     head = service.head_id if service.head_id and service.head.is_active else None
     rows = []
-    window_ends = [datetime.combine(day, time()) + timedelta(days=1) for day in days]
-    for complaint_id, number, created_by, follow_up_from in complaints.values():
-        if flagged[complaint_id].issuperset(window_ends):
-            continue  # every day of the window has its alert already (a rerun)
+    for complaint_id in candidates:
+        _, number, created_by, follow_up_from = complaints[complaint_id]
         missed = sla.missed_follow_up_days(follow_up_from, now, calendar,
                                            feedback[complaint_id], holds[complaint_id],
                                            first_day=min(days))

@@ -291,3 +291,24 @@ def test_statistics_are_refreshed_where_a_table_changed_by_a_tenth_and_only_ther
             refresh_statistics(DEMO_NOW)
         assert [sql for sql in new if 'customer' in sql and sql.startswith("ANALYZE")] == [
             'ANALYZE "customer_probe_stats"']
+
+
+def test_migration_23_gives_the_running_clocks_covering_indexes(app):
+    """An older database (the running clocks' index without `status`, no index by rule) gets
+    both, in plain SQL; the jobs' reads then touch no row of the clocks' table."""
+    import database
+    with db.connection_context():
+        db.execute_sql('DROP INDEX "deadline_running_clock"')
+        db.execute_sql('DROP INDEX "deadline_running_by_rule"')
+        db.execute_sql('CREATE INDEX "deadline_running_clock" ON "deadline" ("record_type", '
+                       '"record_id", "rule_id", "kind", "due_at", "level2_at", "level3_at", '
+                       '"level4_at") WHERE "status" = \'running\'')
+        database.SchemaMigration.delete().where(database.SchemaMigration.version == 23).execute()
+        assert database.migrate() == [23]
+        indexes = {i.name: i for i in db.get_indexes("deadline")}
+        assert tuple(indexes["deadline_running_clock"].columns)[:4] == (
+            "record_type", "record_id", "rule_id", "status")
+        assert tuple(indexes["deadline_running_by_rule"].columns)[:3] == ("rule_code", "status", "due_at")
+        assert all("'running'" in indexes[name].sql
+                   for name in ("deadline_running_clock", "deadline_running_by_rule"))
+        assert database.migrate() == []
