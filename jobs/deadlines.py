@@ -265,7 +265,7 @@ def flag_overdue_corrective_actions(now):
     return _flag_past_due_date("CorrectiveAction", now)
 
 
-def _resolve(alerts, now, note):
+def resolve_alerts(alerts, now, note):
     """Resolve the alerts `alerts` selects (their ids read first from the open alerts'
     indexes, so a run that finds none writes nothing and reads no alert row)."""
     ids = [alert_id for (alert_id,) in alerts.tuples()]
@@ -283,7 +283,7 @@ def resolve_done_alerts(now):
     running = Deadline.select(Deadline.id).where(
         (Deadline.record_type == Alert.record_type) & (Deadline.record_id == Alert.record_id)
         & (Deadline.rule == Alert.rule) & (Deadline.status == Deadline.RUNNING))
-    resolved = _resolve(Alert.select(Alert.id).where(
+    resolved = resolve_alerts(Alert.select(Alert.id).where(
         (Alert.status == Alert.OPEN) & Alert.kind.in_(("overdue", "due_soon"))
         & Alert.rule.is_null(False) & ~fn.EXISTS(running)
         & (Alert.record_type != "Customer")),  # cadence alerts: jobs/communication
@@ -293,14 +293,14 @@ def resolve_done_alerts(now):
         (Deadline.record_type == Alert.record_type) & (Deadline.record_id == Alert.record_id)
         & (Deadline.rule == Alert.rule) & (Deadline.status == Deadline.RUNNING)
         & (Deadline.due_at <= now))
-    resolved += _resolve(Alert.select(Alert.id).where(
+    resolved += resolve_alerts(Alert.select(Alert.id).where(
         (Alert.status == Alert.OPEN) & (Alert.kind == "due_soon") & fn.EXISTS(past_due)),
         now, "已逾期，由逾期提醒跟进")
     kinds = [kind for kind, _ in Alert.KINDS]  # every kind: the open alerts' index is by kind
     for record_type, (model, *_) in DUE_DATE_REGISTERS.items():
         still_open = model.select(model.id).where(
             (model.id == Alert.record_id) & (model.status == model.OPEN) & model.archived_at.is_null())
-        resolved += _resolve(Alert.select(Alert.id).where(
+        resolved += resolve_alerts(Alert.select(Alert.id).where(
             (Alert.status == Alert.OPEN) & Alert.kind.in_(kinds) & (Alert.record_type == record_type)
             & ~fn.EXISTS(still_open)), now, "办理完毕，系统自动解除")
     return resolved
