@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from audit import audit_job, verify_chain
-from database import is_sqlite, job_transaction, refresh_planner_statistics, write_transaction
+from database import is_sqlite, job_transaction, write_transaction
 from models import Alert, FormToken, JobRun, LoginAttempt, User, db
 
 
