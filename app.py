@@ -530,7 +530,7 @@ def scheduled_minute(app):
     import jobs
     try:
         with app.app_context(), db.connection_context():
-            jobs.run_due_jobs(clock.now())
+            jobs.run_due_jobs(clock.now(), run=jobs.run_apart)  # upkeep in its own process
     except (OperationalError, InterfaceError) as err:
         if database.is_unavailable(err):
             database.outage.began(err, "scheduler")
@@ -539,6 +539,24 @@ def scheduled_minute(app):
             "scheduler: database busy, this minute's jobs wait for the next (%s)", err)
     else:
         database.outage.over()
+
+
+@click.command("run-job")
+@click.argument("name")
+@click.option("--now", "now_text", required=True, help="ISO time to run the job at")
+def run_job_command(name, now_text):
+    """Run one job at --now, unclaimed (the scheduler claimed it: jobs.run_apart)."""
+    import jobs
+    from datetime import datetime
+    if name not in jobs.JOBS_BY_NAME:
+        raise click.ClickException("没有名为 %s 的定时任务 (no such job)" % name)
+    try:
+        now = datetime.fromisoformat(now_text)
+    except ValueError:
+        raise click.ClickException("--now 须为 ISO 时间，例如 2026-11-22T10:00:00")
+    with db.connection_context():
+        result = jobs.run_job(jobs.JOBS_BY_NAME[name], now.replace(tzinfo=None))
+    click.echo(str(result))
 
 
 @click.command("run-jobs")
@@ -799,6 +817,7 @@ def main(argv=None):
     """`python app.py [--host H] [--port P]` runs the console; `create-user …` adds a login."""
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = {"create-user": create_user_command, "run-jobs": run_jobs_command,
+                "run-job": run_job_command,
                 "backup": backup_command, "verify-audit": verify_audit_command,
                 "role-table": role_table_command}
     if argv and argv[0] in commands:
