@@ -31,6 +31,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 import access
 import clock
 import sla
+import workflow
 
 db = DatabaseProxy()
 
@@ -440,11 +441,21 @@ class Register(BaseModel):
             return model.version
         return fn.COALESCE(model.version, 0) + 1
 
-    def transition(self, action, by, now, allowed_from, /, **changes):
-        """Change state only if the row is still in one of `allowed_from`: of two clerks
-        pressing the same button, exactly one wins. Audited; call inside a transaction."""
+    WORKFLOW = None  # the register's declared workflow (workflow.py), if it has states
+
+    def transition(self, action, by, now, allowed_from=None, /, **changes):
+        """Take the declared transition `action`: change state only if the row is still in one
+        of its from-states, so that of two clerks pressing the same button exactly one wins.
+        Audited; call inside a transaction."""
         from audit import audit, snapshot
         model = type(self)
+        if model.WORKFLOW is not None:
+            declared = model.WORKFLOW.transition(action)
+            assert allowed_from is None and "status" not in changes, \
+                "%s.%s: its states are declared in workflow.py" % (model.__name__, action)
+            allowed_from = declared.source
+            if declared.target is not None:
+                changes["status"] = declared.target
         before = snapshot(self)
         claimed = getattr(self, "_claimed", None) is not None and self._claimed == self.version
         changes["updated_at"] = now
@@ -922,11 +933,9 @@ class Contact(Register):
 
 
 class RepairOrder(Register):
-    REGISTERED, DISPATCHED, ACCEPTED, DONE, CLOSED, REFUSED, CANCELLED = (
-        "registered", "dispatched", "accepted", "done", "closed", "refused", "cancelled")
-    STATUSES = ((REGISTERED, "已登记"), (DISPATCHED, "已派单"), (ACCEPTED, "已接单"),
-                (DONE, "已完工"), (CLOSED, "已回访关闭"), (REFUSED, "不予受理"),
-                (CANCELLED, "已取消"))
+    WORKFLOW = workflow.REPAIR_ORDER
+    REGISTERED, DISPATCHED, ACCEPTED, DONE, CLOSED, REFUSED, CANCELLED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
     # Each category has its own editable completion limit REP_COMPLETE_<CODE> (R-REP-5;
     # database.SLA_RULES says why each default is what it is).
     CATEGORIES = (("utilities", "水电照明"), ("hvac", "空调通风"), ("equipment", "设施设备"),
@@ -964,7 +973,7 @@ class RepairOrder(Register):
                    ("accepted_at", "completed_at"))
     deadline_columns = {"accept": "accept_deadline", "resolve": "complete_deadline",
                         "callback": "callback_deadline"}
-    holdable_states = (DISPATCHED, ACCEPTED)
+    holdable_states = WORKFLOW.source("hold")
 
     class Meta:
         verbose_name = "维修工作单"
@@ -981,8 +990,7 @@ class RepairOrder(Register):
 
     def dispatch(self, by, now):
         """Send the order to property management; it must be accepted within 30 minutes (R-REP-2)."""
-        self.transition("dispatch", by, now, (self.REGISTERED,), status=self.DISPATCHED,
-                        dispatched_at=now)
+        self.transition("dispatch", by, now, dispatched_at=now)
         self.start_clock("accept", "REP_ACCEPT", now, now)
 
     def completion_rule(self):
@@ -992,8 +1000,7 @@ class RepairOrder(Register):
     def accept(self, by, now):
         """Property management takes the order (接单); the repair must be done within its
         category's limit, chased until it is (R-REP-5)."""
-        self.transition("accept", by, now, (self.DISPATCHED,), status=self.ACCEPTED,
-                        accepted_at=now, accepted_by=by)
+        self.transition("accept", by, now, accepted_at=now, accepted_by=by)
         self.stop_clock("accept", now)
         self.start_clock("resolve", self.completion_rule(), now, now)
 
@@ -1001,8 +1008,7 @@ class RepairOrder(Register):
         """The repair is done; the service center must call back (R-REP-3)."""
         if not (result or "").strip():
             raise ValidationError({"result": "请填写维修结果"})
-        self.transition("complete", by, now, (self.ACCEPTED,), status=self.DONE,
-                        completed_at=now, result=result.strip())
+        self.transition("complete", by, now, completed_at=now, result=result.strip())
         self.stop_clock("resolve", now)
         self.start_clock("callback", "REP_CALLBACK", now, now)
 
@@ -1021,10 +1027,9 @@ class RepairOrder(Register):
         callback = Callback.draft(by, now, fixed, satisfaction, notes, person, method,
                                   repair_order=self)
         if fixed:
-            self.transition("callback", by, now, (self.DONE,), status=self.CLOSED, closed_at=now)
+            self.transition("callback", by, now, closed_at=now)
         else:
-            self.transition("reopen", by, now, (self.DONE,), status=self.DISPATCHED,
-                            dispatched_at=now, accepted_at=None, accepted_by=None,
+            self.transition("reopen", by, now, dispatched_at=now, accepted_at=None, accepted_by=None,
                             completed_at=None)
             self.start_clock("accept", "REP_ACCEPT", now, now)
         self.stop_clock("callback", now)
@@ -1036,8 +1041,7 @@ class RepairOrder(Register):
         """Out of the repair scope: not accepted, the explanation recorded (R-REP-4)."""
         if not (reason or "").strip():
             raise ValidationError({"reason": "请填写不予受理的原因及向客户所作的解释"})
-        self.transition("refuse", by, now, (self.REGISTERED,), status=self.REFUSED,
-                        refusal_reason=reason.strip())
+        self.transition("refuse", by, now, refusal_reason=reason.strip())
 
 
 class ServiceRequest(Register):

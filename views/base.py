@@ -37,10 +37,11 @@ from privacy import (UNMASK_ROLES, UNMASKED_KEY, is_personal, mask, personal_fie
                      sees_personal_data)
 from views.scopes import current_scope
 from views.search import search_condition
-from views.steps import ROW_ID, STEP_ROW_ACTION, StepsMixin, one_time_token, per_page
+from views.steps import ROW_ID, STEP_ROW_ACTION, StepsMixin, bulk_action, one_time_token, per_page
 from database import small_page_cache, write_transaction
 from models import (INT_MAX, PHONE_RE, TEXT_MAX, ChoiceField, Complaint, Contact, Customer,
-                    Department, DomainError, FormToken, MoneyField, PhoneField, RepairOrder,
+                    Department, DomainError, FormToken, MoneyField, PhoneField, Register,
+                    RepairOrder,
                     ServiceRequest, StaleRecord, Survey, User, ValidationError, AlreadySubmitted)
 
 A, C, S, M, PM, GM, AU = access.ORDER
@@ -856,12 +857,37 @@ class KefuModelView(StepsMixin, ModelView):
         if offered != set(declared):
             raise LookupError("access.STEPS[%r] and the view's steps differ: %s" % (
                 register, sorted(offered ^ set(declared))))
-        self.steps = tuple(step.bound(access.step_roles(register, step.name))
+        flow = model.WORKFLOW if issubclass(model, Register) else None
+        if flow is not None:
+            self._derive_from_workflow(flow)
+        self.steps = tuple(step.bound(access.step_roles(register, step.name), flow)
                            for step in self.steps)
+        if flow is not None:
+            self._bulk_actions_from_workflow(flow)
         self.model = model
         self._configure(model)
         super().__init__(model, name=_l(kwargs.pop("name", model.verbose_name())),
                          category=_l(category), **kwargs)
+
+    def _derive_from_workflow(self, flow):
+        """The open states, overdue filters and deadline columns of a register with a declared
+        workflow (workflow.py): none of its states is restated in its view."""
+        assert not self.open_states and not self.deadline_filters, \
+            "%s: open states and clocks are declared in workflow.py" % flow.register
+        self.open_states = flow.open
+        self.deadline_filters = flow.deadline_filters()
+        formatters = dict(self.column_formatters or {})
+        for column, runs_in in self.deadline_filters:
+            formatters.setdefault(column, deadline_formatter(*runs_in))
+        self.column_formatters = formatters
+
+    def _bulk_actions_from_workflow(self, flow):
+        """A bulk action for each step the workflow offers on a grid's selected rows (on the
+        instance, before Flask-Admin collects the actions)."""
+        for step in self.steps:
+            if step.bulk and not hasattr(self, f"action_{step.name}"):
+                setattr(self, f"action_{step.name}",
+                        bulk_action(step.name, step.label).__get__(self, type(self)))
 
     # ------------------------------------------------------------ configuration
 

@@ -11,13 +11,16 @@ from views.steps import (CLOSES, INTAKE_HELP, NOTIFIES, Step, bulk_action, callb
                          intake_fields, reason_field)
 
 
-def hold_steps(holdable):
-    """Put on hold / release, for registers whose clocks may wait on the customer or parts."""
+def hold_steps(holdable=None):
+    """Put on hold / release, for registers whose clocks may wait on the customer or parts.
+    `holdable` only for a register whose workflow is not declared yet."""
     return (
-        Step("hold", "挂起", lambda r, by, now, f: r.hold(by, now, f["reason"]),
-             when=holdable, fields={"reason": reason_field("挂起原因")}, style="secondary",
+        Step("hold", None if holdable is None else "挂起",
+             lambda r, by, now, f: r.hold(by, now, f["reason"]), when=holdable or (),
+             fields={"reason": reason_field("挂起原因")}, style="secondary",
              show=lambda r: r.on_hold_since is None),
-        Step("release", "解除挂起", lambda r, by, now, f: r.release(by, now),
+        Step("release", None if holdable is None else "解除挂起",
+             lambda r, by, now, f: r.release(by, now),
              style="secondary", show=lambda r: r.on_hold_since is not None),
     )
 
@@ -136,29 +139,16 @@ class RepairOrderView(KefuModelView):
                            "accepted_by", "completed_at", "closed_at", "result", "refusal_reason",
                            "callback_deadline", "complete_deadline", "on_hold_since")
     print_slips = (("repair_order", "打印维修工作单"),)
-    column_formatters = {"accept_deadline": deadline_formatter(RepairOrder.DISPATCHED),
-                         "complete_deadline": deadline_formatter(RepairOrder.ACCEPTED),
-                         "callback_deadline": deadline_formatter(RepairOrder.DONE)}
-    open_states = (RepairOrder.REGISTERED, RepairOrder.DISPATCHED, RepairOrder.ACCEPTED,
-                   RepairOrder.DONE)
-    deadline_filters = (("accept_deadline", (RepairOrder.DISPATCHED,)),
-                        ("complete_deadline", (RepairOrder.ACCEPTED,)),
-                        ("callback_deadline", (RepairOrder.DONE,)))
+    # States, clocks, labels and bulk offers: workflow.REPAIR_ORDER.
     steps = (
-        Step("dispatch", "派单", lambda r, by, now, f: r.dispatch(by, now),
-             when=(RepairOrder.REGISTERED,), bulk=True, does=(NOTIFIES,)),
-        Step("accept", "接单", lambda r, by, now, f: r.accept(by, now),
-             when=(RepairOrder.DISPATCHED,), bulk=True),
-        Step("complete", "完工", lambda r, by, now, f: r.complete(by, now, f["result"]),
-             when=(RepairOrder.ACCEPTED,), fields={"result": reason_field("维修结果")},
-             style="success"),
-        callback_step(when=(RepairOrder.DONE,), verdicts=(_l("已解决"), _l("未解决，重新派单"))),
-        Step("refuse", "不予受理", lambda r, by, now, f: r.refuse(by, now, f["reason"]),
-             when=(RepairOrder.REGISTERED,), fields={"reason": reason_field("不予受理原因及解释")},
-             style="danger"),
-    ) + hold_steps(RepairOrder.holdable_states)
-    action_dispatch = bulk_action("dispatch", "派单")
-    action_accept = bulk_action("accept", "接单")
+        Step("dispatch", run=lambda r, by, now, f: r.dispatch(by, now)),
+        Step("accept", run=lambda r, by, now, f: r.accept(by, now)),
+        Step("complete", run=lambda r, by, now, f: r.complete(by, now, f["result"]),
+             fields={"result": reason_field("维修结果")}, style="success"),
+        callback_step(verdicts=(_l("已解决"), _l("未解决，重新派单")), label=None),
+        Step("refuse", run=lambda r, by, now, f: r.refuse(by, now, f["reason"]),
+             fields={"reason": reason_field("不予受理原因及解释")}, style="danger"),
+    ) + hold_steps()
 
 
 class ServiceRequestView(KefuModelView):
