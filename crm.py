@@ -48,13 +48,12 @@ def _customer_rows(model):
 
 SOURCES = (
     Source("contact", "接待登记", Contact, Contact.received_at, _customer_rows(Contact),
-           (Contact.OPEN,), Contact),
+           Contact.WORKFLOW.open, Contact),
     Source("repair", "报修", RepairOrder, RepairOrder.reported_at, _customer_rows(RepairOrder),
            RepairOrder.WORKFLOW.open, RepairOrder),
     Source("service", "服务申请", ServiceRequest, ServiceRequest.submitted_at,
            _customer_rows(ServiceRequest),
-           (ServiceRequest.SUBMITTED, ServiceRequest.APPROVED, ServiceRequest.REFUSED),
-           ServiceRequest),
+           ServiceRequest.WORKFLOW.open, ServiceRequest),
     Source("complaint", "投诉", Complaint, Complaint.received_at, _customer_rows(Complaint),
            (Complaint.RECEIVED, Complaint.IN_PROGRESS, Complaint.RESOLVED), Complaint),
     Source("complaint_update", "投诉进展", ComplaintUpdate, ComplaintUpdate.happened_at,

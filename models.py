@@ -456,6 +456,7 @@ class Register(BaseModel):
             allowed_from = declared.source
             if declared.target is not None:
                 changes["status"] = declared.target
+            action = declared.audit_as
         before = snapshot(self)
         claimed = getattr(self, "_claimed", None) is not None and self._claimed == self.version
         changes["updated_at"] = now
@@ -763,8 +764,9 @@ class Contact(Register):
     KINDS = (("enquiry", "咨询"), ("repair", "报修"), ("service", "服务申请"),
              ("complaint", "投诉"), ("paid", "有偿服务"), ("loan", "物品借用"),
              ("suggestion", "建议"), ("other", "其他"))
-    OPEN, TRANSFERRED, HANDLED, CLOSED = "open", "transferred", "handled", "closed"
-    STATUSES = ((OPEN, "待处理"), (TRANSFERRED, "已转部门"), (HANDLED, "已处理"), (CLOSED, "已关闭"))
+    WORKFLOW = workflow.CONTACT
+    OPEN, TRANSFERRED, HANDLED, CLOSED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
     # The customer's own requests: a contact, never a department's cadence communication.
     REQUESTS = ("repair", "service", "complaint", "paid", "loan")
     ANSWER_METHODS = (("phone", "电话答复"), ("visit", "当面答复"), ("letter", "书面答复"),
@@ -821,13 +823,13 @@ class Contact(Register):
             return None
         return User.select(User.department).where(User.id == self.received_by_id).scalar()
 
-    def _open(self, by, now, record, allowed_from=(OPEN,)):
-        """Save a record created from this contact, linked back; the contact becomes transferred.
+    def _open(self, by, now, step, record):
+        """Save a record created from this contact by `step` (转维修单…), linked back; the
+        contact becomes transferred.
 
         The contact's state change comes first: of two clerks converting it, one wins."""
         target = record.department if "department" in record._meta.fields else self.department
-        self.transition("transfer", by, now, allowed_from, status=self.TRANSFERRED,
-                        department=target)
+        self.transition(step, by, now, department=target)
         record.created_by, record.created_at, record.updated_at = by, now, now
         record.full_clean()
         record.assign_number(now)
@@ -843,7 +845,7 @@ class Contact(Register):
     def open_repair_order(self, by, now):
         """A repair report becomes a RepairOrder filled in by the service center (R-REP-1)."""
         self._require_customer()
-        return self._open(by, now, RepairOrder(
+        return self._open(by, now, "to_repair", RepairOrder(
             contact=self, customer=self.customer, reporter_name=self.visitor_name,
             reporter_phone=self.phone, location=self.customer.shop_no or self.customer.name,
             description=self.content or self.subject, reported_at=self.received_at,
@@ -851,7 +853,7 @@ class Contact(Register):
 
     def open_service_request(self, by, now):
         self._require_customer()
-        request = self._open(by, now, ServiceRequest(
+        request = self._open(by, now, "to_service_request", ServiceRequest(
             contact=self, customer=self.customer, applicant_name=self.visitor_name,
             applicant_phone=self.phone, description=self.content or self.subject,
             submitted_at=now, department=Department.by_code(Department.OPERATIONS)))
@@ -868,23 +870,21 @@ class Contact(Register):
             description=self.content, received_at=self.received_at, category=category,
             severity=severity, requested_by=requested_by)
         complaint.route_new(by)
-        complaint = self._open(by, now, complaint)
+        complaint = self._open(by, now, "to_complaint", complaint)
         complaint.register(by, now)
         return complaint
 
     def open_work_letter(self, by, now, department):
         """Another department must act: a WorkLetter within 1 hour of the enquiry (R-ENQ-2)."""
-        letter = self._open(by, now, WorkLetter(
+        letter = self._open(by, now, "to_letter", WorkLetter(
             contact=self, from_department=Department.by_code(Department.SERVICE),
             to_department=department, subject=self.subject,
-            body=(self.content or self.subject) + (f"\n来访人：{self.visitor_name or ''} {self.phone or ''}")),
-            allowed_from=(self.OPEN, self.TRANSFERRED))
+            body=(self.content or self.subject) + (f"\n来访人：{self.visitor_name or ''} {self.phone or ''}")))
         letter.start(by, now)
         return letter
 
     def mark_handled(self, by, now, outcome):
-        self.transition("handled", by, now, (self.OPEN,), status=self.HANDLED,
-                        outcome=(outcome or "").strip())
+        self.transition("handled", by, now, outcome=(outcome or "").strip())
 
     def replies(self):
         """The departments' replies to this enquiry's work letters, oldest first."""
@@ -924,8 +924,7 @@ class Contact(Register):
             raise ValidationError(errors)
         if not self.replies():
             raise DomainError("%s的联系函尚未回复，不能答复咨询人" % self)
-        self.transition("answer", by, now, (self.TRANSFERRED,), status=self.CLOSED,
-                        answered_at=now, answer_method=method, answer=answer.strip(),
+        self.transition("answer", by, now, answered_at=now, answer_method=method, answer=answer.strip(),
                         answered_by=by)
         self.stop_clock("callback", now)
         for letter in self.work_letters.where(WorkLetter.status == WorkLetter.REPLIED):
@@ -1047,10 +1046,9 @@ class RepairOrder(Register):
 class ServiceRequest(Register):
     KINDS = (("renovation", "装修施工"), ("overtime", "延时营业"), ("goods", "货物进出"),
              ("advertising", "广告宣传"), ("event", "场地活动"), ("other", "其他"))
-    SUBMITTED, APPROVED, REFUSED, HANDED_BACK, CANCELLED = (
-        "submitted", "approved", "refused", "handed_back", "cancelled")
-    STATUSES = ((SUBMITTED, "已提交"), (APPROVED, "已批准"), (REFUSED, "不予批准"),
-                (HANDED_BACK, "已交申请人"), (CANCELLED, "已取消"))
+    WORKFLOW = workflow.SERVICE_REQUEST
+    SUBMITTED, APPROVED, REFUSED, HANDED_BACK, CANCELLED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
 
     number_prefix = "FW"
     number = number_field()
@@ -1079,7 +1077,7 @@ class ServiceRequest(Register):
 
     date_ranges = (("wanted_from", "wanted_to"), ("submitted_at", "decided_at"))
     deadline_columns = {"handback": "handback_deadline"}
-    holdable_states = (SUBMITTED, APPROVED, REFUSED)
+    holdable_states = WORKFLOW.source("hold")
 
     class Meta:
         verbose_name = "服务申请单"
@@ -1112,26 +1110,23 @@ class ServiceRequest(Register):
         entitled to approve, recorded with their name (R-SVC-1)."""
         if not self.may_approve(by):
             raise DomainError("服务申请须由%s或项目经理、总经理审批" % self.approver_name())
-        self.transition("approve", by, now, (self.SUBMITTED,), status=self.APPROVED,
-                        approved=True, decided_at=now, decided_by=by,
+        self.transition("approve", by, now, approved=True, decided_at=now, decided_by=by,
                         decision_note=(note or "").strip() or None)
 
     def decline(self, by, now, reason):
         """Out of the service scope: refused with an explanation (R-SVC-4)."""
         if not (reason or "").strip():
             raise ValidationError({"reason": "请填写不予批准的原因及解释"})
-        self.transition("decline", by, now, (self.SUBMITTED,), status=self.REFUSED,
-                        approved=False, decided_at=now, decided_by=by, decision_note=reason.strip())
+        self.transition("decline", by, now, approved=False, decided_at=now, decided_by=by, decision_note=reason.strip())
 
     def hand_back(self, by, now):
         """Give the decided application back to the applicant (R-SVC-2)."""
-        self.transition("hand_back", by, now, (self.APPROVED, self.REFUSED),
-                        status=self.HANDED_BACK, handed_back_at=now)
+        self.transition("hand_back", by, now, handed_back_at=now)
         self.stop_clock("handback", now)
 
     def notify_departments(self, by, now, departments):
         """Send a WorkLetter to each department that must cooperate (R-SVC-3)."""
-        if not self.approved or self.status not in (self.APPROVED, self.HANDED_BACK):
+        if not self.approved or self.status not in self.WORKFLOW.source("notify"):
             raise DomainError("只有已批准的服务申请才能书面转达配合部门")
         if not departments:
             raise ValidationError({"departments": "请选择至少一个配合部门"})
@@ -1158,9 +1153,9 @@ class ServiceRequest(Register):
 
 
 class WorkLetter(Register):
-    DRAFT, SENT, ACKNOWLEDGED, REPLIED, CLOSED = "draft", "sent", "acknowledged", "replied", "closed"
-    STATUSES = ((DRAFT, "草稿"), (SENT, "已发出"), (ACKNOWLEDGED, "已签收"),
-                (REPLIED, "已回复"), (CLOSED, "已关闭"))
+    WORKFLOW = workflow.WORK_LETTER
+    DRAFT, SENT, ACKNOWLEDGED, REPLIED, CLOSED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
 
     number_prefix = "LXH"
     number = number_field()
@@ -1204,25 +1199,23 @@ class WorkLetter(Register):
             self.start_clock("forward", "ENQ_LETTER", self.contact.received_at, now)
 
     def send(self, by, now):
-        self.transition("send", by, now, (self.DRAFT,), status=self.SENT, sent_at=now)
+        self.transition("send", by, now, sent_at=now)
         self.stop_clock("forward", now)
 
     def acknowledge(self, by, now):
         """The receiving department signs for the letter."""
-        self.transition("acknowledge", by, now, (self.SENT,), status=self.ACKNOWLEDGED,
-                        acknowledged_at=now, acknowledged_by=by)
+        self.transition("acknowledge", by, now, acknowledged_at=now, acknowledged_by=by)
 
     def answer(self, by, now, reply):
         """The department replies; an enquiry's reply comes back to the desk (R-ENQ-1/2)."""
         if not (reply or "").strip():
             raise ValidationError({"reply": "请填写回复内容"})
-        self.transition("reply", by, now, (self.SENT, self.ACKNOWLEDGED), status=self.REPLIED,
-                        reply=reply.strip(), replied_at=now)
+        self.transition("reply", by, now, reply=reply.strip(), replied_at=now)
         if self.contact_id:
             self.contact.reply_arrived(now)
 
     def close(self, by, now):
-        self.transition("close", by, now, (self.REPLIED,), status=self.CLOSED)
+        self.transition("close", by, now)
 
 
 # ---------------------------------------------------------------- paid services and loans

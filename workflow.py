@@ -26,11 +26,13 @@ class Transition:
     挂起 or 记录进展); `step`: the button that takes it, by default its own name (a transition
     that is one outcome of another step names that step, e.g. 回访 that reopens an order);
     `asks`: the form's fields; `starts`/`stops`: the clocks (Deadline kinds); `does`: MONEY,
-    CLOSES, NOTIFIES; `bulk`: also offered on a grid's selected rows."""
+    CLOSES, NOTIFIES; `bulk`: also offered on a grid's selected rows; `audit_as`: the audit
+    row's action when several transitions are audited alike (转维修单, 转投诉…: 转办)."""
 
     def __init__(self, name, label, source, target=None, asks=(), starts=(), stops=(), does=(),
-                 bulk=False, step=None):
+                 bulk=False, step=None, audit_as=None):
         self.name, self.label = name, label
+        self.audit_as = audit_as or name  # the audit row's action code
         self.source = None if source is None else tuple(source)
         self.target = target
         self.asks, self.starts, self.stops = tuple(asks), tuple(starts), tuple(stops)
@@ -45,10 +47,13 @@ class Transition:
 
 class Clock:
     """A time limit shown on a register's grid: its Deadline kind, the column holding its due
-    time, and the states in which it still runs (past due there: overdue)."""
+    time, and the states in which it still runs (past due there: overdue). `started_on`: what
+    starts it when no transition of its own register does ("create", or another register's
+    transition as "Register.name")."""
 
-    def __init__(self, kind, column, runs_in):
+    def __init__(self, kind, column, runs_in, started_on=None):
         self.kind, self.column, self.runs_in = kind, column, tuple(runs_in)
+        self.started_on = started_on
 
 
 def on_hold(holdable):
@@ -174,8 +179,71 @@ def table():
         lines.append("")
     return "\n".join(lines)
 
+CONTACT = Workflow(
+    "Contact",
+    states=(("open", "待处理"), ("transferred", "已转部门"), ("handled", "已处理"),
+            ("closed", "已关闭")),
+    # Waiting on the desk; a transferred contact waits on what it became (its own answer
+    # owed is the clock below).
+    open=("open",),
+    # The department's reply owes the enquirer an answer (R-ENQ-1/2).
+    clocks=(Clock("callback", "answer_deadline", ("transferred",),
+                  started_on="WorkLetter.reply"),),
+    transitions=(
+        Transition("to_repair", "转维修单", ("open",), "transferred", audit_as="transfer"),
+        Transition("to_service_request", "转服务申请", ("open",), "transferred",
+                   audit_as="transfer"),
+        # Category and severity decide routing, clocks and the pm's alert (R-CMP-1, 4).
+        Transition("to_complaint", "转投诉", ("open",), "transferred",
+                   asks=("category", "severity", "requested_by"), audit_as="transfer"),
+        # Another department must act: a letter within 1 hour of the enquiry (R-ENQ-2).
+        Transition("to_letter", "发联系函", ("open", "transferred"), "transferred",
+                   asks=("department",), audit_as="transfer"),
+        Transition("handled", "已答复", ("open",), "handled", asks=("outcome",)),
+        Transition("answer", "答复咨询人", ("transferred",), "closed", asks=("method", "answer"),
+                   stops=("callback",), does=(CLOSES,)),
+    ))
 
-WORKFLOWS = {flow.register: flow for flow in (REPAIR_ORDER,)}
+SERVICE_REQUEST = Workflow(
+    "ServiceRequest",
+    states=(("submitted", "已提交"), ("approved", "已批准"), ("refused", "不予批准"),
+            ("handed_back", "已交申请人"), ("cancelled", "已取消")),
+    open=("submitted", "approved", "refused"),
+    retired=("cancelled",),  # an application is archived (作废/归档) instead
+    # The decision goes back to the applicant within 1 working day of submission (R-SVC-2).
+    clocks=(Clock("handback", "handback_deadline", ("submitted", "approved", "refused"),
+                  started_on="create"),),
+    transitions=(
+        # By the approving department's head or one approving for all (R-SVC-1).
+        Transition("approve", "批准", ("submitted",), "approved", asks=("note",)),
+        Transition("decline", "不予批准", ("submitted",), "refused", asks=("reason",)),
+        Transition("hand_back", "交回申请人", ("approved", "refused"), "handed_back",
+                   stops=("handback",), does=(NOTIFIES, CLOSES), bulk=True),
+        # A work letter to each cooperating department (R-SVC-3).
+        Transition("notify", "书面转达配合部门", ("approved", "handed_back"),
+                   asks=("departments",)),
+        *on_hold(("submitted", "approved", "refused")),
+    ))
+
+WORK_LETTER = Workflow(
+    "WorkLetter",
+    states=(("draft", "草稿"), ("sent", "已发出"), ("acknowledged", "已签收"),
+            ("replied", "已回复"), ("closed", "已关闭")),
+    open=("draft", "sent", "acknowledged", "replied"),
+    # A letter from an enquiry reaches its department within 1 hour of it (R-ENQ-2).
+    clocks=(Clock("forward", "forward_deadline", ("draft",), started_on="create"),),
+    transitions=(
+        Transition("send", "发出", ("draft",), "sent", stops=("forward",), does=(NOTIFIES,),
+                   bulk=True),
+        # The receiving department signs and replies; the sender sends and closes.
+        Transition("acknowledge", "签收", ("sent",), "acknowledged", bulk=True),
+        Transition("reply", "回复", ("sent", "acknowledged"), "replied", asks=("reply",)),
+        Transition("close", "关闭", ("replied",), "closed", does=(CLOSES,)),
+    ))
+
+
+WORKFLOWS = {flow.register: flow for flow in (CONTACT, REPAIR_ORDER, SERVICE_REQUEST,
+                                              WORK_LETTER)}
 
 
 def of(register):
