@@ -876,6 +876,8 @@ class KefuModelView(StepsMixin, ModelView):
             "%s: open states and clocks are declared in workflow.py" % flow.register
         self.open_states = flow.open
         self.deadline_filters = flow.deadline_filters()
+        assert self.editable_states is None, flow.register
+        self.editable_states = flow.editable
         formatters = dict(self.column_formatters or {})
         for column, runs_in in self.deadline_filters:
             formatters.setdefault(column, deadline_formatter(*runs_in))
