@@ -16,7 +16,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAYERS = (
     {"clock", "sla", "access", "holiday_notice", "workflow"},  # rules and time: import nothing
     {"models"},                                             # the registers
-    {"audit", "privacy", "reports", "crm", "forms", "i18n", "database"},  # services on models
+    {"audit", "privacy", "reports", "crm", "forms", "i18n", "database", "flows"},  # services
     {"history", "importer", "kpi", "jobs", "demo"},         # what jobs and pages are made of
     {"views"},                                              # the admin console
     {"app", "wsgi"},                                        # the application
@@ -44,7 +44,7 @@ def layer_of(module):
 
 
 def console_modules():
-    for folder in ("", "views", "jobs"):
+    for folder in ("", "views", "jobs", "flows"):
         for name in sorted(os.listdir(os.path.join(ROOT, folder))):
             if name.endswith(".py") and name != "gunicorn.conf.py":
                 module = ".".join(p for p in (folder, name[:-3]) if p).replace(".__init__", "")

@@ -294,3 +294,25 @@ def test_crm_timeline_waits_on_the_declared_open_states():
     assert len(declared) >= 6
     for source in declared:
         assert tuple(source.open_states) == source.model.WORKFLOW.open, source.key
+
+
+def test_take_step_refuses_a_step_its_declaration_does_not_allow_and_lets_one_click_win(app):
+    """Whatever entry point calls it (a view, later a phone page or an API), the executor
+    checks the declared states and the version the click was drawn from."""
+    from flows.steps import take_step
+    from models import DomainError, StaleRecord
+    clerk, prop = (User.get(User.username == name) for name in ("clerk", "property"))
+    order = RepairOrder.create(
+        customer=Customer.select().first(), location="测试", description="漏水",
+        reported_at=DEMO_NOW, department=Department.get(Department.code == "property"),
+        created_at=DEMO_NOW, updated_at=DEMO_NOW)
+    seen = order.version or 0
+
+    def dispatch(record, by, now):
+        return record.dispatch(by, now)
+    with pytest.raises(DomainError, match="当前状态为“已登记”，不能接单"):
+        take_step(order, "accept", prop, DEMO_NOW, lambda r, by, now: r.accept(by, now))
+    take_step(order, "dispatch", clerk, DEMO_NOW, dispatch, seen=seen)
+    with pytest.raises((StaleRecord, DomainError)):  # the second of two clicks on one page
+        take_step(order, "dispatch", clerk, DEMO_NOW, dispatch, seen=seen)
+    assert RepairOrder.get_by_id(order.id).status == RepairOrder.DISPATCHED

@@ -13,10 +13,11 @@ from flask_login import current_user
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField, validators
 
 import clock
-from database import is_locked, is_unavailable, outage, write_transaction, yield_turn
+from database import is_locked, is_unavailable, outage, yield_turn
+from flows.steps import take_step
 from forms import KefuForm
 from i18n import _l, request_locale
-from models import (AlreadySubmitted, Complaint, DomainError, FormToken, Register, StaleRecord,
+from models import (AlreadySubmitted, Complaint, DomainError, Register, StaleRecord,
                     ValidationError)
 from privacy import mask, sees_personal_data
 from workflow import CLOSES, MONEY, NOTIFIES
@@ -233,19 +234,9 @@ class StepsMixin:
         (the one its button or form was drawn from; None: the one read here), so of two clicks
         on the same page exactly one wins, whatever the step changes (a status, a level, a
         progress entry). A form's one-time token `once` is used in the same transaction."""
-        now = clock.now()
-        with write_transaction():
-            if once:
-                FormToken.use(once, now)
-            fresh = type(record).get_by_id(record.id)
-            refusal = step.refusal(fresh)
-            if refusal:
-                raise DomainError(refusal)
-            fresh.claim(seen)
-            result = step.run(fresh, current_user._get_current_object(), now, data)
-            if once:
-                FormToken.result(once, fresh)
-            return result
+        return take_step(record, step.name, current_user._get_current_object(), clock.now(),
+                         lambda fresh, by, now: step.run(fresh, by, now, data), seen=seen,
+                         once=once, check=step.refusal)
 
     def row_version(self, record, row_id):
         """The version a step button of `record` carries (a placeholder when drawn once per page)."""
