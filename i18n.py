@@ -7,6 +7,8 @@ from babel.messages.pofile import read_po
 from flask.globals import _cv_app
 from flask_babel.speaklater import LazyString
 
+import workflow
+
 TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "translations")
 
 # (locale, text) -> translation. The catalogs are compiled before the app serves and never
@@ -139,6 +141,9 @@ def ui_strings():
                 strings.append(step.label)
                 strings += [_source(f.args[0]) for f in step.fields.values()]
             strings += [label for _, label in view.print_slips]
+    # The labels of the declared steps (a declared register's view leaves them to workflow.py).
+    strings += [transitions[0].label for flow in workflow.WORKFLOWS.values()
+                for transitions in flow.steps().values()]
     import crm
     strings += [source.label for source in crm.SOURCES]  # the 360 timeline's kinds
     import history

@@ -1990,7 +1990,8 @@ class Complaint(Register):
         """Record progress, a feedback to the complainant or a daily follow-up (R-CMP-5/6), in
         the states its step is declared for."""
         if self.status not in self.WORKFLOW.source(kind):
-            raise DomainError("%s已%s，不能再记录进展" % (self, self.choice_label("status")))
+            raise DomainError("%s当前状态为“%s”，不能%s" % (
+                self, self.choice_label("status"), self.WORKFLOW.transition(kind).label))
         if not (content or "").strip():
             raise ValidationError({"content": "请填写处理情况"})
         return self._update(by, now, kind, content, told)

@@ -316,3 +316,32 @@ def test_take_step_refuses_a_step_its_declaration_does_not_allow_and_lets_one_cl
     with pytest.raises((StaleRecord, DomainError)):  # the second of two clicks on one page
         take_step(order, "dispatch", clerk, DEMO_NOW, dispatch, seen=seen)
     assert RepairOrder.get_by_id(order.id).status == RepairOrder.DISPATCHED
+
+
+@pytest.mark.parametrize("kind, status, allowed", [
+    ("progress", "received", False), ("progress", "in_progress", True),
+    ("progress", "resolved", False), ("feedback", "received", True),
+    ("feedback", "resolved", False), ("follow_up", "in_progress", True),
+    ("follow_up", "resolved", False),
+])
+def test_a_complaint_entry_is_recorded_only_in_the_states_its_step_is_declared_for(
+        app, kind, status, allowed):
+    """Divergence fixed: the model took 记录进展/反馈/每日跟踪 also on a received (进展) or
+    resolved complaint, where no button offers them; now both read workflow.COMPLAINT."""
+    from models import Complaint, ComplaintUpdate, DomainError
+    clerk = User.get(User.username == "clerk")
+    complaint = Complaint.create(
+        complainant_name="赵女士", complainant_phone="13700001111", channel="phone",
+        category="property", subject="测试投诉", severity="general", status=status,
+        department=Complaint.route("property"), received_at=DEMO_NOW, created_at=DEMO_NOW,
+        updated_at=DEMO_NOW)
+    assert (status in workflow.COMPLAINT.source(kind)) == allowed
+    with write_transaction():
+        if allowed:
+            complaint.add_update(clerk, DEMO_NOW, kind, "已联系", "已告知")
+        else:
+            with pytest.raises(DomainError, match="当前状态为.*不能%s" % (
+                    workflow.COMPLAINT.transition(kind).label)):
+                complaint.add_update(clerk, DEMO_NOW, kind, "已联系", "已告知")
+    assert ComplaintUpdate.select().where(ComplaintUpdate.complaint == complaint).count() == \
+        int(allowed)
