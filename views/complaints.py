@@ -92,7 +92,7 @@ class ComplaintView(KefuModelView):
              show=lambda r: r.follow_up_from is not None),
         Step("resolve", run=lambda r, by, now, f: r.resolve(by, now, f["result"]),
              fields={"result": reason_field("处理结果")}, style="success"),
-        callback_step(verdicts=(_l("认可处理结果"), _l("不认可，投诉升级一级重新处理")), label=None),
+        callback_step(verdicts=(_l("认可处理结果"), _l("不认可，投诉升级一级重新处理"))),
         Step("escalate", run=lambda r, by, now, f: r.escalate(by, now, f["reason"]),
              fields={"reason": reason_field("升级原因")}, style="danger"),
         Step("reroute", run=lambda r, by, now, f: r.reroute(

@@ -10,16 +10,14 @@ from views.base import KefuModelView, mask, sees_personal_data
 from views.steps import INTAKE_HELP, Step, callback_step, intake_fields, reason_field
 
 
-def hold_steps(holdable=None):
-    """Put on hold / release, for registers whose clocks may wait on the customer or parts.
-    `holdable` only for a register whose workflow is not declared yet."""
+def hold_steps():
+    """Put on hold / release, for registers whose clocks may wait on the customer or parts
+    (in the states their workflow declares for 挂起)."""
     return (
-        Step("hold", None if holdable is None else "挂起",
-             lambda r, by, now, f: r.hold(by, now, f["reason"]), when=holdable or (),
+        Step("hold", run=lambda r, by, now, f: r.hold(by, now, f["reason"]),
              fields={"reason": reason_field("挂起原因")}, style="secondary",
              show=lambda r: r.on_hold_since is None),
-        Step("release", None if holdable is None else "解除挂起",
-             lambda r, by, now, f: r.release(by, now),
+        Step("release", run=lambda r, by, now, f: r.release(by, now),
              style="secondary", show=lambda r: r.on_hold_since is not None),
     )
 
@@ -139,7 +137,7 @@ class RepairOrderView(KefuModelView):
         Step("accept", run=lambda r, by, now, f: r.accept(by, now)),
         Step("complete", run=lambda r, by, now, f: r.complete(by, now, f["result"]),
              fields={"result": reason_field("维修结果")}, style="success"),
-        callback_step(verdicts=(_l("已解决"), _l("未解决，重新派单")), label=None),
+        callback_step(verdicts=(_l("已解决"), _l("未解决，重新派单"))),
         Step("refuse", run=lambda r, by, now, f: r.refuse(by, now, f["reason"]),
              fields={"reason": reason_field("不予受理原因及解释")}, style="danger"),
     ) + hold_steps()

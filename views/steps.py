@@ -124,14 +124,13 @@ def required_choice(label, choices, message):
         validators.AnyOf([value for value, _ in choices], message=message)])
 
 
-def callback_step(verdicts, when=(), label="回访"):
+def callback_step(verdicts):
     """回访: record the customer's verdict on a repair or complaint (it closes or reopens it).
-    `verdicts` names the two answers for this register: (yes label, no label); `when` and
-    `label` only for a register whose workflow is not declared yet."""
-    return Step("callback", label, lambda r, by, now, f: r.record_callback(
+    `verdicts` names the two answers for this register: (yes label, no label)."""
+    return Step("callback", run=lambda r, by, now, f: r.record_callback(
         by, now, f["fixed"] == "yes",
         None if f["satisfaction"] == NOT_RATED else int(f["satisfaction"]),
-        f["notes"] or None, f["person"] or None), when=when, fields=callback_fields(verdicts),
+        f["notes"] or None, f["person"] or None), fields=callback_fields(verdicts),
         style="info", facts=callback_facts,
         initial=lambda record: {"person": record.callback_party()[0]})
 
