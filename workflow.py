@@ -182,11 +182,13 @@ def table():
 
     lines = []
     for flow in WORKFLOWS.values():
-        lines.append("`%s`: states %s; open %s%s%s; clocks %s." % (
+        lines.append("`%s`: states %s; open %s%s%s%s; clocks %s." % (
             flow.register, states(flow, flow.values), states(flow, flow.open),
             "; edited only in " + states(flow, flow.editable) if flow.editable else "",
             "; retired (no transition enters) " + states(flow, flow.retired)
             if flow.retired else "",
+            "".join("; `%s` %s" % (name, states(flow, values))
+                    for name, values in flow.groups.items()),
             ", ".join("`%s` runs in %s (`%s`)" % (c.kind, states(flow, c.runs_in), c.column)
                       for c in flow.clocks) or "none"))
         lines += ["", "| step | from | to | asks | starts | stops | does |",

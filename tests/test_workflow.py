@@ -282,7 +282,7 @@ def test_a_view_step_restating_its_states_is_refused():
     class Restating(RepairOrderView):
         steps = (Step("dispatch", "派单", lambda r, by, now, f: r.dispatch(by, now),
                       when=(RepairOrder.REGISTERED,)),) + RepairOrderView.steps[1:]
-    with pytest.raises(AssertionError, match="declared in workflow.py"):
+    with pytest.raises(LookupError, match="declared in workflow.py"):
         Restating(RepairOrder)
 
 

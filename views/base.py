@@ -41,8 +41,8 @@ from views.steps import ROW_ID, STEP_ROW_ACTION, StepsMixin, bulk_action, one_ti
 from database import small_page_cache, write_transaction
 from models import (INT_MAX, PHONE_RE, TEXT_MAX, ChoiceField, Complaint, Contact, Customer,
                     Department, DomainError, FormToken, MoneyField, PhoneField, Register,
-                    RepairOrder,
-                    ServiceRequest, StaleRecord, Survey, User, ValidationError, AlreadySubmitted)
+                    RepairOrder, ServiceRequest, StaleRecord, Survey, User, ValidationError,
+                    AlreadySubmitted)
 
 A, C, S, M, PM, GM, AU = access.ORDER
 
@@ -872,11 +872,11 @@ class KefuModelView(StepsMixin, ModelView):
     def _derive_from_workflow(self, flow):
         """The open states, overdue filters and deadline columns of a register with a declared
         workflow (workflow.py): none of its states is restated in its view."""
-        assert not self.open_states and not self.deadline_filters, \
-            "%s: open states and clocks are declared in workflow.py" % flow.register
+        if self.open_states or self.deadline_filters or self.editable_states is not None:
+            raise LookupError("%s: its open states, clocks and editable states are declared "
+                              "in workflow.py" % flow.register)
         self.open_states = flow.open
         self.deadline_filters = flow.deadline_filters()
-        assert self.editable_states is None, flow.register
         self.editable_states = flow.editable
         formatters = dict(self.column_formatters or {})
         for column, runs_in in self.deadline_filters:

@@ -60,8 +60,9 @@ class Step:
         if flow is not None:
             step.declared = tuple(flow.steps()[self.name])
             first = step.declared[0]
-            assert self.label is None and not self.when and not self.does and not self.bulk, \
-                "%s.%s: declared in workflow.py" % (flow.register, self.name)
+            if self.label is not None or self.when or self.does or self.bulk:
+                raise LookupError("%s.%s: its label, states, consequences and bulk offer are "
+                                  "declared in workflow.py" % (flow.register, self.name))
             step.label, step.bulk = first.label, first.bulk
             step.when = flow.step_states(self.name) or ()
             step.does = frozenset().union(*(t.does for t in step.declared))
