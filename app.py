@@ -415,6 +415,7 @@ def create_app(test_config=None):
     app.cli.add_command(backup_command)
     app.cli.add_command(verify_audit_command)
     app.cli.add_command(role_table_command)
+    app.cli.add_command(workflow_table_command)
     return app
 
 
@@ -600,6 +601,13 @@ def role_table_command():
     from flask import current_app
     from views import role_tables
     click.echo(role_tables(current_app.extensions["admin"][0]), nl=False)
+
+
+@click.command("workflow-table")
+def workflow_table_command():
+    """Print README's workflow tables, made from workflow.py (the one declaration)."""
+    import workflow
+    click.echo(workflow.table(), nl=False)
 
 
 def backup_database(target):
@@ -819,7 +827,7 @@ def main(argv=None):
     commands = {"create-user": create_user_command, "run-jobs": run_jobs_command,
                 "run-job": run_job_command,
                 "backup": backup_command, "verify-audit": verify_audit_command,
-                "role-table": role_table_command}
+                "role-table": role_table_command, "workflow-table": workflow_table_command}
     if argv and argv[0] in commands:
         try:
             app = create_app()

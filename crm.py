@@ -48,16 +48,14 @@ def _customer_rows(model):
 
 SOURCES = (
     Source("contact", "接待登记", Contact, Contact.received_at, _customer_rows(Contact),
-           (Contact.OPEN,), Contact),
+           Contact.WORKFLOW.open, Contact),
     Source("repair", "报修", RepairOrder, RepairOrder.reported_at, _customer_rows(RepairOrder),
-           (RepairOrder.REGISTERED, RepairOrder.DISPATCHED, RepairOrder.ACCEPTED, RepairOrder.DONE),
-           RepairOrder),
+           RepairOrder.WORKFLOW.open, RepairOrder),
     Source("service", "服务申请", ServiceRequest, ServiceRequest.submitted_at,
            _customer_rows(ServiceRequest),
-           (ServiceRequest.SUBMITTED, ServiceRequest.APPROVED, ServiceRequest.REFUSED),
-           ServiceRequest),
+           ServiceRequest.WORKFLOW.open, ServiceRequest),
     Source("complaint", "投诉", Complaint, Complaint.received_at, _customer_rows(Complaint),
-           (Complaint.RECEIVED, Complaint.IN_PROGRESS, Complaint.RESOLVED), Complaint),
+           Complaint.WORKFLOW.open, Complaint),
     Source("complaint_update", "投诉进展", ComplaintUpdate, ComplaintUpdate.happened_at,
            lambda c, visible: ComplaintUpdate.select().where(
                ComplaintUpdate.complaint.in_(_complaints_of(c, visible))), (), Complaint),
@@ -70,19 +68,19 @@ SOURCES = (
     Source("loan", "物品借用", ItemLoan, ItemLoan.lent_at,
            lambda c, visible: ItemLoan.select(ItemLoan, LendableItem).join(LendableItem).where(
                ItemLoan.customer == c),
-           (ItemLoan.ISSUING, ItemLoan.OUT, ItemLoan.RETURNED), ItemLoan),
+           ItemLoan.WORKFLOW.open, ItemLoan),
     Source("charge", "有偿服务", Charge, Charge.charged_at, _customer_rows(Charge), (), Charge),
     Source("survey", "满意度调查", SurveyDistribution, SurveyDistribution.distributed_at,
            lambda c, visible: SurveyDistribution.select(SurveyDistribution, Survey).join(Survey)
            .where(SurveyDistribution.customer == c), (), SurveyDistribution),
     Source("notice", "通知", NoticeReceipt, NoticeReceipt.created_at,
            lambda c, visible: NoticeReceipt.select(NoticeReceipt, Notice).join(Notice).where(
-               NoticeReceipt.customer == c), (NoticeReceipt.PENDING,), NoticeReceipt),
+               NoticeReceipt.customer == c), NoticeReceipt.WORKFLOW.open, NoticeReceipt),
     Source("meeting", "座谈会", Meeting, Meeting.held_at,
            lambda c, visible: Meeting.select().where(Meeting.id.in_(_attended(c))), (), Meeting),
     Source("action_item", "议定事项", ActionItem, ActionItem.created_at,
            lambda c, visible: ActionItem.select().where(ActionItem.meeting.in_(_attended(c))),
-           (ActionItem.OPEN,), ActionItem),
+           ActionItem.WORKFLOW.open, ActionItem),
 )
 SOURCE_BY_KEY = {s.key: s for s in SOURCES}
 

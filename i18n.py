@@ -7,6 +7,7 @@ from babel.messages.pofile import read_po
 from flask.globals import _cv_app
 from flask_babel.speaklater import LazyString
 
+
 TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "translations")
 
 # (locale, text) -> translation. The catalogs are compiled before the app serves and never

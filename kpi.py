@@ -22,7 +22,7 @@ REPEAT_DAYS = 90
 NOT_PROMISES = ("follow_up", "free")
 TENANT_KINDS = (Customer.TENANT, Customer.ANCHOR)
 # A survey that never started has nothing to return.
-SURVEYS_RUN = (Survey.RUNNING, Survey.CLOSED, Survey.ARCHIVED)
+SURVEYS_RUN = Survey.WORKFLOW.group("answered")
 CALLBACK_REGISTERS = (("RepairOrder", "REP_CALLBACK", "维修回访"),
                       ("Complaint", "CMP_CALLBACK", "投诉回访"))
 

@@ -31,6 +31,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 import access
 import clock
 import sla
+import workflow
 
 db = DatabaseProxy()
 
@@ -440,11 +441,21 @@ class Register(BaseModel):
             return model.version
         return fn.COALESCE(model.version, 0) + 1
 
-    def transition(self, action, by, now, allowed_from, /, **changes):
-        """Change state only if the row is still in one of `allowed_from`: of two clerks
-        pressing the same button, exactly one wins. Audited; call inside a transaction."""
+    WORKFLOW = None  # the register's declared workflow (workflow.py), if it has states
+
+    def transition(self, action, by, now, /, **changes):
+        """Take the transition `action` declared in the register's workflow (workflow.py):
+        change state only if the row is still in one of its from-states, so that of two clerks
+        pressing the same button exactly one wins. Audited; call inside a transaction."""
         from audit import audit, snapshot
         model = type(self)
+        declared = model.WORKFLOW.transition(action)
+        assert "status" not in changes, "%s.%s: its states are declared in workflow.py" % (
+            model.__name__, action)
+        allowed_from = declared.source
+        if declared.target is not None:
+            changes["status"] = declared.target
+        action = declared.audit_as
         before = snapshot(self)
         claimed = getattr(self, "_claimed", None) is not None and self._claimed == self.version
         changes["updated_at"] = now
@@ -752,8 +763,9 @@ class Contact(Register):
     KINDS = (("enquiry", "咨询"), ("repair", "报修"), ("service", "服务申请"),
              ("complaint", "投诉"), ("paid", "有偿服务"), ("loan", "物品借用"),
              ("suggestion", "建议"), ("other", "其他"))
-    OPEN, TRANSFERRED, HANDLED, CLOSED = "open", "transferred", "handled", "closed"
-    STATUSES = ((OPEN, "待处理"), (TRANSFERRED, "已转部门"), (HANDLED, "已处理"), (CLOSED, "已关闭"))
+    WORKFLOW = workflow.CONTACT
+    OPEN, TRANSFERRED, HANDLED, CLOSED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
     # The customer's own requests: a contact, never a department's cadence communication.
     REQUESTS = ("repair", "service", "complaint", "paid", "loan")
     ANSWER_METHODS = (("phone", "电话答复"), ("visit", "当面答复"), ("letter", "书面答复"),
@@ -810,14 +822,13 @@ class Contact(Register):
             return None
         return User.select(User.department).where(User.id == self.received_by_id).scalar()
 
-    def _open(self, by, now, record, allowed_from=(OPEN,)):
-        """Save a record created from this contact, linked back; the contact becomes transferred
-        (its audit row: flows.reception, which converts contacts).
+    def _open(self, by, now, step, record):
+        """Save a record created from this contact by `step` (转维修单…), linked back; the
+        contact becomes transferred.
 
         The contact's state change comes first: of two clerks converting it, one wins."""
         target = record.department if "department" in record._meta.fields else self.department
-        self.transition("transfer", by, now, allowed_from, status=self.TRANSFERRED,
-                        department=target)
+        self.transition(step, by, now, department=target)
         record.created_by, record.created_at, record.updated_at = by, now, now
         record.full_clean()
         record.assign_number(now)
@@ -831,7 +842,7 @@ class Contact(Register):
     def open_repair_order(self, by, now):
         """A repair report becomes a RepairOrder filled in by the service center (R-REP-1)."""
         self._require_customer()
-        return self._open(by, now, RepairOrder(
+        return self._open(by, now, "to_repair", RepairOrder(
             contact=self, customer=self.customer, reporter_name=self.visitor_name,
             reporter_phone=self.phone, location=self.customer.shop_no or self.customer.name,
             description=self.content or self.subject, reported_at=self.received_at,
@@ -839,7 +850,7 @@ class Contact(Register):
 
     def open_service_request(self, by, now):
         self._require_customer()
-        request = self._open(by, now, ServiceRequest(
+        request = self._open(by, now, "to_service_request", ServiceRequest(
             contact=self, customer=self.customer, applicant_name=self.visitor_name,
             applicant_phone=self.phone, description=self.content or self.subject,
             submitted_at=now, department=Department.by_code(Department.OPERATIONS)))
@@ -856,23 +867,21 @@ class Contact(Register):
             description=self.content, received_at=self.received_at, category=category,
             severity=severity, requested_by=requested_by)
         complaint.route_new(by)
-        complaint = self._open(by, now, complaint)
+        complaint = self._open(by, now, "to_complaint", complaint)
         complaint.register(by, now)
         return complaint
 
     def open_work_letter(self, by, now, department):
         """Another department must act: a WorkLetter within 1 hour of the enquiry (R-ENQ-2)."""
-        letter = self._open(by, now, WorkLetter(
+        letter = self._open(by, now, "to_letter", WorkLetter(
             contact=self, from_department=Department.by_code(Department.SERVICE),
             to_department=department, subject=self.subject,
-            body=(self.content or self.subject) + (f"\n来访人：{self.visitor_name or ''} {self.phone or ''}")),
-            allowed_from=(self.OPEN, self.TRANSFERRED))
+            body=(self.content or self.subject) + (f"\n来访人：{self.visitor_name or ''} {self.phone or ''}")))
         letter.start(by, now)
         return letter
 
     def mark_handled(self, by, now, outcome):
-        self.transition("handled", by, now, (self.OPEN,), status=self.HANDLED,
-                        outcome=(outcome or "").strip())
+        self.transition("handled", by, now, outcome=(outcome or "").strip())
 
     def replies(self):
         """The departments' replies to this enquiry's work letters, oldest first."""
@@ -912,8 +921,7 @@ class Contact(Register):
             raise ValidationError(errors)
         if not self.replies():
             raise DomainError("%s的联系函尚未回复，不能答复咨询人" % self)
-        self.transition("answer", by, now, (self.TRANSFERRED,), status=self.CLOSED,
-                        answered_at=now, answer_method=method, answer=answer.strip(),
+        self.transition("answer", by, now, answered_at=now, answer_method=method, answer=answer.strip(),
                         answered_by=by)
         self.stop_clock("callback", now)
         for letter in self.work_letters.where(WorkLetter.status == WorkLetter.REPLIED):
@@ -921,11 +929,9 @@ class Contact(Register):
 
 
 class RepairOrder(Register):
-    REGISTERED, DISPATCHED, ACCEPTED, DONE, CLOSED, REFUSED, CANCELLED = (
-        "registered", "dispatched", "accepted", "done", "closed", "refused", "cancelled")
-    STATUSES = ((REGISTERED, "已登记"), (DISPATCHED, "已派单"), (ACCEPTED, "已接单"),
-                (DONE, "已完工"), (CLOSED, "已回访关闭"), (REFUSED, "不予受理"),
-                (CANCELLED, "已取消"))
+    WORKFLOW = workflow.REPAIR_ORDER
+    REGISTERED, DISPATCHED, ACCEPTED, DONE, CLOSED, REFUSED, CANCELLED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
     # Each category has its own editable completion limit REP_COMPLETE_<CODE> (R-REP-5;
     # database.SLA_RULES says why each default is what it is).
     CATEGORIES = (("utilities", "水电照明"), ("hvac", "空调通风"), ("equipment", "设施设备"),
@@ -963,7 +969,7 @@ class RepairOrder(Register):
                    ("accepted_at", "completed_at"))
     deadline_columns = {"accept": "accept_deadline", "resolve": "complete_deadline",
                         "callback": "callback_deadline"}
-    holdable_states = (DISPATCHED, ACCEPTED)
+    holdable_states = WORKFLOW.source("hold")
 
     class Meta:
         verbose_name = "维修工作单"
@@ -980,8 +986,7 @@ class RepairOrder(Register):
 
     def dispatch(self, by, now):
         """Send the order to property management; it must be accepted within 30 minutes (R-REP-2)."""
-        self.transition("dispatch", by, now, (self.REGISTERED,), status=self.DISPATCHED,
-                        dispatched_at=now)
+        self.transition("dispatch", by, now, dispatched_at=now)
         self.start_clock("accept", "REP_ACCEPT", now, now)
 
     def completion_rule(self):
@@ -991,8 +996,7 @@ class RepairOrder(Register):
     def accept(self, by, now):
         """Property management takes the order (接单); the repair must be done within its
         category's limit, chased until it is (R-REP-5)."""
-        self.transition("accept", by, now, (self.DISPATCHED,), status=self.ACCEPTED,
-                        accepted_at=now, accepted_by=by)
+        self.transition("accept", by, now, accepted_at=now, accepted_by=by)
         self.stop_clock("accept", now)
         self.start_clock("resolve", self.completion_rule(), now, now)
 
@@ -1000,8 +1004,7 @@ class RepairOrder(Register):
         """The repair is done; the service center must call back (R-REP-3)."""
         if not (result or "").strip():
             raise ValidationError({"result": "请填写维修结果"})
-        self.transition("complete", by, now, (self.ACCEPTED,), status=self.DONE,
-                        completed_at=now, result=result.strip())
+        self.transition("complete", by, now, completed_at=now, result=result.strip())
         self.stop_clock("resolve", now)
         self.start_clock("callback", "REP_CALLBACK", now, now)
 
@@ -1020,10 +1023,9 @@ class RepairOrder(Register):
         callback = Callback.draft(by, now, fixed, satisfaction, notes, person, method,
                                   repair_order=self)
         if fixed:
-            self.transition("callback", by, now, (self.DONE,), status=self.CLOSED, closed_at=now)
+            self.transition("callback", by, now, closed_at=now)
         else:
-            self.transition("reopen", by, now, (self.DONE,), status=self.DISPATCHED,
-                            dispatched_at=now, accepted_at=None, accepted_by=None,
+            self.transition("reopen", by, now, dispatched_at=now, accepted_at=None, accepted_by=None,
                             completed_at=None)
             self.start_clock("accept", "REP_ACCEPT", now, now)
         self.stop_clock("callback", now)
@@ -1035,17 +1037,15 @@ class RepairOrder(Register):
         """Out of the repair scope: not accepted, the explanation recorded (R-REP-4)."""
         if not (reason or "").strip():
             raise ValidationError({"reason": "请填写不予受理的原因及向客户所作的解释"})
-        self.transition("refuse", by, now, (self.REGISTERED,), status=self.REFUSED,
-                        refusal_reason=reason.strip())
+        self.transition("refuse", by, now, refusal_reason=reason.strip())
 
 
 class ServiceRequest(Register):
     KINDS = (("renovation", "装修施工"), ("overtime", "延时营业"), ("goods", "货物进出"),
              ("advertising", "广告宣传"), ("event", "场地活动"), ("other", "其他"))
-    SUBMITTED, APPROVED, REFUSED, HANDED_BACK, CANCELLED = (
-        "submitted", "approved", "refused", "handed_back", "cancelled")
-    STATUSES = ((SUBMITTED, "已提交"), (APPROVED, "已批准"), (REFUSED, "不予批准"),
-                (HANDED_BACK, "已交申请人"), (CANCELLED, "已取消"))
+    WORKFLOW = workflow.SERVICE_REQUEST
+    SUBMITTED, APPROVED, REFUSED, HANDED_BACK, CANCELLED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
 
     number_prefix = "FW"
     number = number_field()
@@ -1074,7 +1074,7 @@ class ServiceRequest(Register):
 
     date_ranges = (("wanted_from", "wanted_to"), ("submitted_at", "decided_at"))
     deadline_columns = {"handback": "handback_deadline"}
-    holdable_states = (SUBMITTED, APPROVED, REFUSED)
+    holdable_states = WORKFLOW.source("hold")
 
     class Meta:
         verbose_name = "服务申请单"
@@ -1107,26 +1107,23 @@ class ServiceRequest(Register):
         entitled to approve, recorded with their name (R-SVC-1)."""
         if not self.may_approve(by):
             raise DomainError("服务申请须由%s或项目经理、总经理审批" % self.approver_name())
-        self.transition("approve", by, now, (self.SUBMITTED,), status=self.APPROVED,
-                        approved=True, decided_at=now, decided_by=by,
+        self.transition("approve", by, now, approved=True, decided_at=now, decided_by=by,
                         decision_note=(note or "").strip() or None)
 
     def decline(self, by, now, reason):
         """Out of the service scope: refused with an explanation (R-SVC-4)."""
         if not (reason or "").strip():
             raise ValidationError({"reason": "请填写不予批准的原因及解释"})
-        self.transition("decline", by, now, (self.SUBMITTED,), status=self.REFUSED,
-                        approved=False, decided_at=now, decided_by=by, decision_note=reason.strip())
+        self.transition("decline", by, now, approved=False, decided_at=now, decided_by=by, decision_note=reason.strip())
 
     def hand_back(self, by, now):
         """Give the decided application back to the applicant (R-SVC-2)."""
-        self.transition("hand_back", by, now, (self.APPROVED, self.REFUSED),
-                        status=self.HANDED_BACK, handed_back_at=now)
+        self.transition("hand_back", by, now, handed_back_at=now)
         self.stop_clock("handback", now)
 
     def notify_departments(self, by, now, departments):
         """Send a WorkLetter to each department that must cooperate (R-SVC-3)."""
-        if not self.approved or self.status not in (self.APPROVED, self.HANDED_BACK):
+        if not self.approved or self.status not in self.WORKFLOW.source("notify"):
             raise DomainError("只有已批准的服务申请才能书面转达配合部门")
         if not departments:
             raise ValidationError({"departments": "请选择至少一个配合部门"})
@@ -1151,9 +1148,9 @@ class ServiceRequest(Register):
 
 
 class WorkLetter(Register):
-    DRAFT, SENT, ACKNOWLEDGED, REPLIED, CLOSED = "draft", "sent", "acknowledged", "replied", "closed"
-    STATUSES = ((DRAFT, "草稿"), (SENT, "已发出"), (ACKNOWLEDGED, "已签收"),
-                (REPLIED, "已回复"), (CLOSED, "已关闭"))
+    WORKFLOW = workflow.WORK_LETTER
+    DRAFT, SENT, ACKNOWLEDGED, REPLIED, CLOSED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
 
     number_prefix = "LXH"
     number = number_field()
@@ -1197,25 +1194,23 @@ class WorkLetter(Register):
             self.start_clock("forward", "ENQ_LETTER", self.contact.received_at, now)
 
     def send(self, by, now):
-        self.transition("send", by, now, (self.DRAFT,), status=self.SENT, sent_at=now)
+        self.transition("send", by, now, sent_at=now)
         self.stop_clock("forward", now)
 
     def acknowledge(self, by, now):
         """The receiving department signs for the letter."""
-        self.transition("acknowledge", by, now, (self.SENT,), status=self.ACKNOWLEDGED,
-                        acknowledged_at=now, acknowledged_by=by)
+        self.transition("acknowledge", by, now, acknowledged_at=now, acknowledged_by=by)
 
     def answer(self, by, now, reply):
         """The department replies; an enquiry's reply comes back to the desk (R-ENQ-1/2)."""
         if not (reply or "").strip():
             raise ValidationError({"reply": "请填写回复内容"})
-        self.transition("reply", by, now, (self.SENT, self.ACKNOWLEDGED), status=self.REPLIED,
-                        reply=reply.strip(), replied_at=now)
+        self.transition("reply", by, now, reply=reply.strip(), replied_at=now)
         if self.contact_id:
             self.contact.reply_arrived(now)
 
     def close(self, by, now):
-        self.transition("close", by, now, (self.REPLIED,), status=self.CLOSED)
+        self.transition("close", by, now)
 
 
 # ---------------------------------------------------------------- paid services and loans
@@ -1302,8 +1297,9 @@ class PrintedAmounts:
 
 class ShiftHandover(PrintedAmounts, Register):
     """交接班对账 (R-PAY-2): one shift's money, counted, signed by both clerks, given to finance."""
-    SIGNING, SIGNED, FINANCE = "signing", "signed", "finance"
-    STATUSES = ((SIGNING, "待接班人签字"), (SIGNED, "已交接"), (FINANCE, "已交财务"))
+    WORKFLOW = workflow.SHIFT_HANDOVER
+    SIGNING, SIGNED, FINANCE = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
 
     number_prefix = "JB"
     number = number_field()
@@ -1444,8 +1440,7 @@ class ShiftHandover(PrintedAmounts, Register):
         """The clerk coming on shift signs that the handover is right (both signatures)."""
         if by.id != self.taken_by_id:
             raise DomainError("只有接班人%s本人可以签字" % self.taken_by.full_name)
-        self.transition("take_over", by, now, (self.SIGNING,), status=self.SIGNED,
-                        taken_signed_at=now)
+        self.transition("take_over", by, now, taken_signed_at=now)
 
     def archive(self, by, now, reason, seen=None):
         """Withdraw a handover the taker has not signed (a wrong count): its charges wait for
@@ -1479,8 +1474,7 @@ class ShiftHandover(PrintedAmounts, Register):
         if errors:
             raise ValidationError(errors)
         with db.atomic():
-            self.transition("finance", by, now, (self.SIGNED,), status=self.FINANCE,
-                            finance_receiver=receiver, finance_amount=amount,
+            self.transition("finance", by, now, finance_receiver=receiver, finance_amount=amount,
                             finance_received_at=now)
             for charge in self.charges():
                 if charge.status == Charge.RECORDED:
@@ -1490,8 +1484,9 @@ class ShiftHandover(PrintedAmounts, Register):
 
 
 class Charge(Register):
-    RECORDED, HANDED_OVER, VOIDED = "recorded", "handed_over", "voided"
-    STATUSES = ((RECORDED, "已收费"), (HANDED_OVER, "已交财务"), (VOIDED, "已作废"))
+    WORKFLOW = workflow.CHARGE
+    RECORDED, HANDED_OVER, VOIDED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
 
     number_prefix = "SF"
     number = number_field()
@@ -1548,8 +1543,7 @@ class Charge(Register):
         self.start_clock("finance", "PAY_FINANCE", sla.end_of_day(self.charged_at), now)
 
     def hand_to_finance(self, by, now):
-        self.transition("hand_to_finance", by, now, (self.RECORDED,), status=self.HANDED_OVER,
-                        handed_to_finance_at=now)
+        self.transition("hand_to_finance", by, now, handed_to_finance_at=now)
         self.stop_clock("finance", now)
 
     def check_editable(self):
@@ -1562,8 +1556,7 @@ class Charge(Register):
             raise ValidationError({"reason": "请填写作废原因"})
         if self.handover_id:
             raise DomainError("%s已列入交接班记录，不能作废" % self)
-        self.transition("void", by, now, (self.RECORDED,), status=self.VOIDED,
-                        void_reason=reason.strip())
+        self.transition("void", by, now, void_reason=reason.strip())
         self.stop_clock("finance", now)
 
     def clean_extra(self):
@@ -1596,10 +1589,9 @@ class LendableItem(Register):
 class ItemLoan(PrintedAmounts, Register):
     # Registered at the desk (deposit taken, receipt and certificate printed), then the
     # warehouse keeper issues the item against the certificate (R-LOAN-1, 2).
-    ISSUING, OUT, RETURNED, REFUNDED, CANCELLED = (
-        "issuing", "out", "returned", "refunded", "cancelled")
-    STATUSES = ((ISSUING, "待仓库发放"), (OUT, "借出中"), (RETURNED, "已归还"),
-                (REFUNDED, "已退押金"), (CANCELLED, "已取消"))
+    WORKFLOW = workflow.ITEM_LOAN
+    ISSUING, OUT, RETURNED, REFUNDED, CANCELLED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
 
     number_prefix = "JY"
     number = number_field()
@@ -1684,8 +1676,7 @@ class ItemLoan(PrintedAmounts, Register):
             raise ValidationError({"issued_at": "发放时间不能早于借用登记的借出时间 %s"
                                    % self.lent_at.strftime("%Y-%m-%d %H:%M")})
         with db.atomic():
-            self.transition("issue", by, now, (self.ISSUING,), status=self.OUT,
-                            lent_at=issued_at, issued_by=by)
+            self.transition("issue", by, now, lent_at=issued_at, issued_by=by)
             self.start(by, now)
 
     def fee_units(self, returned_at):
@@ -1709,8 +1700,7 @@ class ItemLoan(PrintedAmounts, Register):
     def return_item(self, by, now):
         """The warehouse takes the item back and writes the time on the certificate (R-LOAN-2)."""
         with db.atomic():
-            self.transition("return_item", by, now, (self.OUT,), status=self.RETURNED,
-                            returned_at=now, returned_to=by, fee=self.fee_for(now))
+            self.transition("return_item", by, now, returned_at=now, returned_to=by, fee=self.fee_for(now))
             LendableItem.update(status=LendableItem.AVAILABLE, updated_at=now).where(
                 LendableItem.id == self.item_id).execute()
             self.stop_clock("free", now)
@@ -1734,8 +1724,7 @@ class ItemLoan(PrintedAmounts, Register):
                 charge.full_clean()
                 charge.save()
                 charge.start(by, now)
-            self.transition("refund", by, now, (self.RETURNED,), status=self.REFUNDED,
-                            refund=self.refund_due, refunded_at=now, refunded_by=by,
+            self.transition("refund", by, now, refund=self.refund_due, refunded_at=now, refunded_by=by,
                             fee_charge=charge)
         return charge
 
@@ -1757,10 +1746,9 @@ class Complaint(Register):
                   ("other", "其他"))
     MAJOR, IMPORTANT, GENERAL = "major", "important", "general"
     SEVERITIES = ((MAJOR, "重大"), (IMPORTANT, "重要"), (GENERAL, "一般"))
-    RECEIVED, IN_PROGRESS, RESOLVED, CLOSED, REFUSED, CANCELLED = (
-        "received", "in_progress", "resolved", "closed", "refused", "cancelled")
-    STATUSES = ((RECEIVED, "已受理"), (IN_PROGRESS, "处理中"), (RESOLVED, "已处理待回访"),
-                (CLOSED, "已关闭"), (REFUSED, "不予受理"), (CANCELLED, "已取消"))
+    WORKFLOW = workflow.COMPLAINT
+    RECEIVED, IN_PROGRESS, RESOLVED, CLOSED, REFUSED, CANCELLED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
 
     number_prefix = "TS"
     number = number_field()
@@ -1796,8 +1784,9 @@ class Complaint(Register):
     follow_up_from = DateTimeField(null=True, verbose_name="每日跟踪起始")
     scope_checked = TextField(null=True, verbose_name="受理范围核对（JSON）")
 
-    OPEN_STATES = (RECEIVED, IN_PROGRESS)
-    holdable_states = OPEN_STATES
+    # Being handled: while the daily follow-up is owed (R-CMP-6).
+    OPEN_STATES = WORKFLOW.clock("follow_up").runs_in
+    holdable_states = WORKFLOW.source("hold")
     deadline_columns = {"start": "start_deadline", "resolve": "resolve_deadline",
                         "callback": "callback_deadline", "follow_up": "follow_up_from"}
     # R-CMP-4: who handles what.
@@ -1926,7 +1915,7 @@ class Complaint(Register):
             raise ValidationError({"category": "类别、性质和要求解决日期均未改变"})
         self.requested_by = requested_by
         self._check_requested_by()
-        self.transition("correct", by, now, (self.RECEIVED,), **changes)
+        self.transition("correct", by, now, **changes)
         self._close_alerts(now)
         self._grade(by, now, self.received_at)
 
@@ -1944,8 +1933,7 @@ class Complaint(Register):
         if missing:
             if not (reason or "").strip():
                 raise ValidationError({"reason": "不在受理范围：请填写不予受理的原因及解释"})
-            self.transition("refuse", by, now, (self.RECEIVED,), status=self.REFUSED,
-                            refusal_reason=reason.strip())
+            self.transition("refuse", by, now, refusal_reason=reason.strip())
             for kind in ("start", "resolve", "follow_up"):
                 self.stop_clock(kind, now)
             return False
@@ -1962,7 +1950,7 @@ class Complaint(Register):
         gm_owned = self.owner is not None and self.owner.has_role(User.GM)
         self.department = department
         owner = self.owner if gm_owned or self.severity == self.MAJOR else self._owner_for_severity()
-        self.transition("reroute", by, now, self.OPEN_STATES, department=department, owner=owner,
+        self.transition("reroute", by, now, department=department, owner=owner,
                         routing_override_reason=reason.strip())
         self._close_alerts(now)
         if owner is not None:
@@ -1986,16 +1974,17 @@ class Complaint(Register):
             raise DomainError("商品投诉须先按受理指引核对受理范围")
         if not self.may_start(by):
             raise DomainError("重大投诉由项目经理主持启动处理")
-        self.transition("start", by, now, (self.RECEIVED,), status=self.IN_PROGRESS,
-                        started_at=now)
+        self.transition("start", by, now, started_at=now)
         self._close_alerts(now)
         self.stop_clock("start", now)
         self._update(by, now, "start", note or "责任部门启动处理")
 
     def add_update(self, by, now, kind, content, told=None):
-        """Record progress, a feedback to the complainant or a daily follow-up (R-CMP-5/6)."""
-        if self.status not in self.OPEN_STATES + (self.RESOLVED,):
-            raise DomainError("%s已%s，不能再记录进展" % (self, self.choice_label("status")))
+        """Record progress, a feedback to the complainant or a daily follow-up (R-CMP-5/6), in
+        the states its step is declared for."""
+        if self.status not in self.WORKFLOW.source(kind):
+            raise DomainError("%s当前状态为“%s”，不能%s" % (
+                self, self.choice_label("status"), self.WORKFLOW.transition(kind).label))
         if not (content or "").strip():
             raise ValidationError({"content": "请填写处理情况"})
         return self._update(by, now, kind, content, told)
@@ -2016,8 +2005,7 @@ class Complaint(Register):
         """Handling is done: a callback is due within 3 working days (R-CMP-7)."""
         if not (result or "").strip():
             raise ValidationError({"result": "请填写处理结果"})
-        self.transition("resolve", by, now, (self.IN_PROGRESS,), status=self.RESOLVED,
-                        resolved_at=now, result=result.strip())
+        self.transition("resolve", by, now, resolved_at=now, result=result.strip())
         self._close_alerts(now)
         for kind in ("start", "resolve", "follow_up"):
             self.stop_clock(kind, now)
@@ -2036,26 +2024,27 @@ class Complaint(Register):
         callback = Callback.draft(by, now, accepted, satisfaction, notes, person, method,
                                   complaint=self)
         if accepted:
-            self.transition("callback", by, now, (self.RESOLVED,), status=self.CLOSED)
+            self.transition("callback", by, now)
             self.stop_clock("callback", now)
         else:
-            if self.status != self.RESOLVED:
+            if self.status not in self.WORKFLOW.source("callback_escalate"):
                 raise DomainError("%s当前状态为“%s”，不能回访" % (self, self.choice_label("status")))
             self.stop_clock("callback", now)
-            self.escalate(by, now, "回访时投诉人不接受处理结果：%s" % (notes or ""), (self.RESOLVED,))
+            self.escalate(by, now, "回访时投诉人不接受处理结果：%s" % (notes or ""),
+                          "callback_escalate")
         callback.assign_number(now)
         callback.save(force_insert=True)
         return callback
 
-    def escalate(self, by, now, reason, allowed_from=None):
+    def escalate(self, by, now, reason, transition="escalate"):
         """Raise the severity one level, stamp new clocks from now, alert the new owner (R-CMP-8)."""
         if not (reason or "").strip():
             raise ValidationError({"reason": "升级必须填写原因"})
         new = self.NEXT_SEVERITY[self.severity]
         # A major complaint rejected again stays major and goes to the general manager.
         owner = User.first_with_role(User.GM) if self.severity == self.MAJOR else None
-        self.transition("escalate", by, now, allowed_from or self.OPEN_STATES, severity=new,
-                        status=self.RECEIVED, escalation_level=self.escalation_level + 1,
+        self.transition(transition, by, now, severity=new,
+                        escalation_level=self.escalation_level + 1,
                         started_at=None, resolved_at=None, callback_deadline=None)
         self._close_alerts(now)
         self.stop_clock("callback", now)
@@ -2097,8 +2086,9 @@ class ComplaintPassOn(Register):
 
     A register of its own, not a Contact kind: every role writes here (the reception register
     stays the desk's), and a department sees only what it passed on."""
-    WAITING, REGISTERED, CANCELLED = "waiting", "registered", "cancelled"
-    STATUSES = ((WAITING, "待客服登记"), (REGISTERED, "已登记投诉"), (CANCELLED, "已撤回"))
+    WORKFLOW = workflow.COMPLAINT_PASS_ON
+    WAITING, REGISTERED, CANCELLED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
 
     number_prefix = "ZG"
     number = number_field()
@@ -2143,8 +2133,7 @@ class ComplaintPassOn(Register):
     def enter_reception(self, by, now):
         """The desk registers it: first its reception entry (kind complaint), which
         flows.complaints.register_pass_on turns into a complaint (then `registered_as`)."""
-        self.transition("register", by, now, (self.WAITING,), status=self.REGISTERED,
-                        registered_at=now, registered_by=by)
+        self.transition("register", by, now, registered_at=now, registered_by=by)
         contact = Contact(
             customer=self.customer_id, visitor_name=self.complainant_name,
             phone=self.complainant_phone, channel=self.channel, kind="complaint",
@@ -2258,8 +2247,9 @@ class Callback(Register):
 
 
 class ComplaintReport(Register):
-    DRAFT, PUBLISHED = "draft", "published"
-    STATUSES = ((DRAFT, "草稿"), (PUBLISHED, "已报送"))
+    WORKFLOW = workflow.COMPLAINT_REPORT
+    DRAFT, PUBLISHED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
 
     month = DateField(unique=True, verbose_name="月份")
     generated_at = DateTimeField(null=True, verbose_name="生成时间")
@@ -2272,6 +2262,10 @@ class ComplaintReport(Register):
 
     def __str__(self):
         return f"{self.month:%Y年%m月}投诉分析" if self.month else "投诉分析报告"
+
+    def publish(self, by, now):
+        """报送管理层: the report is final."""
+        self.transition("publish", by, now)
 
     def clean_extra(self):
         if self.figures:
@@ -2287,10 +2281,9 @@ class ComplaintReport(Register):
 class Survey(Register):
     CONSUMERS, TENANTS = "consumers", "tenants"
     TARGETS = ((CONSUMERS, "消费者"), (TENANTS, "商户"))
-    DRAFT, SUBMITTED, APPROVED, RUNNING, CLOSED, ARCHIVED = (
-        "draft", "submitted", "approved", "running", "closed", "archived")
-    STATUSES = ((DRAFT, "草拟"), (SUBMITTED, "已报批"), (APPROVED, "已批准"),
-                (RUNNING, "实施中"), (CLOSED, "已结束"), (ARCHIVED, "已归档"))
+    WORKFLOW = workflow.SURVEY
+    DRAFT, SUBMITTED, APPROVED, RUNNING, CLOSED, ARCHIVED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
     # Which customers a survey of each target reaches.
     TARGET_KINDS = {CONSUMERS: ("consumer",), TENANTS: ("tenant", "anchor")}
     # Rating items scored below this average (of 5) each raise a corrective action (R-SUR-5).
@@ -2441,20 +2434,18 @@ class Survey(Register):
         if now.date() > self.latest_submission():
             raise DomainError("调查方案须在开始日期前 %d 天报批（最迟 %s），请调整开始日期" % (
                 (self.start_date - self.latest_submission()).days, self.latest_submission()))
-        self.transition("submit", by, now, (self.DRAFT,), status=self.SUBMITTED, submitted_at=now)
+        self.transition("submit", by, now, submitted_at=now)
 
     def approve(self, by, now):
         """批准: only the general manager approves a survey plan (R-SUR-1)."""
         if not by.has_role(*access.step_roles("Survey", "approve")):
             raise DomainError("调查方案须由总经理批准")
-        self.transition("approve", by, now, (self.SUBMITTED,), status=self.APPROVED,
-                        approved_at=now, approved_by=by)
+        self.transition("approve", by, now, approved_at=now, approved_by=by)
         self.stop_clock("approve", now)
 
     def return_plan(self, by, now, reason):
         """退回修改: the plan goes back to its author with the reason."""
-        self.transition("return_plan", by, now, (self.SUBMITTED,), status=self.DRAFT,
-                        submitted_at=None)
+        self.transition("return_plan", by, now, submitted_at=None)
         Alert.raise_for(self, "reminder", now, "调查方案退回修改：%s（%s）" % (self, reason[:80]),
                         assignee=self.created_by)
 
@@ -2464,8 +2455,7 @@ class Survey(Register):
             raise ValidationError({"trained_at": "培训时间不能晚于现在"})
         if trained_at.date() >= self.start_date:
             raise ValidationError({"trained_at": "培训须在调查开始前完成"})
-        self.transition("train", by, now, (self.SUBMITTED, self.APPROVED), trained_at=trained_at,
-                        training_note=note)
+        self.transition("train", by, now, trained_at=trained_at, training_note=note)
         self.stop_clock("train", trained_at)
 
     def begin(self, by, now):
@@ -2474,11 +2464,11 @@ class Survey(Register):
             raise DomainError("调查人员尚未培训，不能开始实施")
         if now.date() < self.start_date:
             raise DomainError("调查开始日期为 %s，尚未到期" % self.start_date)
-        self.transition("begin", by, now, (self.APPROVED,), status=self.RUNNING)
+        self.transition("begin", by, now)
 
     def copy_template(self, by, now, template):
         """Add the questions of a reusable template (SurveyQuestion rows without a survey)."""
-        if self.status not in (self.DRAFT,):
+        if self.status not in self.WORKFLOW.source("copy_template"):
             raise DomainError("只有草拟中的方案可以导入题目")
         rows = list(SurveyQuestion.select().where(
             SurveyQuestion.survey.is_null() & (SurveyQuestion.template == template)
@@ -2494,7 +2484,7 @@ class Survey(Register):
 
     def distribute(self, by, now, customers):
         """发放: record one questionnaire per customer (each with its own one-time link)."""
-        if self.status not in (self.APPROVED, self.RUNNING):
+        if self.status not in self.WORKFLOW.source("distribute"):
             raise DomainError("方案批准后方可发放问卷")
         already = {c for (c,) in SurveyDistribution.select(SurveyDistribution.customer)
                    .where(SurveyDistribution.survey == self.id).tuples()}
@@ -2553,8 +2543,7 @@ class Survey(Register):
         """登记现场发放份数: questionnaires handed out on paper to people not on file."""
         if copies is None or copies < 0:
             raise ValidationError({"copies": "份数须为不小于 0 的整数"})
-        self.transition("paper_copies", by, now, (self.APPROVED, self.RUNNING, self.CLOSED),
-                        paper_copies=copies)
+        self.transition("paper_copies", by, now, paper_copies=copies)
 
     def distribution_short(self, distributed):
         """Were fewer questionnaires handed out than the plan's target rate (100%, R-SUR-3)?"""
@@ -2566,7 +2555,7 @@ class Survey(Register):
     def close(self, by, now):
         """结束: no more questionnaires (flows.surveys.close compiles the results and raises
         what they show)."""
-        self.transition("close", by, now, (self.RUNNING,), status=self.CLOSED, closed_at=now)
+        self.transition("close", by, now, closed_at=now)
 
     def raise_findings(self, by, now, results):
         """Each item of the closed survey's `results` under the threshold raises a corrective
@@ -2601,14 +2590,14 @@ class Survey(Register):
 
     def file_records(self, by, now):
         """资料归档: the closed survey becomes read-only (R-SUR-6: within 5 days of its end)."""
-        self.transition("file", by, now, (self.CLOSED,), status=self.ARCHIVED, filed_at=now)
+        self.transition("file", by, now, filed_at=now)
         self.stop_clock("file", now)
 
     def previous(self):
         """The last finished survey of the same target before this one."""
         return (Survey.select().where((Survey.target == self.target) & (Survey.id != self.id)
                                       & (Survey.end_date < self.start_date)
-                                      & Survey.status.in_((self.CLOSED, self.ARCHIVED))
+                                      & Survey.status.in_(self.WORKFLOW.group("finished"))
                                       & Survey.archived_at.is_null())
                 .order_by(Survey.end_date.desc()).first())
 
@@ -2708,8 +2697,9 @@ class SurveyAnswer(BaseModel):
 class CorrectiveAction(Register):
     SOURCES = (("survey", "满意度调查"), ("complaint", "投诉"), ("audit", "内部检查"),
                ("other", "其他"))
-    OPEN, DONE, VERIFIED, CANCELLED = "open", "done", "verified", "cancelled"
-    STATUSES = ((OPEN, "待整改"), (DONE, "已完成"), (VERIFIED, "已验证"), (CANCELLED, "已取消"))
+    WORKFLOW = workflow.CORRECTIVE_ACTION
+    OPEN, DONE, VERIFIED, CANCELLED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
 
     number_prefix = "JZ"
     number = number_field()
@@ -2742,8 +2732,8 @@ class CorrectiveAction(Register):
 
     def complete(self, by, now, action, note):
         """整改完成: the responsible department says what it did."""
-        self.transition("complete_action", by, now, (self.OPEN,), status=self.DONE, done_at=now,
-                        action=action or self.action, done_note=note)
+        self.transition("complete_action", by, now, done_at=now, action=action or self.action,
+                        done_note=note)
 
     def verify(self, by, now, evidence):
         """验证: operations checks the result and records the evidence (R-SUR-5)."""
@@ -2751,12 +2741,11 @@ class CorrectiveAction(Register):
                 by.has_role(User.ADMIN)
                 or (by.department_id and by.department.code == Department.OPERATIONS)):
             raise DomainError("纠正措施须由营运部验证")
-        self.transition("verify", by, now, (self.DONE,), status=self.VERIFIED, verified_at=now,
-                        verified_by=by, evidence=evidence)
+        self.transition("verify", by, now, verified_at=now, verified_by=by, evidence=evidence)
 
     def reject(self, by, now, reason):
         """验证不通过: back to the department to do it again."""
-        self.transition("reject_verification", by, now, (self.DONE,), status=self.OPEN, done_at=None,
+        self.transition("reject_verification", by, now, done_at=None,
                         evidence="验证不通过：" + reason)
 
 
@@ -2765,8 +2754,9 @@ class CorrectiveAction(Register):
 class Notice(Register):
     IMPORTANT, GENERAL, REMINDER = "important", "general", "reminder"
     KINDS = ((IMPORTANT, "重要通知"), (GENERAL, "一般通知"), (REMINDER, "提示提醒"))
-    DRAFT, PUBLISHED, DONE, CANCELLED = "draft", "published", "done", "cancelled"
-    STATUSES = ((DRAFT, "草稿"), (PUBLISHED, "已发布"), (DONE, "已全部确认"), (CANCELLED, "已撤回"))
+    WORKFLOW = workflow.NOTICE
+    DRAFT, PUBLISHED, DONE, CANCELLED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
 
     number_prefix = "TZ"
     number = number_field()
@@ -2815,8 +2805,7 @@ class Notice(Register):
         ids = [c.id for c in customers]
         if not ids:
             raise ValidationError({"kinds": "请选择通知对象（客户类别、楼层、业态或铺位号）"})
-        self.transition("publish_notice", by, now, (self.DRAFT,), status=self.PUBLISHED,
-                        published_at=now, audience=audience[:200],
+        self.transition("publish", by, now, published_at=now, audience=audience[:200],
                         department=self.department_id or by.department_id)
         rows = [dict(notice=self.id, customer=cid, status=NoticeReceipt.PENDING, created_by=by.id,
                      created_at=now, updated_at=now) for cid in ids]
@@ -2835,14 +2824,15 @@ class Notice(Register):
             return False
         if self.pending_receipts().exists():
             return False
-        self.transition("notice_done", by, now, (self.PUBLISHED,), status=self.DONE)
+        self.transition("notice_done", by, now)
         self.stop_clock("confirm", now)
         return True
 
 
 class NoticeReceipt(Register):
-    PENDING, CONFIRMED = "pending", "confirmed"
-    STATUSES = ((PENDING, "待确认"), (CONFIRMED, "已确认"))
+    WORKFLOW = workflow.NOTICE_RECEIPT
+    PENDING, CONFIRMED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
     READ, SIGNED, PHONE = "read", "signed", "phone"
     METHODS = ((READ, "已阅"), (SIGNED, "签收"), (PHONE, "电话确认"))
 
@@ -2868,8 +2858,9 @@ class NoticeReceipt(Register):
             return {"method": "已确认的回执须填写确认方式和确认时间"}
         return {}
 
-    def confirm(self, by, now, method, person=None, confirmed_at=None):
-        """确认收到: read, signed, or confirmed by phone with who and when (R-COM-1)."""
+    def confirm(self, by, now, method, person=None, confirmed_at=None, transition="confirm"):
+        """确认收到: read, signed, or confirmed by phone with who and when (R-COM-1); taken as
+        `transition` (签收 in bulk is "sign")."""
         at = confirmed_at or now
         if method not in dict(self.METHODS):
             raise ValidationError({"method": "请选择确认方式"})
@@ -2882,9 +2873,8 @@ class NoticeReceipt(Register):
             raise ValidationError({"confirmed_at": "确认时间不能早于通知发布时间"})
         if notice.kind == Notice.IMPORTANT and notice.posted_publicly and method != self.PHONE:
             raise ValidationError({"method": "公告张贴的重要通知须逐户电话确认（R-COM-1）"})
-        self.transition("confirm", by, now, (self.PENDING,), status=self.CONFIRMED, method=method,
-                        confirmed_at=at, confirmed_person=(person or "").strip()[:50] or None,
-                        recorded_by=by)
+        self.transition(transition, by, now, method=method, confirmed_at=at,
+                        confirmed_person=(person or "").strip()[:50] or None, recorded_by=by)
         notice = Notice.get_by_id(self.notice_id)
         Customer.contacted(self.customer_id, at, notice.department_id)
         notice.check_done(by, now)
@@ -2978,8 +2968,9 @@ class MeetingStaff(BaseModel):
 
 
 class ActionItem(Register):
-    OPEN, DONE, CANCELLED = "open", "done", "cancelled"
-    STATUSES = ((OPEN, "待落实"), (DONE, "已落实"), (CANCELLED, "已取消"))
+    WORKFLOW = workflow.ACTION_ITEM
+    OPEN, DONE, CANCELLED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
 
     meeting = ForeignKeyField(Meeting, backref="action_items", on_delete="RESTRICT",
                               verbose_name="座谈会")
@@ -3007,12 +2998,10 @@ class ActionItem(Register):
 
     def complete(self, by, now, outcome):
         """落实: done, with what was done (R-COM-4)."""
-        self.transition("complete_item", by, now, (self.OPEN,), status=self.DONE, done_at=now,
-                        outcome=outcome)
+        self.transition("complete_item", by, now, done_at=now, outcome=outcome)
 
     def cancel(self, by, now, reason):
-        self.transition("cancel_item", by, now, (self.OPEN,), status=self.CANCELLED,
-                        outcome="取消：" + reason)
+        self.transition("cancel_item", by, now, outcome="取消：" + reason)
 
 
 # ---------------------------------------------------------------- time limits and alerts
@@ -3331,8 +3320,9 @@ class CalendarYear(BaseModel):
 class Alert(Register):
     KINDS = (("overdue", "已逾期"), ("due_soon", "即将到期"), ("escalation", "升级"),
              ("reminder", "提醒"))
-    OPEN, RESOLVED = "open", "resolved"
-    STATUSES = ((OPEN, "未处理"), (RESOLVED, "已解决"))
+    WORKFLOW = workflow.ALERT
+    OPEN, RESOLVED = WORKFLOW.values
+    STATUSES = WORKFLOW.choices
 
     kind = ChoiceField(KINDS, default="overdue", verbose_name="提醒类型")
     title = CharField(max_length=200, verbose_name="事项")
@@ -3409,8 +3399,7 @@ class Alert(Register):
         if not self.may_resolve(by):
             raise DomainError("该提醒已升级至%s，只能由其本人或上级解除" % (
                 self.assignee.full_name if self.assignee_id else "上级"))
-        self.transition("resolve_alert", by, now, (self.OPEN,), status=self.RESOLVED,
-                        resolved_at=now, resolved_by=by, resolution_note=note.strip())
+        self.transition("resolve", by, now, resolved_at=now, resolved_by=by, resolution_note=note.strip())
 
 
 class Deadline(Register):

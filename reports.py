@@ -36,7 +36,7 @@ def complaint_figures(month):
                                          & Complaint.archived_at.is_null()))
     figures = {"month": month.strftime("%Y-%m"), "total": len(rows)}
     # Refused and cancelled complaints were never handled: they count, but not in the rates.
-    handled = [r for r in rows if r.status not in (Complaint.REFUSED, Complaint.CANCELLED)]
+    handled = [r for r in rows if r.status not in Complaint.WORKFLOW.group("unhandled")]
     for name, _ in DIMENSIONS:
         field = Complaint._meta.fields[name]
         counts = Counter(getattr(r, name) for r in rows)

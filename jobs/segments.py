@@ -108,7 +108,7 @@ def _floor_survey_scores(now):
                                 fn.AVG(SurveyAnswer.rating),
                                 fn.COUNT(fn.DISTINCT(SurveyResponse.id)))
             .join(SurveyResponse).join(Survey)
-            .where(Survey.status.in_((Survey.CLOSED, Survey.ARCHIVED))
+            .where(Survey.status.in_(Survey.WORKFLOW.group("finished"))
                    & SurveyAnswer.rating.is_null(False) & (Survey.end_date <= now.date())
                    & SurveyResponse.archived_at.is_null() & Survey.archived_at.is_null())
             .group_by(SurveyResponse.respondent_kind, SurveyResponse.area, Survey.end_date, Survey.id)

@@ -14,7 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Lowest first. Within a layer, modules may import each other.
 LAYERS = (
-    {"clock", "sla", "access", "holiday_notice"},          # rules and time: import nothing
+    {"clock", "sla", "access", "holiday_notice", "workflow"},  # rules and time: import nothing
     {"models"},                                             # the registers
     {"audit", "privacy", "reports", "crm", "forms", "i18n", "database", "migrations_sql"},  # services on models
     {"flows"},                                              # every create, save and effect

@@ -3,6 +3,7 @@ from flask_admin.menu import MenuDivider
 
 # Aliased: a plain name here would shadow a views submodule of that name (views.crm).
 import history as audit_history
+import workflow
 from crm import SOURCES as TIMELINE_SOURCES
 from models import REGISTERS, ChoiceField, User
 from views import admin as settings, communication, complaints, customers, kpi, loans, reception, surveys
@@ -121,6 +122,9 @@ def ui_strings():
                 strings.append(step.label)
                 strings += [_source(f.args[0]) for f in step.fields.values()]
             strings += [label for _, label in view.print_slips]
+    # The labels of the declared steps (a declared register's view leaves them to workflow.py).
+    strings += [transitions[0].label for flow in workflow.WORKFLOWS.values()
+                for transitions in flow.steps().values()]
     strings += [source.label for source in TIMELINE_SOURCES]  # the 360 timeline's kinds
     strings += audit_history.ui_strings()  # what the audit rows read as
     return sorted({s for s in strings if s})

@@ -213,8 +213,8 @@ class AlertView(KefuModelView):
     column_formatters = {"record_id": record_link("record_type"), "record_type": register_name}
     column_default_sort = ("since", True)
     steps = (
-        Step("resolve", "解除提醒",
-             lambda r, by, now, f: r.resolve(by, now, f["note"]), when=(Alert.OPEN,),
+        # States and label: workflow.ALERT.
+        Step("resolve", run=lambda r, by, now, f: r.resolve(by, now, f["note"]),
              fields={"note": reason_field("处理说明")}, style="success"),
     )
 

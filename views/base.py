@@ -40,11 +40,12 @@ from views.export import (ExportMixin, RelatedNames, excel_safe,  # noqa: F401 (
 from views.grid import (GRID_TYPE_FORMATTERS, GridMixin, calendar_time_columns,  # noqa: F401
                         count_rows, deadline_cell, deadline_formatter, estimate_badge,
                         estimate_note, grid_total)
-from views.steps import STEP_ROW_ACTION, StepsMixin, one_time_token
+from views.steps import STEP_ROW_ACTION, StepsMixin, bulk_action, one_time_token
 from database import write_transaction
 from models import (INT_MAX, PHONE_RE, TEXT_MAX, ChoiceField, Complaint, Contact, Customer,
-                    Department, DomainError, FormToken, MoneyField, PhoneField, RepairOrder,
-                    ServiceRequest, StaleRecord, Survey, User, ValidationError, AlreadySubmitted)
+                    Department, DomainError, FormToken, MoneyField, PhoneField, Register,
+                    RepairOrder, ServiceRequest, StaleRecord, Survey, User, ValidationError,
+                    AlreadySubmitted)
 
 A, C, S, M, PM, GM, AU = access.ORDER
 
@@ -424,12 +425,39 @@ class KefuModelView(ExportMixin, GridMixin, StepsMixin, ModelView):
         if offered != set(declared):
             raise LookupError("access.STEPS[%r] and the view's steps differ: %s" % (
                 register, sorted(offered ^ set(declared))))
-        self.steps = tuple(step.bound(access.step_roles(register, step.name))
+        flow = model.WORKFLOW if issubclass(model, Register) else None
+        if flow is not None:
+            self._derive_from_workflow(flow)
+        self.steps = tuple(step.bound(access.step_roles(register, step.name), flow)
                            for step in self.steps)
+        if flow is not None:
+            self._bulk_actions_from_workflow(flow)
         self.model = model
         self._configure(model)
         super().__init__(model, name=_l(kwargs.pop("name", model.verbose_name())),
                          category=_l(category), **kwargs)
+
+    def _derive_from_workflow(self, flow):
+        """The open states, overdue filters and deadline columns of a register with a declared
+        workflow (workflow.py): none of its states is restated in its view."""
+        if self.open_states or self.deadline_filters or self.editable_states is not None:
+            raise LookupError("%s: its open states, clocks and editable states are declared "
+                              "in workflow.py" % flow.register)
+        self.open_states = flow.open
+        self.deadline_filters = flow.deadline_filters()
+        self.editable_states = flow.editable
+        formatters = dict(self.column_formatters or {})
+        for column, runs_in in self.deadline_filters:
+            formatters.setdefault(column, deadline_formatter(*runs_in))
+        self.column_formatters = formatters
+
+    def _bulk_actions_from_workflow(self, flow):
+        """A bulk action for each step the workflow offers on a grid's selected rows (on the
+        instance, before Flask-Admin collects the actions)."""
+        for step in self.steps:
+            if step.bulk and not hasattr(self, f"action_{step.name}"):
+                setattr(self, f"action_{step.name}",
+                        bulk_action(step.name, step.label).__get__(self, type(self)))
 
     # ------------------------------------------------------------ configuration
 

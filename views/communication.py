@@ -9,8 +9,8 @@ import flows.communication
 from i18n import _l
 from models import ActionItem, Department, Meeting, Notice, NoticeReceipt, User
 from views.audience import audience_fields, chosen_customers
-from views.base import KefuModelView, deadline_formatter
-from views.steps import Step, bulk_action, reason_field
+from views.base import KefuModelView
+from views.steps import Step, reason_field
 
 
 def publish(record, by, now, fields):
@@ -28,14 +28,11 @@ class NoticeView(KefuModelView):
                    "confirm_deadline", "progress")
     column_labels = {"progress": "确认进度"}
     column_formatters = {
-        "confirm_deadline": deadline_formatter(Notice.PUBLISHED),
         "progress": lambda v, c, m, n: "%s / %s" % (m.confirmed or 0, m.total or 0) if m.total else ""}
     form_excluded_extra = ("published_at", "status", "confirm_deadline", "audience")
-    editable_states = (Notice.DRAFT,)
-    open_states = (Notice.PUBLISHED,)
-    deadline_filters = (("confirm_deadline", (Notice.PUBLISHED,)),)
+    # States, clocks, labels and the states it is edited in: workflow.NOTICE.
     steps = (
-        Step("publish", "发布通知", publish, when=(Notice.DRAFT,), fields=audience_fields()),
+        Step("publish", run=publish, fields=audience_fields()),
     )
 
     def get_query(self):
@@ -73,13 +70,12 @@ class NoticeReceiptView(KefuModelView):
     column_list = ("notice", "customer", "status", "method", "confirmed_at", "confirmed_person",
                    "recorded_by")
     steps = (
-        Step("confirm", "确认收到", lambda r, by, now, f: r.confirm(
+        Step("confirm", run=lambda r, by, now, f: r.confirm(
             by, now, f.get("method") or NoticeReceipt.SIGNED, f.get("person"), f.get("confirmed_at")),
-            when=(NoticeReceipt.PENDING,), fields=ConfirmForm.fields(), bulk=False, style="success"),
-        Step("sign", "签收", lambda r, by, now, f: r.confirm(by, now, NoticeReceipt.SIGNED),
-             when=(NoticeReceipt.PENDING,), bulk=True),
+            fields=ConfirmForm.fields(), style="success"),
+        Step("sign", run=lambda r, by, now, f: r.confirm(by, now, NoticeReceipt.SIGNED,
+                                                         transition="sign")),
     )
-    action_sign = bulk_action("sign", "签收")
 
 
 class StaffField(SelectMultipleField):
@@ -138,14 +134,12 @@ class ActionItemView(KefuModelView):
     column_list = ("meeting", "description", "department", "owner", "due_date", "status",
                    "done_at")
     form_excluded_extra = ("done_at", "outcome", "status")
-    editable_states = (ActionItem.OPEN,)
-    open_states = (ActionItem.OPEN,)
+    # States, labels and the states it is edited in: workflow.ACTION_ITEM.
     steps = (
-        Step("complete_item", "落实",
-             lambda r, by, now, f: r.complete(by, now, f["outcome"]), when=(ActionItem.OPEN,),
+        Step("complete_item", run=lambda r, by, now, f: r.complete(by, now, f["outcome"]),
              fields={"outcome": reason_field("落实情况")}, style="success"),
-        Step("cancel_item", "取消", lambda r, by, now, f: r.cancel(by, now, f["reason"]),
-             when=(ActionItem.OPEN,), fields={"reason": reason_field("取消原因")}, style="danger"),
+        Step("cancel_item", run=lambda r, by, now, f: r.cancel(by, now, f["reason"]),
+             fields={"reason": reason_field("取消原因")}, style="danger"),
     )
 
 

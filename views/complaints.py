@@ -21,10 +21,9 @@ from models import (Complaint, ComplaintGuideline, ComplaintPassOn, ComplaintRep
                     ComplaintUpdate, Department,
                     DomainError)
 from privacy import mask_text, sees_personal_data
-from views.base import KefuModelView, PageLink, deadline_formatter, excel_safe, mask
+from views.base import KefuModelView, PageLink, excel_safe, mask
 from views.reception import DepartmentField, hold_steps
-from views.steps import (CLOSES, INTAKE_HELP, NOTIFIES, Step, callback_step, intake_fields,
-                         reason_field)
+from views.steps import INTAKE_HELP, Step, callback_step, intake_fields, reason_field
 
 
 class GuidelineField(SelectMultipleField):
@@ -65,56 +64,43 @@ class ComplaintView(KefuModelView):
                            "owner")
     form_args = {"department": {"allow_blank": True, "blank_text": "（按投诉类别自动分派）",
                                 "validators": [validators.Optional()]}}
-    open_states = (Complaint.RECEIVED, Complaint.IN_PROGRESS)
-    column_formatters = {
-        "start_deadline": deadline_formatter(Complaint.RECEIVED),
-        "resolve_deadline": deadline_formatter(Complaint.RECEIVED, Complaint.IN_PROGRESS),
-        "callback_deadline": deadline_formatter(Complaint.RESOLVED)}
-    open_states = (Complaint.RECEIVED, Complaint.IN_PROGRESS, Complaint.RESOLVED)
-    deadline_filters = (("start_deadline", (Complaint.RECEIVED,)),
-                        ("resolve_deadline", (Complaint.RECEIVED, Complaint.IN_PROGRESS)),
-                        ("callback_deadline", (Complaint.RESOLVED,)))
     details_template = "kefu/complaint_details.html"
+    # States, clocks and labels: workflow.COMPLAINT.
     steps = (
-        Step("scope", "受理范围核对", check_scope, when=(Complaint.RECEIVED,),
+        Step("scope", run=check_scope,
              fields={"ticked": GuidelineField(_l("符合以下全部条件方可受理")),
                      "reason": TextAreaField(_l("不予受理原因及解释（不符合时必填）"),
                                              validators=[validators.Length(max=2000)])},
              show=lambda r: r.category == "product" and not r.scope_checked),
-        Step("correct", "更正类别/性质", lambda r, by, now, f: r.correct_intake(
+        Step("correct", run=lambda r, by, now, f: r.correct_intake(
             by, now, f["category"], f["severity"], f["requested_by"]),
-             when=(Complaint.RECEIVED,), fields=intake_fields(), style="outline-secondary",
+             fields=intake_fields(), style="outline-secondary",
              show=lambda r: r.may_correct_intake(), help=INTAKE_HELP, initial=lambda r: {
                  "category": r.category, "severity": r.severity, "requested_by": r.requested_by}),
         # A major complaint's handling is started by the project manager who leads it (R-CMP-1).
-        Step("start", "启动处理", lambda r, by, now, f: r.start(by, now, f["content"]),
-             when=(Complaint.RECEIVED,), fields={"content": reason_field("启动说明")},
+        Step("start", run=lambda r, by, now, f: r.start(by, now, f["content"]),
+             fields={"content": reason_field("启动说明")},
              show=lambda r: r.may_start(current_user)),
-        Step("progress", "记录进展", lambda r, by, now, f: r.add_update(
-            by, now, "progress", f["content"], f["told"]), when=(Complaint.IN_PROGRESS,),
+        Step("progress", run=lambda r, by, now, f: r.add_update(
+            by, now, "progress", f["content"], f["told"]),
              fields=update_fields("处理情况"), style="secondary"),
-        Step("feedback", "反馈投诉人", lambda r, by, now, f: r.add_update(
+        Step("feedback", run=lambda r, by, now, f: r.add_update(
             by, now, "feedback", f["content"], f["told"]),
-             when=(Complaint.RECEIVED, Complaint.IN_PROGRESS), fields=update_fields("反馈内容"),
-             style="secondary"),
-        Step("follow_up", "每日跟踪", lambda r, by, now, f: r.add_update(
+             fields=update_fields("反馈内容"), style="secondary"),
+        Step("follow_up", run=lambda r, by, now, f: r.add_update(
             by, now, "follow_up", f["content"], f["told"]),
-             when=(Complaint.RECEIVED, Complaint.IN_PROGRESS), fields=update_fields("跟踪情况"),
-             style="secondary", show=lambda r: r.follow_up_from is not None),
-        Step("resolve", "办结", lambda r, by, now, f: r.resolve(by, now, f["result"]),
-             when=(Complaint.IN_PROGRESS,), fields={"result": reason_field("处理结果")},
-             style="success"),
-        callback_step(when=(Complaint.RESOLVED,),
-                      verdicts=(_l("认可处理结果"), _l("不认可，投诉升级一级重新处理"))),
-        Step("escalate", "升级", lambda r, by, now, f: r.escalate(by, now, f["reason"]),
-             when=(Complaint.RECEIVED, Complaint.IN_PROGRESS),
+             fields=update_fields("跟踪情况"), style="secondary",
+             show=lambda r: r.follow_up_from is not None),
+        Step("resolve", run=lambda r, by, now, f: r.resolve(by, now, f["result"]),
+             fields={"result": reason_field("处理结果")}, style="success"),
+        callback_step(verdicts=(_l("认可处理结果"), _l("不认可，投诉升级一级重新处理"))),
+        Step("escalate", run=lambda r, by, now, f: r.escalate(by, now, f["reason"]),
              fields={"reason": reason_field("升级原因")}, style="danger"),
-        Step("reroute", "改派", lambda r, by, now, f: r.reroute(
+        Step("reroute", run=lambda r, by, now, f: r.reroute(
             by, now, Department.get_by_id(f["department"]), f["reason"]),
-             when=(Complaint.RECEIVED, Complaint.IN_PROGRESS),
              fields={"department": DepartmentField(_l("改派至")), "reason": reason_field("改派原因")},
              style="warning"),
-    ) + hold_steps(Complaint.holdable_states)
+    ) + hold_steps()
 
     def record_timeline(self, record):
         """The 处理经过: its audit rows in words with the progress entries and callbacks."""
@@ -143,16 +129,12 @@ class ComplaintPassOnView(KefuModelView):
                    "complainant_phone", "subject", "received_by", "department", "complaint")
     form_columns = ("complainant_name", "complainant_phone", "customer", "channel", "subject",
                     "content", "received_at")
-    editable_states = (ComplaintPassOn.WAITING,)  # once registered, the complaint is the record
-    column_formatters = {"register_deadline": deadline_formatter(ComplaintPassOn.WAITING)}
-    open_states = (ComplaintPassOn.WAITING,)
-    deadline_filters = (("register_deadline", (ComplaintPassOn.WAITING,)),)
+    # States, clocks and labels: workflow.COMPLAINT_PASS_ON.
     steps = (
         # Category and severity decide routing and clocks: asked as in 转投诉.
-        Step("register", "登记为投诉", lambda r, by, now, f: flows.complaints.register_pass_on(
+        Step("register", run=lambda r, by, now, f: flows.complaints.register_pass_on(
             r, by, now, f["category"], f["severity"], f["requested_by"]),
-             when=(ComplaintPassOn.WAITING,), fields=intake_fields(), style="danger",
-             help=INTAKE_HELP, facts=passed_on),
+             fields=intake_fields(), style="danger", help=INTAKE_HELP, facts=passed_on),
     )
 
     def extra_links(self, record):
@@ -196,7 +178,7 @@ def figures_text(view, context, report, name):
 
 
 def publish(report, by, now, form):
-    report.transition("publish", by, now, (ComplaintReport.DRAFT,), status=ComplaintReport.PUBLISHED)
+    report.publish(by, now)
 
 
 def regenerate(report, by, now, form):
@@ -208,15 +190,13 @@ class ComplaintReportView(KefuModelView):
     column_list = ("month", "status", "generated_at", "summary")
     column_default_sort = ("month", True)
     form_excluded_extra = ("generated_at", "figures", "status")
-    editable_states = (ComplaintReport.DRAFT,)  # a published report is final
     can_create = False  # reports are compiled (生成投诉分析报告), not typed
     details_template = "kefu/complaint_report.html"
     column_formatters = {"figures": figures_text}
     steps = (
-        Step("regenerate", "重新统计", regenerate, when=(ComplaintReport.DRAFT,),
-             style="secondary"),
-        Step("publish", "报送管理层", publish, when=(ComplaintReport.DRAFT,),
-             style="success", does=(NOTIFIES, CLOSES)),
+        # States and labels: workflow.COMPLAINT_REPORT.
+        Step("regenerate", run=regenerate, style="secondary"),
+        Step("publish", run=publish, style="success"),
     )
 
     @expose("/generate/", methods=("GET", "POST"))

@@ -15,8 +15,8 @@ from forms import KefuForm
 from i18n import _l
 from models import (PAYMENT_METHODS, Charge, Department, DomainError, FeeItem, ItemLoan, LendableItem,
                     ShiftHandover, ValidationError)
-from views.base import KefuModelView, PageLink, deadline_formatter, fits_column
-from views.steps import MONEY, Step, reason_field
+from views.base import KefuModelView, PageLink, fits_column
+from views.steps import Step, reason_field
 
 
 class FeeItemView(KefuModelView):
@@ -37,16 +37,13 @@ class ChargeView(KefuModelView):
         "改价金额（元，仅经理；留空按收费标准）",
         validators=[validators.Optional(), validators.NumberRange(min=0, message="金额不能为负数"),
                     fits_column(Charge.amount)])}
-    column_formatters = {"finance_deadline": deadline_formatter(Charge.RECORDED)}
-    open_states = (Charge.RECORDED,)
-    deadline_filters = (("finance_deadline", (Charge.RECORDED,)),)
+    # States, clocks, labels and the states it is edited in: workflow.CHARGE.
     steps = (
-        Step("void", "作废", lambda r, by, now, f: r.void(by, now, f["reason"]),
-             when=(Charge.RECORDED,), fields={"reason": reason_field("作废原因")}, style="danger",
+        Step("void", run=lambda r, by, now, f: r.void(by, now, f["reason"]),
+             fields={"reason": reason_field("作废原因")}, style="danger",
              show=lambda r: not r.handover_id),
     )
 
-    editable_states = (Charge.RECORDED,)  # handed over or voided: a closed book
 
     @expose("/handover/")
     def handover_view(self):
@@ -86,23 +83,18 @@ class ShiftHandoverView(KefuModelView):
                    "system_cash", "cash_counted", "difference", "finance_receiver",
                    "finance_amount")
     column_default_sort = ("period_to", True)
-    column_formatters = {"finance_deadline": deadline_formatter(ShiftHandover.SIGNED,
-                                                                ShiftHandover.SIGNING),
-                         **{name: _money for name in (
+    column_formatters = {**{name: _money for name in (
                              "system_total", "system_cash", "cash_counted", "difference",
                              "deposits_taken", "deposits_refunded", "loan_fees", "finance_amount")}}
-    open_states = (ShiftHandover.SIGNING, ShiftHandover.SIGNED)
-    deadline_filters = (("finance_deadline", (ShiftHandover.SIGNING, ShiftHandover.SIGNED)),)
     print_slips = (("handover_sheet", "打印交接班对账单"),)
+    # States, clocks and labels: workflow.SHIFT_HANDOVER.
     steps = (
-        Step("take_over", "接班签字", lambda r, by, now, f: r.take_over(by, now),
-             when=(ShiftHandover.SIGNING,), style="success",
-             show=lambda r: r.taken_by_id == current_user.id, does=(MONEY,),
+        Step("take_over", run=lambda r, by, now, f: r.take_over(by, now), style="success",
+             show=lambda r: r.taken_by_id == current_user.id,
              detail=lambda r: _l("确认已清点：现金%(cash)s元，系统收费合计%(total)s元。") % {
                  "cash": r.cash_counted, "total": r.system_total}),
-        Step("finance", "交财务", lambda r, by, now, f: r.hand_to_finance(
+        Step("finance", run=lambda r, by, now, f: r.hand_to_finance(
                  by, now, f["receiver"], f["amount"]),
-             when=(ShiftHandover.SIGNED,), does=(MONEY,),
              help="本班清点的现金交财务部；记录财务接收人和实收金额，本班各笔收费随之标记为已交财务。",
              initial=lambda r: {"amount": r.cash_counted},
              fields={"receiver": StringField(_l("财务接收人"), validators=[
@@ -195,29 +187,25 @@ class ItemLoanView(KefuModelView):
                    "borrower_phone", "lent_at", "returned_at", "fee", "refund", "receipt_no")
     form_excluded_extra = ("status", "returned_at", "fee", "refund", "refunded_at", "deposit",
                            "due_back_at", "issued_by", "returned_to", "refunded_by", "fee_charge")
-    editable_states = (ItemLoan.ISSUING, ItemLoan.OUT)
-    column_formatters = {"due_back_at": deadline_formatter(ItemLoan.OUT)}
-    # Waiting at the warehouse, out, or returned with the deposit still held.
-    open_states = (ItemLoan.ISSUING, ItemLoan.OUT, ItemLoan.RETURNED)
-    deadline_filters = (("due_back_at", (ItemLoan.OUT,)),)
+    # States, clocks, labels and the states it is edited in: workflow.ITEM_LOAN.
     print_slips = (("deposit_receipt", "打印押金收据"), ("loan_certificate", "打印借用物品证明"),
                    ("refund_slip", "打印退押金单"))
     steps = (
-        Step("issue", "仓库发放", lambda r, by, now, f: r.issue(
+        Step("issue", run=lambda r, by, now, f: r.issue(
                  by, now, f["certificate_no"], f["issued_at"]),
-             when=(ItemLoan.ISSUING,), scope=_warehouse_scope, style="success",
+             scope=_warehouse_scope, style="success",
              help="仓库保管员凭《借用物品证明》发放物品：请核对并填写证明上的编号。免费借用时间从发放时起算。",
              fields={"certificate_no": _paper_number(
                          "《借用物品证明》编号", "请填写《借用物品证明》编号"),
                      "issued_at": DateTimeField(_l("发放时间（留空为现在）"), format="%Y-%m-%d %H:%M",
                                                 validators=[validators.Optional()])}),
-        Step("return_item", "归还", lambda r, by, now, f: r.return_item(by, now),
-             when=(ItemLoan.OUT,), scope=_warehouse_scope, does=(MONEY,),
+        Step("return_item", run=lambda r, by, now, f: r.return_item(by, now),
+             scope=_warehouse_scope,
              detail=lambda r: _l("归还时间记入《借用物品证明》；超时费按归还时间计算，从押金%(deposit)s元中扣除。") % {
                  "deposit": r.deposit}),
-        Step("refund", "退押金", lambda r, by, now, f: flows.cash.refund_deposit(
+        Step("refund", run=lambda r, by, now, f: flows.cash.refund_deposit(
                  r, by, now, f["receipt_no"], f["certificate_no"]),
-             when=(ItemLoan.RETURNED,), style="success", does=(MONEY,),
+             style="success",
              help="凭押金收据和《借用物品证明》退还押金：请核对并填写两者的编号。超时费从押金中扣除，记入本班收费。",
              facts=lambda r: [(_l("押金（元）"), r.money("deposit")), (_l("超时费（元）"), r.money("fee")),
                               (_l("应退押金（元）"), r.money("refund_due"))]

@@ -7,18 +7,18 @@ import flows.reception
 from i18n import _l
 from models import Callback, Contact, Department, RepairOrder, ServiceRequest, WorkLetter
 from views import crm
-from views.base import KefuModelView, deadline_formatter, mask, sees_personal_data
-from views.steps import (CLOSES, INTAKE_HELP, NOTIFIES, Step, bulk_action, callback_step,
-                         intake_fields, reason_field)
+from views.base import KefuModelView, mask, sees_personal_data
+from views.steps import INTAKE_HELP, Step, callback_step, intake_fields, reason_field
 
 
-def hold_steps(holdable):
-    """Put on hold / release, for registers whose clocks may wait on the customer or parts."""
+def hold_steps():
+    """Put on hold / release, for registers whose clocks may wait on the customer or parts
+    (in the states their workflow declares for 挂起)."""
     return (
-        Step("hold", "挂起", lambda r, by, now, f: r.hold(by, now, f["reason"]),
-             when=holdable, fields={"reason": reason_field("挂起原因")}, style="secondary",
+        Step("hold", run=lambda r, by, now, f: r.hold(by, now, f["reason"]),
+             fields={"reason": reason_field("挂起原因")}, style="secondary",
              show=lambda r: r.on_hold_since is None),
-        Step("release", "解除挂起", lambda r, by, now, f: r.release(by, now),
+        Step("release", run=lambda r, by, now, f: r.release(by, now),
              style="secondary", show=lambda r: r.on_hold_since is not None),
     )
 
@@ -83,29 +83,25 @@ class ContactView(KefuModelView):
                    "visitor_name", "phone", "subject", "channel", "department")
     form_excluded_extra = ("answer_deadline", "answered_at", "answer_method", "answer",
                            "answered_by")
-    column_formatters = {"answer_deadline": deadline_formatter(Contact.TRANSFERRED)}
-    deadline_filters = (("answer_deadline", (Contact.TRANSFERRED,)),)
+    # States, clocks, labels: workflow.CONTACT.
     steps = (
-        Step("to_repair", "转维修单", lambda r, by, now, f: flows.reception.open_repair_order(r, by, now),
-             when=(Contact.OPEN,)),
-        Step("to_service_request", "转服务申请",
-             lambda r, by, now, f: flows.reception.open_service_request(r, by, now), when=(Contact.OPEN,)),
+        Step("to_repair", run=lambda r, by, now, f: flows.reception.open_repair_order(r, by, now)),
+        Step("to_service_request",
+             run=lambda r, by, now, f: flows.reception.open_service_request(r, by, now)),
         # Category and severity decide routing, clocks and the pm's alert: asked before saving.
-        Step("to_complaint", "转投诉", lambda r, by, now, f: flows.reception.open_complaint(
+        Step("to_complaint", run=lambda r, by, now, f: flows.reception.open_complaint(
             r, by, now, f["category"], f["severity"], f["requested_by"]),
-             when=(Contact.OPEN,), fields=intake_fields(), style="danger", help=INTAKE_HELP),
-        Step("to_letter", "发联系函",
-             lambda r, by, now, f: flows.reception.open_work_letter(
-                 r, by, now, Department.get_by_id(f["department"])),
-             when=(Contact.OPEN, Contact.TRANSFERRED),
+             fields=intake_fields(), style="danger", help=INTAKE_HELP),
+        Step("to_letter", run=lambda r, by, now, f: flows.reception.open_work_letter(
+            r, by, now, Department.get_by_id(f["department"])),
              fields={"department": DepartmentField("收函部门")}),
-        Step("handled", "已答复", lambda r, by, now, f: r.mark_handled(by, now, f["outcome"]),
-             when=(Contact.OPEN,), fields={"outcome": reason_field("处理结果")}, style="success"),
+        Step("handled", run=lambda r, by, now, f: r.mark_handled(by, now, f["outcome"]),
+             fields={"outcome": reason_field("处理结果")}, style="success"),
         # The department replied to the letter: the desk tells the enquirer, and it closes.
-        Step("answer", "答复咨询人", lambda r, by, now, f: r.answer_enquirer(
-            by, now, f["method"], f["answer"]), when=(Contact.TRANSFERRED,),
+        Step("answer", run=lambda r, by, now, f: r.answer_enquirer(
+            by, now, f["method"], f["answer"]),
              fields=answer_fields(), style="success", facts=department_replies,
-             show=lambda r: r.has_replies(), does=(CLOSES,)),
+             show=lambda r: r.has_replies()),
     )
 
     def load_related(self, rows):
@@ -137,29 +133,16 @@ class RepairOrderView(KefuModelView):
                            "accepted_by", "completed_at", "closed_at", "result", "refusal_reason",
                            "callback_deadline", "complete_deadline", "on_hold_since")
     print_slips = (("repair_order", "打印维修工作单"),)
-    column_formatters = {"accept_deadline": deadline_formatter(RepairOrder.DISPATCHED),
-                         "complete_deadline": deadline_formatter(RepairOrder.ACCEPTED),
-                         "callback_deadline": deadline_formatter(RepairOrder.DONE)}
-    open_states = (RepairOrder.REGISTERED, RepairOrder.DISPATCHED, RepairOrder.ACCEPTED,
-                   RepairOrder.DONE)
-    deadline_filters = (("accept_deadline", (RepairOrder.DISPATCHED,)),
-                        ("complete_deadline", (RepairOrder.ACCEPTED,)),
-                        ("callback_deadline", (RepairOrder.DONE,)))
+    # States, clocks, labels and bulk offers: workflow.REPAIR_ORDER.
     steps = (
-        Step("dispatch", "派单", lambda r, by, now, f: r.dispatch(by, now),
-             when=(RepairOrder.REGISTERED,), bulk=True, does=(NOTIFIES,)),
-        Step("accept", "接单", lambda r, by, now, f: r.accept(by, now),
-             when=(RepairOrder.DISPATCHED,), bulk=True),
-        Step("complete", "完工", lambda r, by, now, f: r.complete(by, now, f["result"]),
-             when=(RepairOrder.ACCEPTED,), fields={"result": reason_field("维修结果")},
-             style="success"),
-        callback_step(when=(RepairOrder.DONE,), verdicts=(_l("已解决"), _l("未解决，重新派单"))),
-        Step("refuse", "不予受理", lambda r, by, now, f: r.refuse(by, now, f["reason"]),
-             when=(RepairOrder.REGISTERED,), fields={"reason": reason_field("不予受理原因及解释")},
-             style="danger"),
-    ) + hold_steps(RepairOrder.holdable_states)
-    action_dispatch = bulk_action("dispatch", "派单")
-    action_accept = bulk_action("accept", "接单")
+        Step("dispatch", run=lambda r, by, now, f: r.dispatch(by, now)),
+        Step("accept", run=lambda r, by, now, f: r.accept(by, now)),
+        Step("complete", run=lambda r, by, now, f: r.complete(by, now, f["result"]),
+             fields={"result": reason_field("维修结果")}, style="success"),
+        callback_step(verdicts=(_l("已解决"), _l("未解决，重新派单"))),
+        Step("refuse", run=lambda r, by, now, f: r.refuse(by, now, f["reason"]),
+             fields={"reason": reason_field("不予受理原因及解释")}, style="danger"),
+    ) + hold_steps()
 
 
 class ServiceRequestView(KefuModelView):
@@ -168,31 +151,22 @@ class ServiceRequestView(KefuModelView):
     form_excluded_extra = ("status", "decided_at", "decided_by", "decision_note",
                            "handback_deadline", "handed_back_at", "on_hold_since", "approved")
     print_slips = (("service_request", "打印服务申请单"),)
-    column_formatters = {"handback_deadline": deadline_formatter(
-        ServiceRequest.SUBMITTED, ServiceRequest.APPROVED, ServiceRequest.REFUSED)}
-    open_states = (ServiceRequest.SUBMITTED, ServiceRequest.APPROVED, ServiceRequest.REFUSED)
-    deadline_filters = (("handback_deadline", (ServiceRequest.SUBMITTED, ServiceRequest.APPROVED,
-                                               ServiceRequest.REFUSED)),)
+    # States, clocks, labels and bulk offers: workflow.SERVICE_REQUEST.
     steps = (
         # Only to one entitled to approve this application (R-SVC-1); recorded as 审批人.
-        Step("approve", "批准", lambda r, by, now, f: r.approve(by, now, f["note"]),
-             when=(ServiceRequest.SUBMITTED,), fields={"note": reason_field("审批意见")},
+        Step("approve", run=lambda r, by, now, f: r.approve(by, now, f["note"]),
+             fields={"note": reason_field("审批意见")},
              style="success", show=lambda r: r.may_approve(current_user),
              facts=lambda r: [(_l("审批人"), str(current_user)), (_l("审批部门负责人"), str(
                  r.department.head or _l("未设置")) if r.department_id else "—")]),
-        Step("decline", "不予批准", lambda r, by, now, f: r.decline(by, now, f["reason"]),
-             when=(ServiceRequest.SUBMITTED,), fields={"reason": reason_field("不予批准原因及解释")},
-             style="danger"),
-        Step("hand_back", "交回申请人", lambda r, by, now, f: r.hand_back(by, now),
-             when=(ServiceRequest.APPROVED, ServiceRequest.REFUSED), bulk=True,
-             does=(NOTIFIES, CLOSES)),
-        Step("notify", "书面转达配合部门", lambda r, by, now, f: flows.reception.notify_departments(
+        Step("decline", run=lambda r, by, now, f: r.decline(by, now, f["reason"]),
+             fields={"reason": reason_field("不予批准原因及解释")}, style="danger"),
+        Step("hand_back", run=lambda r, by, now, f: r.hand_back(by, now)),
+        Step("notify", run=lambda r, by, now, f: flows.reception.notify_departments(
             r, by, now, list(Department.select().where(Department.id.in_(f["departments"])))),
-             when=(ServiceRequest.APPROVED, ServiceRequest.HANDED_BACK),
              fields={"departments": DepartmentsField("配合部门")}, style="info",
              show=lambda r: bool(r.approved)),
-    ) + hold_steps(ServiceRequest.holdable_states)
-    action_hand_back = bulk_action("hand_back", "交回申请人")
+    ) + hold_steps()
 
 
 class WorkLetterView(KefuModelView):
@@ -202,23 +176,15 @@ class WorkLetterView(KefuModelView):
     form_excluded_extra = ("status", "sent_at", "forward_deadline", "acknowledged_at",
                            "acknowledged_by", "replied_at", "reply")
     print_slips = (("work_letter", "打印内部工作联系函"),)
-    column_formatters = {"forward_deadline": deadline_formatter(WorkLetter.DRAFT)}
-    open_states = (WorkLetter.DRAFT, WorkLetter.SENT, WorkLetter.ACKNOWLEDGED, WorkLetter.REPLIED)
-    deadline_filters = (("forward_deadline", (WorkLetter.DRAFT,)),)
+    # States, clocks, labels and bulk offers: workflow.WORK_LETTER.
     steps = (
-        Step("send", "发出", lambda r, by, now, f: r.send(by, now),
-             when=(WorkLetter.DRAFT,), bulk=True, does=(NOTIFIES,)),
+        Step("send", run=lambda r, by, now, f: r.send(by, now)),
         # The receiving department signs and replies; the sender sends and closes.
-        Step("acknowledge", "签收", lambda r, by, now, f: r.acknowledge(by, now),
-             when=(WorkLetter.SENT,), bulk=True, scope=receiving),
-        Step("reply", "回复", lambda r, by, now, f: r.answer(by, now, f["reply"]),
-             when=(WorkLetter.SENT, WorkLetter.ACKNOWLEDGED), fields={"reply": reason_field("回复")},
-             style="success", scope=receiving),
-        Step("close", "关闭", lambda r, by, now, f: r.close(by, now),
-             when=(WorkLetter.REPLIED,), style="secondary", does=(CLOSES,)),
+        Step("acknowledge", run=lambda r, by, now, f: r.acknowledge(by, now), scope=receiving),
+        Step("reply", run=lambda r, by, now, f: r.answer(by, now, f["reply"]),
+             fields={"reply": reason_field("回复")}, style="success", scope=receiving),
+        Step("close", run=lambda r, by, now, f: r.close(by, now), style="secondary"),
     )
-    action_send = bulk_action("send", "发出")
-    action_acknowledge = bulk_action("acknowledge", "签收")
 
 
 class CallbackView(KefuModelView):

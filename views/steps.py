@@ -13,30 +13,33 @@ from flask_login import current_user
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField, validators
 
 import clock
-from database import is_locked, is_unavailable, outage, write_transaction, yield_turn
+from database import is_locked, is_unavailable, outage, yield_turn
+from flows.steps import take_step
 from forms import KefuForm
 from i18n import _l, request_locale
-from models import (AlreadySubmitted, Complaint, DomainError, FormToken, Register, StaleRecord,
+from models import (AlreadySubmitted, Complaint, DomainError, Register, StaleRecord,
                     ValidationError)
 from privacy import mask, sees_personal_data
+from workflow import CLOSES, MONEY, NOTIFIES
 
-# What a step does beyond changing a state; any of these makes a fieldless step ask first.
-MONEY = "money"        # takes, hands over or pays back money (deposit, fee, refund)
-CLOSES = "closes"      # ends the record's life (办结, 关闭, 归档)
-NOTIFIES = "notifies"  # tells someone outside the desk: a tenant, another department, the pm
+# What a step does beyond changing a state (declared in workflow.py); any of these makes a
+# fieldless step ask first.
 CONSEQUENCES = {MONEY: "涉及款项，确认后不能撤销。", CLOSES: "确认后该记录即告结束。",
                 NOTIFIES: "确认后将通知对方。"}
 
 
 class Step:
-    """One state change of a register: in which states, and what it asks for. Who may take it
-    is declared in access.STEPS; the register's view binds it (`bound`)."""
+    """One state change of a register as its view offers it: how the form's answers reach the
+    model method, and how it looks. Who may take it is declared in access.STEPS; for a register
+    with a declared workflow, its label, states, consequences and bulk offer are the
+    declaration's (workflow.py). The register's view binds both (`bound`)."""
 
-    def __init__(self, name, label, run, when=(), fields=None, bulk=False,
+    def __init__(self, name, label=None, run=None, when=(), fields=None, bulk=False,
                  style="primary", show=None, scope=None, does=(), initial=None, detail=None,
                  help=None, facts=None):
         self.name, self.label, self.run = name, label, run
         self.roles = frozenset()  # nobody, until bound to its register's declaration
+        self.declared = ()  # the workflow's transitions this step takes, once bound
         self.when, self.fields, self.bulk, self.style = tuple(when), dict(fields or {}), bulk, style
         self.show = show  # optional extra condition on the record, e.g. "is on hold"
         self.facts = facts  # facts(record) -> [(label, text)] the form shows about the record
@@ -48,10 +51,21 @@ class Step:
         self.detail = detail    # detail(record) -> what exactly happens, said in the confirm
         self.help = help        # a line above the step's form
 
-    def bound(self, roles):
-        """This step as the register's view offers it: with the roles access.STEPS gives it."""
+    def bound(self, roles, flow=None):
+        """This step as the register's view offers it: with the roles access.STEPS gives it and,
+        for a register with a declared workflow `flow`, its label, states, consequences and
+        bulk offer from the declaration."""
         step = copy.copy(self)
         step.roles = frozenset(roles)
+        if flow is not None:
+            step.declared = tuple(flow.steps()[self.name])
+            first = step.declared[0]
+            if self.label is not None or self.when or self.does or self.bulk:
+                raise LookupError("%s.%s: its label, states, consequences and bulk offer are "
+                                  "declared in workflow.py" % (flow.register, self.name))
+            step.label, step.bulk = first.label, first.bulk
+            step.when = flow.step_states(self.name) or ()
+            step.does = frozenset().union(*(t.does for t in step.declared))
         return step
 
     @property
@@ -111,13 +125,13 @@ def required_choice(label, choices, message):
         validators.AnyOf([value for value, _ in choices], message=message)])
 
 
-def callback_step(when, verdicts):
+def callback_step(verdicts):
     """回访: record the customer's verdict on a repair or complaint (it closes or reopens it).
     `verdicts` names the two answers for this register: (yes label, no label)."""
-    return Step("callback", "回访", lambda r, by, now, f: r.record_callback(
+    return Step("callback", run=lambda r, by, now, f: r.record_callback(
         by, now, f["fixed"] == "yes",
         None if f["satisfaction"] == NOT_RATED else int(f["satisfaction"]),
-        f["notes"] or None, f["person"] or None), when=when, fields=callback_fields(verdicts),
+        f["notes"] or None, f["person"] or None), fields=callback_fields(verdicts),
         style="info", facts=callback_facts,
         initial=lambda record: {"person": record.callback_party()[0]})
 
@@ -220,19 +234,9 @@ class StepsMixin:
         (the one its button or form was drawn from; None: the one read here), so of two clicks
         on the same page exactly one wins, whatever the step changes (a status, a level, a
         progress entry). A form's one-time token `once` is used in the same transaction."""
-        now = clock.now()
-        with write_transaction():
-            if once:
-                FormToken.use(once, now)
-            fresh = type(record).get_by_id(record.id)
-            refusal = step.refusal(fresh)
-            if refusal:
-                raise DomainError(refusal)
-            fresh.claim(seen)
-            result = step.run(fresh, current_user._get_current_object(), now, data)
-            if once:
-                FormToken.result(once, fresh)
-            return result
+        return take_step(record, step.name, current_user._get_current_object(), clock.now(),
+                         lambda fresh, by, now: step.run(fresh, by, now, data), seen=seen,
+                         once=once, check=step.refusal)
 
     def row_version(self, record, row_id):
         """The version a step button of `record` carries (a placeholder when drawn once per page)."""

@@ -16,8 +16,8 @@ from models import (AlreadySubmitted, CorrectiveAction, Customer, Department, Do
                     FormToken, Survey, SurveyDistribution, SurveyQuestion, SurveyResponse,
                     ValidationError)
 from views.audience import audience_fields, chosen_customers
-from views.base import KefuModelView, deadline_formatter
-from views.steps import CLOSES, NOTIFIES, Step, one_time_token, reason_field
+from views.base import KefuModelView
+from views.steps import Step, one_time_token, reason_field
 
 
 class TemplateField(SelectField):
@@ -47,7 +47,7 @@ def survey_calendar(today, planned):
     A period is late once its latest date (Survey.latest_submission_for) has passed without
     an approved plan: the same dates the daily job flag_survey_plans_missing alerts on."""
     lead = Survey.plan_lead_days()
-    approved = (Survey.APPROVED, Survey.RUNNING, Survey.CLOSED, Survey.ARCHIVED)
+    approved = Survey.WORKFLOW.group("approved")
     rows = []
     for target, label, start, end in Survey.required_periods((today.year, today.year + 1)):
         if end < today.replace(month=1, day=1):
@@ -71,47 +71,30 @@ class SurveyView(KefuModelView):
     form_excluded_extra = ("approved_at", "approved_by", "submitted_at", "trained_at",
                            "training_note", "closed_at", "filed_at", "approve_deadline",
                            "training_deadline", "filing_deadline", "status")
-    editable_states = (Survey.DRAFT,)
-    open_states = (Survey.DRAFT, Survey.SUBMITTED, Survey.APPROVED, Survey.RUNNING, Survey.CLOSED)
-    column_formatters = {
-        "approve_deadline": deadline_formatter(Survey.DRAFT, Survey.SUBMITTED),
-        "training_deadline": deadline_formatter(Survey.DRAFT, Survey.SUBMITTED, Survey.APPROVED),
-        "filing_deadline": deadline_formatter(Survey.RUNNING, Survey.CLOSED)}
-    deadline_filters = (("approve_deadline", (Survey.DRAFT, Survey.SUBMITTED)),
-                        ("training_deadline", (Survey.DRAFT, Survey.SUBMITTED, Survey.APPROVED)),
-                        ("filing_deadline", (Survey.RUNNING, Survey.CLOSED)))
+    # States, clocks, labels and the states it is edited in: workflow.SURVEY.
     steps = (
-        Step("copy_template", "导入模板题目",
-             lambda r, by, now, f: flows.surveys.copy_template(r, by, now, f["template"]), when=(Survey.DRAFT,),
+        Step("copy_template",
+             run=lambda r, by, now, f: flows.surveys.copy_template(r, by, now, f["template"]),
              fields={"template": TemplateField(_l("问卷模板"))}, style="outline-primary"),
-        Step("submit", "报批", lambda r, by, now, f: r.submit(by, now),
-             when=(Survey.DRAFT,), does=(NOTIFIES,)),
-        Step("approve", "批准", lambda r, by, now, f: r.approve(by, now),
-             when=(Survey.SUBMITTED,), style="success"),
-        Step("return_plan", "退回修改", lambda r, by, now, f: r.return_plan(by, now, f["reason"]),
-             when=(Survey.SUBMITTED,), fields={"reason": reason_field("退回原因")}, style="danger"),
-        Step("train", "记录培训",
-             lambda r, by, now, f: r.record_training(by, now, f["trained_at"], f["note"]),
-             when=(Survey.SUBMITTED, Survey.APPROVED), show=lambda r: r.trained_at is None,
+        Step("submit", run=lambda r, by, now, f: r.submit(by, now)),
+        Step("approve", run=lambda r, by, now, f: r.approve(by, now), style="success"),
+        Step("return_plan", run=lambda r, by, now, f: r.return_plan(by, now, f["reason"]),
+             fields={"reason": reason_field("退回原因")}, style="danger"),
+        Step("train", run=lambda r, by, now, f: r.record_training(
+            by, now, f["trained_at"], f["note"]), show=lambda r: r.trained_at is None,
              fields={"trained_at": DateTimeLocalField(
                  _l("培训时间"), format="%Y-%m-%dT%H:%M",
                  validators=[validators.InputRequired(message="请填写培训时间")]),
                  "note": reason_field("培训内容及参加人员")}, style="info"),
-        Step("begin", "开始实施", lambda r, by, now, f: r.begin(by, now),
-             when=(Survey.APPROVED,)),
-        Step("distribute", "发放问卷", distribute,
-             when=(Survey.APPROVED, Survey.RUNNING), fields=audience_fields(), style="info"),
-        Step("paper_copies", "登记现场发放份数",
-             lambda r, by, now, f: r.record_paper_copies(by, now, f["copies"]),
-             when=(Survey.APPROVED, Survey.RUNNING, Survey.CLOSED),
+        Step("begin", run=lambda r, by, now, f: r.begin(by, now)),
+        Step("distribute", run=distribute, fields=audience_fields(), style="info"),
+        Step("paper_copies", run=lambda r, by, now, f: r.record_paper_copies(by, now, f["copies"]),
              fields={"copies": IntegerField(_l("现场发放份数（未登记客户）"), validators=[
                  validators.InputRequired(message="请填写份数"),
                  validators.NumberRange(min=0, max=1000000, message="份数须在 0 到 1000000 之间")])},
              style="outline-info"),
-        Step("close", "结束调查", lambda r, by, now, f: flows.surveys.close(r, by, now),
-             when=(Survey.RUNNING,), style="warning", does=(CLOSES, NOTIFIES)),
-        Step("file", "资料归档", lambda r, by, now, f: r.file_records(by, now),
-             when=(Survey.CLOSED,), style="secondary", does=(CLOSES,)),
+        Step("close", run=lambda r, by, now, f: flows.surveys.close(r, by, now), style="warning"),
+        Step("file", run=lambda r, by, now, f: r.file_records(by, now), style="secondary"),
     )
 
     def extra_links(self, record):
@@ -120,7 +103,7 @@ class SurveyView(KefuModelView):
                                       flt0_survey_equal=record.id))]
         if record.status == Survey.RUNNING and access.may(current_user, "enter_answers"):
             links.insert(0, ("录入答卷", self.get_url(".entry_view", id=record.id)))
-        if record.status in (Survey.RUNNING, Survey.CLOSED, Survey.ARCHIVED):
+        if record.status in Survey.WORKFLOW.group("answered"):
             links.append(("满意度调查报告", self.get_url(".report_view", id=record.id)))
         return links
 
@@ -197,7 +180,7 @@ class SurveyView(KefuModelView):
         survey = self.get_one(request.args.get("id"))
         if survey is None:
             abort(404)
-        if survey.status not in (Survey.RUNNING, Survey.CLOSED, Survey.ARCHIVED):
+        if survey.status not in Survey.WORKFLOW.group("answered"):
             flash(_l("调查尚未开始，暂无结果"), "error")
             return redirect(self.get_url(".details_view", id=survey.id))
         return self.render("kefu/survey_report.html", survey=survey,
@@ -274,21 +257,16 @@ class CorrectiveActionView(KefuModelView):
                    "verified_at")
     form_excluded_extra = ("verified_at", "verified_by", "done_at", "done_note", "evidence",
                            "status", "question")
-    editable_states = (CorrectiveAction.OPEN,)
-    open_states = (CorrectiveAction.OPEN, CorrectiveAction.DONE)
-    deadline_filters = (("due_date", (CorrectiveAction.OPEN,)),)
-    column_formatters = {"due_date": deadline_formatter(CorrectiveAction.OPEN)}
+    # States, clocks, labels and the states it is edited in: workflow.CORRECTIVE_ACTION.
     steps = (
-        Step("complete_action", "整改完成",
-             lambda r, by, now, f: r.complete(by, now, f["action"], f["note"]),
-             when=(CorrectiveAction.OPEN,),
+        Step("complete_action", run=lambda r, by, now, f: r.complete(
+            by, now, f["action"], f["note"]),
              fields={"action": reason_field("纠正预防措施"), "note": reason_field("整改情况")},
              style="success"),
-        Step("verify", "验证", lambda r, by, now, f: r.verify(by, now, f["evidence"]),
-             when=(CorrectiveAction.DONE,), fields={"evidence": reason_field("验证证据")},
-             scope=_verifier_scope, style="success"),
-        Step("reject_verification", "验证不通过",
-             lambda r, by, now, f: r.reject(by, now, f["reason"]), when=(CorrectiveAction.DONE,),
+        Step("verify", run=lambda r, by, now, f: r.verify(by, now, f["evidence"]),
+             fields={"evidence": reason_field("验证证据")}, scope=_verifier_scope,
+             style="success"),
+        Step("reject_verification", run=lambda r, by, now, f: r.reject(by, now, f["reason"]),
              fields={"reason": reason_field("不通过原因")}, scope=_verifier_scope, style="danger"),
     )
 
