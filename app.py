@@ -728,7 +728,7 @@ def recompute_after_migrations(names, now):
     if "last_contacts" in names:
         refresh_last_contacts(now)
     if "survey_plan_clocks" in names:
-        for survey in Survey.select().where(Survey.status.not_in((Survey.CLOSED, Survey.ARCHIVED))):
+        for survey in Survey.select().where(Survey.status.not_in(Survey.WORKFLOW.group("finished"))):
             survey.plan_clocks(now)
 
 

@@ -8,7 +8,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 
 import clock
-from models import AuditLog, job_label
+from models import JOURNAL, AuditLog, job_label
 
 SECRET_FIELDS = {"password_hash"}
 
@@ -250,3 +250,7 @@ def verify_chain(expected_head=None, batch=2000):
     return ChainCheck(rows, last, guards_missing=missing_append_only_guards(),
                       head_found=head_found)
 
+
+# The registers write their own state changes' audit rows through this module (models.journal):
+# installed here, so that models import nothing above them.
+JOURNAL.update(audit=audit, snapshot=snapshot)

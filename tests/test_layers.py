@@ -24,10 +24,7 @@ LAYERS = (
 )
 
 # (importer, imported): why it is still upward. Each is an import inside a function.
-KNOWN_UPWARD = {
-    ("models", "audit"): "steps write their audit row in the model's transaction (issue 21: "
-                         "service functions will own the audit row)",
-}
+KNOWN_UPWARD = {}
 
 
 def layer_of(module):
@@ -90,3 +87,16 @@ def test_a_layer_imports_on_its_own(module):
                             capture_output=True, text=True, timeout=120,
                             env=dict(os.environ, KEFU_SECRET_KEY="layers"))
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_the_registers_audit_their_changes_through_the_writer_audit_installs():
+    """models import nothing above them: audit.py installs the writer of their audit rows, and
+    without it a state change refuses to go unaudited."""
+    code = ("import models\n"
+            "try:\n    models.journal('hold', None)\nexcept RuntimeError as e:\n    print('refused', e)\n"
+            "import audit\n"
+            "assert models.JOURNAL['audit'] is audit.audit and models.JOURNAL['snapshot'] is audit.snapshot\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, env=dict(os.environ, KEFU_SECRET_KEY="layers"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("refused audit.py is not imported")
