@@ -315,6 +315,31 @@ def as_property(login):
     return login("property")
 
 
+@pytest.fixture
+def at_monday(app, monkeypatch):
+    """The dashboard's tests: a movable `now` (at_monday["value"]) from the demo Monday, with
+    the demo's repair orders archived and no alerts, so only the test's own records count."""
+    from models import Alert, RepairOrder
+    now = {"value": DEMO_NOW}
+    monkeypatch.setattr(clock, "now", lambda: now["value"])
+    RepairOrder.update(archived_at=DEMO_NOW, archive_reason="测试").execute()  # only ours count
+    Alert.delete().execute()
+    return now
+
+
+# Tests that use one of these fixtures start a server process: marked slow.
+SERVER_FIXTURES = {"server", "console", "chromium", "page"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests that start a server as slow, and skip the PostgreSQL-only ones on SQLite."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("postgres") and not ON_POSTGRES:
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL only (KEFU_TEST_POSTGRES=1)"))
+
+
 # ---------------------------------------------------------------- the browser (tests/test_browser*.py)
 
 CHROMIUM = "/usr/bin/chromium"

@@ -3,7 +3,7 @@ import pytest
 
 from models import (AuditLog, Charge, Complaint, Customer, Department, RepairOrder, SlaRule,
                     User, WorkLetter)
-from test_registers import rows, url, valid_form
+from helpers import rows, url, valid_form
 
 
 def test_every_admin_url_requires_login(client):

@@ -8,7 +8,7 @@ from database import write_transaction
 from jobs.deadlines import escalate_repeated_misses, flag_complaints_not_registered, resolve_done_alerts
 from models import (Alert, AuditLog, Complaint, ComplaintPassOn, Contact, Deadline, DomainError,
                     SlaRule, User)
-from test_registers import url
+from helpers import url
 
 MON = datetime(2026, 11, 23, 10, 0)   # a Monday (conftest.DEMO_NOW)
 

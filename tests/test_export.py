@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from models import AuditLog, Contact, Department, RepairOrder, SlaRule
 from conftest import statements_run
-from test_registers import url, valid_form
+from helpers import url, valid_form
 
 HOSTILE = ("<script>alert('x')</script> ' OR 1=1; DROP TABLE contact; -- 😀 "
            "=cmd|' /C calc'!A0 \\u200b 中文")

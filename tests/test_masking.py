@@ -129,8 +129,8 @@ def field_tag(page, name):
 
 @pytest.fixture
 def complaint(app):
-    from test_complaints import new_complaint
-    return new_complaint()
+    from factories import make_complaint
+    return make_complaint()
 
 
 @pytest.mark.parametrize("role", ("pm", "gm"))

@@ -377,7 +377,7 @@ def postgres_stopped(server_url):
                           " ".join(shlex.quote(o) for o in options), "start"])
 
 
-@pytest.mark.skipif(not ON_POSTGRES, reason="a PostgreSQL server to stop")
+@pytest.mark.postgres  # a PostgreSQL server to stop
 def test_a_stopped_postgresql_gets_the_consoles_page_and_one_log_line(app, demo_db_template, caplog):
     """PostgreSQL stopped under a running console: every request gets the console's own 503
     page (Chinese; English in English mode), the log says so once per outage and once when it is

@@ -8,8 +8,7 @@ import pytest
 
 from app import DEMO_USERS
 from models import AuditLog, Callback, Complaint, Customer, Department, RepairOrder, User, WorkLetter
-from test_bad_input import field_errors
-from test_registers import url, valid_form
+from helpers import field_errors, url, valid_form
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
