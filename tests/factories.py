@@ -39,9 +39,12 @@ def make_repair_order(at=MON, customer=None, department="property", **fields):
 
 
 def make_contact(at=MON, customer=True, **fields):
-    """An open enquiry (来访登记) of a new tenant; `customer=None`: of a walk-in visitor."""
+    """An open enquiry (来访登记) of a new tenant, of `customer`, or (customer=False or None)
+    of a walk-in visitor."""
     if customer is True:
         customer = make_customer(at)
+    elif not customer:
+        customer = None
     values = dict(customer=customer, visitor_name="王先生", phone="13800138000", subject="咨询广告位",
                   content="想租用中庭广告位", received_at=at, created_at=at, updated_at=at)
     values.update(fields)
