@@ -77,6 +77,7 @@ def verify_command(*args):
 
 # ---------------------------------------------------------------- a whole chain
 
+@pytest.mark.slow
 def test_verify_audit_on_the_demo_database_says_ok(app):
     rows = AuditLog.select().count()
     env = dict(os.environ, DATABASE_URL=app.config["DATABASE_URL"], KEFU_SECRET_KEY="verify")

@@ -3,6 +3,8 @@ screen's scripts and the XLSX exports."""
 import re
 from datetime import timedelta
 
+import pytest
+
 from models import Callback, Complaint, RepairOrder
 from helpers import MON, run, user
 from factories import make_complaint, make_repair_order
@@ -255,6 +257,7 @@ def test_xlsx_exports_hold_real_dates_sized_columns_and_a_frozen_title_row(as_cl
     assert all(c.number_format == "yyyy-mm-dd" for c in wanted)
 
 
+@pytest.mark.slow
 def test_libreoffice_reads_the_xlsx_dates_as_dates(as_clerk, tmp_path):
     import csv
     import shutil

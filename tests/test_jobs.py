@@ -95,6 +95,7 @@ def test_each_job_runs_once_per_minute_across_schedulers(clean_alerts):
     assert jobs.run_due_jobs(now) == {}
 
 
+@pytest.mark.slow
 def test_run_jobs_command(tmp_path):
     url = f"sqlite:///{tmp_path / 'jobs.db'}"
     env = dict(os.environ, DATABASE_URL=url, KEFU_DEMO="1", KEFU_SECRET_KEY="jobs")
