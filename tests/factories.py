@@ -88,8 +88,9 @@ def make_lendable_item(at=MON, deposit="50.00", **fields):
     return LendableItem.create(**values)
 
 
-def make_loan(at=MON, item=None):
-    """An item lent and issued by the warehouse at `at` (the free hour runs from then)."""
+def make_loan(at=MON, item=None, issued=True):
+    """An item lent at `at` (an available one unless `item`) and, if `issued`, issued by the
+    warehouse at once (the free hour runs from then)."""
     item = item or LendableItem.select().where(LendableItem.status == "available").first()
     loan = ItemLoan(item=item, borrower_name="李师傅", borrower_phone="13900001111", lent_at=at,
                     lent_by=user("clerk"), created_at=at, updated_at=at)
@@ -97,7 +98,8 @@ def make_loan(at=MON, item=None):
         loan.take_item(at)
         loan.assign_number(at)
         loan.save(force_insert=True)
-        loan.issue(user("warehouse"), at, loan.number)  # R-LOAN-2: the free hour runs from here
+        if issued:
+            loan.issue(user("warehouse"), at, loan.number)  # R-LOAN-2: the free hour runs from here
     return loan
 
 
