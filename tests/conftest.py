@@ -156,13 +156,22 @@ class FreshDatabases:
     def __init__(self, template, tmp_path_factory):
         self.template, self.folder = template, tmp_path_factory.mktemp("databases")
         self.count = 0
+        self.strategy = ""
+        if ON_POSTGRES:
+            import psycopg2
+            conn = psycopg2.connect(template + "/postgres")
+            if conn.server_version >= 150000:
+                # Copy the files instead of writing the template into the WAL: half the time
+                # of a CREATE DATABASE and of its DROP (0.25 s a test before).
+                self.strategy = " STRATEGY = FILE_COPY"
+            conn.close()
 
     def new(self):
         """Make a fresh copy; return (its URL, a function that removes it)."""
         self.count += 1
         if ON_POSTGRES:
             name = "kefu_" + uuid.uuid4().hex[:12]
-            _postgres_admin(self.template, f"CREATE DATABASE {name} TEMPLATE kefu_template")
+            _postgres_admin(self.template, f"CREATE DATABASE {name} TEMPLATE kefu_template{self.strategy}")
             return f"{self.template}/{name}", lambda: _postgres_admin(
                 self.template, f"DROP DATABASE {name} WITH (FORCE)")
         path = self.folder / f"kefu-{self.count}.db"
