@@ -1,4 +1,5 @@
-"""Fixtures: an app on a temporary demo database, and logged-in clients per role."""
+"""Fixtures: one app per test session, a fresh copy of the demo database per test (`app`), and
+logged-in clients per role; markers and the browser."""
 import glob
 import os
 import html
