@@ -27,7 +27,8 @@ import database
 from forms import NUL_MESSAGE, KefuForm, request_has_nul
 from i18n import TRANSLATIONS_DIR, _l, compile_catalogs, install_template_gettext
 from audit import audit
-from models import REGISTERS, Department, DomainError, LoginAttempt, Setting, User, db
+from jobs.communication import refresh_last_contacts
+from models import REGISTERS, Department, DomainError, LoginAttempt, Setting, Survey, User, db
 
 DEFAULT_DB_FILE = "kefu.db"
 LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
@@ -694,6 +695,15 @@ def site_timezone(configured, told):
 SITE_TIMEZONE = "timezone"  # the Setting that records the zone of the stored times
 
 
+def recompute_after_migrations(names, now):
+    """Recompute the derived values old migrations left to today's rules (database.RECOMPUTE_AFTER)."""
+    if "last_contacts" in names:
+        refresh_last_contacts(now)
+    if "survey_plan_clocks" in names:
+        for survey in Survey.select().where(Survey.status.not_in((Survey.CLOSED, Survey.ARCHIVED))):
+            survey.plan_clocks(now)
+
+
 def prepare_database(demo, timezone=clock.DEFAULT_TIMEZONE):
     """Migrate, seed reference data, record the site's zone, and on a new demo database create
     demo users and data."""
@@ -703,6 +713,7 @@ def prepare_database(demo, timezone=clock.DEFAULT_TIMEZONE):
             Setting.write(SITE_TIMEZONE, timezone)
         now = clock.now()
         database.seed_reference_data(now)
+        recompute_after_migrations(database.recomputations(applied), now)  # with the rules seeded
         if 1 in applied and demo:
             import demo as demo_data
             with db.atomic():

@@ -69,6 +69,15 @@ def audit(action, model=None, before=None, now=None, user=None, summary=None, ex
     ))
 
 
+def audit_record(action, model_name, record_id, now, summary, changes=None):
+    """Append one audit row for a record known by its register's name and id (a migration's
+    SQL holds no model instance)."""
+    user_id, username = _actor()
+    _append(dict(created_at=now, updated_at=now, user=user_id, username=username, ip=None,
+                 action=action, model=model_name, record_id=str(record_id), summary=summary[:200],
+                 changes=json.dumps(changes, ensure_ascii=False) if changes else None))
+
+
 SYSTEM = "系统"  # the username of the rows the scheduled jobs write
 
 

@@ -1,23 +1,24 @@
 """Open the database from a URL, apply migrations, seed reference data."""
+import json
 import logging
 import os
+import re
 import threading
 import time
 import zlib
 from contextlib import ExitStack, contextmanager
-from datetime import date
+from datetime import date, datetime
 
 from peewee import (CharField, DateTimeField, IntegerField, InterfaceError, Model, OperationalError,
-                    SqliteDatabase, fn)
+                    SqliteDatabase)
 from playhouse.db_url import connect
-from playhouse.migrate import SchemaMigrator
-from playhouse.migrate import migrate as migrate_schema
 
 import clock
+import migrations_sql as frozen
 import sla
-from models import (ALL_MODELS, CalendarDay, CalendarYear, Charge, Complaint, ComplaintGuideline, Contact,
-                    Deadline, Department, Hold, JobRun, RepairOrder, ServiceRequest, Setting,
-                    SlaRule, db)
+# Today's models: the first schema of a new database (migration 1) and the reference data.
+# The migrations after it never use them (tests/test_migrations.py checks).
+from models import ALL_MODELS, CalendarDay, CalendarYear, Department, JobRun, Setting, SlaRule, db
 
 log = logging.getLogger("kefu.database")
 
@@ -45,93 +46,161 @@ class SchemaMigration(Model):
 
 
 def _initial_schema(database):
+    """A new database: today's tables from today's models, with what the migrations added that
+    the models do not declare (the audit log's guards, the open alerts' unique key, the shipped
+    segment rules and scripts). Only for a database with no migration applied: migrate() then
+    records every migration as applied."""
     database.create_tables(ALL_MODELS + (Setting, JobRun))
+    _create(database, "imported_upload")  # the importer's own table (importer sits above us)
+    _append_only_guards(database)
+    _open_alert_key(database)
+    _seed_segments_and_scripts(database, clock.now())
 
 
-def _add_columns(database, model, *names):
-    """Add the model's columns `names` where the table lacks them (a new database has them)."""
-    migrator = SchemaMigrator.from_database(database)
-    table = model._meta.table_name
-    present = {c.name for c in database.get_columns(table)}
-    operations = []
-    for name in names:
-        field = model._meta.fields[name]
-        if field.column_name in present:
+# ------------------------------------------------ frozen helpers: SQL, never today's models
+
+def _dialect(database):
+    return "sqlite" if isinstance(database, SqliteDatabase) else "postgres"
+
+
+def _sql(database, sql, params=()):
+    """Run `sql` written with ? placeholders on either database."""
+    return database.execute_sql(sql.replace("?", database.param), params)
+
+
+def _columns(database, table):
+    return {c.name for c in database.get_columns(table)}
+
+
+def _create(database, *tables):
+    """Create the frozen tables `tables` where missing, with their frozen indexes."""
+    for table in tables:
+        database.execute_sql(frozen.TABLES[table][_dialect(database)])
+        _indexes(database, table)
+
+
+def _indexes(database, *tables):
+    """Create the frozen indexes of `tables` whose columns the table has by now."""
+    for table in tables:
+        present = _columns(database, table)
+        for columns, sql in frozen.INDEXES[table]:
+            if set(columns) <= present:
+                database.execute_sql(sql[_dialect(database)])
+
+
+def _add(database, table, *columns):
+    """Add the frozen columns `columns` where the table lacks them (a new database has them)."""
+    present = _columns(database, table)
+    for column in columns:
+        if column in present:
             continue
-        if not field.null and isinstance(field.default, (int, str)):
-            # NOT NULL with its default in one ALTER: peewee's way rebuilds the table on SQLite,
-            # and dropping a table others refer to cascades into the append-only audit log.
-            ctx = database.get_sql_context()
-            column, _ = ctx.sql(field.ddl(ctx)).query()
-            default = field.default if isinstance(field.default, int) else \
-                "'%s'" % field.default.replace("'", "''")
-            database.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN {column} DEFAULT {default}')
-        else:
-            operations.append(migrator.add_column(table, field.column_name, field))
-    if operations:
-        migrate_schema(*operations)
+        spec = frozen.COLUMNS[(table, column)]
+        ddl, default = spec[_dialect(database)], spec["default"]
+        if "NOT NULL" in ddl and "DEFAULT" not in ddl:
+            # NOT NULL with its default in one ALTER: a rebuilt SQLite table would cascade
+            # into the append-only audit log.
+            ddl += " DEFAULT %s" % (default if isinstance(default, int) else
+                                    "'%s'" % default.replace("'", "''"))
+        database.execute_sql('ALTER TABLE "%s" ADD COLUMN %s' % (table, ddl))
+        for indexed, sql in frozen.INDEXES.get(table, ()):
+            if indexed == (column,):  # its own index (a foreign key's, a unique column's)
+                database.execute_sql(sql[_dialect(database)])
 
+
+def _drop_indexes(database, *names):
+    for name in names:
+        database.execute_sql('DROP INDEX IF EXISTS "%s"' % name)
+
+
+def _widen_choices(database, table, column):
+    """Replace the CHECK of a choice column with the frozen table's list of codes.
+
+    PostgreSQL: drop the column's CHECK constraints and add the frozen one. SQLite cannot alter
+    a constraint: the table is rebuilt from its frozen definition (only for tables nothing
+    references)."""
+    if _dialect(database) == "sqlite":
+        old = [c.name for c in database.get_columns(table)]
+        for index in database.get_indexes(table):
+            database.execute_sql('DROP INDEX IF EXISTS "%s"' % index.name)
+        database.execute_sql('ALTER TABLE "%s" RENAME TO "%s_old"' % (table, table))
+        database.execute_sql(frozen.TABLES[table]["sqlite"])
+        columns = ", ".join('"%s"' % c for c in old if c in _columns(database, table))
+        database.execute_sql('INSERT INTO "%s" (%s) SELECT %s FROM "%s_old"' % (
+            table, columns, columns, table))
+        database.execute_sql('DROP TABLE "%s_old"' % table)
+        _indexes(database, table)
+        return
+    check = re.search(r'CHECK \((%s IN \([^)]*\))\)' % column, frozen.TABLES[table]["postgres"]).group(1)
+    for (name,) in database.execute_sql(
+            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'c' "
+            "AND pg_get_constraintdef(oid) LIKE %s", (table, "%%" + column + "%%")):
+        database.execute_sql('ALTER TABLE "%s" DROP CONSTRAINT "%s"' % (table, name))
+    database.execute_sql('ALTER TABLE "%s" ADD CONSTRAINT "%s_%s_check" CHECK (%s)' % (
+        table, table, column, check))
+
+
+def _work_calendar(database):
+    """The working-day calendar as the data holds it, read with SQL (sla's own arithmetic)."""
+    holidays, workdays = set(), set()
+    for day, kind in _sql(database, "SELECT day, kind FROM calendar_day WHERE archived_at IS NULL"):
+        day = day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
+        (holidays if kind == "holiday" else workdays).add(day)
+    if "calendar_year" in database.get_tables():
+        known = {int(y) for (y,) in _sql(database, "SELECT year FROM calendar_year")}
+    else:  # before migration 14 the package's years were the known ones
+        known = {d.year for d in holidays | workdays}
+    hours = sla.DEFAULT_OPENING_HOURS
+    if "setting" in database.get_tables():
+        row = _sql(database, "SELECT value FROM setting WHERE key = ?", ("opening_hours",)).fetchone()
+        if row and row[0]:
+            parse = lambda text: datetime.strptime(text, "%H:%M").time()  # noqa: E731
+            hours = {int(wd): tuple((parse(a), parse(b)) for a, b in spans)
+                     for wd, spans in json.loads(row[0]).items()}
+    return sla.WorkCalendar(frozenset(holidays), frozenset(workdays), frozenset(known),
+                            opening_hours=hours)
+
+
+def _datetime(value):
+    return value if isinstance(value, datetime) or value is None else \
+        datetime.fromisoformat(str(value))
+
+
+# ------------------------------------------------------------------------ the migrations
 
 def _clocks_and_holds(database):
     """Issue 3: stamped deadlines with their rule, holds, and the new deadline columns."""
-    database.create_tables([Deadline, Hold, ComplaintGuideline, JobRun], safe=True)
-    _add_columns(database, RepairOrder, "callback_deadline", "on_hold_since")
-    _add_columns(database, ServiceRequest, "on_hold_since", "approved")
-    _add_columns(database, Complaint, "on_hold_since", "callback_deadline", "follow_up_from",
-                 "scope_checked")
-    _add_columns(database, Charge, "finance_deadline", "void_reason")
-    for model in (RepairOrder, Charge, Complaint):
-        model._schema.create_indexes(safe=True)  # (status, new deadline) for the overdue lists
+    _create(database, "setting", "deadline", "hold", "complaint_guideline", "job_run")
+    _add(database, "repair_order", "callback_deadline", "on_hold_since")
+    _add(database, "service_request", "on_hold_since", "approved")
+    _add(database, "complaint", "on_hold_since", "callback_deadline", "follow_up_from",
+         "scope_checked")
+    _add(database, "charge", "finance_deadline", "void_reason")
+    _indexes(database, "repair_order", "charge", "complaint")  # (status, deadline): overdue lists
     # Decisions taken before the approved column existed.
-    ServiceRequest.update(approved=True).where(ServiceRequest.status == "approved").execute()
-    ServiceRequest.update(approved=False).where(ServiceRequest.status == "refused").execute()
+    _sql(database, "UPDATE service_request SET approved = ? WHERE status = 'approved'", (True,))
+    _sql(database, "UPDATE service_request SET approved = ? WHERE status = 'refused'", (False,))
     # Cash is handed to finance by the end of the charge's own day.
-    SlaRule.update(amount=0).where((SlaRule.code == "PAY_FINANCE") & (SlaRule.amount == 1)).execute()
+    _sql(database, "UPDATE sla_rule SET amount = 0 WHERE code = 'PAY_FINANCE' AND amount = 1")
 
 
 def _escalation_levels(database):
     """Issue 5: escalation times on deadlines, the e-mailed level on alerts, alert indexes."""
-    from models import Alert
-    _add_columns(database, Deadline, "level2_at", "level3_at", "level4_at")
-    _add_columns(database, Alert, "mailed_level")
-    Alert._schema.create_indexes(safe=True)
-    calendar = CalendarDay.work_calendar()
-    for row in Deadline.select().where((Deadline.status == Deadline.RUNNING)
-                                       & Deadline.level2_at.is_null()):
-        Deadline.update(**row.escalation_columns(row.limit(), calendar)).where(
-            Deadline.id == row.id).execute()
-
-
-def widen_choices(database, model, column):
-    """Replace the CHECK of a ChoiceField column with the model's current list of codes.
-
-    PostgreSQL: drop the column's CHECK constraints and add the new one. SQLite cannot alter a
-    constraint: the table is rebuilt from the model (only for tables nothing references)."""
-    table = model._meta.table_name
-    field = model._meta.fields[column]
-    if is_sqlite():
-        columns = ", ".join('"%s"' % c.name for c in database.get_columns(table))
-        for index in database.get_indexes(table):
-            database.execute_sql('DROP INDEX IF EXISTS "%s"' % index.name)
-        database.execute_sql('ALTER TABLE "%s" RENAME TO "%s_old"' % (table, table))
-        database.create_tables([model])
-        database.execute_sql('INSERT INTO "%s" (%s) SELECT %s FROM "%s_old"' % (
-            table, columns, columns, table))
-        database.execute_sql('DROP TABLE "%s_old"' % table)
-        return
-    for (name,) in database.execute_sql(
-            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'c' "
-            "AND pg_get_constraintdef(oid) LIKE %s", (table, "%%" + field.column_name + "%%")):
-        database.execute_sql('ALTER TABLE "%s" DROP CONSTRAINT "%s"' % (table, name))
-    values = ", ".join("'%s'" % code for code, _ in field.choices)
-    database.execute_sql('ALTER TABLE "%s" ADD CONSTRAINT "%s_%s_check" CHECK (%s IN (%s))' % (
-        table, table, field.column_name, field.column_name, values))
+    _add(database, "deadline", "level2_at", "level3_at", "level4_at")
+    _add(database, "alert", "mailed_level")
+    _indexes(database, "alert")
+    calendar = _work_calendar(database)
+    rows = list(_sql(database, "SELECT id, due_at, rule_code, limit_amount, limit_unit, limit_clock "
+                               "FROM deadline WHERE status = 'running' AND level2_at IS NULL"))
+    for id_, due_at, code, amount, unit, clock_kind in rows:
+        levels = sla.escalation_times(_datetime(due_at), sla.Limit(code, amount, unit, clock_kind),
+                                      calendar)
+        _sql(database, "UPDATE deadline SET level2_at = ?, level3_at = ?, level4_at = ? WHERE id = ?",
+             tuple(levels) + (id_,))
 
 
 def _old_answer_rows(response_id, raw, questions):
     """Answer rows from a questionnaire stored as JSON before issue 6 ({question id: value});
     anything that is not a known question with a usable value is left out."""
-    import json
     try:
         answers = json.loads(raw)
     except ValueError:
@@ -142,61 +211,56 @@ def _old_answer_rows(response_id, raw, questions):
     for key, value in answers.items():
         if not str(key).isdigit() or int(key) not in questions or value in (None, ""):
             continue
-        kind = questions[int(key)]
+        kind = questions[int(key)][0]
         if kind == "rating":
             try:
                 rating = float(value)
             except (TypeError, ValueError):
                 continue
             if rating.is_integer() and 1 <= rating <= 5:
-                rows.append(dict(response=response_id, question=int(key), rating=int(rating)))
+                rows.append((int(key), int(rating), None))
         else:
-            rows.append(dict(response=response_id, question=int(key), text=str(value)[:2000]))
+            rows.append((int(key), None, str(value)[:2000]))
     return rows
 
 
 def _surveys_and_communication(database):
     """Issue 6: distributions, answers and attendees; plan clocks; notice receipts' deadline;
-    each customer's last contact. Old JSON answers become answer rows."""
-    from models import (ActionItem, CorrectiveAction, Customer, MeetingAttendee, Notice,
-                        NoticeReceipt, Survey, SurveyAnswer, SurveyDistribution, SurveyQuestion,
-                        SurveyResponse)
-    database.create_tables([SurveyDistribution, SurveyAnswer, MeetingAttendee], safe=True)
-    _add_columns(database, Survey, "sample_size", "paper_copies", "training_note", "closed_at",
-                 "filed_at", "approve_deadline", "training_deadline", "filing_deadline")
-    _add_columns(database, SurveyQuestion, "template", "department")
-    _add_columns(database, SurveyResponse, "distribution", "respondent_kind", "area")
-    _add_columns(database, CorrectiveAction, "question", "done_note")
-    _add_columns(database, Notice, "confirm_deadline")
-    _add_columns(database, ActionItem, "outcome")
-    _add_columns(database, Customer, "last_contact_at")
-    for model in (Customer, NoticeReceipt, Survey):
-        model._schema.create_indexes(safe=True)
-    widen_choices(database, Deadline, "kind")  # the plan and notice clocks are new kinds
-    questions = dict(SurveyQuestion.select(SurveyQuestion.id, SurveyQuestion.kind).tuples())
-    for response in SurveyResponse.select().where(SurveyResponse.answers.is_null(False)):
-        if SurveyAnswer.select().where(SurveyAnswer.response == response.id).exists():
-            continue
-        rows = _old_answer_rows(response.id, response.answers, questions)
-        if response.comments:
-            text = next((q for q, kind in questions.items() if kind == "text"
-                         and SurveyQuestion.get_by_id(q).survey_id == response.survey_id), None)
-            if text and not any(r["question"] == text for r in rows):
-                rows.append(dict(response=response.id, question=text, text=response.comments[:2000]))
-        for row in rows:
-            row.setdefault("rating", None)
-            row.setdefault("text", None)
-        if rows:
-            SurveyAnswer.insert_many(rows).execute()
-        if response.customer_id:
-            customer = Customer.get_by_id(response.customer_id)
-            SurveyResponse.update(respondent_kind=customer.kind, area=customer.floor).where(
-                SurveyResponse.id == response.id).execute()
+    each customer's last contact. Old JSON answers become answer rows. The plan clocks and the
+    last contacts are derived data: recomputed after migrating (RECOMPUTE_AFTER)."""
+    _create(database, "survey_distribution", "survey_answer", "meeting_attendee")
+    _add(database, "survey", "sample_size", "paper_copies", "training_note", "closed_at",
+         "filed_at", "approve_deadline", "training_deadline", "filing_deadline")
+    _add(database, "survey_question", "template", "department_id")
+    _add(database, "survey_response", "distribution_id", "respondent_kind", "area")
+    _add(database, "corrective_action", "question_id", "done_note")
+    _add(database, "notice", "confirm_deadline")
+    _add(database, "action_item", "outcome")
+    _add(database, "customer", "last_contact_at")
+    _indexes(database, "customer", "notice_receipt", "survey")
+    _widen_choices(database, "deadline", "kind")  # the plan and notice clocks are new kinds
+    questions = {q: (kind, survey) for q, kind, survey in
+                 _sql(database, "SELECT id, kind, survey_id FROM survey_question")}
     now = clock.now()
-    for survey in Survey.select().where(Survey.status.not_in((Survey.CLOSED, Survey.ARCHIVED))):
-        survey.plan_clocks(now)
-    from jobs.communication import refresh_last_contacts
-    refresh_last_contacts(now)
+    for response, survey, raw, comments, customer in list(_sql(
+            database, "SELECT id, survey_id, answers, comments, customer_id FROM survey_response "
+                      "WHERE answers IS NOT NULL")):
+        if _sql(database, "SELECT 1 FROM survey_answer WHERE response_id = ?", (response,)).fetchone():
+            continue
+        rows = _old_answer_rows(response, raw, questions)
+        if comments:
+            text = next((q for q, (kind, of) in questions.items()
+                         if kind == "text" and of == survey), None)
+            if text and not any(question == text for question, _, _ in rows):
+                rows.append((text, None, comments[:2000]))
+        for question, rating, text in rows:
+            _sql(database, "INSERT INTO survey_answer (created_at, updated_at, response_id, "
+                           "question_id, rating, text) VALUES (?, ?, ?, ?, ?, ?)",
+                 (now, now, response, question, rating, text))
+        if customer:
+            _sql(database, "UPDATE survey_response SET respondent_kind = (SELECT kind FROM customer "
+                           "WHERE id = ?), area = (SELECT floor FROM customer WHERE id = ?) WHERE id = ?",
+                 (customer, customer, response))
 
 
 APPEND_ONLY_TRIGGERS_SQLITE = (
@@ -213,15 +277,22 @@ APPEND_ONLY_TRIGGERS_POSTGRES = (
     "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
 )
 
+# The register tables of migration 5 (those a database had then; later ones are created with it).
+VERSIONED_TABLES_5 = (
+    "action_item", "alert", "calendar_day", "callback", "charge", "complaint", "complaint_guideline",
+    "complaint_report", "complaint_update", "contact", "corrective_action", "customer", "deadline",
+    "fee_item", "hold", "item_loan", "lendable_item", "meeting", "notice", "notice_receipt",
+    "repair_order", "service_request", "sla_rule", "survey", "survey_distribution",
+    "survey_question", "survey_response", "work_letter")
+
 
 def _versions_and_append_only_audit(database):
     """Issue 7: a version on every register (optimistic locking); the database itself refuses
     to change or delete an audit row, whoever asks."""
-    from models import REGISTERS, Register
-    for model in REGISTERS:
-        if issubclass(model, Register):
-            _add_columns(database, model, "version")
-    for statement in (APPEND_ONLY_TRIGGERS_SQLITE if is_sqlite() else APPEND_ONLY_TRIGGERS_POSTGRES):
+    for table in VERSIONED_TABLES_5:
+        _add(database, table, "version")
+    for statement in (APPEND_ONLY_TRIGGERS_SQLITE if _dialect(database) == "sqlite"
+                      else APPEND_ONLY_TRIGGERS_POSTGRES):
         database.execute_sql(statement)
 
 
@@ -243,6 +314,12 @@ APPEND_ONLY_GUARD_NAMES_SQLITE = ("audit_log_no_update", "audit_log_no_delete", 
 APPEND_ONLY_GUARD_NAMES_POSTGRES = ("audit_log_append_only", "audit_log_no_truncate")
 
 
+def _append_only_guards(database):
+    for statement in (APPEND_ONLY_GUARDS_SQLITE if _dialect(database) == "sqlite"
+                      else APPEND_ONLY_GUARDS_POSTGRES):
+        database.execute_sql(statement)
+
+
 def missing_append_only_guards():
     """The audit log's append-only triggers that are gone (or disabled, on PostgreSQL)."""
     if is_sqlite():
@@ -260,18 +337,15 @@ def missing_append_only_guards():
 def _tamper_evident_audit(database):
     """Issue 18: chain the audit log's rows by hash (backfilling the rows there are, with the
     UPDATE trigger lifted inside this transaction only), refuse REPLACE on SQLite and TRUNCATE
-    on PostgreSQL."""
-    from audit import backfill_chain
-    from models import AuditLog
-    _add_columns(database, AuditLog, "prev_hash", "row_hash")
-    if is_sqlite():
+    on PostgreSQL. The chain is audit.py's (one writer, one hash: verify-audit checks it)."""
+    from audit import backfill_chain  # audit's hash, not a model's definition
+    _add(database, "audit_log", "prev_hash", "row_hash")
+    if _dialect(database) == "sqlite":
         database.execute_sql("DROP TRIGGER IF EXISTS audit_log_no_update")
         backfill_chain()
-        for statement in APPEND_ONLY_GUARDS_SQLITE:
-            database.execute_sql(statement)
+        _append_only_guards(database)
         return
-    for statement in APPEND_ONLY_GUARDS_POSTGRES:  # creates the triggers where they are missing
-        database.execute_sql(statement)
+    _append_only_guards(database)  # creates the triggers where they are missing
     database.execute_sql("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
     backfill_chain()
     database.execute_sql("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
@@ -355,45 +429,33 @@ SCRIPTS_BEFORE_PROGRESS = {
 def _scripts_say_what_happens_now(database):
     """Issue 17: the shipped scripts say the matter's progress ({进展}), never a passed deadline;
     a script an owner has edited stays as they wrote it."""
-    from models import CallScript
     shipped = {trigger: script for trigger, _, script in CALL_SCRIPTS}
     for trigger, before in SCRIPTS_BEFORE_PROGRESS.items():
-        CallScript.update(script=shipped[trigger], updated_at=clock.now()).where(
-            (CallScript.trigger == trigger) & (CallScript.script == before)).execute()
+        _sql(database, "UPDATE call_script SET script = ?, updated_at = ? WHERE \"trigger\" = ? "
+                       "AND script = ?", (shipped[trigger], clock.now(), trigger, before))
+
+
+def _seed_segments_and_scripts(database, now):
+    """The segment rules and the script library as shipped (an admin edits them afterwards)."""
+    for code, dimension, seq, metric, op, threshold, level, kinds in SEGMENT_RULES:
+        if not _sql(database, "SELECT 1 FROM segment_rule WHERE code = ?", (code,)).fetchone():
+            _sql(database, "INSERT INTO segment_rule (created_at, updated_at, code, dimension, seq, "
+                           "metric, \"operator\", threshold, \"level\", kinds, is_active, version) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                 (now, now, code, dimension, seq, metric, op, threshold, level, kinds, True))
+    if not _sql(database, "SELECT 1 FROM call_script").fetchone():
+        for trigger, topic, script in CALL_SCRIPTS:
+            _sql(database, "INSERT INTO call_script (created_at, updated_at, \"trigger\", topic, script, "
+                           "seq, is_active, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+                 (now, now, trigger, topic, script, 1, True))
 
 
 def _customer_relationship(database):
     """Issue 9: segment columns on customers, the script library and the segment rules."""
-    from models import CallScript, Customer, SegmentRule
-    database.create_tables([CallScript, SegmentRule], safe=True)
-    _add_columns(database, Customer, "value_segment", "engagement_segment",
-                 "satisfaction_segment", "risk_segment", "segment_reasons", "segmented_at")
-    now = clock.now()
-    SegmentRule.insert_many([
-        {"code": code, "dimension": dimension, "seq": seq, "metric": metric, "operator": op,
-         "threshold": threshold, "level": level, "kinds": kinds, "created_at": now,
-         "updated_at": now}
-        for code, dimension, seq, metric, op, threshold, level, kinds in SEGMENT_RULES
-    ]).on_conflict_ignore().execute()
-    if not CallScript.select().exists():
-        CallScript.insert_many([
-            {"trigger": trigger, "topic": topic, "script": script, "seq": 1, "created_at": now,
-             "updated_at": now} for trigger, topic, script in CALL_SCRIPTS]).execute()
-
-
-def _indexes_for_scale(database):
-    """Issue 8: a record's clocks are found by (record, status) and a rule's by (rule code,
-    status, time); a customer's latest contact is one seek. The single-column rule_id indexes
-    on deadline and alert go, since without statistics SQLite preferred them for the jobs'
-    correlated subqueries and walked every clock of a rule per alert (minutes at 2M clocks);
-    then the planner gets its statistics."""
-    from models import Alert
-    for name in ("deadline_rule_id", "alert_rule_id", "deadline_record_type_record_id_kind",
-                 "contact_customer_id"):
-        database.execute_sql('DROP INDEX IF EXISTS "%s"' % name)
-    for model in (Deadline, Alert, Contact):
-        model._schema.create_indexes(safe=True)
-    refresh_planner_statistics(database)
+    _create(database, "call_script", "segment_rule")
+    _add(database, "customer", "value_segment", "engagement_segment", "satisfaction_segment",
+         "risk_segment", "segment_reasons", "segmented_at")
+    _seed_segments_and_scripts(database, clock.now())
 
 
 def refresh_planner_statistics(database):
@@ -405,14 +467,24 @@ def refresh_planner_statistics(database):
     database.execute_sql("ANALYZE")
 
 
+def _indexes_for_scale(database):
+    """Issue 8: a record's clocks are found by (record, status) and a rule's by (rule code,
+    status, time); a customer's latest contact is one seek. The single-column rule_id indexes
+    on deadline and alert go, since without statistics SQLite preferred them for the jobs'
+    correlated subqueries and walked every clock of a rule per alert (minutes at 2M clocks);
+    then the planner gets its statistics."""
+    _drop_indexes(database, "deadline_rule_id", "alert_rule_id", "deadline_record_type_record_id_kind",
+                  "contact_customer_id")
+    _indexes(database, "deadline", "alert", "contact")
+    refresh_planner_statistics(database)
+
+
 def _grid_indexes(database):
     """Issue 8: indexes the grids, their search and the dashboard read from: the alert grid's
     order, one register's running clocks in due order, the customer grid's order, every phone
     the search box matches by prefix (views.search), and the dashboard's open counts."""
-    from models import Alert, Customer, ItemLoan
-    for model in (Alert, Deadline, Customer, RepairOrder, ServiceRequest, ItemLoan, Complaint,
-                  Charge):
-        model._schema.create_indexes(safe=True)
+    _indexes(database, "alert", "deadline", "customer", "repair_order", "service_request",
+             "item_loan", "complaint", "charge")
     refresh_planner_statistics(database)  # the new indexes join the statistics
 
 
@@ -421,12 +493,9 @@ def _rerun_indexes(database):
     clocks (a partial index), each record's alerts by rule, the open alerts, a complaint's
     updates by time and the customers by kind and status with their last contact. Three
     indexes they extend go."""
-    from models import Alert, ComplaintUpdate, Customer
-    for name in ("alert_record_type_record_id_kind", "complaint_update_complaint_id",
-                 "customer_kind_status"):
-        database.execute_sql('DROP INDEX IF EXISTS "%s"' % name)
-    for model in (Deadline, Alert, ComplaintUpdate, Customer):
-        model._schema.create_indexes(safe=True)
+    _drop_indexes(database, "alert_record_type_record_id_kind", "complaint_update_complaint_id",
+                  "customer_kind_status")
+    _indexes(database, "deadline", "alert", "complaint_update", "customer")
     refresh_planner_statistics(database)
 
 
@@ -435,21 +504,16 @@ def _overdue_filter_indexes(database):
     indexes alone once they carry `on_hold_since` (it read ~2k table rows a grid page); the
     open alerts of a person and of a department are indexed in the dashboard's order; the
     open complaints by the day their daily follow-ups begin (the jobs' rerun: 110 -> 55 ms)."""
-    from models import Complaint, RepairOrder, ServiceRequest
-    drop = {RepairOrder: ("accept_deadline", "callback_deadline"),
-            ServiceRequest: ("handback_deadline",),
-            Complaint: ("start_deadline", "resolve_deadline", "callback_deadline")}
-    for model, columns in drop.items():
-        for column in columns:
-            database.execute_sql('DROP INDEX IF EXISTS "%s_status_%s"'
-                                 % (model._meta.table_name, column))
-        model._schema.create_indexes(safe=True)
-        database.execute_sql('ANALYZE "%s"' % model._meta.table_name)
-    # The dashboard's alerts: a person's and a department's, in priority order (Alert.priority_indexes).
-    from models import Alert
-    for name in ("alert_status_assignee_id", "alert_status_department_id"):
-        database.execute_sql('DROP INDEX IF EXISTS "%s"' % name)
-    Alert._schema.create_indexes(safe=True)
+    drop = {"repair_order": ("accept_deadline", "callback_deadline"),
+            "service_request": ("handback_deadline",),
+            "complaint": ("start_deadline", "resolve_deadline", "callback_deadline")}
+    for table, columns in drop.items():
+        _drop_indexes(database, *("%s_status_%s" % (table, column) for column in columns))
+        _indexes(database, table)
+        database.execute_sql('ANALYZE "%s"' % table)
+    # The dashboard's alerts: a person's and a department's, in priority order.
+    _drop_indexes(database, "alert_status_assignee_id", "alert_status_department_id")
+    _indexes(database, "alert")
     database.execute_sql('ANALYZE "alert"')
 
 
@@ -457,74 +521,77 @@ def _procedure_rules(database):
     """Issue 22: a repair's category and completion deadline (R-REP-5); the answer to an
     enquirer after a department's reply (R-ENQ-1/2); a major complaint's clock is the project
     manager starting the handling, not the report (R-CMP-1)."""
-    from models import CalendarDay, Contact, Deadline, RepairOrder, SlaRule
-    _add_columns(database, RepairOrder, "category", "complete_deadline")
-    RepairOrder._schema.create_indexes(safe=True)
-    _add_columns(database, Contact, "answer_deadline", "answered_at", "answer_method", "answer",
-                 "answered_by")
-    Contact._schema.create_indexes(safe=True)
-    old = SlaRule.get_or_none(SlaRule.code == "CMP_MAJOR_REPORT")
+    _add(database, "repair_order", "category", "complete_deadline")
+    _indexes(database, "repair_order")
+    _add(database, "contact", "answer_deadline", "answered_at", "answer_method", "answer",
+         "answered_by_id")
+    _indexes(database, "contact")
+    old = _sql(database, "SELECT id, amount, unit, clock, warn_percent FROM sla_rule "
+                         "WHERE code = 'CMP_MAJOR_REPORT'").fetchone()
     if old is None:
         return
     # The rule keeps its id (alerts and clocks refer to it); a 0-minute limit becomes 1 hour,
     # and clocks still running are restamped from their start under it.
-    amount, unit = (1, "hours") if old.amount == 0 else (old.amount, old.unit)
-    SlaRule.update(code="CMP_MAJOR_START", name="重大投诉项目经理主持启动处理", amount=amount,
-                   unit=unit).where(SlaRule.id == old.id).execute()
-    limit = SlaRule.get_by_id(old.id).limit()
-    calendar = CalendarDay.work_calendar()
-    for clock_row in Deadline.select().where((Deadline.rule == old.id)
-                                             & (Deadline.status == Deadline.RUNNING)):
-        due = sla.deadline(clock_row.started_at, limit, calendar)
-        Deadline.update(rule_code=limit.code, limit_amount=limit.amount, limit_unit=limit.unit,
-                        limit_clock=limit.clock, explanation=limit.describe(),
-                        original_due_at=due, due_at=due,
-                        warn_at=sla.due_soon_at(clock_row.started_at, due, old.warn_percent),
-                        **Deadline(due_at=due).escalation_columns(limit, calendar)).where(
-            Deadline.id == clock_row.id).execute()
-    Deadline.update(rule_code=limit.code).where(Deadline.rule == old.id).execute()
+    rule_id, amount, unit, clock_kind, warn_percent = old
+    amount, unit = (1, "hours") if amount == 0 else (amount, unit)
+    _sql(database, "UPDATE sla_rule SET code = 'CMP_MAJOR_START', name = ?, amount = ?, unit = ? "
+                   "WHERE id = ?", ("重大投诉项目经理主持启动处理", amount, unit, rule_id))
+    limit = sla.Limit("CMP_MAJOR_START", amount, unit, clock_kind)
+    calendar = _work_calendar(database)
+    for clock_id, started_at in list(_sql(database, "SELECT id, started_at FROM deadline "
+                                                    "WHERE rule_id = ? AND status = 'running'",
+                                          (rule_id,))):
+        started_at = _datetime(started_at)
+        due = sla.deadline(started_at, limit, calendar)
+        levels = sla.escalation_times(due, limit, calendar)
+        _sql(database, "UPDATE deadline SET rule_code = ?, limit_amount = ?, limit_unit = ?, "
+                       "limit_clock = ?, explanation = ?, original_due_at = ?, due_at = ?, "
+                       "warn_at = ?, level2_at = ?, level3_at = ?, level4_at = ? WHERE id = ?",
+             (limit.code, limit.amount, limit.unit, limit.clock, limit.describe(), due, due,
+              sla.due_soon_at(started_at, due, warn_percent)) + tuple(levels) + (clock_id,))
+    _sql(database, "UPDATE deadline SET rule_code = ? WHERE rule_id = ?", (limit.code, rule_id))
 
 
 def _sessions_end_server_side(database):
     """Issue 18: a session epoch per user (logout, new password and disabling end sessions)
     and the login attempts the throttle counts before it checks a password."""
-    from models import LoginAttempt, User
-    _add_columns(database, User, "session_epoch")
-    database.create_tables([LoginAttempt], safe=True)
+    _add(database, "user", "session_epoch")
+    _create(database, "login_attempt")
 
 
 def _confirmed_calendar_years(database):
     """Issue 20: a year is known only once confirmed complete; the package's years are."""
-    database.create_tables([CalendarYear], safe=True)
-    widen_choices(database, CalendarDay, "source")  # days imported from the State Council notice
+    _create(database, "calendar_year")
+    _widen_choices(database, "calendar_day", "source")  # days from the State Council notice
     now = clock.now()
-    CalendarYear.insert_many(
-        [{"year": year, "source": "package", "confirmed_at": now, "created_at": now,
-          "updated_at": now} for year in sorted(calendar_years_known())]).on_conflict_ignore().execute()
+    years = sorted({int(str(day)[:4]) for (day,) in _sql(
+        database, "SELECT day FROM calendar_day WHERE source = 'package'")})
+    for year in years:
+        if not _sql(database, "SELECT 1 FROM calendar_year WHERE year = ?", (year,)).fetchone():
+            _sql(database, "INSERT INTO calendar_year (created_at, updated_at, year, source, "
+                           "confirmed_at) VALUES (?, ?, ?, 'package', ?)", (now, now, year, now))
 
 
 def _form_tokens(database):
     """Issue 19: forms' one-time tokens, unique, so a form submitted twice saves once."""
-    from models import FormToken
-    database.create_tables([FormToken], safe=True)
+    _create(database, "form_token")
 
 
 def _job_attempts(database):
     """Issue 21: a failed job run is retried in its slot; the claim counts its attempts.
     Plain SQL (a migration must not depend on today's models)."""
-    if "attempts" not in {c.name for c in database.get_columns("job_run")}:
+    if "attempts" not in _columns(database, "job_run"):
         database.execute_sql("ALTER TABLE job_run ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1")
 
 
 def _own_cadence_and_attendance(database):
     """Issue 22, R-COM-3: only the responsible department's own communication keeps its
-    cadence (a column of its own, filled from the registers now: left empty, every customer
-    would be overdue until the night's refresh); staff attending a meeting, by user."""
-    from models import Customer, MeetingStaff
-    database.create_tables([MeetingStaff], safe=True)
-    _add_columns(database, Customer, "cadence_contact_at")
-    Customer._schema.create_indexes(safe=True)
-    Customer.refresh_cadence_contacts(clock.now())
+    cadence (a column of its own; filled from the registers after migrating, RECOMPUTE_AFTER:
+    left empty, every customer would be overdue until the night's refresh); staff attending a
+    meeting, by user."""
+    _create(database, "meeting_staff")
+    _add(database, "customer", "cadence_contact_at")
+    _indexes(database, "customer")
 
 
 # What makes an open alert the same alert (the jobs raise them; migration 16): its record,
@@ -535,13 +602,17 @@ OPEN_ALERT_KEY = ('record_type, record_id, COALESCE(rule_id, 0), kind, since',
                   "status = 'open' AND kind IN ('overdue', 'due_soon')")
 
 
+def _open_alert_key(database):
+    columns, where = OPEN_ALERT_KEY
+    database.execute_sql('CREATE UNIQUE INDEX IF NOT EXISTS "%s" ON "alert" (%s) WHERE %s'
+                         % (OPEN_ALERT_INDEX, columns, where))
+
+
 def _open_alerts_once(database):
     """Issue 19: an open alert is unique per record, clock and kind in the database itself
     (two `run-jobs` at once on PostgreSQL raised thousands twice). Duplicates already there
     are resolved (the oldest stays open), and the migration's audit row counts them."""
-    from audit import audit
-    from models import Alert
-    columns, where = OPEN_ALERT_KEY
+    from audit import audit  # the audit log has one writer (its hash chain)
     duplicates = [row[0] for row in database.execute_sql(
         "SELECT a.id FROM alert a WHERE a.status = 'open' AND a.kind IN ('overdue', 'due_soon') "
         "AND EXISTS (SELECT 1 FROM alert b WHERE b.status = 'open' AND b.kind = a.kind "
@@ -550,11 +621,11 @@ def _open_alerts_once(database):
         "AND b.id < a.id)")]
     now = clock.now()
     for start in range(0, len(duplicates), 500):
-        Alert.update(status=Alert.RESOLVED, resolved_at=now, updated_at=now,
-                     resolution_note="重复提醒，系统自动解除").where(
-            Alert.id.in_(duplicates[start:start + 500])).execute()
-    database.execute_sql('CREATE UNIQUE INDEX IF NOT EXISTS "%s" ON "alert" (%s) WHERE %s'
-                         % (OPEN_ALERT_INDEX, columns, where))
+        chunk = duplicates[start:start + 500]
+        _sql(database, "UPDATE alert SET status = 'resolved', resolved_at = ?, updated_at = ?, "
+                       "resolution_note = ? WHERE id IN (%s)" % ", ".join("?" * len(chunk)),
+             (now, now, "重复提醒，系统自动解除") + tuple(chunk))
+    _open_alert_key(database)
     if duplicates:
         audit("resolve_alert", None, now=now,
               summary="数据库迁移 16：重复的未处理提醒 %d 条已自动解除" % len(duplicates))
@@ -562,47 +633,84 @@ def _open_alerts_once(database):
 
 def _imports_count_once(database):
     """Issue 19: a table of consumed upload tokens (an upload is imported once) and a unique
-    key on live customers where the importer matches them. Live duplicates made before are
-    not guessed between: all but the first registered of each are archived, with a reason
-    naming the one kept, for a clerk to merge their records by hand."""
-    import importer
-    from audit import audit
-    from models import Customer
-    database.create_tables([importer.ImportedUpload], safe=True)
+    key on live customers where the importer matches them (by shop number and name, else by
+    name and phone). Live duplicates made before are not guessed between: all but the first
+    registered of each are archived, with a reason naming the one kept, for a clerk to merge
+    their records by hand."""
+    from audit import audit_record  # the audit log has one writer (its hash chain)
+    _create(database, "imported_upload")
     now, kept = clock.now(), {}
-    live = Customer.select().where(Customer.archived_at.is_null()).order_by(Customer.id)
-    for customer in live:
-        key = importer.customer_key(dict(customer.__data__))
+    for id_, name, shop_no, phone in list(_sql(
+            database, "SELECT id, name, shop_no, phone FROM customer WHERE archived_at IS NULL "
+                      "ORDER BY id")):
+        key = ("shop", shop_no, name) if shop_no else ("no_shop", name, phone or "")
         if key not in kept:
-            kept[key] = customer
+            kept[key] = (id_, name)
             continue
-        reason = "与客户 #%d %s 重复（升级时归档，请核对后合并）" % (kept[key].id, kept[key])
-        Customer.update(archived_at=now, archive_reason=reason[:200],
-                        version=fn.COALESCE(Customer.version, 0) + 1).where(
-            Customer.id == customer.id).execute()
-        customer.archived_at, customer.archive_reason = now, reason
-        audit("archive", customer, before={}, now=now, summary=reason)
-    Customer._schema.create_indexes(safe=True)
+        reason = "与客户 #%d %s 重复（升级时归档，请核对后合并）" % kept[key]
+        _sql(database, "UPDATE customer SET archived_at = ?, archive_reason = ?, "
+                       "version = COALESCE(version, 0) + 1 WHERE id = ?", (now, reason[:200], id_))
+        audit_record("archive", "Customer", id_, now=now, summary=reason,
+                     changes={"archived_at": ["", str(now)], "archive_reason": ["", reason[:200]]})
+    _indexes(database, "customer")
 
 
 def _shift_handover_and_warehouse(database):
     """Issue 22 (R-PAY-2, R-LOAN-2/3): shift handover records, charges joined to them, the
     warehouse's issue step and who returned and refunded a loan."""
-    from models import ItemLoan, ShiftHandover
-    database.create_tables([ShiftHandover], safe=True)
-    _add_columns(database, Charge, "handover")
-    _add_columns(database, ItemLoan, "issued_by", "returned_to", "refunded_by", "fee_charge")
-    widen_choices(database, ItemLoan, "status")
+    _create(database, "shift_handover")
+    _add(database, "charge", "handover_id")
+    _add(database, "item_loan", "issued_by_id", "returned_to_id", "refunded_by_id", "fee_charge_id")
+    _widen_choices(database, "item_loan", "status")
 
 
 def _complaint_pass_on(database):
     """Issue 22 (R-CMP-3): complaints other staff pass on to the desk, and their clock."""
-    from models import ComplaintPassOn
-    database.create_tables([ComplaintPassOn], safe=True)  # its SlaRule: seed_reference_data
+    _create(database, "complaint_pass_on")  # its SlaRule: seed_reference_data
 
 
-# Append-only: (version, name, function(database)). A migration must work on a database that
-# is new (created from today's models by migration 1) as well as on an old one.
+def _columns_the_models_gave_up(database):
+    """Issue 21: what the first schemas had that the models later dropped or relaxed without a
+    migration (an upgraded database refused every audit row and every new survey): the audit
+    log's `at` (created_at holds the time) and the lendable items' `free_minutes` go, and a
+    survey's paper copies may be left empty."""
+    for table, column in (("audit_log", "at"), ("lendable_item", "free_minutes")):
+        if column in _columns(database, table):
+            _drop_indexes(database, "%s_%s" % (table, column))
+            database.execute_sql('ALTER TABLE "%s" DROP COLUMN "%s"' % (table, column))
+    survey = {c.name: c for c in database.get_columns("survey")}
+    if "paper_copies" in survey and not survey["paper_copies"].null:
+        if _dialect(database) == "postgres":
+            database.execute_sql('ALTER TABLE "survey" ALTER COLUMN "paper_copies" DROP NOT NULL')
+            return
+        # SQLite alters no NOT NULL: the values move to a nullable column of the same name.
+        database.execute_sql('ALTER TABLE "survey" ADD COLUMN "paper_copies_" INTEGER')
+        database.execute_sql('UPDATE "survey" SET "paper_copies_" = "paper_copies"')
+        database.execute_sql('ALTER TABLE "survey" DROP COLUMN "paper_copies"')
+        database.execute_sql('ALTER TABLE "survey" RENAME COLUMN "paper_copies_" TO "paper_copies"')
+
+
+# Derived values a migration leaves to the job that computes them today, run after migrating
+# (app.prepare_database): the rule that derives them has one home, and follows it.
+RECOMPUTE_AFTER = {
+    4: ("last_contacts", "survey_plan_clocks"),
+    22: ("last_contacts",),  # the cadence contact is refreshed with the last contact
+}
+
+
+def recomputations(applied):
+    """The derived values to recompute after the migrations `applied` (none on a new database)."""
+    if 1 in applied:
+        return []
+    names = []
+    for version in applied:
+        names += [n for n in RECOMPUTE_AFTER.get(version, ()) if n not in names]
+    return names
+
+
+# Append-only: (version, name, function(database)). Each says in SQL (migrations_sql) what it
+# did when it shipped, never through today's models, so that it means the same forever. A new
+# database skips them: migration 1 creates today's schema and every one is recorded as applied.
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
     (2, "deadlines, holds, guideline, job runs and deadline columns", _clocks_and_holds),
@@ -629,6 +737,7 @@ MIGRATIONS = [
     (21, "complaints passed on to the desk by other staff (R-CMP-3)", _complaint_pass_on),
     (22, "a cadence kept by the responsible department's own communication; staff attendance",
      _own_cadence_and_attendance),
+    (23, "columns the models dropped or relaxed without a migration", _columns_the_models_gave_up),
 ]
 
 
@@ -839,10 +948,19 @@ def startup_transaction():
 def migrate():
     """Apply every migration not yet applied; return the versions applied now.
 
-    Call inside startup_transaction(): several workers may start at once."""
+    A new database (no migration recorded) gets today's schema from migration 1, and every
+    migration is recorded as applied. Call inside startup_transaction(): several workers may
+    start at once."""
     applied = []
     db.create_tables([SchemaMigration])
     done = {m.version for m in SchemaMigration.select(SchemaMigration.version)}
+    if not done:
+        with db.atomic():
+            _initial_schema(db.obj)
+            now = clock.now()
+            for version, name, _ in MIGRATIONS:
+                SchemaMigration.create(version=version, name=name, applied_at=now)
+        return [version for version, _, _ in MIGRATIONS]
     for version, name, apply in MIGRATIONS:
         if version in done:
             continue
@@ -949,10 +1067,3 @@ def seed_calendar(now):
         CalendarDay.calendar_changed(before, None, now)
     return len(rows)
 
-
-def calendar_years_known():
-    """Return the set of years that have package calendar data."""
-    years = set()
-    for (day,) in CalendarDay.select(CalendarDay.day).where(CalendarDay.source == "package").tuples():
-        years.add(day.year if isinstance(day, date) else int(str(day)[:4]))
-    return years

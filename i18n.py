@@ -112,35 +112,3 @@ def _compile(po_path, lang):
         write_mo(fh, catalog)
     os.replace(tmp, mo_path)
 
-
-def _source(label):
-    """The Chinese source text of a label, lazy or not."""
-    return label._args[0] if hasattr(label, "_args") else str(label)
-
-
-def ui_strings():
-    """Return every label the grids show: register, field, choice, role and menu names."""
-    from models import REGISTERS, ChoiceField, User
-    from views import MENU
-    strings = [category for _, category in MENU]
-    strings += [label for _, label in User.ROLES]
-    for model in REGISTERS:
-        strings.append(model.verbose_name())
-        for field in model._meta.sorted_fields:
-            strings.append(field.verbose_name)
-            if isinstance(field, ChoiceField):
-                strings += [label for _, label in field.choices]
-    from views.base import KefuModelView
-    for module, _ in MENU:
-        views = [v for v in vars(module).values()
-                 if isinstance(v, type) and issubclass(v, KefuModelView)]
-        for view in views:
-            for step in view.steps:
-                strings.append(step.label)
-                strings += [_source(f.args[0]) for f in step.fields.values()]
-            strings += [label for _, label in view.print_slips]
-    import crm
-    strings += [source.label for source in crm.SOURCES]  # the 360 timeline's kinds
-    import history
-    strings += history.ui_strings()  # what the audit rows read as
-    return sorted({s for s in strings if s})

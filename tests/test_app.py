@@ -8,6 +8,7 @@ import pytest
 from peewee import ForeignKeyField
 
 import app as kefu
+import clock
 import database
 from models import Setting
 from models import (REGISTERS, AuditLog, CalendarDay, Department, DocumentCounter, SlaRule, User,
@@ -42,9 +43,10 @@ def test_browser_language_english_is_honoured(login):
 def test_every_ui_label_has_an_english_translation():
     from babel.messages.pofile import read_po
     import i18n
+    import views
     with open(os.path.join(i18n.TRANSLATIONS_DIR, "en", "LC_MESSAGES", "messages.po"), "rb") as fh:
         catalog = read_po(fh, locale="en")
-    missing = [s for s in i18n.ui_strings() if not (catalog.get(s) and catalog.get(s).string)]
+    missing = [s for s in views.ui_strings() if not (catalog.get(s) and catalog.get(s).string)]
     assert not missing, "run translations/update.py and translate: %s" % missing[:10]
 
 
@@ -190,24 +192,22 @@ def test_migration_2_upgrades_a_database_made_before_it(app):
     assert RepairOrder.select().count() > 0 and Charge.select(Charge.finance_deadline).count() > 0
 
 
-def test_migration_4_upgrades_a_database_made_before_it(app):
+def test_migration_4_upgrades_a_database_made_before_it(app, monkeypatch):
     """A version-3 database: the deadline kinds' CHECK lacks the new clocks, old surveys keep
-    their answers as JSON of every shape. Migration 4 widens, converts and stamps."""
+    their answers as JSON of every shape. Migration 4 widens and converts; the plan clocks are
+    stamped after migrating (app.recompute_after_migrations)."""
     import json
     from datetime import date, datetime
-    from peewee import Check
     from models import Deadline, Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
-    field = Deadline._meta.fields["kind"]
-    new_choices, new_constraints = field.choices, field.constraints
-    old = [c for c in new_choices if c[0] not in ("approve", "train", "file", "confirm")]
-    Deadline.delete().where(Deadline.kind.not_in([c for c, _ in old])).execute()  # none in v3
-    try:
-        field.choices = old
-        field.constraints = [Check("kind IN (%s)" % ", ".join("'%s'" % c for c, _ in old))]
+    new_kinds = ["approve", "train", "file", "confirm"]
+    Deadline.delete().where(Deadline.kind.in_(new_kinds)).execute()  # none in v3
+    version_3 = {dialect: sql.replace("".join(", '%s'" % kind for kind in new_kinds), "")
+                 for dialect, sql in database.frozen.TABLES["deadline"].items()}
+    assert version_3 != database.frozen.TABLES["deadline"]
+    with monkeypatch.context() as patch:
+        patch.setitem(database.frozen.TABLES, "deadline", version_3)
         with db.atomic():
-            database.widen_choices(db.obj, Deadline, "kind")  # back to the version-3 list
-    finally:
-        field.choices, field.constraints = new_choices, new_constraints
+            database._widen_choices(db.obj, "deadline", "kind")  # back to the version-3 list
     survey = Survey.create(title="旧调查", start_date=date(2026, 12, 20), end_date=date(2026, 12, 30),
                            created_at=datetime(2026, 1, 1), updated_at=datetime(2026, 1, 1))
     rating = SurveyQuestion.create(survey=survey, seq=1, text="清洁", created_at=survey.created_at,
@@ -221,6 +221,7 @@ def test_migration_4_upgrades_a_database_made_before_it(app):
                               created_at=survey.created_at, updated_at=survey.created_at)
     database.SchemaMigration.delete().where(database.SchemaMigration.version == 4).execute()
     assert database.migrate() == [4]
+    kefu.recompute_after_migrations(database.recomputations([4]), clock.now())
     ratings = sorted(a.rating for a in SurveyAnswer.select().join(SurveyResponse)
                      .where((SurveyResponse.survey == survey.id) & SurveyAnswer.rating.is_null(False)))
     assert ratings == [4, 4]

@@ -207,7 +207,7 @@ def test_the_migration_replaces_the_shipped_scripts_that_read_deadlines_but_not_
     CallScript.update(script=database.SCRIPTS_BEFORE_PROGRESS["repair_open"]).where(
         CallScript.trigger == "repair_open").execute()
     CallScript.update(script="本店自己写的：{时限}").where(CallScript.trigger == "service_pending").execute()
-    database._scripts_say_what_happens_now(None)
+    database._scripts_say_what_happens_now(database.db.obj)
     assert "{进展}" in CallScript.get(CallScript.trigger == "repair_open").script
     assert CallScript.get(CallScript.trigger == "service_pending").script == "本店自己写的：{时限}"
 

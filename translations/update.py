@@ -29,14 +29,14 @@ def source_strings():
 
 
 def main():
-    import i18n
+    import views
     po_path = os.path.join(HERE, "en", "LC_MESSAGES", "messages.po")
     if os.path.exists(po_path):
         with open(po_path, "rb") as fh:
             catalog = read_po(fh, locale="en")
     else:
         catalog = Catalog(locale="en", project="Kefu Desk", charset="utf-8")
-    wanted = set(i18n.ui_strings()) | source_strings()
+    wanted = set(views.ui_strings()) | source_strings()
     added = [s for s in sorted(wanted) if s not in catalog]
     for msgid in added:
         catalog.add(msgid, "")

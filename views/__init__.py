@@ -1,7 +1,12 @@
 """Register every grid with Flask-Admin, grouped in menus by business area."""
 from flask_admin.menu import MenuDivider
 
+# Aliased: a plain name here would shadow a views submodule of that name (views.crm).
+import history as audit_history
+from crm import SOURCES as TIMELINE_SOURCES
+from models import REGISTERS, ChoiceField, User
 from views import admin as settings, communication, complaints, customers, kpi, loans, reception, surveys
+from views.base import KefuModelView
 
 # Six menus, so that the top bar stays one line at 1366 px wide in Chinese and in English for
 # every role; areas sharing a menu are parted by a line.
@@ -90,3 +95,32 @@ def role_tables(admin):
     return "\n".join(grids + ["", "Steps (a button on the record's page; `✓（本部门）`: on "
                               "the records of the user's own department only):", ""]
                      + steps + ["", "Other powers:", ""] + powers) + "\n"
+
+
+def _source(label):
+    """The Chinese source text of a label, lazy or not."""
+    return label._args[0] if hasattr(label, "_args") else str(label)
+
+
+def ui_strings():
+    """Return every label the console shows (the English catalog's completeness check):
+    register, field, choice, role and menu names, steps, slips, timeline kinds, audit rows."""
+    strings = [category for _, category in MENU]
+    strings += [label for _, label in User.ROLES]
+    for model in REGISTERS:
+        strings.append(model.verbose_name())
+        for field in model._meta.sorted_fields:
+            strings.append(field.verbose_name)
+            if isinstance(field, ChoiceField):
+                strings += [label for _, label in field.choices]
+    for module, _ in MENU:
+        views = [v for v in vars(module).values()
+                 if isinstance(v, type) and issubclass(v, KefuModelView)]
+        for view in views:
+            for step in view.steps:
+                strings.append(step.label)
+                strings += [_source(f.args[0]) for f in step.fields.values()]
+            strings += [label for _, label in view.print_slips]
+    strings += [source.label for source in TIMELINE_SOURCES]  # the 360 timeline's kinds
+    strings += audit_history.ui_strings()  # what the audit rows read as
+    return sorted({s for s in strings if s})
