@@ -11,7 +11,7 @@ from models import (Alert, AuditLog, CorrectiveAction, Customer, Department, Dom
                     Survey, SurveyAnswer, SurveyDistribution, SurveyResponse,
                     ValidationError)
 from helpers import fresh, run, user
-from factories import make_running_survey, make_survey_plan, questions_of
+from factories import make_customer, make_running_survey, make_survey_plan, questions_of
 
 NOW = datetime(2026, 11, 23, 10, 0)
 
@@ -205,7 +205,7 @@ def test_filing_makes_the_survey_read_only(as_clerk, app):
 
 def test_the_public_link_is_used_once_and_not_after_close(client, app):
     survey = make_running_survey()
-    tenant = Customer.select().where(Customer.kind == "tenant").first()
+    tenant = make_customer()
     run(survey.distribute, user("clerk"), datetime(2026, 12, 13, 9, 0), [tenant])
     dist = SurveyDistribution.get(SurveyDistribution.survey == survey.id)
     q = questions_of(survey)
@@ -234,7 +234,7 @@ def test_the_public_link_is_used_once_and_not_after_close(client, app):
     finally:
         clock.now = clock_now
     # Another customer's link after the close.
-    other = Customer.select().where((Customer.kind == "tenant") & (Customer.id != tenant.id)).first()
+    other = make_customer()
     run(fresh(survey).distribute, user("clerk"), datetime(2026, 12, 13, 9, 0), [other])
     run(fresh(survey).close, user("ops"), datetime(2026, 12, 28, 18, 0))
     late = SurveyDistribution.get((SurveyDistribution.survey == survey.id)
@@ -324,7 +324,7 @@ def test_too_few_answers_show_no_scores(as_admin, app):
 
 def test_answers_without_a_code_count_as_paper_copies(app):
     survey = make_running_survey()
-    tenant = Customer.select().where(Customer.kind == "tenant").first()
+    tenant = make_customer()
     run(survey.distribute, user("clerk"), datetime(2026, 12, 13, 9, 0), [tenant])
     for _ in range(6):
         answer(survey, {"维修及时性": 4, "清洁": 4, "服务态度": 4})
