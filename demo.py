@@ -4,6 +4,8 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+import flows.cash
+import flows.complaints
 from models import (ActionItem, Callback, Charge, Complaint, ComplaintGuideline, ComplaintPassOn,
                     ComplaintReport, ComplaintUpdate, Contact, CorrectiveAction, Customer,
                     Department, FeeItem, ItemLoan, LendableItem, PAYMENT_METHODS, ShiftHandover, Meeting, Notice, NoticeReceipt,
@@ -211,7 +213,7 @@ def create_demo_data(now):
     Charge.update(handover=old_shift).where(Charge.id.in_([c.id for c in handed])).execute()
     shift_end = (now - timedelta(days=1)).replace(hour=18, minute=0, second=0, microsecond=0)
     figures = ShiftHandover.shift_figures(clerk.id, shift_end.replace(hour=8, minute=30), shift_end)
-    signed = ShiftHandover.hand_over(
+    signed = flows.cash.hand_over(
         clerk, users["clerk2"], shift_end.replace(hour=8, minute=30), shift_end,
         figures["totals"]["cash"][1] + Decimal("2.00"), "找零多收 2 元，已登记", shift_end)
     signed.take_over(users["clerk2"], shift_end + timedelta(minutes=5))
@@ -468,7 +470,7 @@ def _stamp_clocks(by):
         if loan.returned_at:
             loan.stop_clock("free", loan.returned_at)
     for complaint in Complaint.select():
-        complaint.register(by, complaint.received_at)
+        flows.complaints.register(complaint, by, complaint.received_at)
         for kind, at in (("start", complaint.started_at), ("resolve", complaint.resolved_at),
                          ("follow_up", complaint.resolved_at)):
             if at:

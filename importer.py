@@ -29,6 +29,7 @@ from decimal import Decimal, InvalidOperation
 from peewee import (BooleanField, CharField, DateField, DateTimeField, DecimalField,
                     ForeignKeyField, IntegerField, IntegrityError, Model, TextField, fn)
 
+import flows.calendar
 import sla
 from audit import audit, snapshot
 from database import write_transaction
@@ -700,7 +701,7 @@ def _write(plan, by, now, only_valid, token):
                 _update(plan, row, by, now)
         counts = plan.counts
         if calendar is not None:  # the running clocks the new days move, in this transaction
-            CalendarDay.calendar_changed(calendar, by, now)
+            flows.calendar.calendar_changed(calendar, by, now)
         audit("import", None, now=now, user=by,
               summary="导入%s %s：新增 %d，更新 %d，无变化 %d，跳过错误行 %d" % (
                   model.verbose_name(), plan.filename, counts[CREATE], counts[UPDATE],

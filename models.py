@@ -811,7 +811,8 @@ class Contact(Register):
         return User.select(User.department).where(User.id == self.received_by_id).scalar()
 
     def _open(self, by, now, record, allowed_from=(OPEN,)):
-        """Save a record created from this contact, linked back; the contact becomes transferred.
+        """Save a record created from this contact, linked back; the contact becomes transferred
+        (its audit row: flows.reception, which converts contacts).
 
         The contact's state change comes first: of two clerks converting it, one wins."""
         target = record.department if "department" in record._meta.fields else self.department
@@ -821,8 +822,6 @@ class Contact(Register):
         record.full_clean()
         record.assign_number(now)
         record.save(force_insert=True)
-        from audit import audit
-        audit("create", record, now=now, user=by, summary=f"由{self.number}转入：{record}")
         return record
 
     def _require_customer(self):
@@ -1147,8 +1146,6 @@ class ServiceRequest(Register):
             letter.full_clean()
             letter.assign_number(now)
             letter.save(force_insert=True)
-            from audit import audit
-            audit("create", letter, now=now, user=by)
             letters.append(letter)
         return letters
 
@@ -1392,8 +1389,7 @@ class ShiftHandover(PrintedAmounts, Register):
                   charge_ids=None):
         """The clerk going off shift hands over (R-PAY-2): the shift's charges are counted
         against the cash, the difference explained, and the record waits for the taker's
-        signature. One transaction, one audit row; the charges join this handover."""
-        from audit import audit
+        signature; the charges join this handover (its audit row: flows.cash.hand_over)."""
         errors = {}
         if taker is None:
             errors["taken_by"] = "请选择接班人"
@@ -1439,7 +1435,6 @@ class ShiftHandover(PrintedAmounts, Register):
             if ids and Charge.update(handover=record, updated_at=now).where(
                     Charge.id.in_(ids) & Charge.handover.is_null()).execute() != len(ids):
                 raise DomainError("有收费已被另一份交接班记录列入，请刷新后重新清点")
-            audit("create", record, before={}, now=now, user=by)
             # The shift's money reaches finance by the end of the shift's day.
             record.start_clock("finance", "PAY_HANDOVER", period_to, now,
                                due=sla.end_of_day(period_to))
@@ -1452,12 +1447,12 @@ class ShiftHandover(PrintedAmounts, Register):
         self.transition("take_over", by, now, (self.SIGNING,), status=self.SIGNED,
                         taken_signed_at=now)
 
-    def archive(self, by, now, reason):
+    def archive(self, by, now, reason, seen=None):
         """Withdraw a handover the taker has not signed (a wrong count): its charges wait for
         the next one. A signed handover is the shift's record and stays."""
         if self.status != self.SIGNING:
             raise DomainError("%s已由接班人签字，不能作废" % self)
-        super().archive(by, now, reason)
+        super().archive(by, now, reason, seen)
         Charge.update(handover=None, updated_at=now).where(Charge.handover == self.id).execute()
         Deadline.update(status=Deadline.CANCELLED, updated_at=now).where(
             (Deadline.record_type == "ShiftHandover") & (Deadline.record_id == self.id)
@@ -1738,8 +1733,6 @@ class ItemLoan(PrintedAmounts, Register):
                 charge.assign_number(now)
                 charge.full_clean()
                 charge.save()
-                from audit import audit
-                audit("create", charge, before={}, now=now, user=by)
                 charge.start(by, now)
             self.transition("refund", by, now, (self.RETURNED,), status=self.REFUNDED,
                             refund=self.refund_due, refunded_at=now, refunded_by=by,
@@ -1857,16 +1850,18 @@ class Complaint(Register):
             raise ValidationError({"requested_by": "要求解决日期不能早于受理日期"})
 
     def register(self, by, now):
-        """Grade a new complaint: stamp its clocks, name its owner, alert a major one's owner."""
-        self._enter_reception(by, now)
+        """Grade a new complaint: stamp its clocks, name its owner, alert a major one's owner.
+        Returns the reception entry made for it (None if it came from one)."""
+        contact = self._enter_reception(by, now)
         self.start_clock("follow_up", "CMP_DAILY_FOLLOWUP", self.received_at, now)
         self._grade(by, now, self.received_at)
+        return contact
 
     def _enter_reception(self, by, now):
         """Every complaint is in the reception register (顾客接待登记), whoever took it
         (R-CMP-3): one entered directly gets its contact, already passed on (转投诉) to it."""
         if self.contact_id:
-            return
+            return None
         contact = Contact(
             customer=self.customer_id, visitor_name=self.complainant_name,
             phone=self.complainant_phone, channel=self.channel, kind="complaint",
@@ -1877,8 +1872,7 @@ class Complaint(Register):
         contact.save(force_insert=True)
         type(self).update(contact=contact, updated_at=now).where(type(self).id == self.id).execute()
         self.contact = contact
-        from audit import audit
-        audit("create", contact, now=now, user=by, summary=f"投诉{self.number}的接待登记：{contact}")
+        return contact
 
     def _grade(self, by, now, start, owner=None):
         """Stamp the clocks of the current severity from `start` (R-CMP-1)."""
@@ -2146,9 +2140,9 @@ class ComplaintPassOn(Register):
             raise ValidationError({"received_at": "收到时间不能晚于现在"})
         self.start_clock("forward", "CMP_PASS_ON", self.received_at, now)
 
-    def register_complaint(self, by, now, category, severity, requested_by=None):
-        """The desk registers it: a reception entry (kind complaint) turned into a complaint,
-        routed and graded as usual from the moment it was received; the clock stops."""
+    def enter_reception(self, by, now):
+        """The desk registers it: first its reception entry (kind complaint), which
+        flows.complaints.register_pass_on turns into a complaint (then `registered_as`)."""
         self.transition("register", by, now, (self.WAITING,), status=self.REGISTERED,
                         registered_at=now, registered_by=by)
         contact = Contact(
@@ -2161,14 +2155,14 @@ class ComplaintPassOn(Register):
         contact.full_clean()
         contact.assign_number(now)
         contact.save(force_insert=True)
-        from audit import audit
-        audit("create", contact, now=now, user=by, summary=f"由{self.number}转入：{contact}")
-        complaint = contact.open_complaint(by, now, category, severity, requested_by)
+        return contact
+
+    def registered_as(self, contact, complaint, now):
+        """Link the reception entry and the complaint made of it; the clock stops."""
         type(self).update(contact=contact, complaint=complaint, updated_at=now).where(
             type(self).id == self.id).execute()
         self.contact, self.complaint = contact, complaint
         self.stop_clock("forward", now)
-        return complaint
 
 
 class ComplaintUpdate(Register):
@@ -2496,8 +2490,6 @@ class Survey(Register):
             SurveyQuestion.create(survey=self, seq=first + offset, text=row.text, kind=row.kind,
                                   department=row.department, created_by=by, created_at=now,
                                   updated_at=now)
-        from audit import audit, snapshot
-        audit("copy_template", self, before=snapshot(self), now=now, user=by, summary="导入模板“%s” %d 题" % (template, len(rows)))
         return len(rows)
 
     def distribute(self, by, now, customers):
@@ -2511,8 +2503,6 @@ class Survey(Register):
                 for c in customers if c.id not in already]
         for start in range(0, len(rows), 500):
             SurveyDistribution.insert_many(rows[start:start + 500]).execute()
-        from audit import audit, snapshot
-        audit("distribute", self, before=snapshot(self), now=now, user=by, summary="发放问卷 %d 份" % len(rows))
         return len(rows)
 
     def record_response(self, by, now, answers, distribution=None, respondent_kind=None,
@@ -2557,9 +2547,6 @@ class Survey(Register):
             area=(area or None), created_by=by, created_at=now, updated_at=now)
         SurveyAnswer.insert_many([dict(response=response.id, question=qid, rating=rating, text=text)
                                   for qid, (rating, text) in cleaned.items()]).execute()
-        from audit import audit, snapshot
-        audit("return_questionnaire", self, before=snapshot(self), now=now, user=by,
-              summary="回收答卷 #%d（%d 项）" % (response.id, len(cleaned)))
         return response
 
     def record_paper_copies(self, by, now, copies):
@@ -2577,12 +2564,14 @@ class Survey(Register):
         return Decimal(distributed) * 100 < target * self.sample_size
 
     def close(self, by, now):
-        """结束: compute the results; each item under the threshold raises a corrective action
-        for its department, and a distribution or return rate under target alerts the planner
-        (R-SUR-3)."""
-        import reports
+        """结束: no more questionnaires (flows.surveys.close compiles the results and raises
+        what they show)."""
         self.transition("close", by, now, (self.RUNNING,), status=self.CLOSED, closed_at=now)
-        results = reports.survey_results(self)
+
+    def raise_findings(self, by, now, results):
+        """Each item of the closed survey's `results` under the threshold raises a corrective
+        action for its department, and a distribution or return rate under target alerts the
+        planner (R-SUR-3). Returns the corrective actions raised."""
         threshold = self.threshold()
         operations = Department.by_code(Department.OPERATIONS)
         raised = []
@@ -2599,8 +2588,6 @@ class Survey(Register):
                 updated_at=now)
             action.assign_number(now)
             action.save(force_insert=True)
-            from audit import audit
-            audit("create", action, now=now, user=by, summary="调查结束自动生成：" + action.finding[:120])
             raised.append(action)
         if results["distribution_short"]:
             Alert.raise_for(self, "reminder", now, "调查“%s”发放率 %s%%（%d/%d 份），未达目标 %s%%" % (
@@ -3237,86 +3224,16 @@ class CalendarDay(Register):
         return sla.WorkCalendar(frozenset(holidays), frozenset(workdays), CalendarYear.confirmed(),
                                 opening_hours=Setting.opening_hours())
 
-    def archive(self, by, now, reason, seen=None):
-        """Archive the day; the running clocks it moves are recomputed with it."""
-        old = CalendarDay.work_calendar()
-        super().archive(by, now, reason, seen)
-        CalendarDay.calendar_changed(old, by if isinstance(by, User) else User.get_by_id(by), now)
-
     @classmethod
-    def import_notice(cls, notice, by, now):
-        """Write a parsed State Council notice (holiday_notice.parse) as its year's days and
-        confirm the year: days of that year the notice does not name are archived, moved clocks
-        recomputed. Call inside a transaction. Returns {"created", "updated", "archived", "moved"}."""
-        from audit import audit, snapshot
-        if notice.problems or not notice.days:
-            raise DomainError("通知未能完整解析，未导入：%s" % "；".join(map(str, notice.problems or ["没有日期"])))
-        old = cls.work_calendar()
-        year = notice.year
-        first, last = date(year, 1, 1), date(year, 12, 31)
-        named = {d.day: d for d in notice.days}
-        stored = {row.day: row for row in cls.select().where(
-            cls.day.between(min(first, *named), max(last, *named)))}
-        counts = {"created": 0, "updated": 0, "archived": 0}
-        reason = "不在%d年国务院通知中" % year
-        for day, row in stored.items():
-            if day not in named and first <= day <= last and row.archived_at is None:
-                before = snapshot(row)
-                row.archived_at, row.archive_reason, row.updated_at = now, reason, now
-                row.version = (row.version or 0) + 1
-                row.save()
-                audit("archive", row, before=before, now=now, user=by)
-                counts["archived"] += 1
-        for day, item in sorted(named.items()):
-            row = stored.get(day)
-            values = {"kind": item.kind, "name": item.name[:50], "source": "notice"}
-            if row is None:
-                row = cls.create(day=day, created_by=by, created_at=now, updated_at=now, **values)
-                audit("create", row, now=now, user=by)
-                counts["created"] += 1
-            elif row.archived_at or row.kind != item.kind:  # a day already right stays as it is
-                before = snapshot(row)
-                for name, value in values.items():
-                    setattr(row, name, value)
-                row.archived_at = row.archive_reason = None
-                row.updated_at, row.version = now, (row.version or 0) + 1
-                row.save()
-                audit("update", row, before=before, now=now, user=by)
-                counts["updated"] += 1
-        CalendarYear.confirm(year, "notice", by, now)
-        counts["moved"] = cls.calendar_changed(old, by, now)
-        audit("import", None, now=now, user=by,
-              summary="导入%d年国务院节假日安排通知：新增 %d，更新 %d，归档 %d；期限调整 %d 项" % (
-                  year, counts["created"], counts["updated"], counts["archived"], counts["moved"]),
-              extra={"year": year, "counts": counts})
-        return counts
-
-    @classmethod
-    def confirm_year(cls, year, by, now):
-        """Confirm that the days entered for `year` are its whole arrangement: its deadlines
-        stop being estimates and the clocks they move are recomputed. Call inside a transaction."""
-        from audit import audit
-        if not cls.select().where((cls.kind == cls.HOLIDAY) & cls.archived_at.is_null()
-                                  & cls.day.between(date(year, 1, 1), date(year, 12, 31))).exists():
-            raise DomainError("%d 年还没有任何节假日，不能确认为完整；请先粘贴国务院通知或导入日历表格" % year)
-        if year in CalendarYear.confirmed():
-            raise DomainError("%d 年的日历已确认" % year)
-        old = cls.work_calendar()
-        CalendarYear.confirm(year, "admin", by, now)
-        moved = cls.calendar_changed(old, by, now)
-        audit("calendar_confirm", None, now=now, user=by,
-              summary="确认%d年工作日历完整；期限调整 %d 项" % (year, moved), extra={"year": year})
-        return moved
-
-    @classmethod
-    def calendar_changed(cls, old, by, now):
+    def move_deadlines(cls, old, by, now):
         """Recompute every running clock whose deadline (or escalation) the change from `old`
-        to the stored calendar moves; audit each record and tell its owners with a reminder.
-        Call inside the change's transaction. Returns how many deadlines moved."""
+        to the stored calendar moves; show it on its record and tell its owners with a reminder.
+        Call inside the change's transaction. Returns [(record, values before, summary,
+        [(clock, old due, due)])] per record moved, for its audit row."""
         new = cls.work_calendar()
         changed = new.days_changed(old)
         if not changed:
-            return 0
+            return []
         first = datetime.combine(changed[0], time.min)
         last = datetime.combine(changed[-1] + timedelta(days=1), time.min)
         clocks = list(Deadline.select().where(
@@ -3355,18 +3272,18 @@ class CalendarDay(Register):
                         (Alert.record_type == clock_row.record_type)
                         & (Alert.record_id == clock_row.record_id) & (Alert.rule == clock_row.rule_id)
                         & (Alert.kind == "overdue") & (Alert.status == Alert.OPEN)).execute()
-        for (record_type, record_id), clocks_moved in moved.items():
-            cls._tell_moved(_REGISTER_BY_NAME[record_type], record_id, clocks_moved, by, now)
-        return sum(len(m) for m in moved.values())
+        told = (cls._tell_moved(_REGISTER_BY_NAME[record_type], record_id, clocks_moved, now)
+                for (record_type, record_id), clocks_moved in moved.items())
+        return [entry for entry in told if entry is not None]
 
     @staticmethod
-    def _tell_moved(model, record_id, clocks_moved, by, now):
-        """Show a record's moved deadlines on it, audit them, and remind its owners."""
-        from audit import audit, snapshot
+    def _tell_moved(model, record_id, clocks_moved, now):
+        """Show a record's moved deadlines on it and remind its owners; return
+        (record, values before, summary, clocks moved)."""
         record = model.get_or_none(model.id == record_id)
         if record is None:
-            return
-        before = snapshot(record)
+            return None
+        before = dict(record.__data__)
         lines = []
         for clock_row, old_due, due in clocks_moved:
             column = model.deadline_columns.get(clock_row.kind)
@@ -3376,11 +3293,10 @@ class CalendarDay(Register):
             label = clock_row.choice_label("kind")
             lines.append("%s %s → %s" % (label, old_due.strftime("%m-%d %H:%M"), due.strftime("%m-%d %H:%M")))
         summary = "工作日历调整，期限已重算：%s %s" % (record, "；".join(lines))
-        # The record's deadline columns carry old → new; the summary names each clock.
-        audit("calendar_moved", record, before=before, now=now, user=by, summary=summary)
         owner = record.created_by_id if "created_by" in model._meta.fields else None
         Alert.raise_for(record, "reminder", now, summary, assignee=owner,
                         rule=clocks_moved[0][0].rule_id)
+        return record, before, summary, clocks_moved
 
 
 class CalendarYear(BaseModel):
@@ -3550,10 +3466,19 @@ class Deadline(Register):
     @classmethod
     def running_clock_index(cls):
         """The running clocks only (about 1 in 70 at a year of data), with what the jobs read
-        of them: each open alert's clock is one small index seek, never a row of the table."""
-        return cls.index(cls.record_type, cls.record_id, cls.rule, cls.kind, cls.due_at,
-                         cls.level2_at, cls.level3_at, cls.level4_at,
+        of them: each open alert's clock is one small index seek, never a row of the table
+        (`status` is in it too: SQLite reads a column of the WHERE from the row otherwise)."""
+        return cls.index(cls.record_type, cls.record_id, cls.rule, cls.status, cls.kind,
+                         cls.due_at, cls.warn_at, cls.level2_at, cls.level3_at, cls.level4_at,
                          where=(cls.status == cls.RUNNING), name="deadline_running_clock")
+
+    @classmethod
+    def running_by_rule_index(cls):
+        """Each rule's running clocks by due time, with what its job matches alerts on: the
+        overdue and due-soon jobs read only their rule's running clocks, from the index alone."""
+        return cls.index(cls.rule_code, cls.status, cls.due_at, cls.warn_at, cls.record_type,
+                         cls.record_id, cls.rule, where=(cls.status == cls.RUNNING),
+                         name="deadline_running_by_rule")
 
     def escalation_columns(self, limit, calendar):
         """The level2_at … level4_at values for this clock's current due time."""
@@ -3688,6 +3613,7 @@ class AuditLog(BaseModel):
 
 # Every register with a Flask-Admin grid, in glossary order.
 Deadline.add_index(Deadline.running_clock_index())
+Deadline.add_index(Deadline.running_by_rule_index())
 for _index in Alert.priority_indexes():
     Alert.add_index(_index)
 

@@ -292,17 +292,20 @@ def time_left(due, now):
     return ("剩余 " if seconds >= 0 else "已逾期 ") + span
 
 
-def missed_follow_up_days(follow_up_from, now, calendar, feedback_days, holds):
+def missed_follow_up_days(follow_up_from, now, calendar, feedback_days, holds, first_day=None):
     """The working days from `follow_up_from`'s day up to yesterday on which the complainant
     was given no feedback (R-CMP-6): the one decision the complaint's page and the daily job
     share. `feedback_days`: the dates with feedback recorded; `holds`: (start, end or None
     while still on hold) periods. A day on hold at any moment owes no follow-up (a complaint
-    waiting on the customer or a manufacturer has nothing new to tell)."""
+    waiting on the customer or a manufacturer has nothing new to tell). `first_day`: only the
+    days from then on (the job looks back a few days, not over a complaint's months)."""
     if follow_up_from is None or now <= follow_up_from:
         return []
     feedback_days = set(feedback_days)
     held = [(start, end or now) for start, end in holds]
     missed, day = [], follow_up_from.date()
+    if first_day is not None and first_day > day:
+        day = first_day
     while day < now.date():
         day_start = datetime.combine(day, time.min)
         day_end = day_start + timedelta(days=1)

@@ -421,6 +421,7 @@ def export_child(args, password):
     login(client, password)
     client.get("/admin/contact/")  # warm the view
     before = vm_hwm_mb()
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     profiler = None
     if args.profile:  # profile the first --profile rows of the export only
@@ -444,7 +445,14 @@ def export_child(args, password):
             fh.write(profiler.output_text(unicode=True, color=False, show_all=True))
     took = time.perf_counter() - started
     print(json.dumps({"rows": lines - 1, "seconds": took, "bytes": size, "rss_before_mb": before,
-                      "peak_rss_mb": vm_hwm_mb()}))
+                      "peak_rss_mb": vm_hwm_mb(), "cpu_seconds": cpu_since(cpu)}))
+
+
+def cpu_since(before, who=resource.RUSAGE_SELF):
+    """CPU seconds (user and system) used since the getrusage(who) `before`: unlike the wall
+    time, hardly changed by what else runs on a shared machine."""
+    now = resource.getrusage(who)
+    return now.ru_utime - before.ru_utime + now.ru_stime - before.ru_stime
 
 
 def vm_hwm_mb():
@@ -526,12 +534,14 @@ def measure_export(args, password):
     floor = None
     if path and shutil.which("sqlite3"):
         target = os.path.join(WORK, "export-floor.csv")
+        cpu = resource.getrusage(resource.RUSAGE_CHILDREN)  # sqlite3's, reaped by the launcher
         out, took, peak, rc = run_child(["sh", "-c", 'exec sqlite3 -csv -header "$1" "$2" > "$3"', "sh",
                                          path, EXPORT_SQL, target])
+        cpu = cpu_since(cpu, resource.RUSAGE_CHILDREN)
         with open(target, "rb") as fh:
             lines = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
         floor = {"rows": lines - 1, "seconds": took, "peak_rss_mb": peak,
-                 "bytes": os.path.getsize(target)}
+                 "bytes": os.path.getsize(target), "cpu_seconds": cpu}
         os.remove(target)
     elif not path:  # PostgreSQL: COPY (the same join) TO STDOUT, written to a file
         out, took, peak, rc = run_child([sys.executable, __file__, "--child", "pgcopy", "--db", args.db])
@@ -972,6 +982,12 @@ def table(pages, export, jobs_result, load):
                    "| ≥ 100,000 rows/s | %s |" % (
                        export["rows"], export["seconds"], rate, frate, floor.get("seconds", 0),
                        frate / rate if rate else 0, verdict(rate >= 100_000)))
+        if export.get("cpu_seconds") and floor.get("cpu_seconds"):  # sqlite3's: SQLite only
+            out.append("| CSV export CPU (rows per CPU second) | %.1f s | %.0f rows/s | %.0f rows/s "
+                       "(%.1f s) | %.1f× | | |" % (
+                           export["cpu_seconds"], export["rows"] / export["cpu_seconds"],
+                           floor["rows"] / floor["cpu_seconds"], floor["cpu_seconds"],
+                           export["cpu_seconds"] / floor["cpu_seconds"]))
         out.append("| CSV export peak RSS | | %.0f MB | %.0f MB (%s) | | < 150 MB | %s |" % (
             export["child_peak_rss_mb"], floor.get("peak_rss_mb", 0),
             "sqlite3 -csv" if export.get("sqlite", True) else "COPY TO STDOUT",

@@ -6,6 +6,7 @@ from peewee import SQL, NodeList, Select, Value, fn
 
 import sla
 from database import is_sqlite
+from jobs.deadlines import resolve_alerts
 from models import (Alert, Contact, Customer, Department, Meeting, MeetingAttendee,
                     NoticeReceipt, SlaRule)
 
@@ -58,13 +59,15 @@ def flag_contact_cadence(now):
                 & (Alert.rule == rule.id) & (Alert.status == Alert.OPEN))
         # Contacted again since by the department itself: the alert is done. Read from the
         # rule's open alerts (a few), not from every customer contacted within the cadence.
+        # From the open alerts' (status, kind, record type) index: not the years of resolved
+        # cadence alerts; only those found are written.
         contacted = Customer.select(Customer.id).where(
             (Customer.id == Alert.record_id) & (Customer.kind == kind)
             & (Customer.cadence_contact_at >= boundary))
-        Alert.update(status=Alert.RESOLVED, resolved_at=now, updated_at=now,
-                     resolution_note="已沟通，系统自动解除").where(
-            (Alert.record_type == "Customer") & (Alert.rule == rule.id)
-            & (Alert.status == Alert.OPEN) & fn.EXISTS(contacted)).execute()
+        resolve_alerts(Alert.select(Alert.id).where(
+            (Alert.status == Alert.OPEN) & (Alert.kind == "overdue")
+            & (Alert.record_type == "Customer") & (Alert.rule == rule.id)
+            & fn.EXISTS(contacted)), now, "已沟通，系统自动解除")
         if not rule.is_active or rule.archived_at:
             continue
         reference = Customer.cadence_reference()

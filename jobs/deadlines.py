@@ -137,8 +137,9 @@ def flag_missing_follow_ups(now):
     """Complaints open past their fifth working day whose complainant was given no feedback on
     a working day (R-CMP-6, decided by sla.missed_follow_up_days as on the complaint's page):
     one alert per missed day to the intake person, each further missed day one level higher. Looks back over the
-    last five working days, so a few days of downtime are caught up once. Three reads (the
-    complaints owing follow-ups, their feedback and holds in the window), then one insert."""
+    last five working days, so a few days of downtime are caught up once. Reads the complaints
+    owing follow-ups and the window's alerts; only for those with a day of the window not yet
+    flagged, their feedback, holds and earlier alerts (a rerun reads no more); one insert."""
     rule = SlaRule.get_or_none(SlaRule.code == "CMP_DAILY_FOLLOWUP")
     if rule is None or not rule.is_active or rule.archived_at:
         return 0
@@ -152,51 +153,70 @@ def flag_missing_follow_ups(now):
         return 0
     window_start = datetime.combine(min(days), time())
     today = datetime.combine(now.date(), time())
-    complaints = {c.id: c for c in Complaint.select(
-        Complaint.id, Complaint.number, Complaint.created_by, Complaint.follow_up_from).where(
+    owing = Complaint.select(Complaint.id).where(
         Complaint.status.in_(Complaint.OPEN_STATES) & Complaint.archived_at.is_null()
-        & Complaint.on_hold_since.is_null() & (Complaint.follow_up_from < today))}
-    if not complaints:
+        & Complaint.on_hold_since.is_null() & (Complaint.follow_up_from < today))
+    # A complaint whose every day of the window has its alert already has nothing to raise (a
+    # rerun): left out in SQL, from the alerts of the window's days (by `since`), not history.
+    mine = (Alert.record_type == "Complaint") & (Alert.rule == rule.id)
+    window_ends = [datetime.combine(day, time()) + timedelta(days=1) for day in days]
+    flagged_all = (Alert.select(Alert.record_id).where(mine & Alert.since.in_(window_ends))
+                   .group_by(Alert.record_id)
+                   .having(fn.COUNT(fn.DISTINCT(Alert.since)) >= len(window_ends)))
+    complaints = {row[0]: row for row in owing.select(
+        Complaint.id, Complaint.number, Complaint.created_by, Complaint.follow_up_from).where(
+        Complaint.id.not_in(flagged_all)).tuples()}
+    candidates = list(complaints)
+    if not candidates:
         return 0
-    feedback, holds, flagged = defaultdict(set), defaultdict(list), defaultdict(set)
-    for update in ComplaintUpdate.select(ComplaintUpdate.complaint, ComplaintUpdate.happened_at,
-                                         ComplaintUpdate.told_complainant).where(
-            ComplaintUpdate.complaint.in_(list(complaints))
-            & (ComplaintUpdate.happened_at >= window_start) & (ComplaintUpdate.happened_at < today)
-            & ComplaintUpdate.told_complainant.is_null(False)):
-        if update.gave_feedback:
-            feedback[update.complaint_id].add(update.happened_at.date())
-    for hold in Hold.select(Hold.record_id, Hold.started_at, Hold.ended_at).where(
-            (Hold.record_type == "Complaint") & Hold.record_id.in_(list(complaints))
-            & (Hold.started_at < today)
-            & (Hold.ended_at.is_null() | (Hold.ended_at > window_start))):
-        holds[hold.record_id].append((hold.started_at, hold.ended_at))
-    earlier = defaultdict(int)
-    for alert in Alert.select(Alert.record_id, Alert.since).where(
-            (Alert.record_type == "Complaint") & Alert.record_id.in_(list(complaints))
-            & (Alert.rule == rule.id)):
-        earlier[alert.record_id] += 1
-        flagged[alert.record_id].add(alert.since)
+    flagged = defaultdict(set)
+    feedback, holds, earlier = defaultdict(set), defaultdict(list), defaultdict(int)
+    for start in range(0, len(candidates), 500):
+        some = candidates[start:start + 500]
+        for update in ComplaintUpdate.select(
+                ComplaintUpdate.complaint, ComplaintUpdate.happened_at,
+                ComplaintUpdate.told_complainant).where(
+                ComplaintUpdate.complaint.in_(some)
+                & (ComplaintUpdate.happened_at >= window_start)
+                & (ComplaintUpdate.happened_at < today)
+                & ComplaintUpdate.told_complainant.is_null(False)):
+            if update.gave_feedback:
+                feedback[update.complaint_id].add(update.happened_at.date())
+        for record_id, started_at, ended_at in Hold.select(
+                Hold.record_id, Hold.started_at, Hold.ended_at).where(
+                (Hold.record_type == "Complaint") & Hold.record_id.in_(some)
+                & (Hold.started_at < today)
+                & (Hold.ended_at.is_null() | (Hold.ended_at > window_start))).tuples():
+            holds[record_id].append((started_at, ended_at))
+        # Each missed day raises the level by one: the alerts raised before count; those of
+        # the window's days say which have theirs already.
+        earlier.update(Alert.select(Alert.record_id, fn.COUNT(Alert.id)).where(
+            mine & Alert.record_id.in_(some)).group_by(Alert.record_id).tuples())
+        for record_id, since in Alert.select(Alert.record_id, Alert.since).where(
+                mine & Alert.record_id.in_(some) & Alert.since.in_(window_ends)).tuples():
+            flagged[record_id].add(since)
     pm, gm = User.first_with_role(User.PM), User.first_with_role(User.GM)
     # The intake person (受理人) follows up and tells the complainant, whichever department
     # handles it: the alert is the service center's, then its head's (R-CMP-6).
     service = Department.get(Department.code == Department.SERVICE)
     head = service.head_id if service.head_id and service.head.is_active else None
     rows = []
-    for complaint in complaints.values():
-        missed = sla.missed_follow_up_days(complaint.follow_up_from, now, calendar,
-                                           feedback[complaint.id], holds[complaint.id])
-        level = earlier[complaint.id]
+    for complaint_id in candidates:
+        _, number, created_by, follow_up_from = complaints[complaint_id]
+        missed = sla.missed_follow_up_days(follow_up_from, now, calendar,
+                                           feedback[complaint_id], holds[complaint_id],
+                                           first_day=min(days))
+        level = earlier[complaint_id]
         for day in missed:
             end = datetime.combine(day, time()) + timedelta(days=1)
-            if day < min(days) or end in flagged[complaint.id]:
+            if day < min(days) or end in flagged[complaint_id]:
                 continue
             level += 1
-            person = {1: complaint.created_by_id, 2: head,
+            person = {1: created_by, 2: head,
                       3: pm.id if pm else None}.get(level, gm.id if gm else None)
-            rows.append(dict(kind="overdue", record_type="Complaint", record_id=complaint.id,
+            rows.append(dict(kind="overdue", record_type="Complaint", record_id=complaint_id,
                              title=("投诉未每日跟踪（%s）：%s" % (day.isoformat(),
-                                                          complaint.number or ""))[:200],
+                                                          number or ""))[:200],
                              rule=rule.id, since=end, department=service.id,
                              assignee=person, level=min(level, 4), status=Alert.OPEN,
                              created_at=now, updated_at=now))
@@ -245,35 +265,44 @@ def flag_overdue_corrective_actions(now):
     return _flag_past_due_date("CorrectiveAction", now)
 
 
+def resolve_alerts(alerts, now, note):
+    """Resolve the alerts `alerts` selects (their ids read first from the open alerts'
+    indexes, so a run that finds none writes nothing and reads no alert row)."""
+    ids = [alert_id for (alert_id,) in alerts.tuples()]
+    for start in range(0, len(ids), 500):
+        Alert.update(status=Alert.RESOLVED, resolved_at=now, updated_at=now,
+                     resolution_note=note).where(
+            Alert.id.in_(ids[start:start + 500]) & (Alert.status == Alert.OPEN)).execute()
+    return len(ids)
+
+
 def resolve_done_alerts(now):
-    """Close overdue and due-soon alerts whose clock is no longer running (the record is done)."""
+    """Close overdue and due-soon alerts whose clock is no longer running (the record is done).
+    Reads only the open alerts and, for each, its running clock (indexes alone: what is open,
+    not the years of resolved alerts and met clocks)."""
     running = Deadline.select(Deadline.id).where(
         (Deadline.record_type == Alert.record_type) & (Deadline.record_id == Alert.record_id)
         & (Deadline.rule == Alert.rule) & (Deadline.status == Deadline.RUNNING))
-    done = dict(status=Alert.RESOLVED, resolved_at=now, updated_at=now,
-                resolution_note="办理完毕，系统自动解除")
-    resolved = (Alert.update(**done)
-                .where((Alert.status == Alert.OPEN) & Alert.kind.in_(("overdue", "due_soon"))
-                       & Alert.rule.is_null(False) & ~fn.EXISTS(running)
-                       & (Alert.record_type != "Customer"))  # cadence alerts: jobs/communication
-                .execute())
+    resolved = resolve_alerts(Alert.select(Alert.id).where(
+        (Alert.status == Alert.OPEN) & Alert.kind.in_(("overdue", "due_soon"))
+        & Alert.rule.is_null(False) & ~fn.EXISTS(running)
+        & (Alert.record_type != "Customer")),  # cadence alerts: jobs/communication
+        now, "办理完毕，系统自动解除")
     # A due-soon alert has done its work once the clock is past due: the overdue alert takes over.
     past_due = Deadline.select(Deadline.id).where(
         (Deadline.record_type == Alert.record_type) & (Deadline.record_id == Alert.record_id)
         & (Deadline.rule == Alert.rule) & (Deadline.status == Deadline.RUNNING)
         & (Deadline.due_at <= now))
-    resolved += (Alert.update(status=Alert.RESOLVED, resolved_at=now, updated_at=now,
-                              resolution_note="已逾期，由逾期提醒跟进")
-                 .where((Alert.status == Alert.OPEN) & (Alert.kind == "due_soon")
-                        & fn.EXISTS(past_due))
-                 .execute())
+    resolved += resolve_alerts(Alert.select(Alert.id).where(
+        (Alert.status == Alert.OPEN) & (Alert.kind == "due_soon") & fn.EXISTS(past_due)),
+        now, "已逾期，由逾期提醒跟进")
+    kinds = [kind for kind, _ in Alert.KINDS]  # every kind: the open alerts' index is by kind
     for record_type, (model, *_) in DUE_DATE_REGISTERS.items():
         still_open = model.select(model.id).where(
             (model.id == Alert.record_id) & (model.status == model.OPEN) & model.archived_at.is_null())
-        resolved += (Alert.update(**done)
-                     .where((Alert.status == Alert.OPEN) & (Alert.record_type == record_type)
-                            & ~fn.EXISTS(still_open))
-                     .execute())
+        resolved += resolve_alerts(Alert.select(Alert.id).where(
+            (Alert.status == Alert.OPEN) & Alert.kind.in_(kinds) & (Alert.record_type == record_type)
+            & ~fn.EXISTS(still_open)), now, "办理完毕，系统自动解除")
     return resolved
 
 

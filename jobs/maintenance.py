@@ -2,22 +2,52 @@
 from datetime import timedelta
 
 from audit import audit_job, verify_chain
-from database import is_sqlite, job_transaction, refresh_planner_statistics, write_transaction
+from database import is_sqlite, job_transaction, write_transaction
 from models import Alert, FormToken, JobRun, LoginAttempt, User, db
 
 
+# A table's statistics are refreshed once it has grown or shrunk by a tenth since they were
+# taken (PostgreSQL's autovacuum waits for the same: autovacuum_analyze_scale_factor 0.1, plus
+# 50 rows): the planner's choices follow proportions, which a day of a year's rows hardly moves.
+STALE_SHARE, STALE_ROWS = 0.1, 50
+
+
+def _stale(rows_then, rows_now):
+    return abs(rows_now - rows_then) > STALE_SHARE * rows_then + STALE_ROWS
+
+
 def refresh_statistics(now):
-    """Nightly: fresh planner statistics as the registers grow. On SQLite ANALYZE holds the
-    write lock while it reads, so it goes one index at a time, each in a transaction of its own:
-    the desk's saves wait for one index's scan at most (under a second for 2M clocks), not for
-    a table's eight or the 8 s of the whole file. PostgreSQL's ANALYZE blocks no reader or
-    writer and is left whole."""
+    """Nightly: fresh planner statistics where the planner needs them, the tables that grew by
+    a tenth since their statistics were taken and indexes that have none (a new one), not the
+    whole file every night (5-7 s at a year of data, most of it on tables that grew 0.3 %).
+    On SQLite ANALYZE holds the write lock while it reads, so it goes one index at a time, each
+    in a transaction of its own: the desk's saves wait for one index's scan at most. PostgreSQL's
+    ANALYZE blocks no reader or writer: it runs on the tables its own counters call changed."""
     if not is_sqlite():
-        refresh_planner_statistics(db.obj)
-        return "analyzed"
+        tables = [name for (name,) in db.execute_sql(
+            "SELECT relname FROM pg_stat_user_tables WHERE n_mod_since_analyze > %s * n_live_tup + %s"
+            " OR (last_analyze IS NULL AND last_autoanalyze IS NULL)", (STALE_SHARE, STALE_ROWS))]
+        for name in tables:
+            db.execute_sql('ANALYZE "%s"' % name)
+        return "analyzed %d tables" % len(tables)
+    then, known = {}, set()
+    if db.table_exists("sqlite_stat1"):
+        for table, index, stat in db.execute_sql("SELECT tbl, idx, stat FROM sqlite_stat1"):
+            rows = int((stat or "0").split()[0])
+            then[table] = max(then.get(table, 0), rows)  # a full index counts the whole table
+            known.add(index or table)
     parts = []
     for table in db.get_tables():
-        parts += [index.name for index in db.get_indexes(table)] or [table]
+        indexes = [index.name for index in db.get_indexes(table)] or [table]
+        if table not in then:
+            parts += indexes
+            continue
+        # The largest rowid: the rows added since (a count would read the whole table).
+        (rows_now,), = db.execute_sql('SELECT COALESCE(MAX(rowid), 0) FROM "%s"' % table)
+        if _stale(then[table], rows_now):
+            parts += indexes
+        else:
+            parts += [name for name in indexes if name not in known]
     for name in parts:
         with write_transaction():
             db.execute_sql('ANALYZE "%s"' % name)

@@ -32,8 +32,11 @@ def segment_metrics(now):
     paid = _grouped(Charge.select(Charge.customer, fn.COUNT(Charge.id)).where(
         (Charge.status != Charge.VOIDED) & _within(Charge, Charge.charged_at, year_ago, now))
         .group_by(Charge.customer))
-    contacts = _grouped(Contact.select(Contact.customer, fn.COUNT(Contact.id)).where(
-        _within(Contact, Contact.received_at, year_ago, now)).group_by(Contact.customer))
+    # Counted along the (customer, archived, received) index, the window in the sum: read by
+    # date, each of a year's million contacts was a lookup in the table (10-19 s at scale 1).
+    in_window = (Contact.received_at >= year_ago) & (Contact.received_at <= now)
+    contacts = _grouped(Contact.select(Contact.customer, fn.SUM(Case(None, [(in_window, 1)], 0)))
+                        .where(Contact.archived_at.is_null()).group_by(Contact.customer))
     meetings = _grouped(MeetingAttendee.select(MeetingAttendee.customer, fn.COUNT(Meeting.id))
                         .join(Meeting).where(_within(Meeting, Meeting.held_at, year_ago, now))
                         .group_by(MeetingAttendee.customer))
@@ -147,11 +150,15 @@ def segment_customers(now):
     rules = active_rules()
     current = {row[0]: row[1:] for row in Customer.select(
         Customer.id, *(getattr(Customer, c) for c in SEGMENT_COLUMNS)).tuples()}
-    changed = []
+    changed, judged = [], {}
     for customer_id, metrics in segment_metrics(now).items():
-        levels, reasons = evaluate(rules, metrics["kind"], metrics)
-        values = (levels["value"], levels["engagement"], levels["satisfaction"], levels["risk"],
-                  json.dumps(reasons, ensure_ascii=False))
+        # Customers with the same kind and figures are judged once (most consumers share theirs).
+        key = tuple(metrics.values())
+        values = judged.get(key)
+        if values is None:
+            levels, reasons = evaluate(rules, metrics["kind"], metrics)
+            values = judged[key] = (levels["value"], levels["engagement"], levels["satisfaction"],
+                                    levels["risk"], json.dumps(reasons, ensure_ascii=False))
         if current.get(customer_id) != values:
             changed.append(values + (now, customer_id))
     sql = 'UPDATE "customer" SET %s, "segmented_at" = %s WHERE "id" = %s' % (

@@ -209,10 +209,10 @@ def reset_process_state(application):
     """What a test may leave behind in this process besides its database: the clock, the
     zone, the grid totals' cache, the database outage notes."""
     import database
-    from views import base as views_base
+    from views import grid
     clock.set_fixed_now(application.config.get("KEFU_FIXED_NOW"))
     clock.set_timezone(application.config["KEFU_TIMEZONE"])
-    views_base._grid_totals.clear()
+    grid._grid_totals.clear()
     database.outage.since, database.outage.refused = None, 0
     database.turn.gate = None
 

@@ -8,6 +8,7 @@ import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
+import flows.complaints
 from database import write_transaction
 from helpers import MON, dept, run, user
 from models import (Charge, Complaint, Contact, Customer, Department, FeeItem, ItemLoan,
@@ -111,7 +112,7 @@ def make_complaint(severity="general", category="property", at=MON, requested_by
         department=Complaint.route(category), received_at=at, created_at=at, updated_at=at)
     complaint.assign_number(at)
     complaint.save()
-    run(complaint.register, user("clerk"), at)
+    run(flows.complaints.register, complaint, user("clerk"), at)
     return Complaint.get_by_id(complaint.id)
 
 

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 import chinese_calendar
 import pytest
 
+import flows.calendar
 import holiday_notice
 import sla
 from models import (Alert, AuditLog, CalendarDay, CalendarYear, Complaint, Deadline,
@@ -181,7 +182,7 @@ def test_importing_a_package_year_notice_changes_no_day(app, as_admin):
     before = {(d.day, d.kind) for d in CalendarDay.select().where(
         CalendarDay.day.between(date(2026, 1, 1), date(2026, 12, 31)) & CalendarDay.archived_at.is_null())}
     with_notice = holiday_notice.parse(notice_text(2026))
-    counts = run(CalendarDay.import_notice, with_notice, user("admin"), datetime(2026, 11, 23, 10, 0))
+    counts = run(flows.calendar.import_notice, with_notice, user("admin"), datetime(2026, 11, 23, 10, 0))
     assert counts == {"created": 0, "updated": 0, "archived": 0, "moved": 0}
     after = {(d.day, d.kind) for d in CalendarDay.select().where(
         CalendarDay.day.between(date(2026, 1, 1), date(2026, 12, 31)) & CalendarDay.archived_at.is_null())}
@@ -196,7 +197,7 @@ def test_text_the_parser_does_not_understand_is_shown_and_stops_the_import(app, 
     assert 'id="notice-problems"' in preview and "2月3日起视情况另行放假" in preview
     assert 'id="notice-import"' not in preview
     with pytest.raises(Exception):
-        run(CalendarDay.import_notice, notice, user("admin"), datetime(2026, 11, 23, 10, 0))
+        run(flows.calendar.import_notice, notice, user("admin"), datetime(2026, 11, 23, 10, 0))
     assert 2027 not in CalendarYear.confirmed()
 
 
@@ -260,7 +261,7 @@ def test_an_overdue_alert_on_a_deadline_the_calendar_moves_later_is_resolved(app
     run(CalendarDay.create, day=date(2027, 2, 12), kind="holiday", name="春节")
     old = sla.WorkCalendar(CalendarDay.work_calendar().holidays - {date(2027, 2, 12)},
                            known_years=CalendarYear.confirmed())
-    run(CalendarDay.calendar_changed, old, user("admin"), datetime(2027, 2, 12, 11, 30))
+    run(flows.calendar.calendar_changed, old, user("admin"), datetime(2027, 2, 12, 11, 30))
     assert ServiceRequest.get_by_id(request.id).handback_deadline == datetime(2027, 2, 15, 10, 0)
     overdue = Alert.get_by_id(overdue.id)
     assert overdue.status == Alert.RESOLVED and "2027-02-15 10:00" in overdue.resolution_note

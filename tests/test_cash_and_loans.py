@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+import flows.cash
 from jobs import deadlines
 from models import (Alert, Charge, Deadline, DomainError, FeeItem, ItemLoan, LendableItem,
                     ShiftHandover, SlaRule, ValidationError, amount_in_words)
@@ -32,7 +33,7 @@ def new_charge(at, method="cash", quantity="1", by="clerk"):
 
 
 def hand_over(counted, reason=None, taker="clerk2", now=MON, **kw):
-    return run(ShiftHandover.hand_over, user("clerk"), user(taker), SHIFT_FROM, SHIFT_TO,
+    return run(flows.cash.hand_over, user("clerk"), user(taker), SHIFT_FROM, SHIFT_TO,
                counted, reason, now, **kw)
 
 
@@ -96,7 +97,7 @@ def test_R_PAY_2_a_difference_between_cash_and_system_needs_a_reason(app, counte
 def test_R_PAY_2_a_shift_record_needs_another_taker_and_a_shift_that_is_over(app, taker,
                                                                             period_to, field):
     with pytest.raises(ValidationError) as err:
-        run(ShiftHandover.hand_over, user("clerk"), user(taker), SHIFT_FROM, period_to, "0",
+        run(flows.cash.hand_over, user("clerk"), user(taker), SHIFT_FROM, period_to, "0",
             None, MON)
     assert field in err.value.errors
 
@@ -181,7 +182,7 @@ def test_R_PAY_2_deposits_taken_and_refunded_and_loan_fees_of_the_shift(app):
     loan = registered_loan(SHIFT_FROM)
     run(loan.issue, user("warehouse"), SHIFT_FROM, loan.number)
     run(loan.return_item, user("warehouse"), SHIFT_FROM + timedelta(minutes=65))  # 5 min over
-    run(loan.refund_deposit, user("clerk"), SHIFT_FROM + timedelta(minutes=70), loan.receipt_no,
+    run(flows.cash.refund_deposit, loan, user("clerk"), SHIFT_FROM + timedelta(minutes=70), loan.receipt_no,
         loan.number)
     record = hand_over("10.00")
     assert record.deposits_taken == earlier["deposits_taken"] + loan.deposit
@@ -259,7 +260,7 @@ def test_R_LOAN_3_the_refund_checks_the_receipt_and_certificate_numbers(app, rec
     run(loan.issue, user("warehouse"), MON, loan.number)
     run(loan.return_item, user("warehouse"), MON + timedelta(minutes=30))
     with pytest.raises(ValidationError) as err:
-        run(loan.refund_deposit, user("clerk"), MON + timedelta(minutes=31),
+        run(flows.cash.refund_deposit, loan, user("clerk"), MON + timedelta(minutes=31),
             loan.receipt_no if receipt is None else receipt,
             loan.number if certificate is None else certificate)
     assert set(err.value.errors) == fields
@@ -294,7 +295,7 @@ def test_R_LOAN_4_the_fee_kept_from_the_deposit_becomes_a_charge_of_the_shift(ap
     loan = registered_loan(MON)
     run(loan.issue, user("warehouse"), MON, loan.number)
     run(loan.return_item, user("warehouse"), MON + timedelta(minutes=minutes))
-    charge = run(loan.refund_deposit, user("clerk"), MON + timedelta(minutes=minutes + 5),
+    charge = run(flows.cash.refund_deposit, loan, user("clerk"), MON + timedelta(minutes=minutes + 5),
                  loan.receipt_no, loan.number)
     stored = ItemLoan.get_by_id(loan.id)
     assert stored.fee == Decimal(fee)
@@ -316,7 +317,7 @@ def test_R_LOAN_4_a_fee_beyond_the_deposit_is_charged_in_full_and_owed(app):
     loan = registered_loan(MON, cart)
     run(loan.issue, user("warehouse"), MON, loan.number)
     run(loan.return_item, user("warehouse"), MON + timedelta(hours=8))  # 7 hours over: 70.00
-    run(loan.refund_deposit, user("clerk"), MON + timedelta(hours=8), loan.receipt_no, loan.number)
+    run(flows.cash.refund_deposit, loan, user("clerk"), MON + timedelta(hours=8), loan.receipt_no, loan.number)
     stored = ItemLoan.get_by_id(loan.id)
     assert stored.refund == Decimal("0.00") and stored.fee_owed == Decimal("20.00")
     assert Charge.get_by_id(stored.fee_charge_id).amount == Decimal("70.00")
@@ -338,7 +339,7 @@ def test_R_LOAN_3_receipt_and_refund_slip_show_the_amounts_in_capitals(app, as_c
     assert "人民币壹佰元整" in receipt
     run(loan.issue, user("warehouse"), MON, loan.number)
     run(loan.return_item, user("warehouse"), MON + timedelta(minutes=90))
-    run(loan.refund_deposit, user("clerk"), MON + timedelta(minutes=95), loan.receipt_no,
+    run(flows.cash.refund_deposit, loan, user("clerk"), MON + timedelta(minutes=95), loan.receipt_no,
         loan.number)
     slip = as_clerk.get(f"/admin/itemloan/print/?id={loan.id}&slip=refund_slip").text
     assert "人民币玖拾元整" in slip and "人民币壹拾元整" in slip

@@ -4,6 +4,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
+import flows.complaints
+import flows.reception
 from database import write_transaction
 from jobs.deadlines import escalate_repeated_misses, flag_complaints_not_registered, resolve_done_alerts
 from models import (Alert, AuditLog, Complaint, ComplaintPassOn, Contact, Deadline, DomainError,
@@ -86,7 +88,7 @@ def test_R_CMP_3_converting_a_contact_makes_no_second_entry(quiet):
                              kind="complaint", subject="转投诉的接待", received_at=MON,
                              created_at=MON, updated_at=MON)
     before = Contact.select().count()
-    complaint = run(contact.open_complaint, user("clerk"), MON, "property", "general")
+    complaint = run(flows.reception.open_complaint, contact, user("clerk"), MON, "property", "general")
     assert complaint.contact_id == contact.id and Contact.select().count() == before
 
 
@@ -141,10 +143,10 @@ def test_R_CMP_3_the_desk_registers_it_as_a_routed_complaint_from_its_receipt(qu
 
 def test_R_CMP_3_registered_once_of_two_clicks(quiet):
     record = pass_on()
-    run(record.register_complaint, user("clerk"), MON, "property", "general")
+    run(flows.complaints.register_pass_on, record, user("clerk"), MON, "property", "general")
     with pytest.raises(DomainError):
-        run(ComplaintPassOn.get_by_id(record.id).register_complaint, user("clerk"), MON,
-            "property", "general")
+        run(flows.complaints.register_pass_on, ComplaintPassOn.get_by_id(record.id),
+            user("clerk"), MON, "property", "general")
     assert Complaint.select().where(Complaint.subject == "三楼卫生间无纸巾").count() == 1
 
 
@@ -175,7 +177,7 @@ def test_R_CMP_3_registering_ends_the_alerts(quiet):
     record = pass_on(received_at=datetime(2026, 11, 23, 9, 0), now=datetime(2026, 11, 23, 9, 5))
     sweep(MON)
     assert len(alerts(record)) == 1
-    run(record.register_complaint, user("clerk"), MON, "property", "general")
+    run(flows.complaints.register_pass_on, record, user("clerk"), MON, "property", "general")
     sweep(MON + timedelta(minutes=1))
     assert alerts(record) == []
 

@@ -3,6 +3,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+import flows.complaints
+import flows.reception
 import history
 from database import write_transaction
 from models import (Alert, Complaint, ComplaintGuideline, Department, DomainError,
@@ -244,7 +246,7 @@ def test_cmp_9_report_page_chart_and_csv(login):
 
 def test_a_complaint_from_a_contact_is_graded(app):
     from factories import make_contact
-    complaint = run(make_contact(MON).open_complaint, user("clerk"), MON, "other", "general")
+    complaint = run(flows.reception.open_complaint, make_contact(MON), user("clerk"), MON, "other", "general")
     stored = Complaint.get_by_id(complaint.id)
     assert stored.resolve_deadline is not None and stored.follow_up_from is not None
 

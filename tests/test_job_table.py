@@ -7,6 +7,10 @@ from typing import Callable
 
 import pytest
 
+import flows.cash
+import flows.complaints
+import flows.reception
+import flows.surveys
 from database import write_transaction
 from jobs import deadlines
 from jobs.deadlines import resolve_done_alerts
@@ -47,7 +51,7 @@ def finished_order():
 
 def enquiry_letter():
     contact = make_contact(MON)  # the one hour counts from the enquiry, not from the letter
-    return run(contact.open_work_letter, user("clerk"), MON + timedelta(minutes=10),
+    return run(flows.reception.open_work_letter, contact, user("clerk"), MON + timedelta(minutes=10),
                dept("operations"))
 
 
@@ -81,7 +85,7 @@ def closed_survey():
     survey = approved_plan()
     run(survey.record_training, user("ops"), MON, MON - timedelta(hours=1), "培训")
     run(fresh(survey).begin, user("ops"), datetime(2026, 12, 13, 9, 0))
-    run(fresh(survey).close, user("ops"), datetime(2026, 12, 27, 18, 0))
+    run(flows.surveys.close, fresh(survey), user("ops"), datetime(2026, 12, 27, 18, 0))
     return fresh(survey)
 
 
@@ -127,7 +131,8 @@ def passed_on_complaint():
 
 
 def register_passed_on(record, now):
-    run(fresh(record).register_complaint, user("clerk"), now, "property", "general")
+    run(flows.complaints.register_pass_on, fresh(record), user("clerk"), now, "property",
+        "general")
 
 
 def answer_enquirer(contact, now):
@@ -146,7 +151,7 @@ def shift_handed_over():
     """The clerk hands over the shift 08:30–09:50 Monday; the taker has not signed yet."""
     Charge.update(status=Charge.HANDED_OVER).where(Charge.status == Charge.RECORDED).execute()
     make_charge(datetime(2026, 11, 23, 9, 0))
-    return run(ShiftHandover.hand_over, user("clerk"), user("clerk2"),
+    return run(flows.cash.hand_over, user("clerk"), user("clerk2"),
                datetime(2026, 11, 23, 8, 30), datetime(2026, 11, 23, 9, 50), "400.00", None, MON)
 
 

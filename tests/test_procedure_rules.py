@@ -4,6 +4,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
+import flows.reception
+import flows.surveys
 from database import write_transaction
 from jobs.deadlines import (escalate_repeated_misses, flag_repairs_not_completed,
                             resolve_done_alerts)
@@ -276,7 +278,7 @@ def enquiry_letter(at=MON):
                              created_at=at, updated_at=at)
     contact.assign_number(at)
     contact.save()
-    letter = run(contact.open_work_letter, user("clerk"), at,
+    letter = run(flows.reception.open_work_letter, contact, user("clerk"), at,
                  Department.get(Department.code == "operations"))
     run(letter.send, user("clerk"), at + timedelta(minutes=10))
     return Contact.get_by_id(contact.id), letter
@@ -422,8 +424,8 @@ def test_R_SUR_3_a_distribution_rate_under_100_is_flagged_at_the_end(quiet, logi
     tenants = list(Customer.select().where(Customer.kind.in_(("tenant", "anchor")))
                    .order_by(Customer.id).limit(handed_out))
     assert len(tenants) == handed_out
-    run(survey.distribute, user("clerk"), datetime(2026, 12, 13, 9, 0), tenants)
-    run(fresh(survey).close, user("ops"), datetime(2026, 12, 27, 18, 0))
+    run(flows.surveys.distribute, survey, user("clerk"), datetime(2026, 12, 13, 9, 0), tenants)
+    run(flows.surveys.close, fresh(survey), user("ops"), datetime(2026, 12, 27, 18, 0))
     titles = [a.title for a in Alert.select().where((Alert.record_type == "Survey")
                                                    & (Alert.record_id == survey.id))]
     short = [t for t in titles if "发放率" in t]

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+import flows.cash
+import flows.reception
 from models import (AuditLog, Charge, Contact, Deadline, DomainError, FeeItem, Hold, ItemLoan,
                     LendableItem, RepairOrder, ServiceRequest, SlaRule, ValidationError, WorkLetter)
 from helpers import MON, audit_actions, dept, run, url, user, valid_form
@@ -135,7 +137,7 @@ def test_svc_1_2_3_approve_hand_back_and_notify_departments(app):
         run(request.decline, ops, MON + timedelta(hours=3), "迟了")
     run(request.hand_back, user("clerk"), MON + timedelta(hours=4))
     assert request.deadlines()[0].status == "met"
-    letters = run(request.notify_departments, user("clerk"), MON + timedelta(hours=5),
+    letters = run(flows.reception.notify_departments, request, user("clerk"), MON + timedelta(hours=5),
                   [dept("property"), dept("finance")])
     assert [l.to_department.code for l in letters] == ["property", "finance"]
     assert all(l.status == "sent" and l.number.startswith("LXH-") for l in letters)
@@ -149,7 +151,7 @@ def test_svc_4_refusal_needs_a_reason_and_is_handed_back_too(app):
     run(request.hand_back, user("clerk"), MON + timedelta(hours=1))
     assert ServiceRequest.get_by_id(request.id).status == "handed_back"
     with pytest.raises(DomainError):
-        run(request.notify_departments, user("clerk"), MON, [dept("property")])
+        run(flows.reception.notify_departments, request, user("clerk"), MON, [dept("property")])
 
 
 # ---------------------------------------------------------------- R-ENQ
@@ -157,7 +159,7 @@ def test_svc_4_refusal_needs_a_reason_and_is_handed_back_too(app):
 
 def test_enq_2_letter_from_an_enquiry_is_due_one_hour_after_the_enquiry(app):
     contact = make_contact(MON)
-    letter = run(contact.open_work_letter, user("clerk"), MON + timedelta(minutes=10),
+    letter = run(flows.reception.open_work_letter, contact, user("clerk"), MON + timedelta(minutes=10),
                  dept("operations"))
     assert letter.contact_id == contact.id and letter.status == "draft"
     assert WorkLetter.get_by_id(letter.id).forward_deadline == MON + timedelta(hours=1)
@@ -172,18 +174,18 @@ def test_enq_2_letter_from_an_enquiry_is_due_one_hour_after_the_enquiry(app):
 
 def test_contact_becomes_a_repair_order_linked_back(app):
     contact = make_contact(MON)
-    order = run(contact.open_repair_order, user("clerk"), MON)
+    order = run(flows.reception.open_repair_order, contact, user("clerk"), MON)
     assert order.contact_id == contact.id and order.number.startswith("WX-")
     assert order.status == "registered" and order.department.code == "property"
     assert list(contact.repair_orders) == [order]
-    complaint = run(make_contact(MON).open_complaint, user("clerk"), MON, "other", "general")
+    complaint = run(flows.reception.open_complaint, make_contact(MON), user("clerk"), MON, "other", "general")
     assert complaint.number.startswith("TS-")
 
 
 def test_contact_without_customer_cannot_become_a_repair_order(app):
     contact = make_contact(MON, customer=False)
     with pytest.raises(DomainError):
-        run(contact.open_repair_order, user("clerk"), MON)
+        run(flows.reception.open_repair_order, contact, user("clerk"), MON)
     assert Contact.get_by_id(contact.id).status == "open"
 
 
@@ -229,7 +231,7 @@ def test_loan_4_fee_beyond_the_free_hour_and_refund(app, minutes, fee, refund):
     assert ItemLoan.get_by_id(loan.id).due_back_at == MON + timedelta(hours=1)
     run(loan.return_item, user("clerk"), MON + timedelta(minutes=minutes))
     assert ItemLoan.get_by_id(loan.id).fee == Decimal(fee)
-    run(loan.refund_deposit, user("clerk"), MON + timedelta(minutes=minutes + 5), loan.receipt_no,
+    run(flows.cash.refund_deposit, loan, user("clerk"), MON + timedelta(minutes=minutes + 5), loan.receipt_no,
         loan.number)
     stored = ItemLoan.get_by_id(loan.id)
     assert stored.refund == deposit - Decimal(fee)
@@ -243,10 +245,10 @@ def test_loan_item_already_out_cannot_be_lent_twice_and_refund_not_twice(app):
     assert LendableItem.get_by_id(loan.item_id).status == "on_loan"
     run(loan.return_item, user("clerk"), MON + timedelta(minutes=30))
     assert LendableItem.get_by_id(loan.item_id).status == "available"
-    run(loan.refund_deposit, user("clerk"), MON + timedelta(minutes=31), loan.receipt_no,
+    run(flows.cash.refund_deposit, loan, user("clerk"), MON + timedelta(minutes=31), loan.receipt_no,
         loan.number)
     with pytest.raises(DomainError):
-        run(loan.refund_deposit, user("clerk"), MON + timedelta(minutes=32), loan.receipt_no,
+        run(flows.cash.refund_deposit, loan, user("clerk"), MON + timedelta(minutes=32), loan.receipt_no,
             loan.number)
     assert audit_actions(loan).count("refund") == 1
 
@@ -257,7 +259,7 @@ def test_loan_fee_larger_than_deposit_refunds_nothing_and_shows_what_is_owed(app
                                updated_at=MON)  # 10.00 an hour beyond the free hour
     loan = make_loan(MON, item=item)
     run(loan.return_item, user("clerk"), MON + timedelta(hours=8))  # 7 hours over: 70.00
-    run(loan.refund_deposit, user("clerk"), MON + timedelta(hours=8), loan.receipt_no, loan.number)
+    run(flows.cash.refund_deposit, loan, user("clerk"), MON + timedelta(hours=8), loan.receipt_no, loan.number)
     stored = ItemLoan.get_by_id(loan.id)
     assert stored.refund == Decimal("0.00") and stored.fee_owed == Decimal("20.00")
 
@@ -362,11 +364,11 @@ def test_overdue_deadline_stands_out_in_the_grid(as_clerk):
 
 def test_a_contact_is_converted_once(app):
     contact = make_contact(MON)
-    run(contact.open_repair_order, user("clerk"), MON)
+    run(flows.reception.open_repair_order, contact, user("clerk"), MON)
     with pytest.raises(DomainError):
-        run(contact.open_repair_order, user("admin"), MON)
+        run(flows.reception.open_repair_order, contact, user("admin"), MON)
     with pytest.raises(DomainError):
-        run(contact.open_complaint, user("admin"), MON, "other", "general")
+        run(flows.reception.open_complaint, contact, user("admin"), MON, "other", "general")
     assert RepairOrder.select().where(RepairOrder.contact == contact).count() == 1
 
 
@@ -458,9 +460,9 @@ def test_bulk_action_ignores_bad_ids(as_clerk):
 def test_departments_are_notified_once_and_quantities_are_rounded(app):
     request = make_service_request(MON)
     run(request.approve, user("ops"), MON, "同意")
-    run(request.notify_departments, user("clerk"), MON, [dept("property")])
+    run(flows.reception.notify_departments, request, user("clerk"), MON, [dept("property")])
     with pytest.raises(DomainError):
-        run(request.notify_departments, user("clerk"), MON, [dept("property")])
+        run(flows.reception.notify_departments, request, user("clerk"), MON, [dept("property")])
     charge = make_charge(MON, quantity="1.004")
     assert charge.quantity == Decimal("1.00") and charge.amount == Decimal("200.00")
 

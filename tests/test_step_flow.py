@@ -6,6 +6,9 @@ from datetime import datetime
 
 import pytest
 
+import flows.cash
+import flows.reception
+import flows.surveys
 from conftest import DEMO_NOW, csrf_token
 from models import (Alert, Complaint, ComplaintUpdate, Contact, CorrectiveAction, Customer,
                     Department, ItemLoan, Notice, NoticeReceipt, RepairOrder, Survey, User,
@@ -202,8 +205,7 @@ def returned_loan():
 
 def handover_to_admin():
     """A shift handed over to the admin (the first desk role), waiting for the admin to sign."""
-    from models import ShiftHandover
-    run(ShiftHandover.hand_over, as_user("clerk"), as_user("admin"),
+    run(flows.cash.hand_over, as_user("clerk"), as_user("admin"),
         DEMO_NOW.replace(hour=8), DEMO_NOW.replace(hour=9), "0", "无现金", DEMO_NOW)
 
 
@@ -225,7 +227,7 @@ def survey_in(state):
                           trained_at=DEMO_NOW.replace(hour=8)).where(Survey.id == survey.id).execute()
             return None
         survey = make_running_survey()
-        run(survey.close, as_user("ops"), DEMO_NOW)
+        run(flows.surveys.close, survey, as_user("ops"), DEMO_NOW)
     return prepare
 
 
@@ -252,7 +254,7 @@ def replied_enquiry():
     contact = Contact.create(visitor_name="钱先生", phone="13900002222", kind="enquiry",
                              subject="周末营业时间", received_at=DEMO_NOW, created_at=DEMO_NOW,
                              updated_at=DEMO_NOW)
-    letter = run(contact.open_work_letter, as_user("clerk"), DEMO_NOW,
+    letter = run(flows.reception.open_work_letter, contact, as_user("clerk"), DEMO_NOW,
                  Department.by_code(Department.OPERATIONS))
     run(letter.send, as_user("clerk"), DEMO_NOW)
     run(letter.answer, as_user("ops"), DEMO_NOW, "可延长至22:00")

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+import flows.surveys
 import reports
 from database import write_transaction
 from models import (Alert, AuditLog, CorrectiveAction, Customer, Department, DomainError, Setting,
@@ -98,15 +99,15 @@ def answer(survey, ratings, text=None, distribution=None, kind=None, area=None, 
     answers = {q[name].id: value for name, value in ratings.items()}
     if text:
         answers[q["意见建议"].id] = text
-    return run(fresh(survey).record_response, user("clerk"), when or datetime(2026, 12, 14, 10, 0),
+    return run(flows.surveys.record_response, fresh(survey), user("clerk"), when or datetime(2026, 12, 14, 10, 0),
                answers, distribution=distribution, respondent_kind=kind, area=area)
 
 
 def test_rates_averages_and_breakdowns_on_a_hand_built_survey(app):
     survey = make_running_survey()
     tenants = list(Customer.select().where(Customer.kind == "tenant").order_by(Customer.id).limit(8))
-    run(survey.distribute, user("clerk"), datetime(2026, 12, 13, 9, 0), tenants)
-    run(fresh(survey).distribute, user("clerk"), datetime(2026, 12, 13, 9, 0), tenants[:2])  # again
+    run(flows.surveys.distribute, survey, user("clerk"), datetime(2026, 12, 13, 9, 0), tenants)
+    run(flows.surveys.distribute, fresh(survey), user("clerk"), datetime(2026, 12, 13, 9, 0), tenants[:2])  # again
     handed = list(SurveyDistribution.select().where(SurveyDistribution.survey == survey.id)
                   .order_by(SurveyDistribution.id))
     assert len(handed) == 8  # a customer gets one questionnaire, however often the list is sent
@@ -140,7 +141,7 @@ def test_close_raises_a_corrective_action_for_exactly_the_low_items(app):
     for a, b, c in ((4, 3, 4), (4, 4, 3), (4, 3, 4)):   # averages 4.0, 3.33, 3.67
         answer(survey, {"维修及时性": a, "清洁": b, "服务态度": c}, kind="consumer")
     Survey.update(paper_copies=3).where(Survey.id == survey.id).execute()
-    raised = run(fresh(survey).close, user("ops"), datetime(2026, 12, 28, 18, 0))
+    raised = run(flows.surveys.close, fresh(survey), user("ops"), datetime(2026, 12, 28, 18, 0))
     assert [a.question.text for a in raised] == ["清洁"]
     action = raised[0]
     assert action.department.code == "property" and action.status == "open"
@@ -154,7 +155,7 @@ def test_a_low_return_rate_alerts_the_planner_at_close(app):
     survey = make_running_survey()
     Survey.update(paper_copies=10).where(Survey.id == survey.id).execute()
     answer(survey, {"维修及时性": 5, "清洁": 5, "服务态度": 5})
-    run(fresh(survey).close, user("ops"), datetime(2026, 12, 28, 18, 0))
+    run(flows.surveys.close, fresh(survey), user("ops"), datetime(2026, 12, 28, 18, 0))
     alert = Alert.get((Alert.record_type == "Survey") & (Alert.record_id == survey.id)
                       & Alert.title.contains("回收率"))
     assert "10.0%" in alert.title and alert.assignee.username == "ops"
@@ -163,7 +164,7 @@ def test_a_low_return_rate_alerts_the_planner_at_close(app):
 def test_the_previous_survey_of_the_same_target_is_compared(app):
     first = make_running_survey(start=date(2026, 12, 13))
     answer(first, {"维修及时性": 3, "清洁": 3, "服务态度": 3})
-    run(fresh(first).close, user("ops"), datetime(2026, 12, 28, 18, 0))
+    run(flows.surveys.close, fresh(first), user("ops"), datetime(2026, 12, 28, 18, 0))
     second = make_survey_plan(start=date(2027, 3, 1))
     Survey.update(status=Survey.RUNNING).where(Survey.id == second.id).execute()
     answer(fresh(second), {"维修及时性": 5, "清洁": 4, "服务态度": 4}, when=datetime(2027, 3, 2, 9, 0))
@@ -176,7 +177,7 @@ def test_the_previous_survey_of_the_same_target_is_compared(app):
 def test_corrective_actions_are_verified_by_operations_only(app):
     survey = make_running_survey()
     answer(survey, {"维修及时性": 2, "清洁": 5, "服务态度": 5})
-    [action] = run(fresh(survey).close, user("ops"), datetime(2026, 12, 28, 18, 0))
+    [action] = run(flows.surveys.close, fresh(survey), user("ops"), datetime(2026, 12, 28, 18, 0))
     run(action.complete, user("property"), NOW, "增加维修人员", "已增加两名夜班维修工")
     with pytest.raises(DomainError, match="营运部"):
         run(CorrectiveAction.get_by_id(action.id).verify, user("property"), NOW, "抽查")
@@ -191,7 +192,7 @@ def test_corrective_actions_are_verified_by_operations_only(app):
 def test_filing_makes_the_survey_read_only(as_clerk, app):
     survey = make_running_survey()
     answer(survey, {"维修及时性": 4, "清洁": 4, "服务态度": 4})
-    run(fresh(survey).close, user("ops"), datetime(2026, 12, 28, 18, 0))
+    run(flows.surveys.close, fresh(survey), user("ops"), datetime(2026, 12, 28, 18, 0))
     run(fresh(survey).file_records, user("ops"), datetime(2027, 1, 2, 9, 0))
     survey = fresh(survey)
     assert survey.status == Survey.ARCHIVED
@@ -206,7 +207,7 @@ def test_filing_makes_the_survey_read_only(as_clerk, app):
 def test_the_public_link_is_used_once_and_not_after_close(client, app):
     survey = make_running_survey()
     tenant = make_customer()
-    run(survey.distribute, user("clerk"), datetime(2026, 12, 13, 9, 0), [tenant])
+    run(flows.surveys.distribute, survey, user("clerk"), datetime(2026, 12, 13, 9, 0), [tenant])
     dist = SurveyDistribution.get(SurveyDistribution.survey == survey.id)
     q = questions_of(survey)
     from conftest import csrf_token
@@ -235,8 +236,8 @@ def test_the_public_link_is_used_once_and_not_after_close(client, app):
         clock.now = clock_now
     # Another customer's link after the close.
     other = make_customer()
-    run(fresh(survey).distribute, user("clerk"), datetime(2026, 12, 13, 9, 0), [other])
-    run(fresh(survey).close, user("ops"), datetime(2026, 12, 28, 18, 0))
+    run(flows.surveys.distribute, fresh(survey), user("clerk"), datetime(2026, 12, 13, 9, 0), [other])
+    run(flows.surveys.close, fresh(survey), user("ops"), datetime(2026, 12, 28, 18, 0))
     late = SurveyDistribution.get((SurveyDistribution.survey == survey.id)
                                   & (SurveyDistribution.customer == other.id))
     page = client.get("/s/%s" % late.token)
@@ -248,7 +249,7 @@ def test_a_bad_rating_is_refused_and_nothing_saved(app):
     survey = make_running_survey()
     q = questions_of(survey)
     with pytest.raises(ValidationError) as err:
-        run(survey.record_response, user("clerk"), NOW,
+        run(flows.surveys.record_response, survey, user("clerk"), NOW,
             {q["维修及时性"].id: "6", q["清洁"].id: "4"})
     assert err.value.errors == {"q%d" % q["维修及时性"].id: "评分须为 1 到 5 的整数"}
     assert SurveyResponse.select().where(SurveyResponse.survey == survey.id).count() == 0
@@ -275,7 +276,7 @@ def test_the_clerk_enters_a_questionnaire_on_one_screen(as_clerk, app):
 def test_the_report_never_shows_respondents(as_admin, app):
     survey = make_running_survey()
     tenants = list(Customer.select().where(Customer.kind == "tenant").limit(4))
-    run(survey.distribute, user("clerk"), datetime(2026, 12, 13, 9, 0), tenants)
+    run(flows.surveys.distribute, survey, user("clerk"), datetime(2026, 12, 13, 9, 0), tenants)
     for dist in SurveyDistribution.select().where(SurveyDistribution.survey == survey.id):
         answer(survey, {"维修及时性": 4, "清洁": 4, "服务态度": 4}, distribution=dist, text="很好")
     page = as_admin.get("/admin/survey/report/?id=%d" % survey.id).text
@@ -325,7 +326,7 @@ def test_too_few_answers_show_no_scores(as_admin, app):
 def test_answers_without_a_code_count_as_paper_copies(app):
     survey = make_running_survey()
     tenant = make_customer()
-    run(survey.distribute, user("clerk"), datetime(2026, 12, 13, 9, 0), [tenant])
+    run(flows.surveys.distribute, survey, user("clerk"), datetime(2026, 12, 13, 9, 0), [tenant])
     for _ in range(6):
         answer(survey, {"维修及时性": 4, "清洁": 4, "服务态度": 4})
     results = reports.survey_results(fresh(survey))
@@ -351,7 +352,7 @@ def test_operations_verifies_another_departments_action_in_the_console(login, ap
     survey = make_running_survey()
     for _ in range(3):
         answer(survey, {"维修及时性": 2, "清洁": 5, "服务态度": 5})
-    [action] = run(fresh(survey).close, user("ops"), datetime(2026, 12, 28, 18, 0))
+    [action] = run(flows.surveys.close, fresh(survey), user("ops"), datetime(2026, 12, 28, 18, 0))
     assert action.department.code == "property"
     login("property").submit("/admin/correctiveaction/step/complete_action/?id=%d" % action.id,
                              {"action": "增加维修人员", "note": "已增加两名夜班维修工"})

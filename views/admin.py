@@ -2,7 +2,7 @@
 from datetime import date
 from decimal import Decimal
 
-from flask import abort, flash, g, redirect, request, session, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.peewee import filters as pf
 from flask_login import current_user
@@ -11,6 +11,7 @@ from wtforms import DecimalField, IntegerField, PasswordField, SelectMultipleFie
 
 import access
 import clock
+import flows.calendar
 import history
 import holiday_notice
 from audit import audit
@@ -19,7 +20,7 @@ from forms import KefuForm
 from i18n import _l
 
 from models import (Alert, AuditLog, CalendarDay, CalendarYear, Deadline, Department, DomainError,
-                    Hold, Setting, SlaRule, Survey, User, ValidationError, action_label)
+                    Hold, Setting, SlaRule, Survey, User, action_label)
 from views.base import KefuModelView, estimate_badge, record_link
 from views.steps import Step, reason_field
 
@@ -70,12 +71,7 @@ class UserView(KefuModelView):
         validators=[validators.Optional(), validators.Length(min=8, message="密码至少 8 位")])}
     column_default_sort = ("username", False)
 
-    def before_save(self, form, model, created, now):
-        if created and not form.password.data:
-            raise ValidationError({"password": "新员工必须设置密码"})
-        model.change_account(form.password.data or None)
-
-    def after_save(self, form, model, created, now):
+    def after_save(self, form, model, created, now, outcome=None):
         # Not a rule: this browser's cookie follows the admin's own new session generation.
         if model.id == current_user.id:
             session["epoch"] = model.session_epoch
@@ -86,12 +82,7 @@ class SlaRuleView(KefuModelView):
                    "unit", "warn_percent", "is_active")
     column_formatters = {"applies_to": register_name}
     column_default_sort = ("id", False)
-    form_widget_args = {"code": {"readonly": True}}
-
-    def before_save(self, form, model, created, now):
-        # The workflows find their rule by code: renaming it would stop the clocks.
-        if not created and model.code != SlaRule.get_by_id(model.id).code:
-            raise ValidationError({"code": "规则代码不能修改"})
+    form_widget_args = {"code": {"readonly": True}}  # fixed: flows.system.code_fixed
 
 
 class NoticeForm(KefuForm):
@@ -112,12 +103,7 @@ class CalendarDayView(KefuModelView):
     column_list = ("day", "kind", "name", "source")
     column_default_sort = ("day", True)
 
-    def before_save(self, form, model, created, now):
-        g.kefu_calendar_before = CalendarDay.work_calendar()  # the stored days, before this one
-
-    def after_save(self, form, model, created, now):
-        moved = CalendarDay.calendar_changed(g.pop("kefu_calendar_before"),
-                                             current_user._get_current_object(), now)
+    def after_save(self, form, model, created, now, moved=None):
         if moved:
             flash(_l("工作日历已改变，%(n)s 项进行中的期限已重算并通知相关人员", n=moved), "info")
 
@@ -162,9 +148,8 @@ class CalendarDayView(KefuModelView):
         if notice is None or notice.problems:
             return self._preview(form, valid)
         try:
-            with write_transaction():
-                counts = CalendarDay.import_notice(notice, current_user._get_current_object(),
-                                                   clock.now())
+            counts = flows.calendar.import_notice(notice, current_user._get_current_object(),
+                                                  clock.now())
         except DomainError as err:
             flash(str(err), "error")
             return self._preview(form)
@@ -209,9 +194,8 @@ class CalendarDayView(KefuModelView):
         form = ConfirmYearForm(request.form)
         if form.validate():
             try:
-                with write_transaction():
-                    moved = CalendarDay.confirm_year(form.year.data, current_user._get_current_object(),
-                                                     clock.now())
+                moved = flows.calendar.confirm_year(form.year.data, current_user._get_current_object(),
+                                                    clock.now())
             except DomainError as err:
                 flash(str(err), "error")
             else:

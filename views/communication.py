@@ -5,8 +5,9 @@ from flask import request
 from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, StringField, validators
 from wtforms.widgets import CheckboxInput, ListWidget
 
+import flows.communication
 from i18n import _l
-from models import ActionItem, Department, Meeting, MeetingAttendee, Notice, NoticeReceipt, User
+from models import ActionItem, Department, Meeting, Notice, NoticeReceipt, User
 from views.audience import audience_fields, chosen_customers
 from views.base import KefuModelView, deadline_formatter
 from views.steps import Step, bulk_action, reason_field
@@ -19,12 +20,7 @@ def publish(record, by, now, fields):
 
 def record_attendance(record, by, now, fields):
     customers, description = chosen_customers(fields)
-    rows = [dict(meeting=record.id, customer=c.id) for c in customers]
-    MeetingAttendee.insert_many(rows).on_conflict_ignore().execute()
-    record.record_attendance(now)
-    from audit import audit
-    audit("attendance", record, now=now, user=by, summary="参会客户：" + description)
-    return len(rows)
+    return flows.communication.record_attendance(record, customers, description, by, now)
 
 
 class NoticeView(KefuModelView):
@@ -41,11 +37,6 @@ class NoticeView(KefuModelView):
     steps = (
         Step("publish", "发布通知", publish, when=(Notice.DRAFT,), fields=audience_fields()),
     )
-
-    def before_save(self, form, model, created, now):
-        from flask_login import current_user
-        if model.department_id is None:  # the publishing department answers for it
-            model.department = current_user.department_id
 
     def get_query(self):
         """Each notice with its receipts counted, in the same query (no query per row)."""
@@ -137,10 +128,6 @@ class MeetingView(KefuModelView):
         if request.method == "GET" and obj is not None:
             form.staff.data = obj.staff_ids()
         return form
-
-    def after_save(self, form, model, created, now):
-        model.record_staff(User.select().where(User.id.in_(form.staff.data or [])), now)
-        model.record_attendance(now)
 
     def extra_links(self, record):
         from flask import url_for

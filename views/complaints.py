@@ -9,6 +9,7 @@ from flask_login import current_user
 from wtforms import DateField, SelectMultipleField, TextAreaField, validators
 
 import clock
+import flows.complaints
 import history
 import reports
 from database import write_transaction
@@ -18,7 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from i18n import _l, gettext
 from models import (Complaint, ComplaintGuideline, ComplaintPassOn, ComplaintReport,
                     ComplaintUpdate, Department,
-                    DomainError, ValidationError)
+                    DomainError)
 from privacy import mask_text, sees_personal_data
 from views.base import KefuModelView, PageLink, deadline_formatter, excel_safe, mask
 from views.reception import DepartmentField, hold_steps
@@ -125,24 +126,6 @@ class ComplaintView(KefuModelView):
         form_class.department.kwargs["validators"] = [validators.Optional()]
         return form_class
 
-    def before_save(self, form, model, created, now):
-        """Route by category (R-CMP-4); another department only by a supervisor, with a reason."""
-        if not created:
-            stored = Complaint.get_by_id(model.id)
-            correct = "“更正类别/性质”（启动处理前）或" if stored.may_correct_intake() else ""
-            for name, step in (("severity", correct + "“升级”"), ("department", "“改派”"),
-                               ("category", correct + "“改派”"), ("received_at", None)):
-                if getattr(model, name + ("_id" if name == "department" else "")) != \
-                        getattr(stored, name + ("_id" if name == "department" else "")):
-                    raise ValidationError({name: ("受理后请用%s办理" % step) if step
-                                           else "受理时间不能修改"})
-            return
-        model.route_new(current_user)
-
-    def after_save(self, form, model, created, now):
-        if created:
-            model.register(current_user, now)
-
 
 def passed_on(record):
     """What the member of staff passed on, for the desk registering it."""
@@ -160,26 +143,17 @@ class ComplaintPassOnView(KefuModelView):
                    "complainant_phone", "subject", "received_by", "department", "complaint")
     form_columns = ("complainant_name", "complainant_phone", "customer", "channel", "subject",
                     "content", "received_at")
-    stamp_user_fields = ("received_by",)
     editable_states = (ComplaintPassOn.WAITING,)  # once registered, the complaint is the record
     column_formatters = {"register_deadline": deadline_formatter(ComplaintPassOn.WAITING)}
     open_states = (ComplaintPassOn.WAITING,)
     deadline_filters = (("register_deadline", (ComplaintPassOn.WAITING,)),)
     steps = (
         # Category and severity decide routing and clocks: asked as in 转投诉.
-        Step("register", "登记为投诉", lambda r, by, now, f: r.register_complaint(
-            by, now, f["category"], f["severity"], f["requested_by"]),
+        Step("register", "登记为投诉", lambda r, by, now, f: flows.complaints.register_pass_on(
+            r, by, now, f["category"], f["severity"], f["requested_by"]),
              when=(ComplaintPassOn.WAITING,), fields=intake_fields(), style="danger",
              help=INTAKE_HELP, facts=passed_on),
     )
-
-    def before_save(self, form, model, created, now):
-        if created and model.department_id is None:
-            model.department = current_user.department_id  # passed on from their department
-
-    def after_save(self, form, model, created, now):
-        if created:
-            model.pass_on(current_user, now)
 
     def extra_links(self, record):
         from flask import url_for
@@ -192,7 +166,6 @@ class ComplaintUpdateView(KefuModelView):
     """Written by the complaint's steps (start, progress, feedback, follow-up, result) only."""
     scope_error_field = "complaint"
     column_list = ("complaint", "kind", "happened_at", "content", "told_complainant", "by_user")
-    stamp_user_fields = ("by_user",)
 
 
 class ComplaintGuidelineView(KefuModelView):
@@ -245,10 +218,6 @@ class ComplaintReportView(KefuModelView):
         Step("publish", "报送管理层", publish, when=(ComplaintReport.DRAFT,),
              style="success", does=(NOTIFIES, CLOSES)),
     )
-
-    def before_save(self, form, model, created, now):
-        if model.month != ComplaintReport.get_by_id(model.id).month:
-            raise ValidationError({"month": "月份不能修改，请为该月另行生成报告"})
 
     @expose("/generate/", methods=("GET", "POST"))
     def generate_view(self):

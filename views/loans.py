@@ -10,7 +10,7 @@ from wtforms import DateTimeField, DecimalField, SelectField, StringField, TextA
 
 import access
 import clock
-from database import write_transaction
+import flows.cash
 from forms import KefuForm
 from i18n import _l
 from models import (PAYMENT_METHODS, Charge, Department, DomainError, FeeItem, ItemLoan, LendableItem,
@@ -37,7 +37,6 @@ class ChargeView(KefuModelView):
         "改价金额（元，仅经理；留空按收费标准）",
         validators=[validators.Optional(), validators.NumberRange(min=0, message="金额不能为负数"),
                     fits_column(Charge.amount)])}
-    stamp_user_fields = ("charged_by",)
     column_formatters = {"finance_deadline": deadline_formatter(Charge.RECORDED)}
     open_states = (Charge.RECORDED,)
     deadline_filters = (("finance_deadline", (Charge.RECORDED,)),)
@@ -48,20 +47,6 @@ class ChargeView(KefuModelView):
     )
 
     editable_states = (Charge.RECORDED,)  # handed over or voided: a closed book
-
-    def before_save(self, form, model, created, now):
-        """Price a new charge from the list; an edit keeps the price unless a manager changes it."""
-        if not created:
-            Charge.get_by_id(model.id).check_editable()
-        if created or form.override_amount.data is not None or \
-                model.fee_item_id != Charge.get_by_id(model.id).fee_item_id or \
-                model.quantity != Charge.get_by_id(model.id).quantity:
-            model.price(form.override_amount.data, model.override_reason,
-                        may_override=access.may(current_user, "override_price"))
-
-    def after_save(self, form, model, created, now):
-        if created:
-            model.start(current_user, now)
 
     @expose("/handover/")
     def handover_view(self):
@@ -159,12 +144,11 @@ class ShiftHandoverView(KefuModelView):
         if request.method == "POST" and self.may_write() and form.validate():
             from models import User
             try:
-                with write_transaction():
-                    record = ShiftHandover.hand_over(
-                        current_user._get_current_object(), User.get_or_none(
-                            User.id == form.taken_by.data), period_from, period_to,
-                        form.cash_counted.data, form.difference_reason.data, now,
-                        charge_ids=shown)
+                record = flows.cash.hand_over(
+                    current_user._get_current_object(), User.get_or_none(
+                        User.id == form.taken_by.data), period_from, period_to,
+                    form.cash_counted.data, form.difference_reason.data, now,
+                    charge_ids=shown)
             except ValidationError as err:
                 for name, message in err.errors.items():
                     target = getattr(form, name, None)
@@ -211,7 +195,6 @@ class ItemLoanView(KefuModelView):
                    "borrower_phone", "lent_at", "returned_at", "fee", "refund", "receipt_no")
     form_excluded_extra = ("status", "returned_at", "fee", "refund", "refunded_at", "deposit",
                            "due_back_at", "issued_by", "returned_to", "refunded_by", "fee_charge")
-    stamp_user_fields = ("lent_by",)
     editable_states = (ItemLoan.ISSUING, ItemLoan.OUT)
     column_formatters = {"due_back_at": deadline_formatter(ItemLoan.OUT)}
     # Waiting at the warehouse, out, or returned with the deposit still held.
@@ -232,8 +215,8 @@ class ItemLoanView(KefuModelView):
              when=(ItemLoan.OUT,), scope=_warehouse_scope, does=(MONEY,),
              detail=lambda r: _l("归还时间记入《借用物品证明》；超时费按归还时间计算，从押金%(deposit)s元中扣除。") % {
                  "deposit": r.deposit}),
-        Step("refund", "退押金", lambda r, by, now, f: r.refund_deposit(
-                 by, now, f["receipt_no"], f["certificate_no"]),
+        Step("refund", "退押金", lambda r, by, now, f: flows.cash.refund_deposit(
+                 r, by, now, f["receipt_no"], f["certificate_no"]),
              when=(ItemLoan.RETURNED,), style="success", does=(MONEY,),
              help="凭押金收据和《借用物品证明》退还押金：请核对并填写两者的编号。超时费从押金中扣除，记入本班收费。",
              facts=lambda r: [(_l("押金（元）"), r.money("deposit")), (_l("超时费（元）"), r.money("fee")),
@@ -243,12 +226,6 @@ class ItemLoanView(KefuModelView):
                      "certificate_no": _paper_number(
                          "《借用物品证明》编号", "请填写《借用物品证明》编号")}),
     )
-
-    def before_save(self, form, model, created, now):
-        if created:
-            model.take_item(now)
-        elif model.item_id != ItemLoan.get_by_id(model.id).item_id:
-            raise ValidationError({"item": "借出后不能更换物品，请归还后重新借用"})
 
 
 def register(admin, category):

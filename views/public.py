@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, render_template, request
 
 import clock
-from database import write_transaction
+import flows.surveys
 from forms import KefuForm
 from models import DomainError, Survey, SurveyDistribution, SurveyQuestion, ValidationError
 
@@ -33,10 +33,10 @@ def survey_form(token):
             errors = {"form": form.refusal("页面已过期，请刷新后重新填写")}
         else:
             try:
-                with write_transaction():
-                    Survey.get_by_id(survey.id).record_response(
-                        None, clock.now(), {q.id: values.get("q%d" % q.id) for q in questions},
-                        distribution=SurveyDistribution.get_by_id(distribution.id))
+                flows.surveys.record_response(
+                    Survey.get_by_id(survey.id), None, clock.now(),
+                    {q.id: values.get("q%d" % q.id) for q in questions},
+                    distribution=SurveyDistribution.get_by_id(distribution.id))
             except ValidationError as err:
                 errors = err.errors
             except DomainError as err:

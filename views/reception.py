@@ -3,6 +3,7 @@ from flask_login import current_user
 from wtforms import SelectField, SelectMultipleField, validators
 from wtforms.widgets import CheckboxInput, ListWidget
 
+import flows.reception
 from i18n import _l
 from models import Callback, Contact, Department, RepairOrder, ServiceRequest, WorkLetter
 from views import crm
@@ -80,22 +81,22 @@ class ContactView(KefuModelView):
     # The key columns first (number, status, the answer owed): on screen at 1366 px.
     column_list = ("number", "received_at", "status", "answer_deadline", "kind", "customer",
                    "visitor_name", "phone", "subject", "channel", "department")
-    stamp_user_fields = ("received_by",)
     form_excluded_extra = ("answer_deadline", "answered_at", "answer_method", "answer",
                            "answered_by")
     column_formatters = {"answer_deadline": deadline_formatter(Contact.TRANSFERRED)}
     deadline_filters = (("answer_deadline", (Contact.TRANSFERRED,)),)
     steps = (
-        Step("to_repair", "转维修单", lambda r, by, now, f: r.open_repair_order(by, now),
+        Step("to_repair", "转维修单", lambda r, by, now, f: flows.reception.open_repair_order(r, by, now),
              when=(Contact.OPEN,)),
         Step("to_service_request", "转服务申请",
-             lambda r, by, now, f: r.open_service_request(by, now), when=(Contact.OPEN,)),
+             lambda r, by, now, f: flows.reception.open_service_request(r, by, now), when=(Contact.OPEN,)),
         # Category and severity decide routing, clocks and the pm's alert: asked before saving.
-        Step("to_complaint", "转投诉", lambda r, by, now, f: r.open_complaint(
-            by, now, f["category"], f["severity"], f["requested_by"]),
+        Step("to_complaint", "转投诉", lambda r, by, now, f: flows.reception.open_complaint(
+            r, by, now, f["category"], f["severity"], f["requested_by"]),
              when=(Contact.OPEN,), fields=intake_fields(), style="danger", help=INTAKE_HELP),
         Step("to_letter", "发联系函",
-             lambda r, by, now, f: r.open_work_letter(by, now, Department.get_by_id(f["department"])),
+             lambda r, by, now, f: flows.reception.open_work_letter(
+                 r, by, now, Department.get_by_id(f["department"])),
              when=(Contact.OPEN, Contact.TRANSFERRED),
              fields={"department": DepartmentField("收函部门")}),
         Step("handled", "已答复", lambda r, by, now, f: r.mark_handled(by, now, f["outcome"]),
@@ -185,18 +186,13 @@ class ServiceRequestView(KefuModelView):
         Step("hand_back", "交回申请人", lambda r, by, now, f: r.hand_back(by, now),
              when=(ServiceRequest.APPROVED, ServiceRequest.REFUSED), bulk=True,
              does=(NOTIFIES, CLOSES)),
-        Step("notify", "书面转达配合部门", lambda r, by, now, f: r.notify_departments(
-            by, now, list(Department.select().where(Department.id.in_(f["departments"])))),
+        Step("notify", "书面转达配合部门", lambda r, by, now, f: flows.reception.notify_departments(
+            r, by, now, list(Department.select().where(Department.id.in_(f["departments"])))),
              when=(ServiceRequest.APPROVED, ServiceRequest.HANDED_BACK),
              fields={"departments": DepartmentsField("配合部门")}, style="info",
              show=lambda r: bool(r.approved)),
     ) + hold_steps(ServiceRequest.holdable_states)
     action_hand_back = bulk_action("hand_back", "交回申请人")
-
-    def after_save(self, form, model, created, now):
-        if created:
-            from flask_login import current_user
-            model.submit(current_user, now)
 
 
 class WorkLetterView(KefuModelView):
@@ -224,18 +220,12 @@ class WorkLetterView(KefuModelView):
     action_send = bulk_action("send", "发出")
     action_acknowledge = bulk_action("acknowledge", "签收")
 
-    def after_save(self, form, model, created, now):
-        if created:
-            from flask_login import current_user
-            model.start(current_user, now)
-
 
 class CallbackView(KefuModelView):
     """Written by the 回访 steps of repair orders and complaints, which close or reopen them."""
     scope_error_field = "repair_order"
     column_list = ("number", "called_at", "repair_order", "complaint", "method", "person_reached",
                    "accepted", "satisfaction", "called_by")
-    stamp_user_fields = ("called_by",)
 
 
 def register(admin, category):

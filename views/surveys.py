@@ -7,6 +7,7 @@ from wtforms import DateTimeLocalField, IntegerField, SelectField, validators
 
 import access
 import clock
+import flows.surveys
 import reports
 from database import write_transaction
 from forms import KefuForm
@@ -37,7 +38,7 @@ class TemplateField(SelectField):
 
 def distribute(record, by, now, fields):
     customers, _ = chosen_customers(fields, only_kinds=Survey.TARGET_KINDS[record.target])
-    return record.distribute(by, now, customers)
+    return flows.surveys.distribute(record, by, now, customers)
 
 
 def survey_calendar(today, planned):
@@ -81,7 +82,7 @@ class SurveyView(KefuModelView):
                         ("filing_deadline", (Survey.RUNNING, Survey.CLOSED)))
     steps = (
         Step("copy_template", "导入模板题目",
-             lambda r, by, now, f: r.copy_template(by, now, f["template"]), when=(Survey.DRAFT,),
+             lambda r, by, now, f: flows.surveys.copy_template(r, by, now, f["template"]), when=(Survey.DRAFT,),
              fields={"template": TemplateField(_l("问卷模板"))}, style="outline-primary"),
         Step("submit", "报批", lambda r, by, now, f: r.submit(by, now),
              when=(Survey.DRAFT,), does=(NOTIFIES,)),
@@ -107,7 +108,7 @@ class SurveyView(KefuModelView):
                  validators.InputRequired(message="请填写份数"),
                  validators.NumberRange(min=0, max=1000000, message="份数须在 0 到 1000000 之间")])},
              style="outline-info"),
-        Step("close", "结束调查", lambda r, by, now, f: r.close(by, now),
+        Step("close", "结束调查", lambda r, by, now, f: flows.surveys.close(r, by, now),
              when=(Survey.RUNNING,), style="warning", does=(CLOSES, NOTIFIES)),
         Step("file", "资料归档", lambda r, by, now, f: r.file_records(by, now),
              when=(Survey.CLOSED,), style="secondary", does=(CLOSES,)),
@@ -122,9 +123,6 @@ class SurveyView(KefuModelView):
         if record.status in (Survey.RUNNING, Survey.CLOSED, Survey.ARCHIVED):
             links.append(("满意度调查报告", self.get_url(".report_view", id=record.id)))
         return links
-
-    def after_save(self, form, model, created, now):
-        model.plan_clocks(now)
 
     def render(self, template, **kwargs):
         if template == self.list_template:
@@ -171,8 +169,8 @@ class SurveyView(KefuModelView):
                         kind = values.get("respondent_kind") or None
                         if kind and kind not in dict(Customer.KINDS):
                             raise ValidationError({"respondent_kind": "受访者类别无效"})
-                        survey.record_response(
-                            current_user._get_current_object(), clock.now(),
+                        flows.surveys.record_response(
+                            survey, current_user._get_current_object(), clock.now(),
                             {q.id: values.get("q%d" % q.id) for q in questions},
                             distribution=distribution, respondent_kind=kind,
                             area=(values.get("area") or "").strip()[:20] or None)
@@ -221,10 +219,6 @@ class SurveyQuestionView(KefuModelView):
                 flash(_l("调查方案已报批，问卷题目不能再修改"), "error")
                 return redirect(self.get_url(".details_view", id=question.id))
         return super()._handle_view(name, **kwargs)
-
-    def before_save(self, form, model, created, now):
-        if model.survey_id and Survey.get_by_id(model.survey_id).status != Survey.DRAFT:
-            raise ValidationError({"survey": "只有草拟中的调查方案可以增改题目"})
 
 
 def hands_out_surveys():

@@ -1,0 +1,71 @@
+"""Complaints (投诉): routing and grading a new one, what may change after intake, pass-ons."""
+import flows.reception
+from audit import audit
+from database import write_transaction
+from models import Complaint, ComplaintPassOn, ComplaintReport, ComplaintUpdate, ValidationError
+from flows.records import after_save, before_save, stamped_by
+
+stamped_by(ComplaintPassOn, "received_by")
+stamped_by(ComplaintUpdate, "by_user")
+
+
+@before_save(Complaint)
+def route(complaint, created, by, now, extra):
+    """Route a new complaint by category (R-CMP-4), another department only by a supervisor
+    with a reason; after intake, what routes and grades it changes only by its step."""
+    if created:
+        complaint.route_new(by)
+        return
+    stored = Complaint.get_by_id(complaint.id)
+    correct = "“更正类别/性质”（启动处理前）或" if stored.may_correct_intake() else ""
+    for name, step in (("severity", correct + "“升级”"), ("department", "“改派”"),
+                       ("category", correct + "“改派”"), ("received_at", None)):
+        column = name + ("_id" if name == "department" else "")
+        if getattr(complaint, column) != getattr(stored, column):
+            raise ValidationError({name: ("受理后请用%s办理" % step) if step else "受理时间不能修改"})
+
+
+@after_save(Complaint)
+def grade(complaint, created, by, now, extra):
+    if created:
+        register(complaint, by, now)
+
+
+def register(complaint, by, now):
+    """A new complaint: its reception entry (R-CMP-3), its clocks, its owner (R-CMP-1)."""
+    with write_transaction():
+        contact = complaint.register(by, now)
+        if contact is not None:
+            audit("create", contact, now=now, user=by,
+                  summary=f"投诉{complaint.number}的接待登记：{contact}")
+
+
+@before_save(ComplaintPassOn)
+def passed_on_from_their_department(pass_on, created, by, now, extra):
+    if created and pass_on.department_id is None and by is not None:
+        pass_on.department = by.department_id
+
+
+@after_save(ComplaintPassOn)
+def start_register_clock(pass_on, created, by, now, extra):
+    """The desk's clock to register it runs from its receipt (R-CMP-3)."""
+    if created:
+        pass_on.pass_on(by, now)
+
+
+@before_save(ComplaintReport)
+def month_fixed(report, created, by, now, extra):
+    if not created and report.month != ComplaintReport.get_by_id(report.id).month:
+        raise ValidationError({"month": "月份不能修改，请为该月另行生成报告"})
+
+
+def register_pass_on(pass_on, by, now, category, severity, requested_by=None):
+    """登记为投诉: the desk registers a complaint passed on by staff as a reception entry turned
+    into a complaint, routed and graded from the moment it was received (R-CMP-3)."""
+    with write_transaction():
+        contact = pass_on.enter_reception(by, now)
+        audit("create", contact, now=now, user=by, summary=f"由{pass_on.number}转入：{contact}")
+        complaint = flows.reception.open_complaint(contact, by, now, category, severity,
+                                                   requested_by)
+        pass_on.registered_as(contact, complaint, now)
+    return complaint

@@ -1,0 +1,127 @@
+"""Saving a record typed in (a form, an import row, an API call): its register's rules before and
+after the row is written, the creation stamps and number, one transaction, one audit row."""
+from audit import audit, snapshot
+from database import write_transaction
+
+# {model class: [rule(record, created, by, now, extra)]}, registered by each area's module.
+_BEFORE, _AFTER = {}, {}
+# {model class: columns naming who did it, set to the creating user when left empty}
+_STAMPED = {}
+
+
+def stamped_by(model, *names):
+    """Declare the columns of `model` that name the user who creates a record (收费人, 借出人…)."""
+    _STAMPED[model] = names
+
+
+def stamps(model):
+    """The columns of `model` set to the creating user (forms do not ask for them)."""
+    return _STAMPED.get(model, ())
+
+
+def before_save(*models):
+    """Register a rule checked (and values set) before a record of `models` is written."""
+    def register(rule):
+        for model in models:
+            _BEFORE.setdefault(model, []).append(rule)
+        return rule
+    return register
+
+
+def after_save(*models):
+    """Register an effect applied once a record of `models` is written (clocks, linked rows)."""
+    def register(rule):
+        for model in models:
+            _AFTER.setdefault(model, []).append(rule)
+        return rule
+    return register
+
+
+def stored_copy(record, original):
+    """The record as it was loaded, before the edit (for the audit row's before)."""
+    copy = type(record)()
+    copy.__data__ = dict(original)
+    return copy
+
+
+def save(record, by, now, *, created, original=None, extra=None, settled=None, summary=None):
+    """Write a new or edited `record` with its register's rules and its audit row, in one
+    transaction; a refused rule (ValidationError, DomainError) leaves nothing written.
+
+    `original`: the edited record's values as loaded (only the columns changed since are
+    written, so a column written meanwhile stays). `extra`: values the user gave that are not
+    columns (an override amount, a password, the staff who attended). `settled(record)`: the
+    entry point's own check once the row is written (its scope, its form token). Returns the
+    last after-save rule's result (what the caller may tell the user)."""
+    extra = extra or {}
+    if original is None and not created:
+        original = dict(type(record).get_by_id(record.id).__data__)
+    before = {} if created else snapshot(stored_copy(record, original))
+    outcome = None
+    with write_transaction():
+        for rule in _BEFORE.get(type(record), ()):
+            rule(record, created, by, now, extra)
+        record.full_clean()
+        if created:
+            record.created_at = now
+            record.created_by = by.id if by is not None else None
+            for name in stamps(type(record)):
+                if getattr(record, name + "_id") is None and by is not None:
+                    setattr(record, name, by.id)
+            if hasattr(record, "assign_number"):
+                record.assign_number(now)
+        record.updated_at = now
+        if created:
+            record.save(force_insert=True)
+        else:
+            record.save(only=[field for name, field in record._meta.fields.items()
+                              if name == "updated_at" or name != "version"
+                              and record.__data__.get(name) != original.get(name)])
+        if settled is not None:
+            settled(record)
+        for rule in _AFTER.get(type(record), ()):
+            outcome = rule(record, created, by, now, extra)
+        audit("create" if created else "update", record, before=before, now=now, user=by,
+              summary=summary)
+    return outcome
+
+
+def create(model, data, by, now, summary=None, **extra):
+    """Create a `model` record from `data` ({column: value}) with its rules and audit row."""
+    record = model(**data)
+    save(record, by, now, created=True, extra=extra, summary=summary)
+    return record
+
+
+def update(record, changes, by, now, **extra):
+    """Change columns of a stored record with its rules and audit row."""
+    original = dict(record.__data__)
+    for name, value in changes.items():
+        setattr(record, name, value)
+    save(record, by, now, created=False, original=original, extra=extra)
+    return record
+
+
+_ARCHIVERS = {}
+
+
+def archives(*models):
+    """Register how a record of `models` is archived (when more than its own row changes)."""
+    def register(archiver):
+        for model in models:
+            _ARCHIVERS[model] = archiver
+        return archiver
+    return register
+
+
+def archive(record, by, now, reason, seen=None):
+    """Archive (作废/归档) a record instead of deleting it, with its register's effects and its
+    audit row, if it still has version `seen`."""
+    before = snapshot(record)
+    with write_transaction():
+        archiver = _ARCHIVERS.get(type(record))
+        if archiver is not None:
+            archiver(record, by, now, reason, seen)
+        else:
+            record.archive(by, now, reason, seen)
+        audit("archive", record, before=before, now=now, user=by)

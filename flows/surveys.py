@@ -1,0 +1,57 @@
+"""Satisfaction surveys (满意度调查): the plan's clocks, its questionnaire."""
+import reports
+from audit import audit, snapshot
+from database import write_transaction
+from models import Survey, SurveyAnswer, SurveyQuestion, ValidationError
+from flows.records import after_save, before_save
+
+
+@after_save(Survey)
+def plan_clocks(survey, created, by, now, extra):
+    """The plan's countdowns follow its dates (R-SUR-1 … 6)."""
+    survey.plan_clocks(now)
+
+
+@before_save(SurveyQuestion)
+def only_while_drafted(question, created, by, now, extra):
+    if question.survey_id and Survey.get_by_id(question.survey_id).status != Survey.DRAFT:
+        raise ValidationError({"survey": "只有草拟中的调查方案可以增改题目"})
+
+
+def copy_template(survey, by, now, template):
+    """导入模板题目: a reusable template's questions added to a drafted plan. Returns how many."""
+    with write_transaction():
+        added = survey.copy_template(by, now, template)
+        audit("copy_template", survey, before=snapshot(survey), now=now, user=by,
+              summary="导入模板“%s” %d 题" % (template, added))
+    return added
+
+
+def distribute(survey, by, now, customers):
+    """发放问卷: one questionnaire (its own one-time link) per customer. Returns how many."""
+    with write_transaction():
+        handed = survey.distribute(by, now, customers)
+        audit("distribute", survey, before=snapshot(survey), now=now, user=by,
+              summary="发放问卷 %d 份" % handed)
+    return handed
+
+
+def record_response(survey, by, now, answers, distribution=None, respondent_kind=None, area=None):
+    """回收答卷: one returned questionnaire; a distributed one is answered once (R-SUR-3)."""
+    with write_transaction():
+        response = survey.record_response(by, now, answers, distribution, respondent_kind, area)
+        audit("return_questionnaire", survey, before=snapshot(survey), now=now, user=by,
+              summary="回收答卷 #%d（%d 项）" % (response.id, SurveyAnswer.select().where(
+                  SurveyAnswer.response == response.id).count()))
+    return response
+
+
+def close(survey, by, now):
+    """结束调查: the results compiled; each item under the threshold raises a corrective action
+    for its department, a rate under target alerts the planner (R-SUR-3). Returns the actions."""
+    with write_transaction():
+        survey.close(by, now)
+        raised = survey.raise_findings(by, now, reports.survey_results(survey))
+        for action in raised:
+            audit("create", action, now=now, user=by, summary="调查结束自动生成：" + action.finding[:120])
+    return raised
