@@ -1,4 +1,5 @@
-"""Fixtures: an app on a temporary demo database, and logged-in clients per role."""
+"""Fixtures: one app per test session, a fresh copy of the demo database per test (`app`), and
+logged-in clients per role; markers and the browser."""
 import glob
 import os
 import html
@@ -25,6 +26,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import app as kefu  # noqa: E402
+import clock  # noqa: E402
 from models import db  # noqa: E402
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -110,21 +112,36 @@ def _postgres_admin(server_url, sql):
         conn.close()
 
 
+TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test", "KEFU_FIXED_NOW": DEMO_NOW}
+
+
 @pytest.fixture(scope="session")
 def demo_db_template(request, tmp_path_factory):
     """Build one demo database per test session; each test gets a copy of it."""
     if ON_POSTGRES:
         server = request.getfixturevalue("postgres_server")
         _postgres_admin(server, "CREATE DATABASE kefu_template")
-        kefu.create_app({"TESTING": True, "SECRET_KEY": "test", "KEFU_DEMO": True,
-                         "KEFU_FIXED_NOW": DEMO_NOW, "DATABASE_URL": f"{server}/kefu_template"})
+        kefu.create_app(dict(TEST_CONFIG, KEFU_DEMO=True, DATABASE_URL=f"{server}/kefu_template"))
+        quick_demo_logins()
         close_every_connection()  # PostgreSQL copies no template anyone is connected to
         return server
     path = tmp_path_factory.mktemp("template") / "kefu.db"
-    kefu.create_app({"TESTING": True, "SECRET_KEY": "test", "KEFU_DEMO": True,
-                     "KEFU_FIXED_NOW": DEMO_NOW, "DATABASE_URL": f"sqlite:///{path}"})
+    kefu.create_app(dict(TEST_CONFIG, KEFU_DEMO=True, DATABASE_URL=f"sqlite:///{path}"))
+    quick_demo_logins()
     close_every_connection()  # the last one out checkpoints the WAL into the file we copy
     return path
+
+
+def quick_demo_logins():
+    """The demo users' password, hashed cheaply in the template: checking the real scrypt hash
+    costs 0.3 s of CPU, and a test logs in once or more per role (Client). Passwords the tests
+    set themselves, and the unknown-name check, still use the console's own method."""
+    from werkzeug.security import generate_password_hash
+    from models import User
+    cheap = generate_password_hash(kefu.DEMO_PASSWORD, method="pbkdf2:sha256:1000")
+    with db.connection_context():
+        User.update(password_hash=cheap).where(
+            User.username.in_([username for username, *_ in kefu.DEMO_USERS])).execute()
 
 
 def close_every_connection():
@@ -133,22 +150,87 @@ def close_every_connection():
     db.obj.close_all()
 
 
-@pytest.fixture
-def app(demo_db_template, tmp_path):
-    if ON_POSTGRES:
-        name = "kefu_" + uuid.uuid4().hex[:12]
-        _postgres_admin(demo_db_template, f"CREATE DATABASE {name} TEMPLATE kefu_template")
-        url = f"{demo_db_template}/{name}"
-    else:
-        path = tmp_path / "kefu.db"
-        shutil.copy(demo_db_template, path)
-        url = f"sqlite:///{path}"
-    application = kefu.create_app({"TESTING": True, "SECRET_KEY": "test", "KEFU_FIXED_NOW": DEMO_NOW,
-                                    "DATABASE_URL": url})
-    yield application
+class FreshDatabases:
+    """A new copy of the demo template for each test: a file copy on SQLite, a database made
+    from the template on PostgreSQL (CREATE DATABASE … TEMPLATE)."""
+
+    def __init__(self, template, tmp_path_factory):
+        self.template, self.folder = template, tmp_path_factory.mktemp("databases")
+        self.count = 0
+        self.strategy = ""
+        if ON_POSTGRES:
+            import psycopg2
+            conn = psycopg2.connect(template + "/postgres")
+            if conn.server_version >= 150000:
+                # Copy the files instead of writing the template into the WAL: half the time
+                # of a CREATE DATABASE and of its DROP (0.25 s a test before).
+                self.strategy = " STRATEGY = FILE_COPY"
+            conn.close()
+
+    def new(self):
+        """Make a fresh copy; return (its URL, a function that removes it)."""
+        self.count += 1
+        if ON_POSTGRES:
+            name = "kefu_" + uuid.uuid4().hex[:12]
+            _postgres_admin(self.template, f"CREATE DATABASE {name} TEMPLATE kefu_template{self.strategy}")
+            return f"{self.template}/{name}", lambda: _postgres_admin(
+                self.template, f"DROP DATABASE {name} WITH (FORCE)")
+        path = self.folder / f"kefu-{self.count}.db"
+        shutil.copyfile(self.template, path)
+        os.chmod(path, 0o600)
+
+        def remove():
+            for suffix in ("", "-wal", "-shm"):
+                try:
+                    os.unlink(f"{path}{suffix}")
+                except FileNotFoundError:
+                    pass
+        return f"sqlite:///{path}", remove
+
+
+@pytest.fixture(scope="session")
+def fresh_databases(demo_db_template, tmp_path_factory):
+    return FreshDatabases(demo_db_template, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def session_app(fresh_databases):
+    """The console, built once per test session (~450 URL rules, half a second), on a first
+    copy of the template; `app` points its database at a fresh copy for every test."""
+    url, remove = fresh_databases.new()
+    application = kefu.create_app(dict(TEST_CONFIG, DATABASE_URL=url))
     close_every_connection()
-    if ON_POSTGRES:
-        _postgres_admin(demo_db_template, f"DROP DATABASE {name} WITH (FORCE)")
+    application.kefu_pristine_config = dict(application.config)
+    yield application
+    remove()
+
+
+def reset_process_state(application):
+    """What a test may leave behind in this process besides its database: the clock, the
+    zone, the grid totals' cache, the database outage notes."""
+    import database
+    from views import grid
+    clock.set_fixed_now(application.config.get("KEFU_FIXED_NOW"))
+    clock.set_timezone(application.config["KEFU_TIMEZONE"])
+    grid._grid_totals.clear()
+    database.outage.since, database.outage.refused = None, 0
+    database.turn.gate = None
+
+
+@pytest.fixture
+def app(session_app, fresh_databases):
+    """The console on a fresh copy of the demo database (the app is the session's: its config
+    is restored after each test, and a test needing other settings builds its own app)."""
+    import database
+    url, remove = fresh_databases.new()
+    session_app.config.clear()
+    session_app.config.update(session_app.kefu_pristine_config)
+    session_app.config["DATABASE_URL"] = url
+    database.open_database(url)
+    reset_process_state(session_app)
+    yield session_app
+    close_every_connection()
+    remove()
 
 
 @pytest.fixture
@@ -241,6 +323,31 @@ def as_auditor(login):
 @pytest.fixture
 def as_property(login):
     return login("property")
+
+
+@pytest.fixture
+def at_monday(app, monkeypatch):
+    """The dashboard's tests: a movable `now` (at_monday["value"]) from the demo Monday, with
+    the demo's repair orders archived and no alerts, so only the test's own records count."""
+    from models import Alert, RepairOrder
+    now = {"value": DEMO_NOW}
+    monkeypatch.setattr(clock, "now", lambda: now["value"])
+    RepairOrder.update(archived_at=DEMO_NOW, archive_reason="测试").execute()  # only ours count
+    Alert.delete().execute()
+    return now
+
+
+# Tests that use one of these fixtures start a server process: marked slow.
+SERVER_FIXTURES = {"server", "console", "chromium", "page"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests that start a server as slow, and skip the PostgreSQL-only ones on SQLite."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("postgres") and not ON_POSTGRES:
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL only (KEFU_TEST_POSTGRES=1)"))
 
 
 # ---------------------------------------------------------------- the browser (tests/test_browser*.py)

@@ -3,7 +3,8 @@ import pytest
 
 from models import (AuditLog, Charge, Complaint, Customer, Department, RepairOrder, SlaRule,
                     User, WorkLetter)
-from test_registers import rows, url, valid_form
+from factories import make_customer, make_repair_order
+from helpers import rows, url, valid_form
 
 
 def test_every_admin_url_requires_login(client):
@@ -65,7 +66,8 @@ def test_auditor_reads_and_exports_but_cannot_write(as_auditor):
     before = RepairOrder.select().count()
     response = as_auditor.post(url(RepairOrder, "new/"), data=valid_form(RepairOrder))
     assert response.status_code == 403
-    order = RepairOrder.select().first()
+    order = make_repair_order()
+    before += 1
     assert as_auditor.get(url(RepairOrder, f"edit/?id={order.id}")).status_code == 403
     assert RepairOrder.select().count() == before
     assert "创建新记录" not in as_auditor.get(url(RepairOrder)).text
@@ -117,7 +119,7 @@ def test_create_without_csrf_token_saves_nothing(as_clerk):
 
 def test_nobody_deletes_records(login):
     from conftest import csrf_token
-    customer = Customer.select().first()
+    customer = make_customer()
     for username in ("admin", "clerk"):
         client = login(username)
         page = client.get(url(Customer))
@@ -130,7 +132,7 @@ def test_nobody_deletes_records(login):
 
 
 def test_archive_with_reason_instead_of_delete(as_clerk):
-    customer = Customer.select().first()
+    customer = make_customer()
     form = url(Customer, f"archive/?id={customer.id}")
     empty = as_clerk.submit(form, {"reason": ""})
     assert "请填写归档原因" in empty.text
@@ -146,7 +148,7 @@ def test_archive_with_reason_instead_of_delete(as_clerk):
 
 
 def test_auditor_cannot_archive(as_auditor):
-    customer = Customer.select().first()
+    customer = make_customer()
     assert as_auditor.get(url(Customer, f"archive/?id={customer.id}")).status_code == 403
 
 

@@ -137,6 +137,7 @@ def test_cli_create_user(runner, app):
     assert short.exit_code != 0 and "至少 8 位" in short.output
 
 
+@pytest.mark.slow
 def test_real_database_gets_no_demo_users_and_python_app_create_user_works(tmp_path):
     """A database named by DATABASE_URL is a real deployment: no demo users, no demo data."""
     url = f"sqlite:///{tmp_path / 'real.db'}"

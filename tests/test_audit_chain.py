@@ -23,7 +23,8 @@ from database import write_transaction
 from jobs.deadlines import flag_unaccepted_repairs
 from jobs.maintenance import check_audit_log
 from models import JOB_LABELS, Alert, AuditLog, User, db
-from test_reception import MON, new_order, run, user
+from helpers import MON, run, user
+from factories import make_repair_order
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -76,6 +77,7 @@ def verify_command(*args):
 
 # ---------------------------------------------------------------- a whole chain
 
+@pytest.mark.slow
 def test_verify_audit_on_the_demo_database_says_ok(app):
     rows = AuditLog.select().count()
     env = dict(os.environ, DATABASE_URL=app.config["DATABASE_URL"], KEFU_SECRET_KEY="verify")
@@ -261,7 +263,7 @@ def test_two_concurrent_appenders_keep_one_chain(app):
 # ---------------------------------------------------------------- the system as an actor
 
 def test_a_job_run_leaves_one_system_audit_row(app):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     later = MON + timedelta(hours=2)
     last = AuditLog.select().order_by(AuditLog.id.desc()).first().id

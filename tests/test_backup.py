@@ -20,6 +20,7 @@ def sqlite_only(app):
         pytest.skip("backup is SQLite's; PostgreSQL sites use pg_dump")
 
 
+@pytest.mark.slow
 def test_a_backup_taken_during_writes_is_consistent_and_restores(sqlite_only, app, tmp_path):
     from app import backup_database
     source = db.obj.database
@@ -81,6 +82,7 @@ def test_a_backup_taken_during_writes_is_consistent_and_restores(sqlite_only, ap
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_backup_command_refuses_to_overwrite(sqlite_only, tmp_path):
     url = f"sqlite:///{tmp_path / 'live.db'}"
     env = dict(os.environ, DATABASE_URL=url, KEFU_DEMO="1", KEFU_SECRET_KEY="b")

@@ -1,21 +1,10 @@
 """Bad input: a Chinese message next to the field, and the database unchanged."""
-import re
-
 import pytest
 from peewee import IntegrityError
 
 from models import (AuditLog, Charge, Complaint, Customer, FeeItem, RepairOrder, Survey,
                     ValidationError, WorkLetter, db)
-from test_registers import url, valid_form
-
-
-def field_errors(html, field):
-    """Return the error texts Flask-Admin renders under one form field."""
-    start = html.find(f'id="{field}"')
-    assert start != -1, f"no field {field} in form"
-    block = html[start:].split('class="form-group')[0]
-    feedback = block.split('class="invalid-feedback"', 1)
-    return re.findall(r"<li>([^<]+)</li>", feedback[1]) if len(feedback) == 2 else []
+from helpers import field_errors, url, valid_form
 
 
 CASES = [

@@ -1,6 +1,11 @@
 """End to end in headless Chromium: a clerk logs in, files a repair order, finds it in the grid."""
 import re
 
+import pytest
+
+# Chromium against a started console: browser tests, and slow (pytest -m "not slow" leaves them out).
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 
 def test_clerk_files_a_repair_order_and_finds_it_in_the_grid(server, page, tmp_path):
     page.goto(server + "/admin/repairorder/")

@@ -9,6 +9,9 @@ import shutil
 
 import pytest
 
+# Chromium against a started console: browser tests, and slow (pytest -m "not slow" leaves them out).
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 
 class Desk:
     """One person at the console: a logged-in browser tab that records every failed response."""

@@ -4,6 +4,9 @@ import re
 
 import pytest
 
+# Chromium against a started console: browser tests, and slow (pytest -m "not slow" leaves them out).
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 SCREEN = {"width": 1366, "height": 768}
 
 

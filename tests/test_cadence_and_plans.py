@@ -209,7 +209,7 @@ def test_R_COM_3_a_committee_meeting_without_the_general_manager_cannot_be_recor
 
 
 def test_R_COM_3_the_general_managers_box_is_no_longer_ticked_by_hand(as_clerk, app):
-    from test_registers import url
+    from helpers import url
     page = as_clerk.http.get(url(Meeting, "new/")).text
     assert 'name="gm_attended"' not in page and 'name="staff"' in page
     response = as_clerk.submit(url(Meeting, "new/"), {

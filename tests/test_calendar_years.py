@@ -11,9 +11,8 @@ import holiday_notice
 import sla
 from models import (Alert, AuditLog, CalendarDay, CalendarYear, Complaint, Deadline,
                     ServiceRequest)
-from test_complaints import new_complaint
-from test_reception import new_request, run, user
-from test_registers import url
+from helpers import run, url, user
+from factories import make_complaint, make_service_request
 
 NOTICES = os.path.join(os.path.dirname(__file__), "data", "holiday-notices")
 ESTIMATE = "估算：未含当年调休安排"
@@ -48,9 +47,9 @@ def _token(client):
 # ---------------------------------------------------------------- the statutory fallback
 
 def test_new_years_day_2027_is_off_while_2027_is_unconfirmed(app, as_clerk):
-    request = new_request(datetime(2026, 12, 31, 16, 0))  # Thursday afternoon
+    request = make_service_request(datetime(2026, 12, 31, 16, 0))  # Thursday afternoon
     assert ServiceRequest.get_by_id(request.id).handback_deadline == datetime(2027, 1, 4, 16, 0)
-    complaint = new_complaint(at=datetime(2026, 12, 28, 10, 0))
+    complaint = make_complaint(at=datetime(2026, 12, 28, 10, 0))
     # 12-29, 12-30, 12-31, (New Year's Day off), 01-04, 01-05: five working days.
     assert complaint.follow_up_from == datetime(2027, 1, 5, 10, 0)
     # Every screen that shows the deadline says it is an estimate: the grid, the record, my work.
@@ -59,7 +58,7 @@ def test_new_years_day_2027_is_off_while_2027_is_unconfirmed(app, as_clerk):
     details = as_clerk.get(url(ServiceRequest, "details/?id=%d" % request.id)).text
     assert ESTIMATE in details
     # A deadline in a confirmed year is not marked.
-    earlier = new_request(datetime(2026, 11, 23, 10, 0))
+    earlier = make_service_request(datetime(2026, 11, 23, 10, 0))
     assert ESTIMATE not in as_clerk.get(url(ServiceRequest, "?search=%s" % earlier.number)).text
 
 
@@ -72,7 +71,7 @@ def test_spring_festival_week_of_an_unconfirmed_year_under_the_statutory_fallbac
     assert week == {date(2027, 2, 4): True, date(2027, 2, 5): False, date(2027, 2, 6): False,
                     date(2027, 2, 7): False, date(2027, 2, 8): False, date(2027, 2, 9): False,
                     date(2027, 2, 10): False, date(2027, 2, 11): True}
-    request = new_request(datetime(2027, 2, 4, 10, 0))
+    request = make_service_request(datetime(2027, 2, 4, 10, 0))
     assert ServiceRequest.get_by_id(request.id).handback_deadline == datetime(2027, 2, 11, 10, 0)
 
 
@@ -88,7 +87,7 @@ def test_the_fallback_leaves_make_up_days_to_the_notice():
 # ---------------------------------------------------------------- known only when confirmed
 
 def test_one_hand_entered_holiday_does_not_make_the_year_known(app, as_admin, login):
-    request = new_request(datetime(2027, 2, 11, 10, 0))  # due Friday 12 February
+    request = make_service_request(datetime(2027, 2, 11, 10, 0))  # due Friday 12 February
     assert ServiceRequest.get_by_id(request.id).handback_deadline == datetime(2027, 2, 12, 10, 0)
     response = as_admin.submit(url(CalendarDay, "new/"), {"day": "2027-02-12", "kind": "holiday",
                                                           "name": "春节"})
@@ -110,8 +109,8 @@ def test_one_hand_entered_holiday_does_not_make_the_year_known(app, as_admin, lo
 
 def test_a_year_confirmed_after_clocks_started_moves_them_audits_and_tells_owners(app, as_admin, as_clerk):
     started = datetime(2026, 12, 31, 16, 0)
-    request = new_request(started)
-    complaint = new_complaint(at=datetime(2026, 12, 28, 10, 0))
+    request = make_service_request(started)
+    complaint = make_complaint(at=datetime(2026, 12, 28, 10, 0))
     assert ServiceRequest.get_by_id(request.id).handback_deadline == datetime(2027, 1, 4, 16, 0)
 
     preview = paste_notice(as_admin, NOTICE_2027).text
@@ -147,7 +146,7 @@ def test_a_year_confirmed_after_clocks_started_moves_them_audits_and_tells_owner
 
 
 def test_confirming_a_year_entered_by_hand_recomputes_its_clocks(app, as_admin):
-    request = new_request(datetime(2027, 2, 4, 10, 0))
+    request = make_service_request(datetime(2027, 2, 4, 10, 0))
     assert ServiceRequest.get_by_id(request.id).handback_deadline == datetime(2027, 2, 11, 10, 0)
     for day in range(5, 13):
         CalendarDay.create(day=date(2027, 2, day), kind="holiday", name="春节")
@@ -234,8 +233,8 @@ def test_only_the_admin_imports_a_notice_and_an_empty_paste_is_refused(app, as_a
 
 
 def test_a_calendar_time_deadline_in_an_unconfirmed_year_is_exact(app, as_clerk):
-    from test_reception import new_order
-    order = new_order(datetime(2027, 1, 5, 9, 0))
+    from factories import make_repair_order
+    order = make_repair_order(datetime(2027, 1, 5, 9, 0))
     run(order.dispatch, user("clerk"), datetime(2027, 1, 5, 9, 0))  # accept within 30 minutes
     order = type(order).get_by_id(order.id)
     run(order.accept, user("property"), datetime(2027, 1, 5, 9, 10))
@@ -244,7 +243,7 @@ def test_a_calendar_time_deadline_in_an_unconfirmed_year_is_exact(app, as_clerk)
     # The callback (1 working day) and the completion (working days by category, R-REP-5) are
     # estimates; the 30-minute accept is not.
     assert "2027-01-06 11:00" in grid and grid.count(ESTIMATE) == 2
-    fresh = new_order(datetime(2027, 1, 5, 9, 0))
+    fresh = make_repair_order(datetime(2027, 1, 5, 9, 0))
     run(fresh.dispatch, user("clerk"), datetime(2027, 1, 5, 9, 0))
     grid = as_clerk.get(url(type(fresh), "?search=%s" % fresh.number)).text
     assert "2027-01-05 09:30" in grid and ESTIMATE not in grid
@@ -254,7 +253,7 @@ def test_a_calendar_time_deadline_in_an_unconfirmed_year_is_exact(app, as_clerk)
 
 def test_an_overdue_alert_on_a_deadline_the_calendar_moves_later_is_resolved(app, as_admin):
     from jobs.deadlines import flag_requests_not_handed_back
-    request = new_request(datetime(2027, 2, 11, 10, 0))  # due Friday 12 February 10:00
+    request = make_service_request(datetime(2027, 2, 11, 10, 0))  # due Friday 12 February 10:00
     run(flag_requests_not_handed_back, datetime(2027, 2, 12, 11, 0))
     overdue = Alert.get((Alert.record_type == "ServiceRequest") & (Alert.record_id == request.id)
                         & (Alert.kind == "overdue"))
@@ -269,7 +268,7 @@ def test_an_overdue_alert_on_a_deadline_the_calendar_moves_later_is_resolved(app
 
 
 def test_archiving_a_day_moves_the_clocks_back_and_a_hold_stays_credited(app, as_admin):
-    request = new_request(datetime(2027, 3, 10, 10, 0))  # Wednesday: due Thursday 11 March
+    request = make_service_request(datetime(2027, 3, 10, 10, 0))  # Wednesday: due Thursday 11 March
     run(request.hold, user("clerk"), datetime(2027, 3, 10, 12, 0), "等客户资料")
     run(request.release, user("clerk"), datetime(2027, 3, 11, 12, 0))  # a day on hold
     assert ServiceRequest.get_by_id(request.id).handback_deadline == datetime(2027, 3, 12, 10, 0)
@@ -282,6 +281,6 @@ def test_archiving_a_day_moves_the_clocks_back_and_a_hold_stays_credited(app, as
 
 
 def test_the_printed_service_request_says_its_deadline_is_an_estimate(app, as_clerk):
-    request = new_request(datetime(2026, 12, 31, 16, 0))
+    request = make_service_request(datetime(2026, 12, 31, 16, 0))
     slip = as_clerk.get(url(ServiceRequest, "print/?id=%d&slip=service_request" % request.id)).text
     assert "2027-01-04 16:00" in slip and ESTIMATE in slip

@@ -7,22 +7,13 @@ from decimal import Decimal
 import pytest
 
 import flows.cash
-from database import write_transaction
 from jobs import deadlines
 from models import (Alert, Charge, Deadline, DomainError, FeeItem, ItemLoan, LendableItem,
-                    ShiftHandover, SlaRule, User, ValidationError, amount_in_words)
+                    ShiftHandover, SlaRule, ValidationError, amount_in_words)
+from factories import make_loan
+from helpers import MON, run, user
 
-MON = datetime(2026, 11, 23, 10, 0)        # a Monday, the test apps' frozen clock
 SHIFT_FROM, SHIFT_TO = datetime(2026, 11, 23, 8, 30), datetime(2026, 11, 23, 9, 50)
-
-
-def user(name):
-    return User.get(User.username == name)
-
-
-def run(fn, *args, **kw):
-    with write_transaction():
-        return fn(*args, **kw)
 
 
 def clean_desk():
@@ -220,14 +211,7 @@ def test_R_PAY_2_a_day_not_handed_to_finance_raises_an_alert_by_an_editable_rule
 # ---------------------------------------------------------------- R-LOAN-2/3/4
 
 def registered_loan(at, item=None):
-    item = item or LendableItem.select().where(LendableItem.status == "available").first()
-    loan = ItemLoan(item=item, borrower_name="李师傅", borrower_phone="13900001111", lent_at=at,
-                    lent_by=user("clerk"), created_at=at, updated_at=at)
-    with write_transaction():
-        loan.take_item(at)
-        loan.assign_number(at)
-        loan.save(force_insert=True)
-    return loan
+    return make_loan(at, item, issued=False)
 
 
 @pytest.mark.parametrize("shown,error", [("", "请填写"), ("JY-20261123-9999", "不符")])

@@ -3,14 +3,15 @@ screen's scripts and the XLSX exports."""
 import re
 from datetime import timedelta
 
+import pytest
+
 from models import Callback, Complaint, RepairOrder
-from test_complaints import new_complaint
-from test_dashboard import at_monday  # noqa: F401  (a fixture)
-from test_reception import MON, new_order, run, user
+from helpers import MON, run, user
+from factories import make_complaint, make_repair_order
 
 
 def done_order(result="更换角阀，已试水不漏"):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON - timedelta(hours=3))
     run(order.accept, user("property"), MON - timedelta(hours=2, minutes=50))
     run(order.complete, user("property"), MON - timedelta(hours=1), result)
@@ -44,7 +45,7 @@ def test_callback_form_prefills_no_answer_and_shows_whom_to_call_and_what_was_do
 
 
 def test_callback_form_of_a_complaint_shows_the_complainant_and_the_outcome(as_clerk):
-    complaint = new_complaint()
+    complaint = make_complaint()
     run(complaint.start, user("property"), MON + timedelta(minutes=30))
     run(Complaint.get_by_id(complaint.id).resolve, user("property"), MON + timedelta(hours=3),
         "已向商户说明并调整空调温度")
@@ -86,10 +87,10 @@ def work_row(table, record):
 
 
 def test_my_work_rows_name_the_customer_place_subject_and_time_left(login, at_monday):
-    late = new_order()
+    late = make_repair_order()
     RepairOrder.update(description="男卫生间洗手台下水管漏水").where(RepairOrder.id == late.id).execute()
     run(late.dispatch, user("clerk"), MON - timedelta(hours=2, minutes=30))
-    soon = new_order()
+    soon = make_repair_order()
     run(soon.dispatch, user("clerk"), MON - timedelta(minutes=10))
     table = my_work_table(login("property"))
     time_left, customer, place, subject, *_ = work_row(table, late)
@@ -105,7 +106,7 @@ def test_my_work_costs_the_same_queries_for_many_rows_as_for_few(login, at_monda
 
     def queries(orders):
         for _ in range(orders):
-            run(new_order().dispatch, user("clerk"), MON - timedelta(minutes=40))
+            run(make_repair_order().dispatch, user("clerk"), MON - timedelta(minutes=40))
         with statements_run() as executed:
             assert client.get("/admin/mywork/").status_code == 200
         return len(executed)
@@ -114,7 +115,7 @@ def test_my_work_costs_the_same_queries_for_many_rows_as_for_few(login, at_monda
 
 
 def test_the_project_managers_alerts_are_his_work_and_handling_one_opens_its_record(login, at_monday):
-    complaint = new_complaint("major")
+    complaint = make_complaint("major")
     client = login("pm")
     page = client.get("/admin/mywork/").text
     table = page.split('id="my-work"')[1].split("</table>")[0]
@@ -132,7 +133,7 @@ def test_the_project_managers_alerts_are_his_work_and_handling_one_opens_its_rec
 def test_an_alert_on_a_listed_record_marks_its_row_instead_of_adding_one(login, at_monday):
     from database import write_transaction
     from models import Alert
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON - timedelta(minutes=40))
     with write_transaction():
         Alert.raise_for(order, "escalation", MON, "维修单升级：%s" % order.number,
@@ -155,7 +156,7 @@ def script_for(record, trigger):
 
 
 def test_the_script_of_a_repair_past_its_acceptance_time_says_we_chase_it_now(app):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON - timedelta(hours=3))
     text = script_for(order, "repair_open")
     assert "已超过承诺的接单时间，我们马上催办" in text and order.number in text
@@ -165,8 +166,8 @@ def test_the_script_of_a_repair_past_its_acceptance_time_says_we_chase_it_now(ap
 
 def test_the_script_of_a_service_request_past_its_deadline_promises_no_passed_time(app):
     from models import ServiceRequest
-    from test_reception import new_request
-    request = new_request(MON - timedelta(days=6))
+    from factories import make_service_request
+    request = make_service_request(MON - timedelta(days=6))
     due = ServiceRequest.get_by_id(request.id).handback_deadline
     assert due < MON
     text = script_for(request, "service_pending")
@@ -175,7 +176,7 @@ def test_the_script_of_a_service_request_past_its_deadline_promises_no_passed_ti
 
 
 def test_the_script_of_an_accepted_repair_says_it_is_being_repaired(app):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON - timedelta(hours=1))
     run(order.accept, user("property"), MON - timedelta(minutes=50))
     text = script_for(order, "repair_open")
@@ -184,14 +185,14 @@ def test_the_script_of_an_accepted_repair_says_it_is_being_repaired(app):
 
 
 def test_the_script_of_a_repair_still_in_time_names_its_deadline(app):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON - timedelta(minutes=10))
     assert "维修人员将在11月23日 10:20前接单" in script_for(order, "repair_open")
 
 
 def test_a_library_script_naming_a_deadline_that_passed_is_replaced_by_what_happens_now(app):
     from models import CallScript
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON - timedelta(hours=3))
     with_time = "{客户}您好，{编号} 须在 {时限} 前接单。"
     CallScript.create(topic="旧话术", trigger="repair_open", seq=0, script=with_time,
@@ -227,9 +228,9 @@ def test_xlsx_exports_hold_real_dates_sized_columns_and_a_frozen_title_row(as_cl
 
     from openpyxl.utils import get_column_letter
 
-    from test_reception import new_request
+    from factories import make_service_request
     order = done_order()
-    request = new_request(MON - timedelta(hours=2))
+    request = make_service_request(MON - timedelta(hours=2))
     sheet = exported_workbook(as_clerk, "repairorder").active
     assert sheet.freeze_panes == "A2"
     titles = [c.value for c in sheet[1]]
@@ -256,6 +257,7 @@ def test_xlsx_exports_hold_real_dates_sized_columns_and_a_frozen_title_row(as_cl
     assert all(c.number_format == "yyyy-mm-dd" for c in wanted)
 
 
+@pytest.mark.slow
 def test_libreoffice_reads_the_xlsx_dates_as_dates(as_clerk, tmp_path):
     import csv
     import shutil

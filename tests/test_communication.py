@@ -8,23 +8,14 @@ from database import write_transaction
 from jobs.communication import flag_contact_cadence, refresh_last_contacts
 from models import (ActionItem, Alert, Contact, Customer, Meeting, MeetingAttendee, Notice,
                     NoticeReceipt, ValidationError)
-from test_reception import dept, run, user
-from test_registers import rows, url
+from helpers import dept, rows, run, url, user
+from factories import make_notice, some_tenants
 
 NOW = datetime(2026, 11, 23, 10, 0)
 
 
-def new_notice(kind=Notice.IMPORTANT):
-    return Notice.create(kind=kind, title="消防检查通知", body="周五检查", created_at=NOW,
-                         updated_at=NOW, department=dept("property"))
-
-
-def some_tenants(n=3):
-    return list(Customer.select().where(Customer.kind == "tenant").order_by(Customer.id).limit(n))
-
-
 def test_an_important_notice_is_done_only_when_every_receipt_is_confirmed(app):
-    notice = new_notice()
+    notice = make_notice()
     tenants = some_tenants(3)
     assert run(notice.publish, user("clerk"), NOW, tenants, "3 户") == 3
     receipts = list(NoticeReceipt.select().where(NoticeReceipt.notice == notice.id)
@@ -50,7 +41,7 @@ def test_an_important_notice_is_done_only_when_every_receipt_is_confirmed(app):
 def test_the_unconfirmed_notice_is_flagged_when_its_day_runs_out(app):
     from jobs.deadlines import flag_notices_not_confirmed
     Alert.delete().execute()
-    notice = new_notice()
+    notice = make_notice()
     run(notice.publish, user("clerk"), NOW, some_tenants(2), "2 户")
     with write_transaction():
         assert flag_notices_not_confirmed(datetime(2026, 11, 24, 9, 59)) == 1   # due soon only
@@ -60,13 +51,13 @@ def test_the_unconfirmed_notice_is_flagged_when_its_day_runs_out(app):
 
 
 def test_a_general_notice_has_no_confirmation_clock(app):
-    notice = new_notice(Notice.GENERAL)
+    notice = make_notice(Notice.GENERAL)
     run(notice.publish, user("clerk"), NOW, some_tenants(2), "2 户")
     assert Notice.get_by_id(notice.id).deadlines() == []
 
 
 def test_publishing_by_kind_floor_and_shop_number_in_the_console(as_clerk, app):
-    notice = new_notice()
+    notice = make_notice()
     anchors = list(Customer.select().where(Customer.kind == "anchor"))
     tenant = some_tenants(1)[0]
     step = url(Notice, "step/publish/?id=%d" % notice.id)
@@ -88,7 +79,7 @@ def test_bulk_signing_of_receipts(as_clerk, app, monkeypatch):
     import clock
     from conftest import csrf_token
     monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(hours=1))
-    notice = new_notice()
+    notice = make_notice()
     run(notice.publish, user("clerk"), NOW, some_tenants(3), "3 户")
     ids = [str(r.id) for r in notice.receipts]
     page = as_clerk.get(url(NoticeReceipt))
@@ -219,7 +210,7 @@ def test_last_contact_is_derived_from_every_source(one_of_each):
     meeting = Meeting.create(kind="tenants", title="座谈", held_at=datetime(2026, 10, 20, 15, 0),
                              created_at=NOW, updated_at=NOW)
     MeetingAttendee.create(meeting=meeting, customer=tenant)
-    notice = new_notice()
+    notice = make_notice()
     run(notice.publish, user("clerk"), NOW, [tenant], "1 户")
     Customer.update(last_contact_at=None).where(Customer.id == tenant.id).execute()
     with write_transaction():
@@ -247,7 +238,7 @@ def test_the_customer_grid_shows_who_is_overdue_for_contact(as_clerk, one_of_eac
 
 
 def test_a_publicly_posted_important_notice_is_confirmed_by_phone(app):
-    notice = new_notice()
+    notice = make_notice()
     Notice.update(posted_publicly=True).where(Notice.id == notice.id).execute()
     run(Notice.get_by_id(notice.id).publish, user("clerk"), NOW, some_tenants(1), "1 户")
     receipt = NoticeReceipt.get(NoticeReceipt.notice == notice.id)

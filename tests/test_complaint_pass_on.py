@@ -9,19 +9,8 @@ import flows.reception
 from database import write_transaction
 from jobs.deadlines import escalate_repeated_misses, flag_complaints_not_registered, resolve_done_alerts
 from models import (Alert, AuditLog, Complaint, ComplaintPassOn, Contact, Deadline, DomainError,
-                    SlaRule, User)
-from test_registers import url
-
-MON = datetime(2026, 11, 23, 10, 0)   # a Monday (conftest.DEMO_NOW)
-
-
-def user(name):
-    return User.get(User.username == name)
-
-
-def run(fn, *args, **kw):
-    with write_transaction():
-        return fn(*args, **kw)
+                    SlaRule)
+from helpers import MON, run, url, user
 
 
 @pytest.fixture

@@ -7,31 +7,10 @@ import flows.complaints
 import flows.reception
 import history
 from database import write_transaction
-from models import (Alert, Complaint, ComplaintGuideline, Department, DomainError, User,
+from models import (Alert, Complaint, ComplaintGuideline, Department, DomainError,
                     ValidationError)
-from test_registers import url, valid_form
-
-MON = datetime(2026, 11, 23, 10, 0)
-
-
-def user(name):
-    return User.get(User.username == name)
-
-
-def run(fn, *args, **kw):
-    with write_transaction():
-        return fn(*args, **kw)
-
-
-def new_complaint(severity="general", category="property", at=MON, requested_by=None):
-    complaint = Complaint.create(
-        complainant_name="赵女士", complainant_phone="13700001111", channel="phone",
-        category=category, subject="测试投诉", severity=severity, requested_by=requested_by,
-        department=Complaint.route(category), received_at=at, created_at=at, updated_at=at)
-    complaint.assign_number(at)
-    complaint.save()
-    run(flows.complaints.register, complaint, user("clerk"), at)
-    return Complaint.get_by_id(complaint.id)
+from helpers import MON, run, url, user, valid_form
+from factories import make_complaint
 
 
 GRADING = [
@@ -54,14 +33,14 @@ def parse(text):
 @pytest.mark.parametrize("scenario,severity,requested,start,resolve", GRADING,
                          ids=[g[0] for g in GRADING])
 def test_cmp_1_grading_stamps_deadlines(app, scenario, severity, requested, start, resolve):
-    complaint = new_complaint(severity, requested_by=requested)
+    complaint = make_complaint(severity, requested_by=requested)
     assert complaint.start_deadline == parse(start)
     assert complaint.resolve_deadline == parse(resolve)
     assert complaint.follow_up_from == datetime(2026, 11, 30, 10, 0)  # 5 working days
 
 
 def test_cmp_1_major_alerts_the_project_manager_who_owns_it(app):
-    complaint = new_complaint("major")
+    complaint = make_complaint("major")
     pm = user("pm")
     assert complaint.owner_id == pm.id
     alert = Alert.get((Alert.record_type == "Complaint") & (Alert.record_id == complaint.id))
@@ -69,7 +48,7 @@ def test_cmp_1_major_alerts_the_project_manager_who_owns_it(app):
 
 
 def test_cmp_1_important_is_owned_by_the_department_head(app):
-    complaint = new_complaint("important", category="product")
+    complaint = make_complaint("important", category="product")
     assert complaint.department.code == "operations"
     assert complaint.owner_id == user("ops").id
 
@@ -99,7 +78,7 @@ def test_cmp_4_routing_on_the_form_and_override_by_a_supervisor(as_clerk, login)
 
 
 def test_cmp_2_product_complaint_outside_the_guideline_is_refused_with_a_reason(app):
-    complaint = new_complaint(category="product")
+    complaint = make_complaint(category="product")
     items = [g.id for g in ComplaintGuideline.checklist()]
     assert items
     with pytest.raises(ValidationError):
@@ -107,13 +86,13 @@ def test_cmp_2_product_complaint_outside_the_guideline_is_refused_with_a_reason(
     assert run(complaint.check_scope, user("clerk"), MON, items[:-1], items, "已超过退换期") is False
     stored = Complaint.get_by_id(complaint.id)
     assert stored.status == "refused" and stored.refusal_reason == "已超过退换期"
-    ok = new_complaint(category="product")
+    ok = make_complaint(category="product")
     assert run(ok.check_scope, user("clerk"), MON, items, items) is True
     assert Complaint.get_by_id(ok.id).status == "received"
 
 
 def test_cmp_5_7_handle_feed_back_resolve_and_close(app):
-    complaint = new_complaint()
+    complaint = make_complaint()
     prop, clerk = user("property"), user("clerk")
     run(complaint.start, prop, MON + timedelta(minutes=30))
     run(complaint.add_update, prop, MON + timedelta(hours=2), "progress", "已联系保洁主管")
@@ -132,7 +111,7 @@ def test_cmp_5_7_handle_feed_back_resolve_and_close(app):
 
 
 def test_cmp_8_rejected_result_escalates_twice_then_the_general_manager_owns_it(app):
-    complaint = new_complaint("general")
+    complaint = make_complaint("general")
     prop, clerk = user("property"), user("clerk")
 
     def handle_and_reject(at):
@@ -158,7 +137,7 @@ def test_cmp_8_rejected_result_escalates_twice_then_the_general_manager_owns_it(
 
 
 def test_cmp_8_escalation_by_hand_needs_a_reason(app):
-    complaint = new_complaint("general")
+    complaint = make_complaint("general")
     with pytest.raises(ValidationError):
         run(complaint.escalate, user("ops"), MON, " ")
     run(complaint.escalate, user("ops"), MON + timedelta(minutes=5), "媒体关注")
@@ -168,7 +147,7 @@ def test_cmp_8_escalation_by_hand_needs_a_reason(app):
 
 
 def test_cmp_6_a_complaint_open_past_five_working_days_shows_missing_follow_ups(app):
-    complaint = new_complaint("general", at=datetime(2026, 9, 29, 9, 0))
+    complaint = make_complaint("general", at=datetime(2026, 9, 29, 9, 0))
     assert complaint.follow_up_from == datetime(2026, 10, 12, 9, 0)  # across National Day
     run(complaint.start, user("property"), datetime(2026, 9, 29, 10, 0))
     run(complaint.add_update, user("clerk"), datetime(2026, 10, 13, 15, 0), "follow_up", "已跟进", "已告知投诉人进度")
@@ -177,7 +156,7 @@ def test_cmp_6_a_complaint_open_past_five_working_days_shows_missing_follow_ups(
 
 
 def test_refused_transitions_change_nothing(app):
-    complaint = new_complaint()
+    complaint = make_complaint()
     with pytest.raises(DomainError):
         run(complaint.resolve, user("property"), MON, "x")
     with pytest.raises(DomainError):
@@ -186,7 +165,7 @@ def test_refused_transitions_change_nothing(app):
 
 
 def test_complaint_page_shows_the_timeline_and_steps(as_clerk):
-    complaint = new_complaint("important")
+    complaint = make_complaint("important")
     page = as_clerk.get(url(Complaint, f"details/?id={complaint.id}")).text
     assert 'id="timeline"' in page
     assert "反馈投诉人" in page and 'id="deadlines"' in page
@@ -198,7 +177,7 @@ def test_complaint_page_shows_the_timeline_and_steps(as_clerk):
 def hand_built_month():
     """March 2025: 4 complaints (one repeat complainant, one escalated); February: 2."""
     def make(at, category, severity, phone, subject, started=None, resolved=None):
-        c = new_complaint(severity, category=category, at=at)
+        c = make_complaint(severity, category=category, at=at)
         Complaint.update(complainant_phone=phone, subject=subject, started_at=started,
                          resolved_at=resolved).where(Complaint.id == c.id).execute()
         return Complaint.get_by_id(c.id)
@@ -266,14 +245,14 @@ def test_cmp_9_report_page_chart_and_csv(login):
 # ---------------------------------------------------------------- found in review
 
 def test_a_complaint_from_a_contact_is_graded(app):
-    from test_reception import new_contact
-    complaint = run(flows.reception.open_complaint, new_contact(MON), user("clerk"), MON, "other", "general")
+    from factories import make_contact
+    complaint = run(flows.reception.open_complaint, make_contact(MON), user("clerk"), MON, "other", "general")
     stored = Complaint.get_by_id(complaint.id)
     assert stored.resolve_deadline is not None and stored.follow_up_from is not None
 
 
 def test_severity_and_department_change_only_through_their_steps(as_admin):
-    complaint = new_complaint("general")
+    complaint = make_complaint("general")
     data = valid_form(Complaint) | {"severity": "major", "received_at": "2026-11-23 10:00:00",
                                     "department": str(complaint.department_id)}
     response = as_admin.submit(url(Complaint, f"edit/?id={complaint.id}"), data)
@@ -282,7 +261,7 @@ def test_severity_and_department_change_only_through_their_steps(as_admin):
 
 
 def test_rerouting_keeps_the_general_manager_and_alerts_the_new_owner(app):
-    complaint = new_complaint("important", category="product")
+    complaint = make_complaint("important", category="product")
     run(complaint.reroute, user("pm"), MON, Department.get(Department.code == "property"), "公共区域")
     stored = Complaint.get_by_id(complaint.id)
     assert stored.owner.username == "property"
@@ -293,7 +272,7 @@ def test_rerouting_keeps_the_general_manager_and_alerts_the_new_owner(app):
 
 
 def test_escalation_after_a_rejected_callback_restarts_the_follow_up_clock(app):
-    complaint = new_complaint("general")
+    complaint = make_complaint("general")
     run(complaint.start, user("property"), MON)
     run(complaint.resolve, user("property"), MON + timedelta(hours=1), "已处理")
     later = MON + timedelta(days=3)
@@ -305,7 +284,7 @@ def test_escalation_after_a_rejected_callback_restarts_the_follow_up_clock(app):
 
 
 def test_a_product_complaint_is_checked_before_it_is_started(app):
-    complaint = new_complaint(category="product")
+    complaint = make_complaint(category="product")
     with pytest.raises(DomainError):
         run(complaint.start, user("ops"), MON)
     ids = [g.id for g in ComplaintGuideline.checklist()]
@@ -314,7 +293,7 @@ def test_a_product_complaint_is_checked_before_it_is_started(app):
 
 
 def test_grading_alerts_close_when_someone_acts(app):
-    complaint = new_complaint("major")
+    complaint = make_complaint("major")
     run(complaint.start, user("pm"), MON + timedelta(minutes=2))
     assert not Alert.select().where((Alert.record_id == complaint.id) & (Alert.record_type == "Complaint")
                                     & (Alert.status == "open")).exists()
@@ -322,10 +301,10 @@ def test_grading_alerts_close_when_someone_acts(app):
 
 def test_report_figures_skip_refused_and_key_repeats_by_person(app):
     import reports
-    a = new_complaint(category="property", at=datetime(2025, 5, 5, 9, 0))
-    b = new_complaint(category="property", at=datetime(2025, 5, 6, 9, 0))
+    a = make_complaint(category="property", at=datetime(2025, 5, 5, 9, 0))
+    b = make_complaint(category="property", at=datetime(2025, 5, 6, 9, 0))
     Complaint.update(complainant_phone="13711112222").where(Complaint.id.in_([a.id, b.id])).execute()
-    refused = new_complaint("important", category="other", at=datetime(2025, 5, 7, 9, 0))
+    refused = make_complaint("important", category="other", at=datetime(2025, 5, 7, 9, 0))
     Complaint.update(status="refused").where(Complaint.id == refused.id).execute()
     figures = reports.complaint_figures(date(2025, 5, 1))
     assert figures["repeat_complainants"] == {"赵女士（137****2222）": 2}  # one person, phone masked

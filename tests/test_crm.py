@@ -16,7 +16,7 @@ from models import (REGISTERS, ActionItem, Callback, CallScript, Charge, Complai
                     ComplaintUpdate, Contact, Customer, Deadline, FeeItem, ItemLoan, LendableItem,
                     Meeting, MeetingAttendee, Notice, NoticeReceipt, RepairOrder, SegmentRule,
                     ServiceRequest, Survey, SurveyDistribution)
-from test_reception import dept, run, user
+from helpers import dept, run, user
 
 T0 = datetime(2026, 10, 1, 9, 0)
 NOW = datetime(2026, 11, 23, 10, 0)

@@ -2,23 +2,12 @@
 import re
 from datetime import timedelta
 
-import pytest
-
 import clock
 from database import write_transaction
 from jobs.deadlines import flag_unaccepted_repairs
 from models import Alert, AuditLog, RepairOrder
-from test_reception import MON, new_order, run, user
-from test_registers import rows
-
-
-@pytest.fixture
-def at_monday(monkeypatch):
-    now = {"value": MON}
-    monkeypatch.setattr(clock, "now", lambda: now["value"])
-    RepairOrder.update(archived_at=MON, archive_reason="测试").execute()  # only ours count
-    Alert.delete().execute()
-    return now
+from helpers import MON, rows, run, user
+from factories import make_repair_order
 
 
 def dashboard_links(page):
@@ -36,7 +25,7 @@ def dashboard_links(page):
 
 
 def test_dashboard_counts_match_the_grids_they_link_to(as_clerk, at_monday):
-    late, soon, fresh = new_order(), new_order(), new_order()
+    late, soon, fresh = make_repair_order(), make_repair_order(), make_repair_order()
     run(late.dispatch, user("clerk"), MON - timedelta(minutes=40))
     run(soon.dispatch, user("clerk"), MON - timedelta(minutes=25))
     run(fresh.dispatch, user("clerk"), MON - timedelta(minutes=1))
@@ -57,7 +46,7 @@ def test_dashboard_counts_match_the_grids_they_link_to(as_clerk, at_monday):
 
 
 def test_department_staff_see_only_their_department_on_the_dashboard(login, at_monday):
-    run(new_order().dispatch, user("clerk"), MON)
+    run(make_repair_order().dispatch, user("clerk"), MON)
     everyone = {name for (_, name, _) in dashboard_links(login("clerk").get("/admin/").text)}
     assert len(everyone - {"客服中心"}) > 1  # the demo's complaints and requests of other departments
     mine = {name for (_, name, _) in dashboard_links(login("property").get("/admin/").text)}
@@ -66,7 +55,7 @@ def test_department_staff_see_only_their_department_on_the_dashboard(login, at_m
 
 
 def test_my_work_lists_my_departments_clocks_oldest_first(login, at_monday):
-    first, second = new_order(), new_order()
+    first, second = make_repair_order(), make_repair_order()
     run(second.dispatch, user("clerk"), MON - timedelta(minutes=5))
     run(first.dispatch, user("clerk"), MON - timedelta(minutes=50))
     page = login("property").get("/admin/mywork/").text
@@ -80,7 +69,7 @@ def test_my_work_lists_my_departments_clocks_oldest_first(login, at_monday):
 
 
 def test_an_alert_is_resolved_by_hand_with_a_note_and_audited(login, at_monday):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON - timedelta(minutes=40))
     with write_transaction():
         flag_unaccepted_repairs(MON)
@@ -102,7 +91,7 @@ def test_an_alert_is_resolved_by_hand_with_a_note_and_audited(login, at_monday):
 
 
 def test_the_auditor_cannot_resolve_an_alert(login, at_monday):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON - timedelta(minutes=40))
     with write_transaction():
         flag_unaccepted_repairs(MON)
@@ -125,7 +114,7 @@ def test_every_registers_counts_are_the_rows_they_count(app):
     from models import Deadline, User
     from views.dashboard import deadline_views, register_counts
     now = clock.now()
-    run(new_order().dispatch, user("clerk"), now - timedelta(minutes=25))  # in its warning time
+    run(make_repair_order().dispatch, user("clerk"), now - timedelta(minutes=25))  # in its warning time
     seen = {"open": 0, "due_soon": 0, "overdue": 0}
     with app.test_request_context("/admin/"):
         login_user(User.get(User.username == "admin"))

@@ -5,7 +5,8 @@ import re
 import i18n
 from database import write_transaction
 from models import Alert, Contact, Customer, User
-from test_reception import MON, new_contact, run, user
+from helpers import MON, run, user
+from factories import make_contact
 
 
 def grid_rows(page):
@@ -21,7 +22,7 @@ def grid_rows(page):
 
 
 def test_each_grid_row_links_to_its_own_record_and_steps(as_admin):
-    waiting, answered = new_contact(MON), new_contact(MON)
+    waiting, answered = make_contact(MON), make_contact(MON)
     run(answered.mark_handled, user("clerk"), MON, "已电话答复")
     rows = grid_rows(as_admin.get("/admin/contact/?page_size=100").text)
     assert {waiting.id, answered.id} <= {record_id for record_id, _ in rows}

@@ -12,9 +12,8 @@ from jobs.deadlines import (escalate_repeated_misses, flag_missing_follow_ups,
                             flag_overdue_action_items, flag_unaccepted_repairs, resolve_done_alerts)
 from jobs.mail import mail_alerts
 from models import ActionItem, Alert, Complaint, ComplaintUpdate, Deadline, Meeting, User
-from test_complaints import new_complaint
-from test_jobs import alerts_for
-from test_reception import MON, dept, new_order, run, user
+from helpers import MON, alerts_for, dept, run, user
+from factories import make_complaint, make_repair_order
 
 
 @pytest.fixture
@@ -42,7 +41,7 @@ def sweep(now):
 ])
 def test_a_repeated_miss_raises_the_level_and_alerts_the_next_person_up(
         clean_alerts, minutes, level, assignee):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     sweep(MON + timedelta(minutes=minutes))
     sweep(MON + timedelta(minutes=minutes))  # idempotent
@@ -52,7 +51,7 @@ def test_a_repeated_miss_raises_the_level_and_alerts_the_next_person_up(
 
 
 def test_escalation_catches_up_in_one_step_and_stops_when_done(clean_alerts):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     sweep(MON + timedelta(minutes=31))
     with write_transaction():  # the jobs were down for three hours
@@ -67,7 +66,7 @@ def test_escalation_catches_up_in_one_step_and_stops_when_done(clean_alerts):
 
 
 def test_a_hold_moves_the_escalation_times_too(clean_alerts):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     run(order.hold, user("clerk"), MON + timedelta(minutes=10), "等备件")
     run(order.release, user("clerk"), MON + timedelta(minutes=40))  # 30 minutes on hold
@@ -95,7 +94,7 @@ def follow_up_alerts(complaint):
 
 
 def test_missed_follow_ups_raise_one_alert_per_day_each_a_level_higher(only_our_complaints):
-    complaint = new_complaint("general")
+    complaint = make_complaint("general")
     run(complaint.start, user("property"), MON + timedelta(hours=1))
     assert complaint.follow_up_from == FOLLOW_UP_DAY
     with write_transaction():  # Monday 30th is not over yet: nothing missed
@@ -118,7 +117,7 @@ def test_missed_follow_ups_raise_one_alert_per_day_each_a_level_higher(only_our_
 
 
 def test_no_follow_up_alert_for_a_weekend_or_a_closed_complaint(only_our_complaints):
-    complaint = new_complaint("general")
+    complaint = make_complaint("general")
     run(complaint.start, user("property"), MON + timedelta(hours=1))
     ComplaintUpdate.create(complaint=complaint, kind="progress", content="维修中",
                            told_complainant="周五修好", happened_at=datetime(2026, 12, 4, 11, 0),
@@ -182,7 +181,7 @@ def smtp_server(app):
 def test_alerts_are_mailed_once_per_level(clean_alerts, smtp_server, app):
     User.update(email="liqiang@mall.example").where(User.username == "property").execute()
     User.update(email="chengang@mall.example").where(User.username == "pm").execute()
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     with app.app_context():
         sweep(MON + timedelta(minutes=31))
@@ -201,7 +200,7 @@ def test_alerts_are_mailed_once_per_level(clean_alerts, smtp_server, app):
 
 
 def test_without_mail_server_nothing_is_sent_and_mail_waits(clean_alerts, app):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     with app.app_context():
         sweep(MON + timedelta(minutes=31))
@@ -211,7 +210,7 @@ def test_without_mail_server_nothing_is_sent_and_mail_waits(clean_alerts, app):
 
 def test_an_unreachable_mail_server_does_not_stop_the_other_jobs(clean_alerts, app):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nobody listens there
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     with app.app_context():
         results = jobs.run_due_jobs(MON + timedelta(minutes=31))
@@ -222,7 +221,7 @@ def test_an_unreachable_mail_server_does_not_stop_the_other_jobs(clean_alerts, a
 # ---------------------------------------------------------------- found in review
 
 def test_an_alert_resolved_by_hand_stays_resolved(clean_alerts):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     sweep(MON + timedelta(minutes=95))
     [alert] = alerts_for(order)
@@ -233,7 +232,7 @@ def test_an_alert_resolved_by_hand_stays_resolved(clean_alerts):
 
 
 def test_no_escalation_while_the_record_is_on_hold(clean_alerts):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     sweep(MON + timedelta(minutes=31))
     run(order.hold, user("clerk"), MON + timedelta(minutes=35), "等备件")
@@ -242,7 +241,7 @@ def test_no_escalation_while_the_record_is_on_hold(clean_alerts):
 
 
 def test_a_complainants_date_moves_the_escalation_times_too(clean_alerts):
-    from test_complaints import new_complaint as complaint_with
+    from factories import make_complaint as complaint_with
     complaint = complaint_with("general", requested_by=date(2026, 12, 10))
     [clock] = [d for d in complaint.deadlines() if d.kind == "resolve"]
     assert clock.due_at == datetime(2026, 12, 10, 23, 59, 59)
@@ -251,7 +250,7 @@ def test_a_complainants_date_moves_the_escalation_times_too(clean_alerts):
 
 def test_escalation_without_a_general_manager_or_with_a_departed_head(clean_alerts):
     User.update(is_active=False).where(User.username.in_(("gm", "property"))).execute()
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     sweep(MON + timedelta(minutes=61))   # head inactive: straight to the project manager
     assert alerts_for(order)[0].assignee.username == "pm"
@@ -261,7 +260,7 @@ def test_escalation_without_a_general_manager_or_with_a_departed_head(clean_aler
 
 
 def test_follow_ups_are_not_missed_on_days_the_complaint_was_on_hold(only_our_complaints):
-    complaint = new_complaint("general")
+    complaint = make_complaint("general")
     run(complaint.start, user("property"), MON + timedelta(hours=1))
     run(complaint.hold, user("property"), datetime(2026, 11, 30, 8, 0), "等待厂家检测")
     run(Complaint.get_by_id(complaint.id).release, user("property"), datetime(2026, 12, 2, 17, 0))
@@ -271,7 +270,7 @@ def test_follow_ups_are_not_missed_on_days_the_complaint_was_on_hold(only_our_co
 
 
 def test_who_may_resolve_an_escalated_alert(clean_alerts):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     sweep(MON + timedelta(minutes=31))
     alert = alerts_for(order)[0]
@@ -308,7 +307,7 @@ def test_overlapping_mail_runs_send_each_alert_once(clean_alerts, smtp_server, a
     import threading
     User.update(email="liqiang@mall.example").where(User.username == "property").execute()
     for _ in range(6):
-        run(new_order().dispatch, user("clerk"), MON)
+        run(make_repair_order().dispatch, user("clerk"), MON)
     with app.app_context():
         sweep(MON + timedelta(minutes=61))  # level 2: the head, who has an address
     results = []

@@ -186,8 +186,8 @@ def test_an_edit_keeps_what_was_written_beside_it(app, login):
 def test_a_questionnaire_entered_with_enter_pressed_twice_is_saved_once(app, login):
     """录入答卷 submitted 4 times from one screen: one response; the clerk is back on the screen."""
     from models import SurveyResponse
-    from test_surveys import questions_of, running_survey
-    survey = running_survey()
+    from factories import questions_of, make_running_survey
+    survey = make_running_survey()
     q = questions_of(survey)
     clerk = login("clerk")
     entry = "/admin/survey/entry/?id=%d" % survey.id

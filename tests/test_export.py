@@ -4,11 +4,12 @@ import csv
 import io
 from datetime import datetime
 
+import pytest
 from openpyxl import load_workbook
 
 from models import AuditLog, Contact, Department, RepairOrder, SlaRule
 from conftest import statements_run
-from test_registers import url, valid_form
+from helpers import url, valid_form
 
 HOSTILE = ("<script>alert('x')</script> ' OR 1=1; DROP TABLE contact; -- 😀 "
            "=cmd|' /C calc'!A0 \\u200b 中文")
@@ -74,6 +75,7 @@ def test_exports_stream_in_chunks_in_id_order(as_clerk, app, monkeypatch):
     assert len(filtered) - 1 == Contact.select().where(Contact.status == "open").count()
 
 
+@pytest.mark.slow
 def test_libreoffice_opens_the_csv_with_chinese_intact_and_formulas_inert(as_clerk, app, tmp_path):
     """The CSV converted by LibreOffice Calc (Debian's libreoffice-calc-nogui, installed by
     .ci/run): the Chinese text reads back, the dangerous cells are text, not formulas."""

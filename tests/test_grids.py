@@ -209,6 +209,7 @@ def test_the_search_box_says_how_to_search_in_either_language(as_clerk):
                              " (phones: the first 7 digits or more; numbers: from the start)")
 
 
+@pytest.mark.slow
 def test_every_grid_sorts_by_every_column(app, as_admin):
     """Sorting notices by department failed (the join started from the receipt counts)."""
     admin = app.extensions["admin"][0]

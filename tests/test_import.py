@@ -9,22 +9,15 @@ import pytest
 from openpyxl import Workbook
 
 import importer
+from helpers import CUSTOMER_HEADER, confirm, hidden, sheet, upload
 from models import AuditLog, CalendarDay, Customer, DomainError, FeeItem, User
 
 NOW = datetime(2026, 11, 20, 10, 0)
-CUSTOMER_HEADER = "客户名称,客户类别,铺位号,联系电话,租约开始,租约结束,月租金（元）"
-
-
 @pytest.fixture(autouse=True)
 def upload_folder(app, tmp_path):
     """Uploads waiting for their confirm go to the test's own folder, not the instance folder."""
     app.config["KEFU_IMPORT_FOLDER"] = str(tmp_path / "imports")
     return tmp_path / "imports"
-
-
-def sheet(*lines, encoding="utf-8-sig"):
-    """CSV bytes of `lines` as Excel would save them."""
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
 
 
 def workbook(*rows):
@@ -351,24 +344,6 @@ def test_template_has_the_chinese_headers_with_a_bom_and_reads_back(app):
 
 
 # ---------------------------------------------------------------- through the console
-
-def hidden(html, name):
-    match = re.search(r'name="%s" type="hidden" value="([^"]*)"' % name, html)
-    assert match, f"no {name} in page"
-    return match.group(1)
-
-
-def upload(client, register, data, filename):
-    return client.submit("/admin/import/", {"register": register,
-                                            "sheet": (io.BytesIO(data), filename)})
-
-
-def confirm(client, preview, mode):
-    from conftest import csrf_token
-    return client.post("/admin/import/confirm/", data={
-        "csrf_token": csrf_token(preview.text), "token": hidden(preview.text, "token"),
-        "fingerprint": hidden(preview.text, "fingerprint"), "mode": mode})
-
 
 MIXED = sheet(CUSTOMER_HEADER, "网页客户甲,商户,2F-940,13912345678,,,", "网页客户乙,商户,2F-941,123,,,")
 

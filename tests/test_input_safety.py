@@ -18,8 +18,7 @@ from models import (REGISTERS, ActionItem, Alert, AuditLog, CalendarDay, CallScr
                     Customer, FeeItem, ItemLoan, LendableItem, Meeting, RepairOrder, SegmentRule,
                     ServiceRequest, SlaRule, Survey, SurveyDistribution, SurveyQuestion,
                     SurveyResponse, db)
-from test_bad_input import field_errors
-from test_registers import WRITABLE, url, valid_form
+from helpers import WRITABLE, field_errors, url, valid_form
 
 DATE_MESSAGE = "日期须在 2000-01-01 至 2100-12-31 之间"
 NUMBER_MESSAGE = "请输入有效的数字"
@@ -173,7 +172,7 @@ def test_a_step_form_refuses_a_far_date(as_admin):
 
 
 def test_an_import_refuses_a_far_date_on_its_row(login, app, tmp_path):
-    from test_import import CUSTOMER_HEADER, sheet, upload
+    from helpers import CUSTOMER_HEADER, sheet, upload
     app.config["KEFU_IMPORT_FOLDER"] = str(tmp_path / "imports")
     data = sheet(CUSTOMER_HEADER, "远日期客户,商户,2F-950,13912345678,2026-01-01,9999-12-31,")
     preview = upload(login("admin"), "customer", data, "far.csv")
@@ -298,7 +297,7 @@ def test_a_40_digit_page_or_id_or_a_far_filter_never_gives_an_error_page(as_admi
     b"\xfe\xff\xdc\x00\x00\x41",                                   # big-endian, bad pair
 ])
 def test_an_import_with_broken_utf16_is_refused_with_a_chinese_message(login, app, tmp_path, data):
-    from test_import import upload
+    from helpers import upload
     app.config["KEFU_IMPORT_FOLDER"] = str(tmp_path / "imports")
     before = Customer.select().count()
     response = upload(login("admin"), "customer", data, "broken.csv")
@@ -384,7 +383,7 @@ def test_nul_in_the_survey_entry_screen_is_refused(as_clerk):
 
 
 def test_nul_in_an_imported_cell_is_left_out(login, app, tmp_path):
-    from test_import import CUSTOMER_HEADER, confirm, sheet, upload
+    from helpers import CUSTOMER_HEADER, confirm, sheet, upload
     app.config["KEFU_IMPORT_FOLDER"] = str(tmp_path / "imports")
     admin = login("admin")
     data = sheet(CUSTOMER_HEADER, "空字符\x00客户,商户,2F-951,13912345678,,,")

@@ -16,11 +16,8 @@ from jobs import deadlines
 from jobs.deadlines import resolve_done_alerts
 from models import (Alert, Charge, Complaint, ComplaintPassOn, Contact, ItemLoan, Notice, NoticeReceipt, RepairOrder,
                     ServiceRequest, ShiftHandover, Survey, WorkLetter)
-from test_communication import new_notice, some_tenants
-from test_complaints import new_complaint
-from test_reception import (MON, dept, lend, new_charge, new_contact, new_order, new_request, run,
-                            user)
-from test_surveys import new_plan
+from helpers import MON, dept, run, user
+from factories import make_charge, make_complaint, make_contact, make_loan, make_notice, make_repair_order, make_service_request, make_survey_plan, some_tenants
 
 SECOND = timedelta(seconds=1)
 END_OF_MON = datetime(2026, 11, 23, 23, 59, 59)
@@ -34,7 +31,7 @@ def fresh(record):
 # its clock started at a known time through the model's own workflow (MON = Mon 23 Nov 2026 10:00)
 
 def dispatched_order():
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     return order
 
@@ -53,7 +50,7 @@ def finished_order():
 
 
 def enquiry_letter():
-    contact = new_contact(MON)  # the one hour counts from the enquiry, not from the letter
+    contact = make_contact(MON)  # the one hour counts from the enquiry, not from the letter
     return run(flows.reception.open_work_letter, contact, user("clerk"), MON + timedelta(minutes=10),
                dept("operations"))
 
@@ -66,14 +63,14 @@ def replied_enquiry():
 
 
 def resolved_complaint():
-    complaint = new_complaint("general")
+    complaint = make_complaint("general")
     run(complaint.start, user("property"), MON + timedelta(minutes=30))
     run(fresh(complaint).resolve, user("property"), MON + timedelta(hours=1), "已增加巡查")  # 11h
     return fresh(complaint)
 
 
 def submitted_plan():  # starts Sun 13 Dec 2026, ends Sun 27 Dec 2026
-    survey = new_plan()
+    survey = make_survey_plan()
     run(survey.submit, user("ops"), MON)
     return fresh(survey)
 
@@ -93,7 +90,7 @@ def closed_survey():
 
 
 def published_notice():
-    notice = new_notice()  # department: property
+    notice = make_notice()  # department: property
     run(notice.publish, user("clerk"), MON, some_tenants(2), "2 户")
     return fresh(notice)
 
@@ -153,7 +150,7 @@ def return_loan(loan, now):
 def shift_handed_over():
     """The clerk hands over the shift 08:30–09:50 Monday; the taker has not signed yet."""
     Charge.update(status=Charge.HANDED_OVER).where(Charge.status == Charge.RECORDED).execute()
-    new_charge(datetime(2026, 11, 23, 9, 0))
+    make_charge(datetime(2026, 11, 23, 9, 0))
     return run(flows.cash.hand_over, user("clerk"), user("clerk2"),
                datetime(2026, 11, 23, 8, 30), datetime(2026, 11, 23, 9, 50), "400.00", None, MON)
 
@@ -231,7 +228,7 @@ CASES = [
     Case(deadlines.flag_repairs_without_callback, finished_order, datetime(2026, 11, 24, 11, 0),
          "service", call_back_order, 1),
     # R-SVC-2: submitted Mon 10:00, 1 working day -> Tue 10:00; the approving department.
-    Case(deadlines.flag_requests_not_handed_back, lambda: new_request(MON),
+    Case(deadlines.flag_requests_not_handed_back, lambda: make_service_request(MON),
          datetime(2026, 11, 24, 10, 0), "operations", decide_and_hand_back, 1),
     # R-ENQ-2: enquiry Mon 10:00 (letter opened 10:10), 1 hour -> 11:00; the sender forwards.
     Case(deadlines.flag_letters_not_forwarded, enquiry_letter, datetime(2026, 11, 23, 11, 0),
@@ -240,22 +237,22 @@ CASES = [
     Case(deadlines.flag_enquirers_not_answered, replied_enquiry, datetime(2026, 11, 24, 10, 0),
          "service", answer_enquirer, 1),
     # R-PAY-1: charged Mon 10:00, to finance by the end of that day.
-    Case(deadlines.flag_charges_not_handed_to_finance, lambda: new_charge(MON), END_OF_MON,
+    Case(deadlines.flag_charges_not_handed_to_finance, lambda: make_charge(MON), END_OF_MON,
          "service", hand_to_finance, 0),
     # R-PAY-2: shift ended Mon 09:50, its money to finance by the end of that day.
     Case(deadlines.flag_handovers_not_at_finance, shift_handed_over, END_OF_MON,
          "service", sign_and_give_to_finance, 1),
     # R-LOAN-4/5: lent Mon 10:00, free for 1 hour -> 11:00.
-    Case(deadlines.flag_loans_out_too_long, lambda: lend(MON), datetime(2026, 11, 23, 11, 0),
+    Case(deadlines.flag_loans_out_too_long, lambda: make_loan(MON), datetime(2026, 11, 23, 11, 0),
          "service", return_loan, 1),
     # R-CMP-1 major: reported at intake; the project manager starts it within 1 hour -> 11:00.
-    Case(deadlines.flag_major_complaints_not_started, lambda: new_complaint("major"),
+    Case(deadlines.flag_major_complaints_not_started, lambda: make_complaint("major"),
          datetime(2026, 11, 23, 11, 0), "property", start_complaint, 1),
     # R-CMP-1 important: started within 1 hour -> 11:00.
-    Case(deadlines.flag_important_complaints_not_started, lambda: new_complaint("important"),
+    Case(deadlines.flag_important_complaints_not_started, lambda: make_complaint("important"),
          datetime(2026, 11, 23, 11, 0), "property", start_complaint, 1),
     # R-CMP-1 general: resolved within 2 calendar days -> Wed 25 10:00.
-    Case(deadlines.flag_general_complaints_not_resolved, lambda: new_complaint("general"),
+    Case(deadlines.flag_general_complaints_not_resolved, lambda: make_complaint("general"),
          datetime(2026, 11, 25, 10, 0), "property", start_and_resolve, 1),
     # R-CMP-7: resolved Mon 11:00, 3 working days -> Thu 26 11:00; the service center calls.
     Case(deadlines.flag_complaint_callbacks_missed, resolved_complaint,

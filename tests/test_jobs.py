@@ -13,15 +13,10 @@ from database import write_transaction
 from jobs.deadlines import (flag_charges_not_handed_to_finance, flag_general_complaints_not_resolved,
                             flag_unaccepted_repairs, resolve_done_alerts)
 from models import Alert, JobRun, RepairOrder
-from test_complaints import new_complaint
-from test_reception import MON, new_charge, new_order, run, user
+from helpers import MON, alerts_for, run, user
+from factories import make_charge, make_complaint, make_repair_order
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def alerts_for(record, kind="overdue"):
-    return list(Alert.select().where((Alert.record_type == type(record).__name__)
-                                     & (Alert.record_id == record.id) & (Alert.kind == kind)))
 
 
 @pytest.fixture
@@ -37,7 +32,7 @@ def clean_alerts(app):
     (timedelta(minutes=30, seconds=1), 1, 0),    # one second after
 ])
 def test_rep_2_job_around_the_30_minutes(clean_alerts, offset, overdue, due_soon):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     with write_transaction():
         flag_unaccepted_repairs(MON + offset)
@@ -51,10 +46,10 @@ def test_rep_2_job_around_the_30_minutes(clean_alerts, offset, overdue, due_soon
 
 
 def test_jobs_are_idempotent_catch_up_and_resolve_when_done(clean_alerts):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
-    charge = new_charge(MON)
-    complaint = new_complaint("general")
+    charge = make_charge(MON)
+    complaint = make_complaint("general")
     a_day_later = MON + timedelta(days=3)  # the jobs did not run for three days
     with write_transaction():
         first = (flag_unaccepted_repairs(a_day_later) + flag_charges_not_handed_to_finance(a_day_later)
@@ -72,7 +67,7 @@ def test_jobs_are_idempotent_catch_up_and_resolve_when_done(clean_alerts):
 
 
 def test_a_record_on_hold_is_not_flagged(clean_alerts):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     run(order.hold, user("clerk"), MON + timedelta(minutes=5), "等客户")
     with write_transaction():
@@ -100,6 +95,7 @@ def test_each_job_runs_once_per_minute_across_schedulers(clean_alerts):
     assert jobs.run_due_jobs(now) == {}
 
 
+@pytest.mark.slow
 def test_run_jobs_command(tmp_path):
     url = f"sqlite:///{tmp_path / 'jobs.db'}"
     env = dict(os.environ, DATABASE_URL=url, KEFU_DEMO="1", KEFU_SECRET_KEY="jobs")
@@ -116,10 +112,10 @@ def test_run_jobs_command(tmp_path):
 def test_overdue_filter_agrees_with_the_job_and_works_before_it_runs(clean_alerts, as_clerk,
                                                                      monkeypatch):
     import clock
-    from test_registers import rows, url
+    from helpers import rows, url
     now = MON + timedelta(hours=1)
     monkeypatch.setattr(clock, "now", lambda: now)
-    late, on_time, held = new_order(), new_order(), new_order()
+    late, on_time, held = make_repair_order(), make_repair_order(), make_repair_order()
     for order in (late, on_time, held):
         run(order.dispatch, user("clerk"), MON)
     run(on_time.accept, user("property"), MON + timedelta(minutes=10))
@@ -136,8 +132,8 @@ def test_overdue_filter_agrees_with_the_job_and_works_before_it_runs(clean_alert
 
 def test_due_soon_filter(clean_alerts, as_clerk, monkeypatch):
     import clock
-    from test_registers import rows, url
-    order = new_order()
+    from helpers import rows, url
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     monkeypatch.setattr(clock, "now", lambda: MON + timedelta(minutes=25))
     grid = rows(as_clerk.get(url(RepairOrder, "?flt0_id_duesoon=1")).text)

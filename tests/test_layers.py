@@ -79,6 +79,7 @@ def test_no_module_imports_a_layer_above_its_own():
     assert stale == set(), "paid-off debts still listed in KNOWN_UPWARD: %s" % sorted(stale)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", ["access", "sla", "models", "privacy", "audit", "database",
                                     "flows", "jobs", "views"])
 def test_a_layer_imports_on_its_own(module):

@@ -5,7 +5,7 @@ import jinja2
 from flask_admin.model import BaseModelView
 
 from models import Contact
-from test_registers import rows
+from helpers import rows
 
 
 def shown(html):

@@ -129,8 +129,8 @@ def field_tag(page, name):
 
 @pytest.fixture
 def complaint(app):
-    from test_complaints import new_complaint
-    return new_complaint()
+    from factories import make_complaint
+    return make_complaint()
 
 
 @pytest.mark.parametrize("role", ("pm", "gm"))
@@ -302,6 +302,7 @@ KNOWN = {"phone": "13812345678", "id_number": "110101199003071234",
          "address": "上海市浦东新区世纪大道100号"}
 
 
+@pytest.mark.slow
 def test_a_masked_role_finds_no_known_personal_value_anywhere(login, app, complaint):
     """As pm, gm and auditor: every grid sorted by every column, its CSV and workbook, the
     records' pages and forms, the complaint report's page and CSV; no full value anywhere."""

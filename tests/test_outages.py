@@ -64,6 +64,7 @@ def at_once(count, work):
 
 # ---------------------------------------------------------------- 1. two runs of the jobs at once
 
+@pytest.mark.slow
 def test_two_run_jobs_at_once_raise_each_alert_once(app):
     """`run-jobs` twice with the same --now (a forced run claims a slot of its own, so the
     claims never collide): every alert is raised once, on both databases."""
@@ -106,6 +107,7 @@ def test_migration_16_resolves_open_alerts_raised_twice_and_audits_it(app):
 
 # ---------------------------------------------------------------- 2. the site's time zone
 
+@pytest.mark.slow
 def test_run_jobs_uses_the_sites_time_zone_and_refuses_another(app):
     """A site whose times are stored in another zone than the default: `run-jobs` without
     KEFU_TIMEZONE flags an order 1 minute overdue by the site's clock; told another zone, it
@@ -261,6 +263,7 @@ def dispatched(ids):
 
 # ---------------------------------------------------------------- 3. a bulk action beside a save
 
+@pytest.mark.slow
 def test_a_bulk_action_beside_a_saving_clerk_does_every_row_and_says_so(app):
     """A 300-row bulk 派单 while another clerk saves contacts: every order is dispatched and
     the page says so (SQLite failed it with a false "未保存" once the other clerk committed)."""
@@ -289,6 +292,7 @@ def test_a_bulk_action_beside_a_saving_clerk_does_every_row_and_says_so(app):
         assert "Traceback" not in read_log()
 
 
+@pytest.mark.slow
 def test_a_long_bulk_action_lets_a_single_save_on_its_worker_through(app):
     """One worker with one page at a time: a clerk's single save, clicked while a 600-row bulk
     action runs on that worker, is answered between the bulk's chunks, not after it."""
@@ -320,6 +324,7 @@ def test_a_long_bulk_action_lets_a_single_save_on_its_worker_through(app):
 
 # ---------------------------------------------------------------- 4. reads and SQLite's lock
 
+@pytest.mark.slow
 @pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write lock")
 def test_pages_do_not_wait_behind_a_write_waiting_for_the_sqlite_lock(app):
     """Another process holds SQLite's write lock for 4 s; a clerk's save waits for it. Read-only
@@ -377,7 +382,8 @@ def postgres_stopped(server_url):
                           " ".join(shlex.quote(o) for o in options), "start"])
 
 
-@pytest.mark.skipif(not ON_POSTGRES, reason="a PostgreSQL server to stop")
+@pytest.mark.slow
+@pytest.mark.postgres  # a PostgreSQL server to stop
 def test_a_stopped_postgresql_gets_the_consoles_page_and_one_log_line(app, demo_db_template, caplog):
     """PostgreSQL stopped under a running console: every request gets the console's own 503
     page (Chinese; English in English mode), the log says so once per outage and once when it is

@@ -10,8 +10,8 @@ from database import write_transaction
 from jobs.deadlines import (escalate_repeated_misses, flag_repairs_not_completed,
                             resolve_done_alerts)
 from models import Alert, Deadline, RepairOrder, SlaRule
-from test_jobs import alerts_for
-from test_reception import MON, new_order, run, user
+from helpers import MON, alerts_for, run, user
+from factories import make_repair_order
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def quiet(app):
 
 
 def accepted_order(category, at=MON):
-    order = new_order(at)
+    order = make_repair_order(at)
     order.category = category
     order.save()
     run(order.dispatch, user("clerk"), at)
@@ -112,7 +112,7 @@ def test_R_REP_5_a_hold_stops_the_completion_clock(quiet):
 
 def test_R_REP_5_the_grids_overdue_filter_lists_orders_not_completed(quiet, as_clerk, monkeypatch):
     import clock
-    from test_registers import rows, url
+    from helpers import rows, url
     late, in_time = accepted_order("utilities"), accepted_order("civil")
     monkeypatch.setattr(clock, "now", lambda: ACCEPTED + timedelta(hours=5))
     for query in ("?flt0_complete_deadline_overdue=1", "?flt0_id_overdue=1"):
@@ -126,8 +126,8 @@ def test_R_REP_5_the_grids_overdue_filter_lists_orders_not_completed(quiet, as_c
 
 def test_R_CMP_1_a_major_complaint_is_reported_to_the_pm_at_intake_not_flagged_a_minute_later(quiet):
     from jobs.deadlines import flag_major_complaints_not_started
-    from test_complaints import new_complaint
-    complaint = new_complaint("major")
+    from factories import make_complaint
+    complaint = make_complaint("major")
     [report] = [a for a in Alert.select().where((Alert.record_type == "Complaint")
                                                 & (Alert.record_id == complaint.id))]
     assert report.kind == "escalation" and report.assignee.username == "pm"
@@ -142,20 +142,20 @@ def test_R_CMP_1_a_major_complaint_is_reported_to_the_pm_at_intake_not_flagged_a
 
 def test_R_CMP_1_the_project_manager_starts_a_major_complaint(quiet):
     from models import Complaint, DomainError
-    from test_complaints import new_complaint
-    complaint = new_complaint("major")
+    from factories import make_complaint
+    complaint = make_complaint("major")
     with pytest.raises(DomainError, match="项目经理主持启动处理"):
         run(complaint.start, user("property"), MON + timedelta(minutes=20))
     run(Complaint.get_by_id(complaint.id).start, user("pm"), MON + timedelta(minutes=20))
     [clock] = [d for d in complaint.deadlines() if d.kind == "start"]
     assert clock.status == Deadline.MET and not clock.overdue(MON + timedelta(hours=2))
-    important = new_complaint("important")
+    important = make_complaint("important")
     run(important.start, user("property"), MON + timedelta(minutes=20))  # its department head's
 
 
 def test_R_CMP_1_only_the_project_manager_is_offered_the_start_of_a_major_complaint(quiet, login):
-    from test_complaints import new_complaint
-    complaint = new_complaint("major")
+    from factories import make_complaint
+    complaint = make_complaint("major")
     page = "/admin/complaint/details/?id=%d" % complaint.id
     assert "step/start/" not in login("property").get(page).text
     assert "step/start/" in login("pm").get(page).text
@@ -164,8 +164,8 @@ def test_R_CMP_1_only_the_project_manager_is_offered_the_start_of_a_major_compla
 def test_R_CMP_1_the_kpi_counts_a_major_complaint_started_in_time_as_on_time(quiet):
     import kpi
     from models import Complaint
-    from test_complaints import new_complaint
-    in_time, late = new_complaint("major"), new_complaint("major")
+    from factories import make_complaint
+    in_time, late = make_complaint("major"), make_complaint("major")
     run(in_time.start, user("pm"), MON + timedelta(minutes=30))
     run(late.start, user("pm"), MON + timedelta(hours=2))
     rows = [r for r in kpi.clock_counts(MON, MON + timedelta(days=1), MON + timedelta(hours=3))
@@ -176,8 +176,8 @@ def test_R_CMP_1_the_kpi_counts_a_major_complaint_started_in_time_as_on_time(qui
 def test_R_CMP_1_migration_19_turns_the_0_minute_report_clock_into_the_start_clock(quiet):
     import database
     from models import Complaint, SlaRule, db
-    from test_complaints import new_complaint
-    complaint = new_complaint("major")
+    from factories import make_complaint
+    complaint = make_complaint("major")
     rule = SlaRule.get(SlaRule.code == "CMP_MAJOR_START")
     # As a database before migration 19 had it: a 0-minute rule and a clock due at intake.
     rule.code, rule.amount, rule.unit = "CMP_MAJOR_REPORT", 0, "minutes"
@@ -210,8 +210,8 @@ def follow_up_alert_days(complaint):
 def test_R_CMP_6_page_and_job_agree_on_a_complaint_held_30_nov_to_2_dec(only_ours):
     from jobs.deadlines import flag_missing_follow_ups
     from models import Complaint
-    from test_complaints import new_complaint
-    complaint = new_complaint("general")
+    from factories import make_complaint
+    complaint = make_complaint("general")
     run(complaint.start, user("property"), MON + timedelta(hours=1))
     assert complaint.follow_up_from == FOLLOW_UP_DAY
     run(complaint.hold, user("property"), datetime(2026, 11, 30, 8, 0), "等待厂家检测")
@@ -235,8 +235,8 @@ def test_R_CMP_6_a_day_counts_only_when_the_complainant_was_given_feedback(
         only_ours, kind, told, counts):
     from jobs.deadlines import flag_missing_follow_ups
     from models import Complaint, ComplaintUpdate
-    from test_complaints import new_complaint
-    complaint = new_complaint("general")
+    from factories import make_complaint
+    complaint = make_complaint("general")
     run(complaint.start, user("property"), MON + timedelta(hours=1))
     ComplaintUpdate.create(complaint=complaint, kind=kind, content="跟进", told_complainant=told,
                            happened_at=datetime(2026, 11, 30, 15, 0), created_at=MON, updated_at=MON)
@@ -251,8 +251,8 @@ def test_R_CMP_6_a_day_counts_only_when_the_complainant_was_given_feedback(
 def test_R_CMP_6_the_intake_person_is_alerted_for_a_missed_day(only_ours):
     from jobs.deadlines import flag_missing_follow_ups
     from models import Complaint
-    from test_complaints import new_complaint
-    complaint = new_complaint("general")  # handled by 物业管理部
+    from factories import make_complaint
+    complaint = make_complaint("general")  # handled by 物业管理部
     Complaint.update(created_by=user("clerk")).where(Complaint.id == complaint.id).execute()
     with write_transaction():
         flag_missing_follow_ups(datetime(2026, 12, 1, 8, 0))
@@ -262,8 +262,8 @@ def test_R_CMP_6_the_intake_person_is_alerted_for_a_missed_day(only_ours):
 
 def test_R_CMP_6_feedback_without_what_the_complainant_was_told_is_refused(only_ours):
     from models import ValidationError
-    from test_complaints import new_complaint
-    complaint = new_complaint("general")
+    from factories import make_complaint
+    complaint = make_complaint("general")
     with pytest.raises(ValidationError):
         run(complaint.add_update, user("clerk"), MON, "feedback", "已致电", " ")
 
@@ -333,7 +333,7 @@ def test_R_ENQ_1_2_an_answer_still_owed_is_a_clock(quiet, now, overdue, due_soon
 
 def test_R_ENQ_1_2_the_contact_page_offers_the_answer_with_the_reply(quiet, as_clerk):
     from models import Contact, WorkLetter
-    from test_registers import url
+    from helpers import url
     contact, letter = enquiry_letter()
     run(WorkLetter.get_by_id(letter.id).answer, user("ops"), MON + timedelta(hours=2), "周末可延长")
     page = as_clerk.get(url(Contact, "step/answer/?id=%d" % contact.id))
@@ -351,8 +351,8 @@ def test_R_ENQ_1_2_the_contact_page_offers_the_answer_with_the_reply(quiet, as_c
 ])
 def test_R_SVC_1_only_one_entitled_to_approve_may_approve(quiet, approver, entitled):
     from models import DomainError, ServiceRequest
-    from test_reception import new_request
-    request = new_request(MON)
+    from factories import make_service_request
+    request = make_service_request(MON)
     if entitled:
         run(request.approve, user(approver), MON + timedelta(hours=1), "同意")
         stored = ServiceRequest.get_by_id(request.id)
@@ -365,8 +365,8 @@ def test_R_SVC_1_only_one_entitled_to_approve_may_approve(quiet, approver, entit
 
 def test_R_SVC_1_the_approver_is_the_departments_head_as_the_admin_sets_it(quiet):
     from models import Department, ServiceRequest
-    from test_reception import new_request
-    request = new_request(MON)
+    from factories import make_service_request
+    request = make_service_request(MON)
     Department.update(head=user("property")).where(Department.code == "operations").execute()
     run(ServiceRequest.get_by_id(request.id).approve, user("property"), MON, "同意")
     assert ServiceRequest.get_by_id(request.id).decided_by.username == "property"
@@ -374,9 +374,9 @@ def test_R_SVC_1_the_approver_is_the_departments_head_as_the_admin_sets_it(quiet
 
 def test_R_SVC_1_the_clerk_is_not_offered_the_approval_and_cannot_post_it(quiet, login):
     from models import ServiceRequest
-    from test_reception import new_request
-    from test_registers import url
-    request = new_request(MON)
+    from factories import make_service_request
+    from helpers import url
+    request = make_service_request(MON)
     clerk, ops = login("clerk"), login("ops")
     page = url(ServiceRequest, "details/?id=%d" % request.id)
     assert "step/approve/" not in clerk.get(page).text
@@ -418,8 +418,9 @@ def test_R_COM_4_operations_assigns_an_action_item_to_any_department(quiet, logi
 def test_R_SUR_3_a_distribution_rate_under_100_is_flagged_at_the_end(quiet, login, handed_out,
                                                                        flagged):
     from models import Customer
-    from test_surveys import fresh, running_survey
-    survey = running_survey()
+    from helpers import fresh
+    from factories import make_running_survey
+    survey = make_running_survey()
     tenants = list(Customer.select().where(Customer.kind.in_(("tenant", "anchor")))
                    .order_by(Customer.id).limit(handed_out))
     assert len(tenants) == handed_out

@@ -10,6 +10,8 @@ import time
 import urllib.parse
 import urllib.request
 
+import pytest
+
 from conftest import csrf_token, free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -30,6 +32,7 @@ def _wait_for(url, server, seconds=60):
     raise AssertionError(f"{url} did not answer")
 
 
+@pytest.mark.slow
 def test_gunicorn_workers_serve_the_console(app, tmp_path):
     port = free_port()
     env = dict(os.environ, DATABASE_URL=app.config["DATABASE_URL"], KEFU_SECRET_KEY="t" * 32,

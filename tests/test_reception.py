@@ -6,49 +6,18 @@ import pytest
 
 import flows.cash
 import flows.reception
-from database import write_transaction
-from models import (AuditLog, Callback, Charge, Contact, Customer, Deadline, Department,
-                    DomainError, FeeItem, Hold, ItemLoan, LendableItem, RepairOrder,
-                    ServiceRequest, SlaRule, User, ValidationError, WorkLetter)
-from test_registers import url, valid_form
+from models import (AuditLog, Charge, Contact, Deadline, DomainError, FeeItem, Hold, ItemLoan,
+                    LendableItem, RepairOrder, ServiceRequest, SlaRule, ValidationError, WorkLetter)
+from helpers import MON, audit_actions, dept, run, url, user, valid_form
+from factories import make_charge, make_contact, make_loan, make_repair_order, make_service_request
 
-MON = datetime(2026, 11, 23, 10, 0)   # a Monday
 FRI_EVENING = datetime(2026, 11, 20, 19, 0)
-
-
-def user(name):
-    return User.get(User.username == name)
-
-
-def dept(code):
-    return Department.get(Department.code == code)
-
-
-def new_order(at=MON):
-    customer = Customer.select().where(Customer.kind == "tenant").first()
-    order = RepairOrder.create(customer=customer, location="测试 3F 卫生间", description="漏水",
-                               reported_at=at, department=dept("property"), created_at=at,
-                               updated_at=at)
-    order.assign_number(at)
-    order.save()
-    return order
-
-
-def run(fn, *args, **kw):
-    with write_transaction():
-        return fn(*args, **kw)
-
-
-def audit_actions(record):
-    return [a.action for a in AuditLog.select().where(
-        (AuditLog.model == type(record).__name__) & (AuditLog.record_id == str(record.id)))
-        .order_by(AuditLog.id)]
 
 
 # ---------------------------------------------------------------- R-REP
 
 def test_rep_1_2_3_repair_happy_path_stamps_and_meets_both_clocks(app):
-    order = new_order()
+    order = make_repair_order()
     clerk, prop = user("clerk"), user("property")
     run(order.dispatch, clerk, MON)
     assert order.status == "dispatched"
@@ -70,7 +39,7 @@ def test_rep_1_2_3_repair_happy_path_stamps_and_meets_both_clocks(app):
 
 
 def test_rep_2_overdue_acceptance_is_visible_on_the_deadline(app):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     run(order.accept, user("property"), MON + timedelta(minutes=45))
     clock = order.deadlines()[0]
@@ -79,7 +48,7 @@ def test_rep_2_overdue_acceptance_is_visible_on_the_deadline(app):
 
 
 def test_rep_3_callback_not_fixed_reopens_the_order_with_a_new_clock(app):
-    order = new_order()
+    order = make_repair_order()
     clerk, prop = user("clerk"), user("property")
     run(order.dispatch, clerk, MON)
     run(order.accept, prop, MON + timedelta(minutes=5))
@@ -94,7 +63,7 @@ def test_rep_3_callback_not_fixed_reopens_the_order_with_a_new_clock(app):
 
 
 def test_rep_4_refusal_needs_an_explanation(app):
-    order = new_order()
+    order = make_repair_order()
     with pytest.raises(ValidationError):
         run(order.refuse, user("clerk"), MON, "  ")
     run(order.refuse, user("clerk"), MON, "商户自有设备，不属物业维修范围，已解释")
@@ -105,7 +74,7 @@ def test_rep_4_refusal_needs_an_explanation(app):
     ("accept", ()), ("complete", ("x",)),
 ])
 def test_rep_refused_transitions_change_nothing(app, step, args):
-    order = new_order()
+    order = make_repair_order()
     before = RepairOrder.get_by_id(order.id).__data__.copy()
     with pytest.raises(DomainError) as err:
         run(getattr(order, step), user("property"), MON, *args)
@@ -116,7 +85,7 @@ def test_rep_refused_transitions_change_nothing(app, step, args):
 
 
 def test_rep_dispatch_twice_one_wins(app):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     stale = RepairOrder.get_by_id(order.id)
     stale.status = "registered"  # a second clerk's page, loaded before the first dispatch
@@ -127,7 +96,7 @@ def test_rep_dispatch_twice_one_wins(app):
 
 
 def test_hold_moves_the_deadline_out_and_is_audited(app):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     run(order.hold, user("clerk"), MON + timedelta(minutes=10), "等待客户开门")
     with pytest.raises(DomainError):
@@ -143,35 +112,25 @@ def test_hold_moves_the_deadline_out_and_is_audited(app):
 
 
 def test_editing_a_rule_later_does_not_move_stamped_deadlines(app):
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
     SlaRule.update(amount=60).where(SlaRule.code == "REP_ACCEPT").execute()
     assert RepairOrder.get_by_id(order.id).accept_deadline == MON + timedelta(minutes=30)
-    later = new_order()
+    later = make_repair_order()
     run(later.dispatch, user("clerk"), MON)
     assert RepairOrder.get_by_id(later.id).accept_deadline == MON + timedelta(minutes=60)
 
 
 # ---------------------------------------------------------------- R-SVC
 
-def new_request(at):
-    customer = Customer.select().where(Customer.kind == "tenant").first()
-    request = ServiceRequest.create(customer=customer, kind="overtime", description="延时营业",
-                                    submitted_at=at, department=dept("operations"),
-                                    created_at=at, updated_at=at)
-    request.assign_number(at)
-    request.save()
-    run(request.submit, user("clerk"), at)
-    return request
-
 
 def test_svc_2_friday_evening_request_is_due_monday_evening(app):
-    request = new_request(FRI_EVENING)
+    request = make_service_request(FRI_EVENING)
     assert ServiceRequest.get_by_id(request.id).handback_deadline == datetime(2026, 11, 23, 19, 0)
 
 
 def test_svc_1_2_3_approve_hand_back_and_notify_departments(app):
-    request = new_request(MON)
+    request = make_service_request(MON)
     ops = user("ops")
     run(request.approve, ops, MON + timedelta(hours=2), "同意")
     with pytest.raises(DomainError):
@@ -185,7 +144,7 @@ def test_svc_1_2_3_approve_hand_back_and_notify_departments(app):
 
 
 def test_svc_4_refusal_needs_a_reason_and_is_handed_back_too(app):
-    request = new_request(MON)
+    request = make_service_request(MON)
     with pytest.raises(ValidationError):
         run(request.decline, user("ops"), MON, "")
     run(request.decline, user("ops"), MON, "超出服务范围")
@@ -197,17 +156,9 @@ def test_svc_4_refusal_needs_a_reason_and_is_handed_back_too(app):
 
 # ---------------------------------------------------------------- R-ENQ
 
-def new_contact(at, customer=True):
-    contact = Contact.create(customer=Customer.select().first() if customer else None,
-                             visitor_name="王先生", phone="13800138000", subject="咨询广告位",
-                             content="想租用中庭广告位", received_at=at, created_at=at, updated_at=at)
-    contact.assign_number(at)
-    contact.save()
-    return contact
-
 
 def test_enq_2_letter_from_an_enquiry_is_due_one_hour_after_the_enquiry(app):
-    contact = new_contact(MON)
+    contact = make_contact(MON)
     letter = run(flows.reception.open_work_letter, contact, user("clerk"), MON + timedelta(minutes=10),
                  dept("operations"))
     assert letter.contact_id == contact.id and letter.status == "draft"
@@ -222,17 +173,17 @@ def test_enq_2_letter_from_an_enquiry_is_due_one_hour_after_the_enquiry(app):
 
 
 def test_contact_becomes_a_repair_order_linked_back(app):
-    contact = new_contact(MON)
+    contact = make_contact(MON)
     order = run(flows.reception.open_repair_order, contact, user("clerk"), MON)
     assert order.contact_id == contact.id and order.number.startswith("WX-")
     assert order.status == "registered" and order.department.code == "property"
     assert list(contact.repair_orders) == [order]
-    complaint = run(flows.reception.open_complaint, new_contact(MON), user("clerk"), MON, "other", "general")
+    complaint = run(flows.reception.open_complaint, make_contact(MON), user("clerk"), MON, "other", "general")
     assert complaint.number.startswith("TS-")
 
 
 def test_contact_without_customer_cannot_become_a_repair_order(app):
-    contact = new_contact(MON, customer=False)
+    contact = make_contact(MON, customer=False)
     with pytest.raises(DomainError):
         run(flows.reception.open_repair_order, contact, user("clerk"), MON)
     assert Contact.get_by_id(contact.id).status == "open"
@@ -240,19 +191,9 @@ def test_contact_without_customer_cannot_become_a_repair_order(app):
 
 # ---------------------------------------------------------------- R-PAY
 
-def new_charge(at, quantity="2", override=None, reason=None, may_override=False, method="cash"):
-    fee = FeeItem.get(FeeItem.code == "F02")  # 200.00 a day
-    charge = Charge(fee_item=fee, quantity=Decimal(quantity), charged_at=at,
-                    charged_by=user("clerk"), payment_method=method, created_at=at, updated_at=at)
-    charge.price(override, reason, may_override)
-    charge.assign_number(at)
-    charge.save(force_insert=True)
-    run(charge.start, user("clerk"), at)
-    return charge
-
 
 def test_pay_1_price_comes_from_the_list_and_is_due_at_day_end(app):
-    charge = new_charge(MON, quantity="1.5")
+    charge = make_charge(MON, quantity="1.5")
     assert charge.unit_price == Decimal("200.00") and charge.amount == Decimal("300.00")
     assert Charge.get_by_id(charge.id).finance_deadline == datetime(2026, 11, 23, 23, 59, 59)
     run(charge.hand_to_finance, user("clerk"), MON + timedelta(hours=6))
@@ -262,12 +203,12 @@ def test_pay_1_price_comes_from_the_list_and_is_due_at_day_end(app):
 
 def test_pay_1_only_a_manager_overrides_the_price_and_only_with_a_reason(app):
     with pytest.raises(ValidationError) as err:
-        new_charge(MON, override="150", may_override=False)
+        make_charge(MON, override="150", may_override=False)
     assert "override_amount" in err.value.errors
     with pytest.raises(ValidationError) as err:
-        new_charge(MON, override="150", may_override=True)
+        make_charge(MON, override="150", may_override=True)
     assert "override_reason" in err.value.errors
-    charge = new_charge(MON, override="150", reason="老客户优惠", may_override=True)
+    charge = make_charge(MON, override="150", reason="老客户优惠", may_override=True)
     assert charge.amount == Decimal("150.00") and charge.override_reason == "老客户优惠"
 
 
@@ -275,17 +216,6 @@ def test_pay_1_only_a_manager_overrides_the_price_and_only_with_a_reason(app):
 
 
 # ---------------------------------------------------------------- R-LOAN
-
-def lend(at, item=None):
-    item = item or LendableItem.select().where(LendableItem.status == "available").first()
-    loan = ItemLoan(item=item, borrower_name="李师傅", borrower_phone="13900001111", lent_at=at,
-                    lent_by=user("clerk"), created_at=at, updated_at=at)
-    with write_transaction():
-        loan.take_item(at)
-        loan.assign_number(at)
-        loan.save(force_insert=True)
-        loan.issue(user("warehouse"), at, loan.number)  # R-LOAN-2: the free hour runs from here
-    return loan
 
 
 @pytest.mark.parametrize("minutes,fee,refund", [
@@ -295,7 +225,7 @@ def lend(at, item=None):
     (150, "20.00", "minus 20"),   # 1 h 30 over: two started hours
 ])
 def test_loan_4_fee_beyond_the_free_hour_and_refund(app, minutes, fee, refund):
-    loan = lend(MON)
+    loan = make_loan(MON)
     deposit = Decimal(str(loan.deposit))
     assert deposit > 0 and loan.receipt_no.startswith("YJ-") and loan.number.startswith("JY-")
     assert ItemLoan.get_by_id(loan.id).due_back_at == MON + timedelta(hours=1)
@@ -309,9 +239,9 @@ def test_loan_4_fee_beyond_the_free_hour_and_refund(app, minutes, fee, refund):
 
 
 def test_loan_item_already_out_cannot_be_lent_twice_and_refund_not_twice(app):
-    loan = lend(MON)
+    loan = make_loan(MON)
     with pytest.raises(ValidationError):
-        lend(MON + timedelta(minutes=5), item=loan.item)
+        make_loan(MON + timedelta(minutes=5), item=loan.item)
     assert LendableItem.get_by_id(loan.item_id).status == "on_loan"
     run(loan.return_item, user("clerk"), MON + timedelta(minutes=30))
     assert LendableItem.get_by_id(loan.item_id).status == "available"
@@ -327,7 +257,7 @@ def test_loan_fee_larger_than_deposit_refunds_nothing_and_shows_what_is_owed(app
     item = LendableItem.create(code="T50", name="测试推车", deposit=Decimal("50"),
                                fee_item=FeeItem.get(FeeItem.code == "F01"), created_at=MON,
                                updated_at=MON)  # 10.00 an hour beyond the free hour
-    loan = lend(MON, item=item)
+    loan = make_loan(MON, item=item)
     run(loan.return_item, user("clerk"), MON + timedelta(hours=8))  # 7 hours over: 70.00
     run(flows.cash.refund_deposit, loan, user("clerk"), MON + timedelta(hours=8), loan.receipt_no, loan.number)
     stored = ItemLoan.get_by_id(loan.id)
@@ -338,7 +268,7 @@ def test_loan_fee_larger_than_deposit_refunds_nothing_and_shows_what_is_owed(app
 
 def test_details_page_buttons_run_steps_with_csrf(as_clerk, as_property):
     from conftest import csrf_token
-    order = new_order()
+    order = make_repair_order()
     page = as_clerk.get(url(RepairOrder, f"details/?id={order.id}"))
     assert "派单" in page.text and "打印维修工作单" in page.text
     step = url(RepairOrder, f"step/dispatch/?id={order.id}")
@@ -360,8 +290,8 @@ def test_details_page_buttons_run_steps_with_csrf(as_clerk, as_property):
 
 def test_bulk_action_reports_successes_and_failures(as_clerk):
     from conftest import csrf_token
-    fresh = [new_order(), new_order()]
-    taken = new_order()
+    fresh = [make_repair_order(), make_repair_order()]
+    taken = make_repair_order()
     run(taken.dispatch, user("clerk"), MON)
     page = as_clerk.get(url(RepairOrder))
     response = as_clerk.post(url(RepairOrder, "action/"), data={
@@ -373,7 +303,7 @@ def test_bulk_action_reports_successes_and_failures(as_clerk):
 
 
 def test_contact_step_lands_on_the_contact_with_a_link_to_the_linked_record(as_clerk):
-    contact = new_contact(MON)
+    contact = make_contact(MON)
     response = as_clerk.submit(url(Contact, f"step/to_repair/?id={contact.id}"), {})
     assert response.status_code == 302
     order = RepairOrder.get(RepairOrder.contact == contact)
@@ -424,7 +354,7 @@ def test_calendar_warning_for_a_year_without_data(as_admin, as_clerk, monkeypatc
 
 
 def test_overdue_deadline_stands_out_in_the_grid(as_clerk):
-    order = new_order(datetime(2026, 11, 1, 9, 0))
+    order = make_repair_order(datetime(2026, 11, 1, 9, 0))
     run(order.dispatch, user("clerk"), datetime(2026, 11, 1, 9, 0))
     grid = as_clerk.get(url(RepairOrder, f"?search={order.number}")).text
     assert "text-danger" in grid and "已逾期" in grid
@@ -433,7 +363,7 @@ def test_overdue_deadline_stands_out_in_the_grid(as_clerk):
 # ---------------------------------------------------------------- found in review
 
 def test_a_contact_is_converted_once(app):
-    contact = new_contact(MON)
+    contact = make_contact(MON)
     run(flows.reception.open_repair_order, contact, user("clerk"), MON)
     with pytest.raises(DomainError):
         run(flows.reception.open_repair_order, contact, user("admin"), MON)
@@ -443,11 +373,11 @@ def test_a_contact_is_converted_once(app):
 
 
 def test_steps_refuse_archived_and_held_records(as_clerk):
-    order = new_order()
+    order = make_repair_order()
     run(order.archive, user("clerk"), MON, "重复登记")
     response = as_clerk.submit(url(RepairOrder, f"step/dispatch/?id={order.id}"), {})
     assert RepairOrder.get_by_id(order.id).status == "registered"
-    held = new_order()
+    held = make_repair_order()
     run(held.dispatch, user("clerk"), MON)
     run(held.hold, user("clerk"), MON + timedelta(minutes=5), "等零件")
     page = as_clerk.get(url(RepairOrder, f"details/?id={held.id}")).text
@@ -470,7 +400,7 @@ def test_work_letters_are_signed_by_the_receiving_department(login):
 
 
 def test_editing_a_charge_keeps_its_price_and_closed_charges_are_read_only(as_clerk):
-    charge = new_charge(MON, override="150", reason="老客户优惠", may_override=True)
+    charge = make_charge(MON, override="150", reason="老客户优惠", may_override=True)
     FeeItem.update(price=Decimal("250")).where(FeeItem.code == "F02").execute()
     data = {"fee_item": str(charge.fee_item_id), "quantity": "2.00", "payment_method": "cash",
             "charged_at": "2026-11-23 10:00:00", "payer_name": "改了名字"}
@@ -483,7 +413,7 @@ def test_editing_a_charge_keeps_its_price_and_closed_charges_are_read_only(as_cl
 
 
 def test_a_clock_started_during_a_hold_is_credited_only_from_its_start(app):
-    order = new_order()
+    order = make_repair_order()
     clerk, prop = user("clerk"), user("property")
     run(order.dispatch, clerk, MON)
     run(order.accept, prop, MON + timedelta(minutes=5))
@@ -501,14 +431,14 @@ def test_loan_fee_follows_the_stamped_free_period_and_the_fee_unit(app):
                            created_at=MON, updated_at=MON)
     item = LendableItem.create(code="TD", name="测试叉车", deposit=Decimal("500"), fee_item=daily,
                                created_at=MON, updated_at=MON)
-    loan = lend(MON, item=item)
+    loan = make_loan(MON, item=item)
     run(loan.return_item, user("clerk"), MON + timedelta(hours=30))  # 29 h over: two started days
     assert ItemLoan.get_by_id(loan.id).fee == Decimal("60.00")
 
 
 def test_a_missing_or_disabled_rule(app):
     SlaRule.update(code="RENAMED").where(SlaRule.code == "REP_ACCEPT").execute()
-    order = new_order()
+    order = make_repair_order()
     with pytest.raises(DomainError) as err:
         run(order.dispatch, user("clerk"), MON)
     assert "REP_ACCEPT" in str(err.value)
@@ -528,12 +458,12 @@ def test_bulk_action_ignores_bad_ids(as_clerk):
 
 
 def test_departments_are_notified_once_and_quantities_are_rounded(app):
-    request = new_request(MON)
+    request = make_service_request(MON)
     run(request.approve, user("ops"), MON, "同意")
     run(flows.reception.notify_departments, request, user("clerk"), MON, [dept("property")])
     with pytest.raises(DomainError):
         run(flows.reception.notify_departments, request, user("clerk"), MON, [dept("property")])
-    charge = new_charge(MON, quantity="1.004")
+    charge = make_charge(MON, quantity="1.004")
     assert charge.quantity == Decimal("1.00") and charge.amount == Decimal("200.00")
 
 

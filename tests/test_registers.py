@@ -2,21 +2,12 @@
 import pytest
 
 from models import (ActionItem, Alert, AuditLog, Callback, CalendarDay, CallScript, Charge, Complaint,
-                    ComplaintGuideline, ComplaintPassOn, Deadline, Hold,
+                    ComplaintGuideline, ComplaintPassOn,
                     ComplaintReport, ComplaintUpdate, Contact, CorrectiveAction, Customer,
                     Department, FeeItem, ItemLoan, LendableItem, Meeting, Notice, NoticeReceipt,
                     REGISTERS, RepairOrder, SegmentRule, ServiceRequest, SlaRule, Survey, SurveyQuestion,
-                    SurveyDistribution, SurveyResponse, ShiftHandover, User, WorkLetter)
-
-
-def rows(html):
-    """Return the body of a grid page's table (what the rows say)."""
-    table = html.split('model-list">', 1)[1]
-    return table.split("</thead>", 1)[1].split("</table>", 1)[0]
-
-
-def url(model, action=""):
-    return f"/admin/{model.__name__.lower()}/{action}"
+                    SurveyResponse, User, WorkLetter)
+from helpers import WRITABLE, rows, url, valid_form
 
 
 def dept(code):
@@ -25,89 +16,6 @@ def dept(code):
 
 def first(model):
     return str(model.select().order_by(model.id).first().id)
-
-
-def valid_form(model):
-    """Return form data that a clerk could type for a new record of `model`."""
-    return {
-        Customer: lambda: {"name": "测试商户甲", "kind": "tenant", "shop_no": "2F-888",
-                           "phone": "13912345678", "lease_start": "2026-01-01",
-                           "lease_end": "2028-12-31", "monthly_rent": "12000.50", "status": "active"},
-        Department: lambda: {"code": "security", "name": "保安部", "phone": "021-55556666",
-                             "is_active": "y"},
-        User: lambda: {"username": "newclerk", "full_name": "新客服", "department": dept("service"),
-                       "roles": ["clerk"], "password": "s3cret-pass", "is_active": "y"},
-        Contact: lambda: {"customer": first(Customer), "visitor_name": "王先生",
-                          "phone": "13800138000", "channel": "phone", "kind": "enquiry",
-                          "subject": "测试咨询停车优惠", "received_at": "2026-11-20 10:00:00",
-                          "status": "open"},
-        RepairOrder: lambda: {"customer": first(Customer), "location": "测试位置 3F-101 卫生间",
-                              "description": "水管漏水", "reported_at": "2026-11-20 10:00:00",
-                              "department": dept("property"), "reporter_phone": "13800138000"},
-        ServiceRequest: lambda: {"customer": first(Customer), "kind": "overtime",
-                                 "description": "测试申请延时营业", "submitted_at": "2026-11-20 10:00:00",
-                                 "wanted_from": "2026-11-25", "wanted_to": "2026-11-26",
-                                 "department": dept("operations")},
-        WorkLetter: lambda: {"from_department": dept("service"), "to_department": dept("property"),
-                             "subject": "测试联系函", "body": "请协助处理"},
-        FeeItem: lambda: {"code": "T99", "name": "测试收费项目", "unit": "time", "price": "25.00",
-                          "is_active": "y"},
-        Charge: lambda: {"customer": first(Customer), "fee_item": first(FeeItem), "quantity": "2",
-                         "payment_method": "wechat", "charged_at": "2026-11-20 10:00:00",
-                         "payer_name": "测试付款人"},
-        LendableItem: lambda: {"code": "T-LADDER", "name": "测试梯子", "deposit": "80.00",
-                               "status": "available"},
-        ItemLoan: lambda: {"item": first(LendableItem), "borrower_name": "测试借用人",
-                           "borrower_phone": "13800138000", "lent_at": "2026-11-20 10:00:00"},
-        Complaint: lambda: {"complainant_name": "测试投诉人", "complainant_phone": "13800138000",
-                            "channel": "visit", "category": "property", "subject": "测试投诉电梯故障",
-                            "severity": "general", "department": dept("property"),
-                            "received_at": "2026-11-20 10:00:00"},
-        ComplaintPassOn: lambda: {"complainant_name": "测试转告人", "complainant_phone": "13800138000",
-                                  "channel": "phone", "subject": "测试转告投诉",
-                                  "received_at": "2026-11-20 10:00:00"},
-        ComplaintGuideline: lambda: {"seq": "9", "text": "测试受理条件", "is_active": "y"},
-        ComplaintUpdate: lambda: {"complaint": first(Complaint), "kind": "progress",
-                                  "happened_at": "2026-11-20 11:00:00", "content": "测试进展已联系商户"},
-        Callback: lambda: {"repair_order": first(RepairOrder), "method": "phone",
-                           "called_at": "2026-11-20 12:00:00", "person_reached": "测试受访人",
-                           "accepted": "y", "satisfaction": "5"},
-        ComplaintReport: lambda: {"month": "2020-01-01", "summary": "测试分析", "status": "draft"},
-        Survey: lambda: {"title": "测试调查方案", "target": "tenants", "start_date": "2027-03-01",
-                         "end_date": "2027-03-15", "target_distribution_rate": "100",
-                         "target_return_rate": "70", "status": "draft"},
-        SurveyQuestion: lambda: {"survey": str(Survey.get(Survey.status == "draft").id), "seq": "9",
-                                 "text": "测试题目停车便利",
-                                 "kind": "rating"},
-        SurveyResponse: lambda: {"survey": first(Survey), "customer": first(Customer),
-                                 "returned_at": "2026-11-20 10:00:00", "answers": "{\"1\": 4}",
-                                 "comments": "测试答卷意见"},
-        CorrectiveAction: lambda: {"source": "audit", "finding": "测试问题描述",
-                                   "department": dept("property"), "due_date": "2026-12-31",
-                                   "status": "open"},
-        Notice: lambda: {"kind": "general", "title": "测试通知", "body": "正文", "status": "draft"},
-        NoticeReceipt: lambda: {"notice": str(Notice.select().order_by(Notice.id.desc()).first().id),
-                                "customer": str(Customer.select().order_by(Customer.id.desc()).first().id),
-                                "status": "pending"},
-        Meeting: lambda: {"kind": "anchor", "title": "测试主力店座谈", "held_at": "2026-11-20 15:00:00",
-                          "department": dept("property")},
-        ActionItem: lambda: {"meeting": first(Meeting), "description": "测试议定事项",
-                             "department": dept("operations"), "due_date": "2026-12-01",
-                             "status": "open"},
-        CallScript: lambda: {"topic": "测试话术", "trigger": "general", "script": "您好，{客户}",
-                             "department": dept("service"), "seq": "1", "is_active": "y"},
-        SegmentRule: lambda: {"code": "TEST_SEGMENT", "dimension": "risk", "seq": "5",
-                              "metric": "complaints_12m", "operator": ">=", "threshold": "9",
-                              "level": "测试", "kinds": "商户", "is_active": "y"},
-        SlaRule: lambda: {"code": "TEST_RULE", "name": "测试规则", "applies_to": "RepairOrder",
-                          "clock": "calendar", "amount": "45", "unit": "minutes",
-                          "warn_percent": "75", "is_active": "y"},
-        CalendarDay: lambda: {"day": "2031-10-01", "kind": "holiday", "name": "测试国庆",
-                              "source": "manual"},
-        Alert: lambda: {"kind": "reminder", "title": "测试提醒", "record_type": "RepairOrder",
-                        "record_id": first(RepairOrder), "since": "2026-11-20 10:00:00",
-                        "level": "1", "status": "open"},
-    }[model]()
 
 
 # The text each new record shows in its grid, to find it again.
@@ -122,10 +30,6 @@ MARKER = {Customer: "测试商户甲", Department: "保安部", User: "newclerk"
           SlaRule: "测试规则", CalendarDay: "测试国庆", Alert: "测试提醒"}
 
 # Written only by the console itself (audit rows, stamped deadlines, holds).
-SYSTEM_WRITTEN = (AuditLog, Deadline, Hold, Callback, ComplaintUpdate, ComplaintReport, Alert,
-                  SurveyDistribution, SurveyResponse, NoticeReceipt,
-                  ShiftHandover)  # made by the handover page from the shift's own figures
-WRITABLE = [m for m in REGISTERS if m not in SYSTEM_WRITTEN]
 
 
 @pytest.mark.parametrize("model", REGISTERS, ids=lambda m: m.__name__)

@@ -8,8 +8,7 @@ import pytest
 
 from app import DEMO_USERS
 from models import AuditLog, Callback, Complaint, Customer, Department, RepairOrder, User, WorkLetter
-from test_bad_input import field_errors
-from test_registers import url, valid_form
+from helpers import field_errors, url, valid_form
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -95,6 +94,7 @@ def test_password_change_shows_in_the_audit(as_admin):
     assert old != new and old.startswith("***") and "scrypt" not in old + new
 
 
+@pytest.mark.slow
 def test_workers_starting_at_once_on_a_new_database(tmp_path):
     """Four processes start on one new database: all come up, demo data is made once."""
     url_ = f"sqlite:///{tmp_path / 'race.db'}"
@@ -112,6 +112,7 @@ def test_workers_starting_at_once_on_a_new_database(tmp_path):
         assert database.SchemaMigration.select().count() == len(database.MIGRATIONS)
 
 
+@pytest.mark.slow
 def test_workers_agree_on_a_generated_secret_key(tmp_path):
     code = f"import app; print(app._secret_key({str(tmp_path)!r}))"
     procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,

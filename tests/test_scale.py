@@ -13,7 +13,7 @@ from jobs.communication import refresh_last_contacts
 from jobs.deadlines import escalate_repeated_misses, resolve_done_alerts
 from models import Alert, Contact, Customer, Deadline, db
 from views.base import any_overdue_condition, count_rows
-from test_reception import run, user
+from helpers import run, user
 
 NOW = DEMO_NOW  # the moment the demo data was built
 
@@ -230,7 +230,7 @@ def test_a_save_that_finds_the_database_locked_says_so_and_saves_nothing(as_cler
     """Past the busy timeout SQLite refuses the write; the clerk gets a page that says nothing
     was saved (503), not a server error, and the register is unchanged."""
     from peewee import OperationalError
-    from test_registers import url, valid_form
+    from helpers import url, valid_form
     before = Contact.select().count()
 
     def locked(*args, **kwargs):

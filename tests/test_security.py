@@ -2,6 +2,8 @@
 import time
 
 from conftest import csrf_token
+from factories import make_customer, make_repair_order
+from helpers import edit_payload
 from models import AuditLog, Customer
 
 
@@ -37,7 +39,7 @@ def test_a_recent_session_stays(as_clerk, app):
 
 
 def test_a_records_page_shows_its_history(as_clerk, app):
-    customer = Customer.select().first()
+    customer = make_customer()
     as_clerk.submit("/admin/customer/edit/?id=%d" % customer.id,
                     {"name": customer.name, "kind": customer.kind, "status": customer.status,
                      "notes": "换了新的联系人 <b>"})
@@ -49,25 +51,8 @@ def test_a_records_page_shows_its_history(as_clerk, app):
 
 # ---------------------------------------------------------------- optimistic locking
 
-def edit_payload(page, **changes):
-    """The edit form as the browser would post it (every field's current value)."""
-    import re
-    from html import unescape
-    data = {}
-    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page):
-        data[name] = unescape(value)
-    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', page, re.S):
-        data[name] = unescape(body).strip()
-    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
-        chosen = re.search(r'<option[^>]*selected[^>]*value="([^"]*)"|<option[^>]*value="([^"]*)"[^>]*selected', options)
-        if chosen:
-            data[name] = chosen.group(1) or chosen.group(2)
-    data.update(changes)
-    return data
-
-
 def test_the_second_of_two_clerks_saving_the_same_record_is_refused(login, app):
-    customer = Customer.select().where(Customer.kind == "tenant").first()
+    customer = make_customer()
     first, second = login("clerk"), login("admin")
     url = "/admin/customer/edit/?id=%d" % customer.id
     page_one, page_two = first.get(url).text, second.get(url).text
@@ -87,7 +72,7 @@ def test_the_second_of_two_clerks_saving_the_same_record_is_refused(login, app):
 
 def test_a_step_taken_meanwhile_also_refuses_the_stale_form(login, app):
     from models import RepairOrder
-    order = RepairOrder.select().where(RepairOrder.status == "registered").first()
+    order = make_repair_order()
     clerk = login("clerk")
     url = "/admin/repairorder/edit/?id=%d" % order.id
     page = clerk.get(url).text
@@ -102,7 +87,7 @@ def test_two_racing_dispatches_exactly_one_wins(app):
     from database import write_transaction
     from models import DomainError, RepairOrder, User
     from datetime import datetime
-    order = RepairOrder.select().where(RepairOrder.status == "registered").first()
+    order = make_repair_order()
     clerk = User.get(User.username == "clerk")
     outcomes = []
 
@@ -142,9 +127,7 @@ def test_the_database_refuses_to_change_or_delete_audit_rows(app):
 
 def test_personal_data_is_masked_for_roles_that_do_not_need_it(login, app):
     from privacy import mask
-    customer = Customer.select().where(Customer.phone.is_null(False)).first()
-    Customer.update(id_number="110101199003071234", address="上海市浦东新区世纪大道100号").where(
-        Customer.id == customer.id).execute()
+    customer = make_customer(id_number="110101199003071234", address="上海市浦东新区世纪大道100号")
     hidden_phone = mask(customer.phone, "phone")
     assert hidden_phone == customer.phone[:3] + "****" + customer.phone[-4:]
     details = "/admin/customer/details/?id=%d" % customer.id
@@ -164,8 +147,7 @@ def test_personal_data_is_masked_for_roles_that_do_not_need_it(login, app):
 
 
 def test_a_supervisor_may_reveal_one_record_and_it_is_audited(login, app):
-    customer = Customer.select().where(Customer.phone.is_null(False)).first()
-    other = Customer.select().where(Customer.phone.is_null(False) & (Customer.id != customer.id)).first()
+    customer, other = make_customer(), make_customer()
     details = "/admin/customer/details/?id=%d" % customer.id
     pm = login("pm")
     page = pm.get(details).text
@@ -189,7 +171,7 @@ def test_a_supervisor_may_reveal_one_record_and_it_is_audited(login, app):
 
 def test_printed_slips_mask_personal_data_too(login, app):
     from models import RepairOrder
-    order = RepairOrder.select().where(RepairOrder.reporter_phone.is_null(False)).first()
+    order = make_repair_order(reporter_name="周女士", reporter_phone="13912345678")
     slip = "/admin/repairorder/print/?id=%d&slip=repair_order" % order.id
     assert order.reporter_phone in login("clerk").get(slip).text
     page = login("pm").get(slip).text
@@ -202,8 +184,8 @@ def test_a_crash_in_the_middle_of_a_bulk_action_leaves_whole_records(as_clerk, a
     record leaves the first done (with its audit row) and the second untouched."""
     import audit as audit_module
     from models import RepairOrder
-    from test_reception import new_order
-    orders = [new_order(), new_order()]
+    from factories import make_repair_order
+    orders = [make_repair_order(), make_repair_order()]
     real_audit, calls = audit_module.audit, []
 
     def crash_on_second(action, *args, **kwargs):
@@ -231,7 +213,7 @@ def test_a_crash_in_the_middle_of_a_bulk_action_leaves_whole_records(as_clerk, a
 
 
 def test_masked_roles_cannot_find_a_phone_by_its_digits(login, app):
-    customer = Customer.select().where(Customer.phone.is_null(False)).first()
+    customer = make_customer()
     for role in ("auditor", "pm"):
         client = login(role)
         grid = client.get("/admin/customer/?search=%s" % customer.phone).text
@@ -242,14 +224,14 @@ def test_masked_roles_cannot_find_a_phone_by_its_digits(login, app):
 
 
 def test_a_search_typed_by_a_clerk_is_masked_in_the_audit_log_for_the_auditor(login, app):
-    customer = Customer.select().where(Customer.phone.is_null(False)).first()
+    customer = make_customer()
     login("clerk").get("/admin/customer/export/csv/?search=%s" % customer.phone).get_data()
     grid = login("auditor").get("/admin/auditlog/?search=export").text
     assert customer.phone not in grid and customer.phone[-4:] in grid
 
 
 def test_an_edit_without_the_version_is_refused(login, app):
-    customer = Customer.select().first()
+    customer = make_customer()
     url = "/admin/customer/edit/?id=%d" % customer.id
     clerk = login("clerk")
     data = edit_payload(clerk.get(url).text, notes="没有版本号")
@@ -266,7 +248,7 @@ def test_throttling_ignores_spaces_and_case_in_the_name(client, app):
 
 def test_a_revealed_record_is_not_revealed_in_exports_and_expires(login, app, monkeypatch):
     import privacy
-    customer = Customer.select().where(Customer.phone.is_null(False)).first()
+    customer = make_customer()
     pm = login("pm")
     details = "/admin/customer/details/?id=%d" % customer.id
     pm.post("/admin/customer/unmask/?id=%d" % customer.id, data={"csrf_token": csrf_token(pm.get(details).text)})

@@ -42,7 +42,7 @@ def test_a_captured_cookie_is_refused_after_a_password_change(login, app):
     admin = login("admin")
     user = User.get(User.username == "clerk")
     page = admin.get("/admin/user/edit/?id=%d" % user.id).text
-    from test_security import edit_payload
+    from helpers import edit_payload
     saved = admin.post("/admin/user/edit/?id=%d" % user.id,
                        data=edit_payload(page, password="a-new-password-1"))
     assert saved.status_code == 302
@@ -55,7 +55,7 @@ def test_an_admin_changing_their_own_password_stays_logged_in(login, app):
     admin = login("admin")
     user = User.get(User.username == "admin")
     page = admin.get("/admin/user/edit/?id=%d" % user.id).text
-    from test_security import edit_payload
+    from helpers import edit_payload
     saved = admin.post("/admin/user/edit/?id=%d" % user.id,
                        data=edit_payload(page, password="a-new-password-1"))
     assert saved.status_code == 302
@@ -68,7 +68,7 @@ def test_a_captured_cookie_is_refused_after_the_user_is_disabled_and_enabled_aga
     admin = login("admin")
     user = User.get(User.username == "clerk")
     url = "/admin/user/edit/?id=%d" % user.id
-    from test_security import edit_payload
+    from helpers import edit_payload
     payload = edit_payload(admin.get(url).text)
     payload.pop("is_active", None)  # an unticked box is not posted
     assert admin.post(url, data=payload).status_code == 302

@@ -210,23 +210,23 @@ def handover_to_admin():
 
 
 def product_complaint():
-    from test_complaints import new_complaint
-    new_complaint("general", category="product")
+    from factories import make_complaint
+    make_complaint("general", category="product")
 
 
 def survey_in(state):
-    from test_surveys import new_plan, running_survey
+    from factories import make_survey_plan, make_running_survey
     def prepare():
         if state == Survey.DRAFT:
-            return new_plan()
+            return make_survey_plan()
         if state == Survey.SUBMITTED:
-            return run(new_plan().submit, as_user("ops"), DEMO_NOW)
+            return run(make_survey_plan().submit, as_user("ops"), DEMO_NOW)
         if state == "ready":  # approved, trained, its first day come
-            survey = new_plan()
+            survey = make_survey_plan()
             Survey.update(status=Survey.APPROVED, start_date=DEMO_NOW.date(),
                           trained_at=DEMO_NOW.replace(hour=8)).where(Survey.id == survey.id).execute()
             return None
-        survey = running_survey()
+        survey = make_running_survey()
         run(flows.surveys.close, survey, as_user("ops"), DEMO_NOW)
     return prepare
 
@@ -297,10 +297,10 @@ PREPARE = {
 # ---------------------------------------------------------------- landing, refusing, asking
 
 def test_callback_and_progress_land_on_the_record_not_on_a_forbidden_edit_page(login):
-    from test_complaints import new_complaint
-    from test_reception import new_order
+    from factories import make_complaint
+    from factories import make_repair_order
     clerk = login("clerk")
-    order = new_order()
+    order = make_repair_order()
     run(order.dispatch, as_user("clerk"), DEMO_NOW)
     run(RepairOrder.get_by_id(order.id).accept, as_user("property"), DEMO_NOW)
     run(RepairOrder.get_by_id(order.id).complete, as_user("property"), DEMO_NOW, "已修好")
@@ -309,7 +309,7 @@ def test_callback_and_progress_land_on_the_record_not_on_a_forbidden_edit_page(l
     assert called.headers["Location"].startswith(f"/admin/repairorder/details/?id={order.id}")
     page = clerk.get(called.headers["Location"])
     assert page.status_code == 200 and "回访：%s" % order in page.text
-    complaint = new_complaint("general", category="property")
+    complaint = make_complaint("general", category="property")
     run(complaint.start, as_user("property"), DEMO_NOW, "开始")
     noted = clerk.submit(f"/admin/complaint/step/progress/?id={complaint.id}",
                          {"content": "已联系商户", "told": "已告知"})
@@ -326,9 +326,9 @@ def test_callback_and_progress_land_on_the_record_not_on_a_forbidden_edit_page(l
 
 
 def test_a_step_already_taken_by_someone_else_lands_on_the_record_with_the_reason(login):
-    from test_reception import new_order
+    from factories import make_repair_order
     first, second = login("clerk"), login("admin")
-    order = new_order()
+    order = make_repair_order()
     step = f"/admin/repairorder/step/dispatch/?id={order.id}"
     late = csrf_token(second.get(f"/admin/repairorder/details/?id={order.id}").text)
     first.submit(step, {})
@@ -343,9 +343,9 @@ def test_a_step_already_taken_by_someone_else_lands_on_the_record_with_the_reaso
 
 
 def test_a_fieldless_step_has_no_page_of_its_own(login):
-    from test_reception import new_order
+    from factories import make_repair_order
     clerk = login("clerk")
-    order = new_order()
+    order = make_repair_order()
     asked = clerk.get(f"/admin/repairorder/step/dispatch/?id={order.id}&url=/admin/repairorder/")
     assert asked.status_code == 302 and "confirm=dispatch" in asked.headers["Location"]
     page = clerk.get(asked.headers["Location"]).text
@@ -394,8 +394,8 @@ def test_grid_rows_ask_in_place_and_bulk_actions_ask_too(login):
 # ---------------------------------------------------------------- a complaint taken at the desk
 
 def open_contact():
-    from test_reception import new_contact
-    return new_contact(DEMO_NOW)
+    from factories import make_contact
+    return make_contact(DEMO_NOW)
 
 
 def taken_as(complaint):

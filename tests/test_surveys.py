@@ -1,6 +1,6 @@
 """Satisfaction surveys (R-SUR-1 … R-SUR-6): the 20-day and 2-day rules, figures on a
 hand-built survey, corrective actions for exactly the low items, the one-time public link."""
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -9,31 +9,12 @@ import flows.surveys
 import reports
 from database import write_transaction
 from models import (Alert, AuditLog, CorrectiveAction, Customer, Department, DomainError, Setting,
-                    Survey, SurveyAnswer, SurveyDistribution, SurveyQuestion, SurveyResponse,
+                    Survey, SurveyAnswer, SurveyDistribution, SurveyResponse,
                     ValidationError)
-from test_reception import run, user
+from helpers import fresh, run, user
+from factories import make_customer, make_running_survey, make_survey_plan, questions_of
 
 NOW = datetime(2026, 11, 23, 10, 0)
-
-
-def new_plan(start=date(2026, 12, 13), target="tenants", questions=(("维修及时性", "property"),
-                                                                    ("清洁", "property"),
-                                                                    ("服务态度", "service"))):
-    survey = Survey.create(title="测试调查", target=target, purpose="了解满意度", scope="全体商户",
-                           method="上门发放", start_date=start, end_date=start + timedelta(days=14),
-                           staff="客服中心", sample_size=10, analysis_method="平均分",
-                           created_by=user("ops"), created_at=NOW, updated_at=NOW)
-    for seq, (text, dept) in enumerate(questions, 1):
-        SurveyQuestion.create(survey=survey, seq=seq, text=text,
-                              department=Department.by_code(dept), created_at=NOW, updated_at=NOW)
-    SurveyQuestion.create(survey=survey, seq=len(questions) + 1, text="意见建议", kind="text",
-                          created_at=NOW, updated_at=NOW)
-    run(survey.plan_clocks, NOW)
-    return Survey.get_by_id(survey.id)
-
-
-def fresh(survey):
-    return Survey.get_by_id(survey.id)
 
 
 # ---------------------------------------------------------------- R-SUR-1 and R-SUR-4
@@ -44,7 +25,7 @@ def fresh(survey):
     (datetime(2026, 11, 24, 0, 0), False),    # 19 days before: too late
 ])
 def test_a_plan_is_submitted_at_least_20_days_before_it_starts(app, submitted, ok):
-    survey = new_plan()
+    survey = make_survey_plan()
     if ok:
         run(survey.submit, user("ops"), submitted)
         assert fresh(survey).status == Survey.SUBMITTED
@@ -55,7 +36,7 @@ def test_a_plan_is_submitted_at_least_20_days_before_it_starts(app, submitted, o
 
 
 def test_an_incomplete_plan_cannot_be_submitted(app):
-    survey = new_plan()
+    survey = make_survey_plan()
     Survey.update(staff=None).where(Survey.id == survey.id).execute()
     with pytest.raises(ValidationError) as err:
         run(fresh(survey).submit, user("ops"), NOW)
@@ -63,7 +44,7 @@ def test_an_incomplete_plan_cannot_be_submitted(app):
 
 
 def test_only_the_general_manager_approves(app):
-    survey = new_plan()
+    survey = make_survey_plan()
     run(survey.submit, user("ops"), NOW)
     for name in ("ops", "pm", "clerk"):
         with pytest.raises(DomainError, match="总经理"):
@@ -80,7 +61,7 @@ def test_only_the_general_manager_approves(app):
     (datetime(2026, 12, 13, 9, 0), False),    # on the start day: refused
 ])
 def test_training_before_the_start(app, trained_at, ok):
-    survey = new_plan()
+    survey = make_survey_plan()
     run(survey.submit, user("ops"), NOW)
     run(fresh(survey).approve, user("gm"), NOW)
     now = datetime(2026, 12, 13, 12, 0)
@@ -97,7 +78,7 @@ def test_training_before_the_start(app, trained_at, ok):
 def test_the_plan_clocks_raise_alerts_when_missed(app):
     from jobs.deadlines import flag_survey_plans_not_approved, flag_survey_staff_not_trained
     Alert.delete().execute()
-    survey = new_plan()
+    survey = make_survey_plan()
 
     def alerts(kind):
         return Alert.select().where((Alert.record_type == "Survey") & (Alert.record_id == survey.id)
@@ -113,19 +94,6 @@ def test_the_plan_clocks_raise_alerts_when_missed(app):
 
 # ---------------------------------------------------------------- figures
 
-def running_survey(**kw):
-    survey = new_plan(**kw)
-    run(survey.submit, user("ops"), NOW)
-    run(fresh(survey).approve, user("gm"), NOW)
-    run(fresh(survey).record_training, user("ops"), NOW, NOW - timedelta(hours=1), "培训")
-    run(fresh(survey).begin, user("ops"), datetime.combine(survey.start_date, datetime.min.time()))
-    return fresh(survey)
-
-
-def questions_of(survey):
-    return {q.text: q for q in survey.questions}
-
-
 def answer(survey, ratings, text=None, distribution=None, kind=None, area=None, when=None):
     q = questions_of(survey)
     answers = {q[name].id: value for name, value in ratings.items()}
@@ -136,7 +104,7 @@ def answer(survey, ratings, text=None, distribution=None, kind=None, area=None, 
 
 
 def test_rates_averages_and_breakdowns_on_a_hand_built_survey(app):
-    survey = running_survey()
+    survey = make_running_survey()
     tenants = list(Customer.select().where(Customer.kind == "tenant").order_by(Customer.id).limit(8))
     run(flows.surveys.distribute, survey, user("clerk"), datetime(2026, 12, 13, 9, 0), tenants)
     run(flows.surveys.distribute, fresh(survey), user("clerk"), datetime(2026, 12, 13, 9, 0), tenants[:2])  # again
@@ -169,7 +137,7 @@ def test_rates_averages_and_breakdowns_on_a_hand_built_survey(app):
 
 def test_close_raises_a_corrective_action_for_exactly_the_low_items(app):
     Setting.write("survey_threshold", "3.5")
-    survey = running_survey()
+    survey = make_running_survey()
     for a, b, c in ((4, 3, 4), (4, 4, 3), (4, 3, 4)):   # averages 4.0, 3.33, 3.67
         answer(survey, {"维修及时性": a, "清洁": b, "服务态度": c}, kind="consumer")
     Survey.update(paper_copies=3).where(Survey.id == survey.id).execute()
@@ -184,7 +152,7 @@ def test_close_raises_a_corrective_action_for_exactly_the_low_items(app):
 
 
 def test_a_low_return_rate_alerts_the_planner_at_close(app):
-    survey = running_survey()
+    survey = make_running_survey()
     Survey.update(paper_copies=10).where(Survey.id == survey.id).execute()
     answer(survey, {"维修及时性": 5, "清洁": 5, "服务态度": 5})
     run(flows.surveys.close, fresh(survey), user("ops"), datetime(2026, 12, 28, 18, 0))
@@ -194,10 +162,10 @@ def test_a_low_return_rate_alerts_the_planner_at_close(app):
 
 
 def test_the_previous_survey_of_the_same_target_is_compared(app):
-    first = running_survey(start=date(2026, 12, 13))
+    first = make_running_survey(start=date(2026, 12, 13))
     answer(first, {"维修及时性": 3, "清洁": 3, "服务态度": 3})
     run(flows.surveys.close, fresh(first), user("ops"), datetime(2026, 12, 28, 18, 0))
-    second = new_plan(start=date(2027, 3, 1))
+    second = make_survey_plan(start=date(2027, 3, 1))
     Survey.update(status=Survey.RUNNING).where(Survey.id == second.id).execute()
     answer(fresh(second), {"维修及时性": 5, "清洁": 4, "服务态度": 4}, when=datetime(2027, 3, 2, 9, 0))
     results = reports.survey_results(fresh(second))
@@ -207,7 +175,7 @@ def test_the_previous_survey_of_the_same_target_is_compared(app):
 
 
 def test_corrective_actions_are_verified_by_operations_only(app):
-    survey = running_survey()
+    survey = make_running_survey()
     answer(survey, {"维修及时性": 2, "清洁": 5, "服务态度": 5})
     [action] = run(flows.surveys.close, fresh(survey), user("ops"), datetime(2026, 12, 28, 18, 0))
     run(action.complete, user("property"), NOW, "增加维修人员", "已增加两名夜班维修工")
@@ -222,7 +190,7 @@ def test_corrective_actions_are_verified_by_operations_only(app):
 
 
 def test_filing_makes_the_survey_read_only(as_clerk, app):
-    survey = running_survey()
+    survey = make_running_survey()
     answer(survey, {"维修及时性": 4, "清洁": 4, "服务态度": 4})
     run(flows.surveys.close, fresh(survey), user("ops"), datetime(2026, 12, 28, 18, 0))
     run(fresh(survey).file_records, user("ops"), datetime(2027, 1, 2, 9, 0))
@@ -237,8 +205,8 @@ def test_filing_makes_the_survey_read_only(as_clerk, app):
 # ---------------------------------------------------------------- the public link and entry
 
 def test_the_public_link_is_used_once_and_not_after_close(client, app):
-    survey = running_survey()
-    tenant = Customer.select().where(Customer.kind == "tenant").first()
+    survey = make_running_survey()
+    tenant = make_customer()
     run(flows.surveys.distribute, survey, user("clerk"), datetime(2026, 12, 13, 9, 0), [tenant])
     dist = SurveyDistribution.get(SurveyDistribution.survey == survey.id)
     q = questions_of(survey)
@@ -267,7 +235,7 @@ def test_the_public_link_is_used_once_and_not_after_close(client, app):
     finally:
         clock.now = clock_now
     # Another customer's link after the close.
-    other = Customer.select().where((Customer.kind == "tenant") & (Customer.id != tenant.id)).first()
+    other = make_customer()
     run(flows.surveys.distribute, fresh(survey), user("clerk"), datetime(2026, 12, 13, 9, 0), [other])
     run(flows.surveys.close, fresh(survey), user("ops"), datetime(2026, 12, 28, 18, 0))
     late = SurveyDistribution.get((SurveyDistribution.survey == survey.id)
@@ -278,7 +246,7 @@ def test_the_public_link_is_used_once_and_not_after_close(client, app):
 
 
 def test_a_bad_rating_is_refused_and_nothing_saved(app):
-    survey = running_survey()
+    survey = make_running_survey()
     q = questions_of(survey)
     with pytest.raises(ValidationError) as err:
         run(flows.surveys.record_response, survey, user("clerk"), NOW,
@@ -288,7 +256,7 @@ def test_a_bad_rating_is_refused_and_nothing_saved(app):
 
 
 def test_the_clerk_enters_a_questionnaire_on_one_screen(as_clerk, app):
-    survey = running_survey()
+    survey = make_running_survey()
     q = questions_of(survey)
     entry = "/admin/survey/entry/?id=%d" % survey.id
     saved = as_clerk.submit(entry, {"respondent_kind": "consumer", "area": "1F",
@@ -306,7 +274,7 @@ def test_the_clerk_enters_a_questionnaire_on_one_screen(as_clerk, app):
 
 
 def test_the_report_never_shows_respondents(as_admin, app):
-    survey = running_survey()
+    survey = make_running_survey()
     tenants = list(Customer.select().where(Customer.kind == "tenant").limit(4))
     run(flows.surveys.distribute, survey, user("clerk"), datetime(2026, 12, 13, 9, 0), tenants)
     for dist in SurveyDistribution.select().where(SurveyDistribution.survey == survey.id):
@@ -338,7 +306,7 @@ def test_the_survey_calendar_flags_a_missing_plan(as_clerk, app):
 # ---------------------------------------------------------------- found in review
 
 def test_small_groups_never_show_one_respondent(app):
-    survey = running_survey()
+    survey = make_running_survey()
     # Five answers on 1F, one on 2F, one without a floor: the two must not be shown apart,
     # nor be derivable by subtracting a group from the total.
     for area in ("1F", "1F", "1F", "1F", "1F", "2F", None):
@@ -349,15 +317,15 @@ def test_small_groups_never_show_one_respondent(app):
 
 
 def test_too_few_answers_show_no_scores(as_admin, app):
-    survey = running_survey()
+    survey = make_running_survey()
     answer(survey, {"维修及时性": 1, "清洁": 1, "服务态度": 1}, text="租金太高")
     page = as_admin.get("/admin/survey/report/?id=%d" % survey.id).text
     assert 'id="too-few"' in page and "租金太高" not in page and 'id="items"' not in page
 
 
 def test_answers_without_a_code_count_as_paper_copies(app):
-    survey = running_survey()
-    tenant = Customer.select().where(Customer.kind == "tenant").first()
+    survey = make_running_survey()
+    tenant = make_customer()
     run(flows.surveys.distribute, survey, user("clerk"), datetime(2026, 12, 13, 9, 0), [tenant])
     for _ in range(6):
         answer(survey, {"维修及时性": 4, "清洁": 4, "服务态度": 4})
@@ -369,7 +337,7 @@ def test_answers_without_a_code_count_as_paper_copies(app):
 
 
 def test_questions_are_fixed_once_the_plan_is_submitted(as_clerk, app):
-    survey = new_plan()
+    survey = make_survey_plan()
     run(survey.submit, user("ops"), NOW)
     question = fresh(survey).questions.first()
     edit = as_clerk.get("/admin/surveyquestion/edit/?id=%d" % question.id)
@@ -381,7 +349,7 @@ def test_questions_are_fixed_once_the_plan_is_submitted(as_clerk, app):
 
 
 def test_operations_verifies_another_departments_action_in_the_console(login, app):
-    survey = running_survey()
+    survey = make_running_survey()
     for _ in range(3):
         answer(survey, {"维修及时性": 2, "清洁": 5, "服务态度": 5})
     [action] = run(flows.surveys.close, fresh(survey), user("ops"), datetime(2026, 12, 28, 18, 0))
