@@ -2362,9 +2362,12 @@ class Survey(Register):
     # ------------------------------------------------------------ the plan's clocks
 
     @staticmethod
-    def _days(code, default):
+    def _day_rule(code, default_days):
+        """The rule `code` counted in whole days, in its own unit (working days on the calendar)."""
         rule = SlaRule.get_or_none(SlaRule.code == code)
-        return rule.amount if rule is not None else default
+        limit = rule.limit() if rule is not None else sla.Limit(code, default_days, sla.CALENDAR_DAYS)
+        calendar = CalendarDay.work_calendar() if limit.unit == sla.WORKING_DAY_UNITS else None
+        return sla.DayRule(limit, calendar)
 
     @classmethod
     def threshold(cls):
@@ -2376,16 +2379,16 @@ class Survey(Register):
         return value if value.is_finite() and 1 <= value <= 5 else cls.DEFAULT_THRESHOLD
 
     @classmethod
-    def plan_lead_days(cls):
-        """Days before its start a survey's plan must be submitted and approved (SUR_PLAN)."""
-        return cls._days("SUR_PLAN", 20)
+    def plan_lead(cls):
+        """How long before its start a survey's plan must be submitted and approved (SUR_PLAN),
+        as an sla.DayRule."""
+        return cls._day_rule("SUR_PLAN", 20)
 
     @classmethod
-    def latest_submission_for(cls, start_date, lead_days=None):
+    def latest_submission_for(cls, start_date, lead=None):
         """The last day a plan for a survey starting on `start_date` may be submitted and
-        approved: 20 days before the start (R-SUR-1/2)."""
-        lead = cls.plan_lead_days() if lead_days is None else lead_days
-        return sla.shifted(start_date, -timedelta(days=lead))
+        approved: 20 days before the start (R-SUR-1/2). `lead`: plan_lead(), read once."""
+        return (lead or cls.plan_lead()).before(start_date)
 
     def latest_submission(self):
         """The last day the plan may be submitted: 20 days before the start (R-SUR-1)."""
@@ -2414,11 +2417,11 @@ class Survey(Register):
 
     def latest_training(self):
         """The last day staff may be trained: 2 days before the start (R-SUR-4)."""
-        return sla.shifted(self.start_date, -timedelta(days=self._days("SUR_TRAINING", 2)))
+        return self._day_rule("SUR_TRAINING", 2).before(self.start_date)
 
     def latest_filing(self):
         """The last day the records may be filed: 5 days after the end (R-SUR-6)."""
-        return sla.shifted(self.end_date, timedelta(days=self._days("SUR_ARCHIVE", 5)))
+        return self._day_rule("SUR_ARCHIVE", 5).after(self.end_date)
 
     def plan_clocks(self, now):
         """(Re)stamp the plan's countdown clocks from its dates; call when they change."""
@@ -2588,7 +2591,7 @@ class Survey(Register):
                 finding="满意度调查“%s”第 %d 题“%s”平均分 %.2f，低于 %s" % (
                     self, question.seq, question.text, item["average"], threshold),
                 department=question.department or operations,
-                due_date=now.date() + timedelta(days=30), created_by=by, created_at=now,
+                due_date=sla.corrective_action_due(now.date()), created_by=by, created_at=now,
                 updated_at=now)
             action.assign_number(now)
             action.save(force_insert=True)

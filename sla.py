@@ -3,6 +3,7 @@
 Nothing else computes a deadline. Every function takes its times as arguments (naive local
 time of the configured zone); none reads the clock.
 """
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -140,6 +141,43 @@ def duration(limit):
     if limit.unit == CALENDAR_DAYS:
         return timedelta(days=limit.amount)
     raise ValueError("working days are not a fixed duration")
+
+
+@dataclass(frozen=True)
+class DayRule:
+    """A time-limit rule counted in whole days from a day, for countdowns kept as days (a
+    survey's latest approval, training and filing days): working days on the calendar (needed
+    for them only); minutes, hours and calendar days as whole days, rounded up."""
+    limit: Limit
+    calendar: "WorkCalendar" = None
+
+    def before(self, day):
+        return self._moved(day, -1)
+
+    def after(self, day):
+        return self._moved(day, 1)
+
+    def _moved(self, day, sign):
+        if self.limit.unit == WORKING_DAY_UNITS:
+            left = self.limit.amount
+            while left > 0:
+                moved = shifted(day, timedelta(days=sign))
+                if moved == day:  # held at the calendar's end
+                    return day
+                day = moved
+                left -= self.calendar.is_working_day(day)
+            return day
+        days = math.ceil(duration(self.limit) / timedelta(days=1))
+        return shifted(day, timedelta(days=sign * days))
+
+
+# A survey's corrective action is due a month after the results that raised it (R-SUR-5).
+CORRECTIVE_ACTION_DAYS = 30
+
+
+def corrective_action_due(raised_on):
+    """The day a corrective action raised on `raised_on` is due."""
+    return shifted(raised_on, timedelta(days=CORRECTIVE_ACTION_DAYS))
 
 
 def deadline(start, limit, calendar):

@@ -17,7 +17,7 @@ def flag_survey_plans_missing(now):
     rule = SlaRule.get_or_none(SlaRule.code == "SUR_PLAN")
     if rule is None:
         return 0
-    today, lead = now.date(), Survey.plan_lead_days()
+    today, lead = now.date(), Survey.plan_lead()
     periods = Survey.required_periods((today.year - 1, today.year, today.year + 1))
     since = {}  # the alert's `since` (end of the latest day) -> the period it stands for
     for target, label, start, end in periods:

@@ -126,3 +126,25 @@ def test_a_hold_outside_opening_hours_does_not_move_a_deadline_at_closing_time()
     due = at("2026-11-23 18:00")
     assert sla.extend_for_hold(due, at("2026-11-23 19:00"), at("2026-11-24 08:00"),
                                BUSINESS_4H, CAL) == due
+
+
+def test_a_day_rule_counts_its_own_unit():
+    """Issue 21: a survey countdown read a rule's amount as days whatever its unit. 2026-10-09
+    is the Friday after the National Day week (1–7 October off, Saturday 10 October worked)."""
+    friday = date(2026, 10, 9)
+    calendar_days = sla.DayRule(Limit("SUR_TRAINING", 2, sla.CALENDAR_DAYS))
+    assert calendar_days.before(friday) == date(2026, 10, 7)
+    assert calendar_days.after(friday) == date(2026, 10, 11)
+    working_days = sla.DayRule(Limit("SUR_TRAINING", 2, sla.WORKING_DAY_UNITS, sla.WORKING_DAYS), CAL)
+    # Back over the holiday week to the last working day before it; on over the make-up
+    # Saturday and the Sunday off.
+    assert working_days.before(friday) == date(2026, 9, 30)
+    assert working_days.after(friday) == date(2026, 10, 12)
+    # Hours and minutes count whole days, rounded up: a countdown never allows less than its rule.
+    assert sla.DayRule(Limit("X", 36, sla.HOURS)).before(friday) == date(2026, 10, 7)
+    assert sla.DayRule(Limit("X", 1, sla.MINUTES)).after(friday) == date(2026, 10, 10)
+    assert sla.DayRule(Limit("X", 0, sla.CALENDAR_DAYS)).after(friday) == friday
+
+
+def test_a_corrective_action_is_due_thirty_days_after_it_is_raised():
+    assert sla.corrective_action_due(date(2026, 11, 23)) == date(2026, 12, 23)

@@ -46,7 +46,7 @@ def survey_calendar(today, planned):
     quarter) with the plan that covers each, if any; `planned` is [(target, start_date, status)].
     A period is late once its latest date (Survey.latest_submission_for) has passed without
     an approved plan: the same dates the daily job flag_survey_plans_missing alerts on."""
-    lead = Survey.plan_lead_days()
+    lead = Survey.plan_lead()
     approved = Survey.WORKFLOW.group("approved")
     rows = []
     for target, label, start, end in Survey.required_periods((today.year, today.year + 1)):
