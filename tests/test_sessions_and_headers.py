@@ -126,14 +126,14 @@ class HashChecks:
 
     def __init__(self, monkeypatch):
         import threading
-        import models
-        self.count, self.lock, real = 0, threading.Lock(), models.check_password_hash
+        from domain import organisation  # where User checks passwords
+        self.count, self.lock, real = 0, threading.Lock(), organisation.check_password_hash
 
         def counted(*args):
             with self.lock:
                 self.count += 1
             return real(*args)
-        monkeypatch.setattr(models, "check_password_hash", counted)
+        monkeypatch.setattr(organisation, "check_password_hash", counted)
 
 
 def test_an_unknown_name_costs_the_same_hash_check_as_a_wrong_password(client, monkeypatch):
