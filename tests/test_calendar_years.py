@@ -284,3 +284,22 @@ def test_the_printed_service_request_says_its_deadline_is_an_estimate(app, as_cl
     request = make_service_request(datetime(2026, 12, 31, 16, 0))
     slip = as_clerk.get(url(ServiceRequest, "print/?id=%d&slip=service_request" % request.id)).text
     assert "2027-01-04 16:00" in slip and ESTIMATE in slip
+
+
+def test_a_newer_calendar_package_moves_the_running_clocks_at_start_audited(app, monkeypatch):
+    """A package upgrade that brings a day off moves the clocks running over it when the console
+    starts, each record moved with the system's audit row (written by flows.calendar, since the
+    models write none of their own)."""
+    import app as kefu
+    request = make_service_request()  # Monday 10:00, handed back within 1 working day
+    running = Deadline.get((Deadline.record_type == "ServiceRequest")
+                           & (Deadline.record_id == request.id) & (Deadline.status == Deadline.RUNNING))
+    assert running.due_at == datetime(2026, 11, 24, 10, 0)
+    monkeypatch.setitem(chinese_calendar.holidays, date(2026, 11, 24), "临时放假")  # the new release
+    kefu.prepare_database(demo=False)
+    assert Deadline.get_by_id(running.id).due_at == datetime(2026, 11, 25, 10, 0)
+    moved = AuditLog.select().where((AuditLog.action == "calendar_moved")
+                                    & (AuditLog.model == "ServiceRequest")
+                                    & (AuditLog.record_id == str(request.id)))
+    assert [row.user_id for row in moved] == [None]
+    assert CalendarDay.get(CalendarDay.day == date(2026, 11, 24)).source == "package"
