@@ -73,6 +73,9 @@ STAFF = [  # username, name, department code, roles
     ("auditor", "审计员 赵静", "finance", "auditor"),
 ]
 
+# 维修类别 (issue 22): spread over the orders without drawing from the seeded random stream.
+REPAIR_CATEGORIES = ("utilities", "hvac", "equipment", "civil", "other")
+
 
 def ts(moment):
     return moment.strftime("%Y-%m-%d %H:%M:%S")
@@ -432,7 +435,8 @@ def build(args):
                    ts(accept_deadline) if accept_deadline else None,
                    ts(accepted) if accepted else None, accepted_by,
                    ts(completed) if completed else None, result, ts(closed) if closed else None,
-                   refusal, ts(callback_deadline) if callback_deadline else None, None)
+                   refusal, ts(callback_deadline) if callback_deadline else None, None,
+                   REPAIR_CATEGORIES[rid % len(REPAIR_CATEGORIES)])
 
     w.insert("repair_order", ("id", "created_at", "updated_at", "created_by_id", "archived_at",
                               "archive_reason", "version", "number", "contact_id", "customer_id",
@@ -440,7 +444,7 @@ def build(args):
                               "reported_at", "department_id", "status", "dispatched_at",
                               "accept_deadline", "accepted_at", "accepted_by_id", "completed_at",
                               "result", "closed_at", "refusal_reason", "callback_deadline",
-                              "on_hold_since"), repairs())
+                              "on_hold_since", "category"), repairs())
 
     # ---------------------------------------------------------------- complaints + updates
     n_complaints = n(200_000)
