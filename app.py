@@ -6,7 +6,7 @@ import re
 import secrets
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import click
@@ -24,13 +24,23 @@ from wtforms import PasswordField, StringField, validators
 import access
 import clock
 import database
+import demo as demo_data
 import flows.calendar
 import flows.records
+import jobs
+import sla
+import workflow
 from forms import NUL_MESSAGE, KefuForm, request_has_nul
 from i18n import TRANSLATIONS_DIR, _l, compile_catalogs, install_template_gettext
-from audit import audit
+from audit import audit, verify_chain
 from jobs.communication import refresh_last_contacts
-from models import Department, DomainError, LoginAttempt, Setting, Survey, User, ValidationError, db
+from models import (CalendarDay, Department, DomainError, LoginAttempt, Setting, Survey, User,
+                    ValidationError, db)
+from views import menu_html, register_views, role_tables
+from views.crm import CallerView
+from views.dashboard import HomeView, MyWorkView
+from views.grid import estimate_badge  # the 估算 badge, for templates
+from views.public import public
 
 DEFAULT_DB_FILE = "kefu.db"
 LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
@@ -298,20 +308,16 @@ def create_app(test_config=None):
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("请先登录")
     app.register_blueprint(auth)
-    from views.public import public
     app.register_blueprint(public)
 
-    from views.dashboard import HomeView, MyWorkView
     app.session_interface = KefuSessionInterface()
     admin = Admin(app, name="客服台 Kefu Desk", url="/admin", csp_nonce_generator=csp_nonce,
                   theme=Bootstrap4Theme(base_template="kefu/master.html", fluid=True),
                   index_view=HomeView(name=_l("首页"), url="/admin"))
     admin.add_view(MyWorkView(name=_l("我的待办"), endpoint="mywork", url="/admin/mywork"))
-    from views.crm import CallerView
     admin.add_view(CallerView(name=_l("来电弹屏"), endpoint="caller", url="/admin/caller"))
     # Flask-Admin's packaged zh_Hans_CN admin.mo lacks strings its admin.po has: ours fills them.
     admin.translations_path = TRANSLATIONS_DIR
-    from views import menu_html, register_views
     register_views(admin)
     app.jinja_env.globals["kefu_menu"] = menu_html
 
@@ -528,7 +534,6 @@ def start_scheduler(app):
 def scheduled_minute(app):
     """The scheduler's tick: this minute's due jobs. A database that is away or busy costs one
     log line (one per outage), not a traceback a minute; the next minute tries again."""
-    import jobs
     try:
         with app.app_context(), db.connection_context():
             jobs.run_due_jobs(clock.now(), run=jobs.run_apart)  # upkeep in its own process
@@ -547,8 +552,6 @@ def scheduled_minute(app):
 @click.option("--now", "now_text", required=True, help="ISO time to run the job at")
 def run_job_command(name, now_text):
     """Run one job at --now, unclaimed (the scheduler claimed it: jobs.run_apart)."""
-    import jobs
-    from datetime import datetime
     if name not in jobs.JOBS_BY_NAME:
         raise click.ClickException("没有名为 %s 的定时任务 (no such job)" % name)
     try:
@@ -564,8 +567,6 @@ def run_job_command(name, now_text):
 @click.option("--now", "now_text", default=None, help="ISO time to run the jobs at (default: now)")
 def run_jobs_command(now_text):
     """Run every job once now (or at --now), whatever the schedule says."""
-    import jobs
-    from datetime import datetime
     try:
         now = datetime.fromisoformat(now_text) if now_text else clock.now()
     except ValueError:
@@ -585,7 +586,6 @@ def run_jobs_command(now_text):
               help="先前记录的链头哈希：须仍在链中（发现末尾被删或整条链被重写）")
 def verify_audit_command(expected_head):
     """Check the audit log's whole hash chain; name the first broken row (exit 1 when broken)."""
-    from audit import verify_chain
     with db.connection_context():
         check = verify_chain(expected_head=expected_head)
     for line in check.describe():
@@ -598,15 +598,12 @@ def verify_audit_command(expected_head):
 @with_appcontext
 def role_table_command():
     """Print README's "Who may do what" tables, made from access.py (the one declaration)."""
-    from flask import current_app
-    from views import role_tables
     click.echo(role_tables(current_app.extensions["admin"][0]), nl=False)
 
 
 @click.command("workflow-table")
 def workflow_table_command():
     """Print README's workflow tables, made from workflow.py (the one declaration)."""
-    import workflow
     click.echo(workflow.table(), nl=False)
 
 
@@ -655,8 +652,6 @@ def may(power):
 def calendar_warning():
     """Say which years (this one, or next within 60 days) have no confirmed holiday arrangement,
     so their deadlines are estimates; shown to every supervisor, with the remedy to the admin."""
-    import sla
-    from models import CalendarDay
     today = clock.now().date()
     # Only the years in question, not the whole calendar: the dashboard asks on every view.
     calendar = sla.WorkCalendar(known_years=CalendarDay.known_years((today.year, today.year + 1)))
@@ -666,12 +661,6 @@ def calendar_warning():
     years = "、".join(str(y) for y in missing)
     return _l("%(years)s 年的调休安排尚未确认：落在该年的期限按法定节假日估算（未含调休），显示为“估算：未含当年调休安排”。"
               "管理员在“工作日历”页粘贴国务院办公厅的放假安排通知并导入后，期限自动重算。", years=years)
-
-
-def estimate_badge(due, limit=None):
-    """The 估算 badge after a deadline in a year not confirmed (views.base owns the rule)."""
-    from views.base import estimate_badge as badge
-    return badge(due, limit)
 
 
 ERROR_TEXT = {400: _l("请求无效或已过期，请返回重试"), 403: _l("没有权限访问该页面"),
@@ -745,7 +734,6 @@ def prepare_database(demo, timezone=clock.DEFAULT_TIMEZONE):
             flows.calendar.calendar_changed(calendar_before, None, now)  # into it move, audited
         recompute_after_migrations(database.recomputations(applied), now)  # with the rules seeded
         if 1 in applied and demo:
-            import demo as demo_data
             with db.atomic():
                 Setting.write("demo", "1")
                 for username, name, dept, role in DEMO_USERS:

@@ -8,6 +8,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 
 import clock
+from database import is_sqlite, missing_append_only_guards, write_transaction
 from models import JOURNAL, AuditLog, job_label
 
 SECRET_FIELDS = {"password_hash"}
@@ -140,7 +141,6 @@ def last_hash():
 def _append(values):
     """Insert one row chained to the last one; appenders are serialized (SQLite: the write
     lock, taken at once by write_transaction; PostgreSQL: CHAIN_LOCK_KEY)."""
-    from database import is_sqlite, write_transaction
     with write_transaction():  # a savepoint inside the caller's transaction
         if not is_sqlite():
             AuditLog._meta.database.execute_sql("SELECT pg_advisory_xact_lock(%s)",
@@ -224,7 +224,6 @@ def verify_chain(expected_head=None, batch=2000):
     """Walk the whole audit log in id order and report its first broken row (ChainCheck).
 
     `expected_head`: a head hash recorded earlier; it must still be a row of the chain."""
-    from database import missing_append_only_guards
     rows, last, before_last, previous = 0, GENESIS, None, None
     head_found = None if expected_head is None else False
     for row in rows_in_id_order(batch):

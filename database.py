@@ -338,7 +338,7 @@ def _tamper_evident_audit(database):
     """Issue 18: chain the audit log's rows by hash (backfilling the rows there are, with the
     UPDATE trigger lifted inside this transaction only), refuse REPLACE on SQLite and TRUNCATE
     on PostgreSQL. The chain is audit.py's (one writer, one hash: verify-audit checks it)."""
-    from audit import backfill_chain  # audit's hash, not a model's definition
+    from audit import backfill_chain  # audit imports this module (audit's hash, one writer)
     _add(database, "audit_log", "prev_hash", "row_hash")
     if _dialect(database) == "sqlite":
         database.execute_sql("DROP TRIGGER IF EXISTS audit_log_no_update")
@@ -612,7 +612,7 @@ def _open_alerts_once(database):
     """Issue 19: an open alert is unique per record, clock and kind in the database itself
     (two `run-jobs` at once on PostgreSQL raised thousands twice). Duplicates already there
     are resolved (the oldest stays open), and the migration's audit row counts them."""
-    from audit import audit  # the audit log has one writer (its hash chain)
+    from audit import audit  # audit imports this module (the log's one writer)
     duplicates = [row[0] for row in database.execute_sql(
         "SELECT a.id FROM alert a WHERE a.status = 'open' AND a.kind IN ('overdue', 'due_soon') "
         "AND EXISTS (SELECT 1 FROM alert b WHERE b.status = 'open' AND b.kind = a.kind "
@@ -637,7 +637,7 @@ def _imports_count_once(database):
     name and phone). Live duplicates made before are not guessed between: all but the first
     registered of each are archived, with a reason naming the one kept, for a clerk to merge
     their records by hand."""
-    from audit import audit_record  # the audit log has one writer (its hash chain)
+    from audit import audit_record  # audit imports this module (the log's one writer)
     _create(database, "imported_upload")
     now, kept = clock.now(), {}
     for id_, name, shop_no, phone in list(_sql(

@@ -6,9 +6,11 @@ from decimal import Decimal
 
 import flows.cash
 import flows.complaints
+import jobs
+import reports
 from models import (ActionItem, Callback, Charge, Complaint, ComplaintGuideline, ComplaintPassOn,
                     ComplaintReport, ComplaintUpdate, Contact, CorrectiveAction, Customer,
-                    Department, FeeItem, ItemLoan, LendableItem, PAYMENT_METHODS, ShiftHandover, Meeting, Notice, NoticeReceipt,
+                    Deadline, Department, FeeItem, ItemLoan, LendableItem, PAYMENT_METHODS, ShiftHandover, Meeting, Notice, NoticeReceipt,
                     MeetingAttendee, RepairOrder, ServiceRequest, Survey, SurveyAnswer,
                     SurveyDistribution, SurveyQuestion, SurveyResponse, User, WorkLetter,
                     next_number)
@@ -295,7 +297,6 @@ def create_demo_data(now):
     passed.pass_on(prop, now)
 
     # Last month's analysis as the job on the 1st compiled it, and this month's so far.
-    import reports
     last_month = (now.replace(day=1) - timedelta(days=1)).date()
     report = reports.generate_complaint_report(last_month, now.replace(day=1, hour=1), users["ops"])
     report.status = ComplaintReport.PUBLISHED
@@ -436,7 +437,6 @@ def create_demo_data(now):
     for plan in Survey.select():
         plan.plan_clocks(now)
     _stamp_clocks(clerk)
-    import jobs
     jobs.run_due_jobs(now)
 
 
@@ -483,5 +483,4 @@ def _stamp_clocks(by):
 
 
 def _clocked(record_type):
-    from models import Deadline
     return Deadline.select(Deadline.record_id).where(Deadline.record_type == record_type)

@@ -12,9 +12,9 @@ from flask import has_request_context
 from peewee import BooleanField, ForeignKeyField
 
 from i18n import gettext
-from models import (ACTION_LABELS, AUDIT_ACTIONS, JOB_LABELS, REGISTERS, ChoiceField, ComplaintGuideline,
-                    SegmentRule, SlaRule, SurveyQuestion, User, action_label as action_source,
-                    register_name)
+from models import (ACTION_LABELS, AUDIT_ACTIONS, JOB_LABELS, REGISTERS, AuditLog, ChoiceField,
+                    ComplaintGuideline, SegmentRule, SlaRule, SurveyQuestion, User,
+                    action_label as action_source, register_name)
 import reports
 from privacy import mask, mask_text, personal_fields, sees_personal_data
 
@@ -277,7 +277,6 @@ def _flat(value):
 
 def rows_of(record, limit=HISTORY_LIMIT):
     """A record's audit rows, newest first."""
-    from models import AuditLog
     return (AuditLog.select().where((AuditLog.model == type(record).__name__)
                                     & (AuditLog.record_id == str(record.id)))
             .order_by(AuditLog.id.desc()).limit(limit))

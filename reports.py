@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from peewee import Case, fn
 
-from models import AuditLog, Complaint, ComplaintReport, DomainError
+from models import (AuditLog, Complaint, ComplaintReport, Customer, DomainError, Survey, SurveyAnswer,
+                    SurveyDistribution, SurveyQuestion, SurveyResponse)
 from privacy import mask
 
 DIMENSIONS = (("category", "投诉类别"), ("severity", "投诉性质"), ("channel", "投诉方式"))
@@ -156,7 +157,6 @@ def _share(part, whole):
 
 def survey_returns(surveys):
     """{survey id: (questionnaires handed out, returned)} of `surveys`, in two grouped queries."""
-    from models import SurveyDistribution, SurveyResponse
     ids = [survey.id for survey in surveys]
     returned = dict(SurveyResponse.select(SurveyResponse.survey, fn.COUNT(SurveyResponse.id))
                     .where(SurveyResponse.survey.in_(ids) & SurveyResponse.archived_at.is_null())
@@ -179,7 +179,6 @@ def survey_results(survey, compare=True):
     """The aggregate results of one survey. Nothing here names or identifies a respondent:
     groups (customer kind, area) with fewer than Survey.MIN_GROUP answers are pooled as 其他,
     and free-text answers come without who or when, in alphabetical order (R-SUR-3)."""
-    from models import Customer, Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
     questions = list(survey.questions.where(SurveyQuestion.archived_at.is_null())
                      .order_by(SurveyQuestion.seq, SurveyQuestion.id))
     live = SurveyResponse.archived_at.is_null() & (SurveyResponse.survey == survey.id)

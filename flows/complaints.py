@@ -1,5 +1,7 @@
-"""Complaints (投诉): routing and grading a new one, what may change after intake, pass-ons."""
+"""Complaints (投诉): routing and grading a new one, what may change after intake, pass-ons,
+the monthly analysis compiled on demand."""
 import flows.reception
+import reports
 from audit import audit
 from database import write_transaction
 from models import Complaint, ComplaintPassOn, ComplaintReport, ComplaintUpdate, ValidationError
@@ -69,3 +71,12 @@ def register_pass_on(pass_on, by, now, category, severity, requested_by=None):
                                                    requested_by)
         pass_on.registered_as(contact, complaint, now)
     return complaint
+
+
+def generate_report(month, by, now):
+    """Compile (or refresh) the complaint analysis of `month`, with its audit row (R-CMP-9);
+    a published report is not rewritten (DomainError)."""
+    with write_transaction():
+        report = reports.generate_complaint_report(month, now, by)
+        audit("generate", report, now=now, user=by)
+    return report

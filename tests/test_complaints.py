@@ -226,6 +226,22 @@ def test_cmp_9_job_on_the_first_and_published_reports_stand(app):
     assert generate_monthly_complaint_report(datetime(2025, 4, 1, 0, 7)).id == report.id
 
 
+def test_cmp_9_a_report_generated_on_demand_is_written_with_its_audit_row(app):
+    from models import AuditLog, ComplaintReport
+    hand_built_month()
+    ops, at = user("ops"), datetime(2025, 4, 2, 9, 0)
+    report = flows.complaints.generate_report(date(2025, 3, 15), ops, at)
+    assert (report.month, report.created_by_id, report.generated_at) == (date(2025, 3, 1), ops.id, at)
+    generated = AuditLog.select().where((AuditLog.action == "generate")
+                                        & (AuditLog.model == "ComplaintReport")
+                                        & (AuditLog.record_id == str(report.id)))
+    assert [(row.username, row.created_at) for row in generated] == [("ops", at)]
+    ComplaintReport.update(status="published").where(ComplaintReport.id == report.id).execute()
+    with pytest.raises(DomainError):  # a published report stands, and nothing is audited
+        flows.complaints.generate_report(date(2025, 3, 1), ops, at + timedelta(hours=1))
+    assert generated.count() == 1
+
+
 def test_cmp_9_report_page_chart_and_csv(login):
     import csv
     import io

@@ -2,7 +2,8 @@
 phone page, a tenant page, an API or a job can use the workflow without the admin views.
 
 An upward import is allowed only where KNOWN_UPWARD names it with its reason (debts of issue
-21, to be paid off, never added to without a reason)."""
+21, to be paid off, never added to without a reason). An import of our own modules inside a
+function says why in a comment (a cycle at import time); any other goes to the top."""
 import ast
 import os
 import subprocess
@@ -43,21 +44,43 @@ def console_modules():
                 yield module or folder, os.path.join(ROOT, folder, name)
 
 
-def imports_of(path):
-    """[(imported module, inside a function?)] of the console's own modules."""
-    with open(path, encoding="utf-8") as fh:
-        tree = ast.parse(fh.read())
+def import_statements(source):
+    """[(import statement, [modules it names], inside a function?)] of a module's source."""
     found = []
 
     def visit(node, inside):
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.Import):
-                found.extend((alias.name, inside) for alias in child.names)
+                found.append((child, [alias.name for alias in child.names], inside))
             elif isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
-                found.append((child.module, inside))
+                found.append((child, [child.module], inside))
             visit(child, inside or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)))
-    visit(tree, False)
-    return [(name, inside) for name, inside in found if layer_of(name) is not None]
+    visit(ast.parse(source), False)
+    return found
+
+
+def imports_of(path):
+    """[(imported module, inside a function?)] of the console's own modules."""
+    with open(path, encoding="utf-8") as fh:
+        statements = import_statements(fh.read())
+    return [(name, inside) for _, names, inside in statements for name in names
+            if layer_of(name) is not None]
+
+
+def unexplained_imports_in_functions(path):
+    """["line: statement"] of the imports of the console's own modules inside a function with
+    no comment on their line or the line above."""
+    with open(path, encoding="utf-8") as fh:
+        source = fh.read()
+    lines = source.split("\n")
+    unexplained = []
+    for statement, names, inside in import_statements(source):
+        if not inside or all(layer_of(name) is None for name in names):
+            continue
+        line, above = lines[statement.lineno - 1], lines[statement.lineno - 2].strip()
+        if "#" not in line and not above.startswith("#"):
+            unexplained.append("%d: %s" % (statement.lineno, line.strip()))
+    return unexplained
 
 
 def registers(module):
@@ -83,6 +106,15 @@ def test_no_module_imports_a_layer_above_its_own():
             upward.append((module, imported, "in a function" if inside else "at the top"))
     assert upward == [], "upward imports: %s" % upward
     assert stale == set(), "paid-off debts still listed in KNOWN_UPWARD: %s" % sorted(stale)
+
+
+def test_an_import_inside_a_function_says_why():
+    """An import of the console's own modules belongs at the top of the module; inside a
+    function only where a comment on its line or the line above says why (a cycle, a later
+    business area)."""
+    unexplained = ["%s:%s" % (module, found) for module, path in console_modules()
+                   for found in unexplained_imports_in_functions(path)]
+    assert unexplained == [], "imports inside a function without a reason: %s" % unexplained
 
 
 @pytest.mark.slow

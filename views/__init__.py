@@ -1,13 +1,17 @@
 """Register every grid with Flask-Admin, grouped in menus by business area."""
 from flask_admin.menu import MenuDivider
+from flask_login import current_user
 
+import access
 # Aliased: a plain name here would shadow a views submodule of that name (views.crm).
 import history as audit_history
 import workflow
 from crm import SOURCES as TIMELINE_SOURCES
+from i18n import request_locale
 from models import REGISTERS, ChoiceField, User
 from views import admin as settings, communication, complaints, customers, kpi, loans, reception, surveys
 from views.base import KefuModelView
+from views.scopes import HUB_ROLES, row_scope
 
 # Six menus, so that the top bar stays one line at 1366 px wide in Chinese and in English for
 # every role; areas sharing a menu are parted by a line.
@@ -49,8 +53,6 @@ def register_views(admin):
 def menu_html(admin_view, render):
     """The main menu (render()) for this view, the user's roles and the language, rendered once:
     it is the same on every page they open there, and drawing it took ~3 ms a request."""
-    from flask_login import current_user
-    from i18n import request_locale
     roles = frozenset(current_user.role_set) if current_user.is_authenticated else None
     menus = admin_view.admin.__dict__.setdefault("kefu_menus", {})
     key = (admin_view.endpoint, roles, str(request_locale()))
@@ -62,8 +64,6 @@ def menu_html(admin_view, render):
 def role_tables(admin):
     """The README's tables of who may do what, in Markdown, made from access.py (the one
     declaration) and the registers' own labels and department scopes."""
-    import access
-    from views.scopes import HUB_ROLES, row_scope
     order = access.ORDER
     views = [view for view in admin._views if getattr(view, "model", None) is not None]
 

@@ -7,7 +7,7 @@ from wtforms import SelectMultipleField, TextAreaField, validators
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from i18n import _l
-from models import Customer, ValidationError
+from models import Customer, Notice, ValidationError
 
 
 class LiveOptions(SelectMultipleField):
@@ -57,7 +57,6 @@ def shop_numbers(text):
 def chosen_customers(data, only_kinds=None):
     """The customers `data` (from audience_fields) selects, and a description of the choice.
     Raises ValidationError for an unknown shop number or an empty choice."""
-    from models import Notice
     numbers = shop_numbers(data.get("shop_nos"))
     known = {c.shop_no for c in Customer.select(Customer.shop_no).where(Customer.shop_no.in_(numbers))}
     unknown = [n for n in numbers if n not in known]

@@ -33,7 +33,7 @@ from i18n import _l
 from privacy import (UNMASK_ROLES, UNMASKED_KEY, is_personal, mask, personal_fields,
                      sees_personal_data)
 from views.scopes import current_scope
-from views.search import search_condition
+from views.search import prefix_range, search_condition
 # Export and the grid's speed-ups live in their own modules; their names are still read from here.
 from views.export import (ExportMixin, RelatedNames, excel_safe,  # noqa: F401 (re-exported)
                           plain_text)
@@ -49,7 +49,7 @@ from views.steps import STEP_ROW_ACTION, StepsMixin, bulk_action, one_time_token
 from database import write_transaction
 from models import (INT_MAX, PHONE_RE, TEXT_MAX, ChoiceField, Complaint, Contact, Customer,
                     Department, DomainError, FormToken, MoneyField, PhoneField, Register,
-                    RepairOrder, ServiceRequest, StaleRecord, Survey, User, ValidationError,
+                    REGISTERS, RepairOrder, ServiceRequest, StaleRecord, Survey, User, ValidationError,
                     AlreadySubmitted)
 
 A, C, S, M, PM, GM, AU = access.ORDER
@@ -135,7 +135,6 @@ class RelatedSearch:
 
     def phone_match(self, prefixes):
         """The target's phone starts with one of `prefixes` (index ranges; views.search)."""
-        from views.search import prefix_range
         match = None
         for field in self.target_fields:
             if not isinstance(field, PhoneField) or (is_personal(field) and not sees_personal_data()):
@@ -180,7 +179,6 @@ class KefuConverter(CustomModelConverter):
 
 def record_link(type_field):
     """Return a formatter showing (register name, id) columns as a link to that record."""
-    from models import REGISTERS
     registers = {m.__name__: m for m in REGISTERS}
 
     def formatter(view, context, row, name):

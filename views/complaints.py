@@ -12,6 +12,7 @@ import clock
 import flows.complaints
 import history
 import reports
+from audit import audit, snapshot
 from database import write_transaction
 from forms import KefuForm
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -208,11 +209,8 @@ class ComplaintReportView(KefuModelView):
                          month=reports.previous_month(clock.now().date()))
         if request.method == "POST" and form.validate():
             try:
-                with write_transaction():
-                    report = reports.generate_complaint_report(form.month.data, clock.now(),
-                                                               current_user.id)
-                    from audit import audit
-                    audit("generate", report)
+                report = flows.complaints.generate_report(
+                    form.month.data, current_user._get_current_object(), clock.now())
             except DomainError as err:
                 form.month.errors = [str(err)]
             else:
@@ -233,8 +231,6 @@ class ComplaintReportView(KefuModelView):
         for row in reports.report_rows(report, readable_figures):
             writer.writerow([excel_safe(cell) for cell in row])
         name = "complaint-report-%s.csv" % report.month.strftime("%Y-%m")
-        from audit import audit, snapshot
-        from database import write_transaction
         with write_transaction():
             audit("export", report, before=snapshot(report), summary="%s CSV" % report)
         return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",

@@ -10,6 +10,7 @@ from flask_login import current_user
 from peewee import JOIN, SQL, Case, fn
 
 import clock
+from crm import running_clocks
 from i18n import _l
 import sla
 from jobs.deadlines import ACTING_DEPARTMENT, SERVICE_RULES, record_label
@@ -240,7 +241,6 @@ def _with_my_alerts(user, admin, views, items, now):
             by_type.setdefault(alert.record_type, []).append(alert)
     readable = {v.model.__name__: v for v in admin._views
                 if getattr(v, "model", None) is not None and v.is_accessible()}
-    from crm import running_clocks
     for record_type, mine in by_type.items():
         view = readable.get(record_type)
         if view is None or record_type not in WORK_SUMMARY:

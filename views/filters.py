@@ -4,7 +4,7 @@ from peewee import DateField, DateTimeField
 
 import clock
 from i18n import _l
-from models import Customer
+from models import Customer, Deadline
 from privacy import sees_personal_data
 
 
@@ -52,7 +52,6 @@ def any_overdue_condition(model, deadline_filters, now):
 
 def due_soon_clocks(model, now):
     """The register's running clocks that have passed their warning time but not their deadline."""
-    from models import Deadline
     return ((Deadline.record_type == model.__name__) & (Deadline.status == Deadline.RUNNING)
             & (Deadline.kind != "follow_up")  # when daily follow-ups begin is not a deadline
             & (Deadline.warn_at <= now) & (Deadline.due_at > now))
@@ -67,7 +66,6 @@ def not_on_hold(model, condition):
 
 def due_soon_condition(model, now):
     """A running clock of the row has passed its warning time but not its deadline."""
-    from models import Deadline
     return not_on_hold(model, model.id.in_(
         Deadline.select(Deadline.record_id).where(due_soon_clocks(model, now))))
 

@@ -14,7 +14,7 @@ import flows.cash
 from forms import KefuForm
 from i18n import _l
 from models import (PAYMENT_METHODS, Charge, Department, DomainError, FeeItem, ItemLoan, LendableItem,
-                    ShiftHandover, ValidationError)
+                    ShiftHandover, User, ValidationError)
 from views.base import KefuModelView, PageLink, fits_column
 from views.steps import Step, reason_field
 
@@ -53,7 +53,6 @@ class ChargeView(KefuModelView):
 
 def _desk_users():
     """Who can take over a shift: active users of the desk's roles."""
-    from models import User
     return [u for u in User.select().where(User.is_active == True).order_by(User.username)  # noqa: E712
             if u.role_set & access.DESK]
 
@@ -134,7 +133,6 @@ class ShiftHandoverView(KefuModelView):
             shown = [int(i) for i in request.form.getlist("charge") if i.isdigit()]
         figures = ShiftHandover.shift_figures(current_user.id, period_from, period_to, shown)
         if request.method == "POST" and self.may_write() and form.validate():
-            from models import User
             try:
                 record = flows.cash.hand_over(
                     current_user._get_current_object(), User.get_or_none(

@@ -20,6 +20,7 @@ from i18n import _l, request_locale
 from models import (AlreadySubmitted, Complaint, DomainError, Register, StaleRecord,
                     ValidationError)
 from privacy import mask, sees_personal_data
+from views.scopes import user_department
 from workflow import CLOSES, MONEY, NOTIFIES
 
 # What a step does beyond changing a state (declared in workflow.py); any of these makes a
@@ -256,7 +257,6 @@ class StepsMixin:
 
     def _step_in_scope(self, step, record):
         """May the logged-in user take `step` on `record` (their department's rows only)?"""
-        from views.scopes import user_department
         dept = user_department()
         if dept is None:
             return True
@@ -316,7 +316,7 @@ class StepsMixin:
                 flash(_l("该表单已提交过，未重复办理；以下是第一次提交后的记录。"), "info")
                 return redirect(landing)
             except StaleRecord:
-                from views.base import changed_since
+                from views.base import changed_since  # views.base imports this module
                 flash("未办理%s：您打开此页面后，%s已被修改（%s）。请查看最新情况后再办理。" % (
                     _l(step.label), record, changed_since(record, version)), "error")
                 return redirect(landing)
@@ -362,7 +362,7 @@ class StepsMixin:
         """Take step `name` on each selected record, each in a short transaction of its own that
         waits its turn for the write lock; flash exactly what was done, what was refused and
         why, and what the database left undone."""
-        from views.base import parse_id
+        from views.base import parse_id  # views.base imports this module
         step = self.step(name)
         wanted = {pk for pk in (parse_id(i) for i in ids) if pk is not None}
         # Read the records first, then write: a cursor still open while rows commit pins SQLite
