@@ -261,3 +261,35 @@ def test_a_big_grid_total_is_counted_once_a_minute_and_a_small_one_every_time(ap
     assert grid.grid_total(everything, now=1059.0) == total          # big: this minute's total
     assert grid.grid_total(everything, now=1060.0) == total + 1      # a minute on: counted again
     assert grid.count_rows(everything) == total + 1                  # exports count exactly
+
+
+def test_migration_25_lets_the_dashboard_count_from_indexes_alone(app, as_admin):
+    """An older database gets the indexes that cover the dashboard's open / overdue counts of
+    repair orders (with the completion clock) and of the desk's open contacts; on SQLite those
+    counts then read no table row."""
+    old = "repair_order_status_archived_at_department_id_on_hold_si_03382b4"
+    new = "repair_order_status_archived_at_department_id_on_hold_si_bec4f1a"
+    db.execute_sql(f'DROP INDEX "{new}"')
+    db.execute_sql('DROP INDEX "contact_status_archived_at_answer_deadline"')
+    db.execute_sql('DROP INDEX "contact_answer_due"')
+    db.execute_sql(f'CREATE INDEX "{old}" ON "repair_order" ("status", "archived_at", '
+                   '"department_id", "on_hold_since", "accept_deadline", "callback_deadline")')
+    database.SchemaMigration.delete().where(database.SchemaMigration.version == 25).execute()
+    assert database.migrate() == [25]
+    assert ("status", "archived_at", "department_id", "on_hold_since", "accept_deadline",
+            "callback_deadline", "complete_deadline") in index_columns("repair_order")
+    assert ("status", "archived_at", "answer_deadline") in index_columns("contact")
+    assert old not in {i.name for i in db.get_indexes("repair_order")}
+    assert "contact_answer_due" in {i.name for i in db.get_indexes("contact")}
+    assert database.migrate() == []
+    if not database.is_sqlite():
+        return
+    with statements_run() as seen:
+        assert as_admin.get("/admin/").status_code == 200
+    counts = [(sql, params) for sql, params in zip(seen, seen.params)
+              if "GROUP BY" in sql and re.search(r'FROM "(repair_order|contact)" AS "t1" WHERE', sql)]
+    assert len(counts) == 2, counts
+    for sql, params in counts:
+        plan = [row[3] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)]
+        reads = [line for line in plan if line.startswith(("SCAN", "SEARCH"))]
+        assert reads and all("USING COVERING INDEX" in line for line in reads), plan
