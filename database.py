@@ -720,15 +720,23 @@ RUNNING_CLOCK_INDEXES = (
 )
 
 
-def _running_clock_indexes(database):
-    """Issue 23: a rerun of the jobs that changes nothing reads no row of the 2M clocks."""
-    for sql in RUNNING_CLOCK_INDEXES:
+def _index_migration(database, statements, indexes, tables):
+    """Run an index migration's `statements`, then give the planner the statistics it weighs
+    the new `indexes` by (SQLite: those indexes; PostgreSQL: their `tables`)."""
+    for sql in statements:
         database.execute_sql(sql)
-    if isinstance(database, SqliteDatabase):  # the planner weighs the new indexes by these
-        for name in ("deadline_running_clock", "deadline_running_by_rule"):
+    if isinstance(database, SqliteDatabase):
+        for name in indexes:
             database.execute_sql('ANALYZE "%s"' % name)
     else:
-        database.execute_sql('ANALYZE "deadline"')
+        for table in tables:
+            database.execute_sql('ANALYZE "%s"' % table)
+
+
+def _running_clock_indexes(database):
+    """Issue 23: a rerun of the jobs that changes nothing reads no row of the 2M clocks."""
+    _index_migration(database, RUNNING_CLOCK_INDEXES,
+             ("deadline_running_clock", "deadline_running_by_rule"), ("deadline",))
 
 
 # Issue 23: the dashboard's open / overdue counts read indexes alone again (the repair orders'
@@ -749,15 +757,10 @@ DASHBOARD_INDEXES = (
 
 def _dashboard_indexes(database):
     """Issue 23: the dashboard counts open and overdue records from indexes alone."""
-    for sql in DASHBOARD_INDEXES:
-        database.execute_sql(sql)
-    if isinstance(database, SqliteDatabase):  # the planner weighs the new indexes by these
-        for name in ("repair_order_status_archived_at_department_id_on_hold_si_bec4f1a",
-                     "contact_status_archived_at_answer_deadline", "contact_answer_due"):
-            database.execute_sql('ANALYZE "%s"' % name)
-    else:
-        database.execute_sql('ANALYZE "repair_order"')
-        database.execute_sql('ANALYZE "contact"')
+    _index_migration(database, DASHBOARD_INDEXES,
+             ("repair_order_status_archived_at_department_id_on_hold_si_bec4f1a",
+              "contact_status_archived_at_answer_deadline", "contact_answer_due"),
+             ("repair_order", "contact"))
 
 
 # Append-only: (version, name, function(database)). Each says in SQL (migrations_sql) what it
