@@ -794,15 +794,50 @@ def load_worker(port, password, window, ids, open_contacts, results, lock, seed)
             results.append((kind, status, took, error))
 
 
+def child_pids(pid):
+    """The processes `pid` started that are still running (gunicorn's workers)."""
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as fh:
+            return [int(p) for p in fh.read().split()]
+    except OSError:
+        return []
+
+
+def machine_cpu_seconds():
+    """Busy CPU seconds of the whole machine so far, all cores (from /proc/stat)."""
+    with open("/proc/stat") as fh:
+        values = [int(v) for v in fh.readline().split()[1:9]]
+    idle = values[3] + values[4]  # idle, iowait
+    return (sum(values) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu():
+    """{pid: (name, user + system CPU seconds)} of every process now running (from /proc)."""
+    tick, found = os.sysconf("SC_CLK_TCK"), {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as fh:
+                    head, tail = fh.read().rsplit(")", 1)
+                fields = tail.split()
+                found[int(entry)] = (head.split("(", 1)[1], (int(fields[11]) + int(fields[12])) / tick)
+            except (OSError, IndexError, ValueError):
+                pass
+    return found
+
+
+def others_during(before, after, ours):
+    """The processes other than `ours` that used CPU between two process_cpu() readings, the
+    busiest first: [(name, pid, seconds)] (what else shared the cores with a run)."""
+    used = [(name, pid, seconds - before.get(pid, (name, 0))[1])
+            for pid, (name, seconds) in after.items() if pid not in ours]
+    return sorted((u for u in used if u[2] >= 0.1), key=lambda u: -u[2])
+
+
 def cpu_seconds(pid):
     """User + system CPU seconds of process `pid` and its children now running (from /proc)."""
     tick = os.sysconf("SC_CLK_TCK")
-    pids = [pid]
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as fh:
-            pids += [int(p) for p in fh.read().split()]
-    except OSError:
-        pass
+    pids = [pid] + child_pids(pid)
     total = 0
     for p in pids:
         try:
@@ -908,6 +943,7 @@ def measure_load(args, password, url):
         window["ready"].wait()
         started, client_cpu = time.time(), time.process_time()
         server_cpu = cpu_seconds(server.pid)
+        machine_cpu, processes = machine_cpu_seconds(), process_cpu()
         window["deadline"] = started + args.load_seconds
         window["go"].set()
         for t in threads:
@@ -917,6 +953,10 @@ def measure_load(args, password, url):
         # during the run: on 2 cores the client must not take a share the server then lacks.
         client_cpu = time.process_time() - client_cpu
         server_cpu = cpu_seconds(server.pid) - server_cpu
+        # What else used the cores meanwhile: the load's variance is read from here.
+        machine_cpu = machine_cpu_seconds() - machine_cpu
+        ours = {os.getpid(), server.pid} | set(child_pids(server.pid))
+        others = others_during(processes, process_cpu(), ours)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -943,6 +983,9 @@ def measure_load(args, password, url):
             "active": active,
             "clients": args.clients, "client_cpu_seconds": client_cpu,
             "server_cpu_seconds": server_cpu,
+            "machine_cpu_seconds": machine_cpu,
+            "other_cpu_seconds": max(0.0, machine_cpu - server_cpu - client_cpu),
+            "busiest_others": others[:3],
             "server_cpu_ms_per_request": server_cpu * 1000 / len(latencies) if latencies else None}
 
 
@@ -1014,6 +1057,12 @@ def table(pages, export, jobs_result, load):
         out.append("| load: CPU s of server (%.1f ms a request) / of the client threads | %.1f | %.1f "
                    "| | | | |" % (load["server_cpu_ms_per_request"], load["server_cpu_seconds"],
                                  load["client_cpu_seconds"]))
+        if "machine_cpu_seconds" in load:
+            out.append("| load: CPU s of the whole machine / of everything else (busiest: %s) "
+                       "| %.1f | %.1f | | | | |" % (
+                           ", ".join("%s %.1f s" % (name, sec) for name, _, sec
+                                     in load["busiest_others"]) or "none",
+                           load["machine_cpu_seconds"], load["other_cpu_seconds"]))
         for kind, v in sorted(load["by_kind"].items()):
             out.append("| load: %s (%d requests, %d errors) | %.1f | %.1f | | | | |" % (
                 kind, v["n"], v["errors"], v["median"], v["p95"]))
