@@ -4,6 +4,7 @@ from datetime import date
 
 from audit import audit, snapshot
 from database import write_transaction
+from i18n import _l
 from models import CalendarDay, CalendarYear, DomainError
 from flows.records import after_save, archives, before_save, stored_copy
 
@@ -26,8 +27,11 @@ def remember_calendar(day, created, by, now, extra):
 
 @after_save(CalendarDay)
 def move_clocks(day, created, by, now, extra):
-    """Returns how many running deadlines the day moved."""
-    return calendar_changed(extra.pop("calendar_before"), by, now)
+    """Returns what to tell the user when the day moved running deadlines."""
+    moved = calendar_changed(extra.pop("calendar_before"), by, now)
+    if moved:
+        return _l("工作日历已改变，%(n)s 项进行中的期限已重算并通知相关人员", n=moved)
+    return None
 
 
 @archives(CalendarDay)

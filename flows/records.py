@@ -51,8 +51,8 @@ def save(record, by, now, *, created, original=None, extra=None, settled=None, s
     `original`: the edited record's values as loaded (only the columns changed since are
     written, so a column written meanwhile stays). `extra`: values the user gave that are not
     columns (an override amount, a password, the staff who attended). `settled(record)`: the
-    entry point's own check once the row is written (its scope, its form token). Returns the
-    last after-save rule's result (what the caller may tell the user)."""
+    entry point's own check once the row is written (its scope, its form token). Returns what
+    the last after-save rule tells the user (a text, e.g. clocks the change moved), or None."""
     extra = extra or {}
     if original is None and not created:
         original = dict(type(record).get_by_id(record.id).__data__)

@@ -1,6 +1,7 @@
 """Issue 20: the working-day calendar in a year whose arrangement is not confirmed yet (2027 at
 the demo's 2026-11-23), the State Council notice pasted in, and clocks moved when days change."""
 import os
+import re
 from datetime import date, datetime, timedelta
 
 import chinese_calendar
@@ -303,3 +304,17 @@ def test_a_newer_calendar_package_moves_the_running_clocks_at_start_audited(app,
                                     & (AuditLog.record_id == str(request.id)))
     assert [row.user_id for row in moved] == [None]
     assert CalendarDay.get(CalendarDay.day == date(2026, 11, 24)).source == "package"
+
+
+def test_a_day_typed_in_tells_the_admin_how_many_running_clocks_it_moved(app, as_admin):
+    """The flow says what the change did; the console shows it (no view hook computes it)."""
+    request = make_service_request()  # Monday 10:00, handed back within 1 working day
+    response = as_admin.submit(url(CalendarDay, "new/"),
+                               {"day": "2026-11-24", "kind": "holiday", "name": "临时放假"})
+    assert response.status_code == 302
+    page = as_admin.get(response.headers["Location"]).text
+    told = re.search(r"工作日历已改变，(\d+) 项进行中的期限已重算并通知相关人员", page)
+    assert told and int(told.group(1)) >= 1, page[-3000:]
+    running = Deadline.get((Deadline.record_type == "ServiceRequest")
+                           & (Deadline.record_id == request.id) & (Deadline.status == Deadline.RUNNING))
+    assert running.due_at == datetime(2026, 11, 25, 10, 0)

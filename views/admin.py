@@ -2,7 +2,7 @@
 from datetime import date
 from decimal import Decimal
 
-from flask import abort, flash, redirect, request, session, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.peewee import filters as pf
 from flask_login import current_user
@@ -71,11 +71,6 @@ class UserView(KefuModelView):
         validators=[validators.Optional(), validators.Length(min=8, message="密码至少 8 位")])}
     column_default_sort = ("username", False)
 
-    def after_save(self, form, model, created, now, outcome=None):
-        # Not a rule: this browser's cookie follows the admin's own new session generation.
-        if model.id == current_user.id:
-            session["epoch"] = model.session_epoch
-
 
 class SlaRuleView(KefuModelView):
     column_list = ("code", "name", "rule_ref", "applies_to", "starts_on", "clock", "amount",
@@ -102,10 +97,6 @@ class CalendarDayView(KefuModelView):
     list_template = "kefu/calendar_list.html"
     column_list = ("day", "kind", "name", "source")
     column_default_sort = ("day", True)
-
-    def after_save(self, form, model, created, now, moved=None):
-        if moved:
-            flash(_l("工作日历已改变，%(n)s 项进行中的期限已重算并通知相关人员", n=moved), "info")
 
     def year_rows(self):
         """This year and the next two (and any later year with days): confirmed or estimated."""

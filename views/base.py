@@ -4,7 +4,7 @@ import re
 import time
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_admin import expose
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee import filters as pf
@@ -715,6 +715,7 @@ class KefuModelView(ExportMixin, GridMixin, StepsMixin, ModelView):
             if once:
                 FormToken.result(once, saved)
             self._check_still_in_scope(saved)
+        told = None  # what the save's rules tell the user
         try:
             with write_transaction():
                 if once:
@@ -725,10 +726,9 @@ class KefuModelView(ExportMixin, GridMixin, StepsMixin, ModelView):
                 # Values typed that are not columns (an override amount, a password, staff).
                 extra = {field.name: field.data for field in form
                          if field.name not in model._meta.fields and field.name != "csrf_token"}
-                outcome = flows.records.save(
+                told = flows.records.save(
                     model, current_user._get_current_object(), now, created=created,
                     original=None if created else original, extra=extra, settled=settled)
-                self.after_save(form, model, created, now, outcome)
         except ValidationError as err:
             self._attach_errors(form, err.errors)
             return False
@@ -743,6 +743,12 @@ class KefuModelView(ExportMixin, GridMixin, StepsMixin, ModelView):
         finally:
             if hidden:  # the form drawn again after a refusal shows the mask, as before
                 self.mask_form(form, record)
+        if told:
+            flash(told, "info")
+        if isinstance(model, User) and model.id == current_user.id:
+            # Not a rule: this browser's cookie follows its own user's new session generation
+            # (a changed password ends the user's other sessions, not this one).
+            session["epoch"] = model.session_epoch
         return True
 
     def _check_version(self, form, model):
@@ -762,9 +768,6 @@ class KefuModelView(ExportMixin, GridMixin, StepsMixin, ModelView):
         """Refuse a save that would put the row outside the user's own department."""
         if not self._in_scope(model, write=True):
             raise ValidationError({self.scope_error_field: "只能登记或修改本部门的记录"})
-
-    def after_save(self, form, model, created, now, outcome=None):
-        """Tell the user what the save did (`outcome`: flows.records.save's); no rule here."""
 
     def _attach_errors(self, form, errors):
         for name, message in errors.items():
