@@ -3,6 +3,7 @@ import json
 import logging
 import os
 import re
+import sqlite3
 import threading
 import time
 import zlib
@@ -23,9 +24,7 @@ from models import ALL_MODELS, CalendarDay, CalendarYear, Department, JobRun, Se
 log = logging.getLogger("kefu.database")
 
 SQLITE_PRAGMAS = {
-    # First: switching to WAL needs a lock another starting worker may hold, so wait for it.
     "busy_timeout": 10000,
-    "journal_mode": "wal",
     "cache_size": -64000,
     "foreign_keys": 1,
     "synchronous": "normal",
@@ -812,6 +811,7 @@ def open_database(url):
         if path and path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             url = "sqlite+pool:///" + path
+            switch_to_wal(path)
         # timeout: sqlite3's own busy wait, in force before the first pragma runs. A pooled
         # connection serves one thread at a time, but not always the thread that opened it.
         database = connect(url, pragmas=SQLITE_PRAGMAS, timeout=10, check_same_thread=False,
@@ -827,6 +827,28 @@ def open_database(url):
     if previous is not None and hasattr(previous, "close_all"):
         previous.close_idle()  # a test or the bench opened another database in this process
     return database
+
+
+def switch_to_wal(path, timeout=10, attempts=200):
+    """Put the SQLite file in WAL mode (it stays so: later connections need not ask).
+
+    Not a per-connection pragma: the switch takes the file's exclusive lock, and when two
+    workers starting at once both hold a read lock and ask for it, SQLite refuses one of
+    them at once ("database is locked") without waiting out the busy timeout, because
+    waiting could deadlock. The refused one tries again here after the other has switched."""
+    for attempt in range(attempts):
+        connection = sqlite3.connect(path, timeout=timeout)
+        try:
+            mode = connection.execute("PRAGMA journal_mode=wal").fetchone()[0]
+            if mode == "wal":
+                return
+            raise sqlite3.OperationalError("journal mode stayed %s" % mode)
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or attempt == attempts - 1:
+                raise
+        finally:
+            connection.close()
+        time.sleep(0.05)
 
 
 def keep_private(path):

@@ -1,7 +1,9 @@
 """The console as a whole: languages, errors, CLI, database set-up and model basics."""
 import os
+import sqlite3
 import subprocess
 import sys
+import threading
 from datetime import datetime
 
 import pytest
@@ -72,6 +74,36 @@ def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app):
     assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
     assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] >= 5000
+
+
+def test_switching_to_wal_waits_for_a_worker_holding_the_file(tmp_path):
+    """A starting worker refused the WAL switch (another holds the lock) tries again."""
+    path = str(tmp_path / "busy.db")
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    release = threading.Timer(0.5, holder.execute, ("COMMIT",))
+    release.start()
+    try:
+        database.switch_to_wal(path, timeout=0.05)  # each try gives up after 50 ms
+    finally:
+        release.join()
+        holder.close()
+    check = sqlite3.connect(path)
+    assert check.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    check.close()
+
+
+def test_switching_to_wal_gives_up_loudly_on_a_file_held_for_good(tmp_path):
+    path = str(tmp_path / "held.db")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            database.switch_to_wal(path, timeout=0.01, attempts=3)
+    finally:
+        holder.close()
 
 
 @pytest.mark.parametrize("table,columns", [
