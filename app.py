@@ -565,15 +565,17 @@ def run_job_command(name, now_text):
 
 @click.command("run-jobs")
 @click.option("--now", "now_text", default=None, help="ISO time to run the jobs at (default: now)")
-def run_jobs_command(now_text):
-    """Run every job once now (or at --now), whatever the schedule says."""
+@click.option("--full", is_flag=True, help="分钟任务也运行，即使上次运行后没有新变化")
+def run_jobs_command(now_text, full):
+    """Run every job once now (or at --now), whatever the schedule says (the minute's jobs
+    only if something changed since they last settled, unless --full)."""
     try:
         now = datetime.fromisoformat(now_text) if now_text else clock.now()
     except ValueError:
         raise click.ClickException("--now 须为 ISO 时间，例如 2026-11-22T10:00:00")
     try:
         with db.connection_context():
-            results = jobs.run_due_jobs(now.replace(tzinfo=None), force=True)
+            results = jobs.run_due_jobs(now.replace(tzinfo=None), force=True, full=full)
     except (OperationalError, InterfaceError) as err:
         raise click.ClickException("数据库无法访问，任务未完成，请稍后重试 (database unavailable): %s"
                                    % " ".join(str(err).split())[:200])

@@ -762,6 +762,20 @@ def _dashboard_indexes(database):
              ("repair_order", "contact"))
 
 
+# Issue 23: whether a running clock's escalation time passed in the last minute is an index
+# probe (jobs.quiet). Partial: the running clocks only (models: Deadline.running_time_indexes).
+RUNNING_TIME_INDEXES = tuple(
+    'CREATE INDEX IF NOT EXISTS "deadline_running_%s" ON "deadline" ("%s_at") '
+    'WHERE ("status" = \'running\')' % (level, level) for level in ("level2", "level3", "level4"))
+
+
+def _running_time_indexes(database):
+    """Issue 23: a minute in which nothing changed and no clock passed is found in milliseconds."""
+    _index_migration(database, RUNNING_TIME_INDEXES,
+                     ("deadline_running_level2", "deadline_running_level3", "deadline_running_level4"),
+                     ("deadline",))
+
+
 # Append-only: (version, name, function(database)). Each says in SQL (migrations_sql) what it
 # did when it shipped, never through today's models, so that it means the same forever. A new
 # database skips them: migration 1 creates today's schema and every one is recorded as applied.
@@ -795,6 +809,7 @@ MIGRATIONS = [
     (24, "the running clocks' indexes cover what the jobs read", _running_clock_indexes),
     (25, "the dashboard's counts read indexes alone; overdue contacts among those awaiting an answer",
      _dashboard_indexes),
+    (26, "whether a running clock's escalation time passed is an index probe", _running_time_indexes),
 ]
 
 

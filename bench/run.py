@@ -27,7 +27,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -619,12 +619,15 @@ def jobs_child(args):
     runs = []
     with db.connection_context() if db.is_closed() else _Nothing():
         alerts_before = Alert.select().count()
-        now = clock.now()  # both runs at the same moment: the second must change nothing
-        for i in range(2):
+        now = clock.now()  # the reruns at the same moment must change nothing
+        # 0: the sweep; 1: the rerun (issue 23: the minute's jobs see nothing new, jobs.quiet);
+        # 2: the rerun with the minute's jobs run in full anyway; 3: a minute later.
+        for i, (at, full) in enumerate(((now, False), (now, False), (now, True),
+                                        (now + timedelta(minutes=1), False))):
             del statements[:]
             current_job[0] = None
             started = time.perf_counter()
-            results = jobs.run_due_jobs(now, force=True)
+            results = jobs.run_due_jobs(at, force=True, full=full)
             took = time.perf_counter() - started
             sql_total = sum(s for s, _, _ in statements)
             writes = sum(s for s, sql, _ in statements
@@ -695,6 +698,123 @@ def measure_jobs(args):
 
 
 # ---------------------------------------------------------------- load (gunicorn + threads)
+
+UPKEEP_JOBS = ("refresh_last_contacts", "segment_customers", "refresh_statistics", "check_audit_log")
+
+
+def measure_upkeep(args, password):
+    """Pages measured twice on one database (a copy on SQLite: the upkeep writes): alone, then
+    while the nightly upkeep runs as the web workers' scheduler starts it (jobs.run_apart:
+    `python app.py run-job NAME` at nice 10), one job after another, over and over, for the
+    whole of the second measurement. Issue 23: each page's p95 within 1.5× of without."""
+    import jobs
+    path = sqlite_path(args.db)
+    url = copy_sqlite(path, "upkeep-copy") if path else args.db
+    sub = argparse.Namespace(**vars(args))
+    sub.db, sub.profile = url, 0
+    app_py = os.path.join(ROOT, "app.py")
+    env = dict(os.environ, DATABASE_URL=url, KEFU_DEMO="0", KEFU_SECRET_KEY=secrets.token_hex(32))
+    stop, runs = threading.Event(), []
+
+    def upkeep_loop():
+        while not stop.is_set():
+            for name in UPKEEP_JOBS:
+                if stop.is_set():
+                    return
+                started = time.perf_counter()
+                child = subprocess.Popen([sys.executable, app_py, "run-job", name], cwd=ROOT, env=env,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                         preexec_fn=lambda: os.nice(jobs.APART_NICENESS))
+                while child.poll() is None and not stop.wait(0.2):
+                    pass
+                finished = child.poll() is not None
+                if not finished:
+                    child.terminate()
+                child.wait()
+                runs.append({"job": name, "seconds": time.perf_counter() - started,
+                             "finished": finished, "returncode": child.returncode})
+    try:
+        print("pages alone:", flush=True)
+        alone = measure_pages(sub, password)
+        worker = threading.Thread(target=upkeep_loop, daemon=True)
+        worker.start()
+        time.sleep(3)  # the first upkeep job under way (past its start-up)
+        print("pages during the nightly upkeep:", flush=True)
+        during = measure_pages(sub, password)
+        stop.set()
+        worker.join()
+    finally:
+        if path:
+            remove_sqlite(sqlite_path(url))
+    failed = [r for r in runs if r["finished"] and r["returncode"] != 0]
+    return {"alone": alone, "during": during, "upkeep_runs": runs, "upkeep_failed": len(failed)}
+
+
+def upkeep_rows(upkeep):
+    """The report's lines for measure_upkeep: per page the p95 alone and during, and the ratio."""
+    alone = {row["item"]: row for row in upkeep["alone"]}
+    ratios = []
+    for row in upkeep["during"]:
+        base = alone.get(row["item"])
+        if base and base["p95"]:
+            ratios.append((row["p95"] / base["p95"], row["item"], base["p95"], row["p95"]))
+    ratios.sort(reverse=True)
+    within = sum(1 for ratio, *_ in ratios if ratio <= 1.5)
+    finished = [r for r in upkeep["upkeep_runs"] if r["finished"]]
+    out = ["| pages during the nightly upkeep: %d of %d within 1.5× of alone (upkeep jobs run: %s; "
+           "%d failed) | | | | | p95 ≤ 1.5× alone | %s |" % (
+               within, len(ratios), ", ".join("%s %.1f s" % (r["job"], r["seconds"]) for r in finished)
+               or "none finished", upkeep["upkeep_failed"],
+               verdict(within == len(ratios) and not upkeep["upkeep_failed"]))]
+    if ratios:
+        middle = statistics.median(r[0] for r in ratios)
+        out.append("| pages during upkeep: median ratio / worst | %.2f× | %.2f× (%s: %.1f → %.1f ms) "
+                   "| | | | |" % (middle, ratios[0][0], ratios[0][1], ratios[0][2], ratios[0][3]))
+        for ratio, item, before, after in ratios[:5]:
+            out.append("| during upkeep: %s | %.1f | %.1f | (alone %.1f) | %.2f× | ≤ 1.5× | %s |" % (
+                item, after, after, before, ratio, verdict(ratio <= 1.5)))
+    return out
+
+
+def growth_rows(baseline_path, pages, export, jobs_result, load, upkeep):
+    """Each measured row against the same row of an earlier run's --json (e.g. scale 1 against
+    scale 3): issue 23's growth from one scale to the next, row by row."""
+    with open(baseline_path) as fh:
+        base = json.load(fh)
+    out = ["", "Growth against `%s` (this run / that run):" % baseline_path, "",
+           "| item | that run | this run | growth |", "|---|---:|---:|---:|"]
+
+    def row(item, before, after, unit):
+        if before is None or after is None:
+            return
+        out.append("| %s | %.1f %s | %.1f %s | %s |" % (
+            item, before, unit, after, unit, "%.2f×" % (after / before) if before else ""))
+    before_pages = {r["item"]: r for r in base.get("pages") or []}
+    for r in pages or []:
+        if r["item"] in before_pages:
+            row(r["item"] + " (p95)", before_pages[r["item"]]["p95"], r["p95"], "ms")
+    if export and base.get("export"):
+        row("CSV export (rows/s)", base["export"]["rows"] / base["export"]["seconds"],
+            export["rows"] / export["seconds"], "rows/s")
+        row("CSV export peak RSS", base["export"]["child_peak_rss_mb"], export["child_peak_rss_mb"], "MB")
+    if jobs_result and (base.get("jobs") or {}).get("runs"):
+        for i, label in enumerate(("jobs: full sweep", "jobs: rerun", "jobs: rerun in full",
+                                   "jobs: the next minute")):
+            if i < len(jobs_result["runs"]) and i < len(base["jobs"]["runs"]):
+                row(label, base["jobs"]["runs"][i]["seconds"] * 1000,
+                    jobs_result["runs"][i]["seconds"] * 1000, "ms")
+        for name, seconds in sorted(jobs_result.get("upkeep", {}).items()):
+            row("nightly upkeep: " + name, base["jobs"].get("upkeep", {}).get(name), seconds, "s")
+    if load and (base.get("load") or {}).get("p95"):
+        row("load p95", base["load"]["p95"], load["p95"], "ms")
+        row("load throughput", base["load"]["rps"], load["rps"], "req/s")
+    if upkeep and base.get("upkeep"):
+        before_during = {r["item"]: r for r in base["upkeep"]["during"]}
+        for r in upkeep["during"]:
+            if r["item"] in before_during:
+                row(r["item"] + " (p95 during upkeep)", before_during[r["item"]]["p95"], r["p95"], "ms")
+    return out
+
 
 def free_port():
     with socket.socket() as sock:
@@ -1036,12 +1156,18 @@ def table(pages, export, jobs_result, load):
             "sqlite3 -csv" if export.get("sqlite", True) else "COPY TO STDOUT",
             verdict(export["child_peak_rss_mb"] < 150)))
     if jobs_result and "runs" in jobs_result:
-        for i, (label, target) in enumerate((("jobs: full sweep", 3000), ("jobs: idempotent rerun", 500))):
+        for i, (label, target) in enumerate((
+                ("jobs: full sweep", 3000), ("jobs: idempotent rerun", 100),
+                ("jobs: rerun, the minute's jobs in full (--full)", 500),
+                ("jobs: the next minute", None))):
+            if i >= len(jobs_result["runs"]):
+                break
             run = jobs_result["runs"][i]
             ms, floor = run["seconds"] * 1000, run["sql_seconds"] * 1000
-            out.append("| %s (%d statements) | %.0f | | %.0f (SQL; writes %.0f) | %.1f× | < %d ms | %s |" % (
+            out.append("| %s (%d statements) | %.0f | | %.0f (SQL; writes %.0f) | %.1f× | %s | %s |" % (
                 label, run["statements"], ms, floor, run["write_seconds"] * 1000,
-                ms / floor if floor else 0, target, verdict(ms < target)))
+                ms / floor if floor else 0, "< %d ms" % target if target else "",
+                verdict(ms < target) if target else ""))
         for name, seconds in sorted(jobs_result.get("upkeep", {}).items()):
             out.append("| nightly upkeep: %s (not in the sweep) | %.0f | | | | | |" % (
                 name, seconds * 1000))
@@ -1087,6 +1213,8 @@ def main():
     parser.add_argument("--active", type=int, default=None,
                         help="pages a gunicorn process runs at once (default: wsgi.py's, 1)")
     parser.add_argument("--load-seconds", type=int, default=60)
+    parser.add_argument("--baseline", default=None,
+                        help="an earlier run's --json: report each row's growth against it (scale 1 → 3)")
     parser.add_argument("--out", default=None, help="also write the report (markdown) here")
     parser.add_argument("--json", default=os.path.join(WORK, "results.json"))
     parser.add_argument("--child", choices=("export", "jobs", "pgcopy", "sweep"),
@@ -1107,7 +1235,7 @@ def main():
     password = read_password(args)
     parts = set(args.only.split(","))
     info = machine()
-    pages, export, jobs_result, load = [], None, None, None
+    pages, export, jobs_result, load, upkeep = [], None, None, None, None
     if "pages" in parts:
         print("pages (item, status, median, p95, floor ms):", flush=True)
         pages = measure_pages(args, password)
@@ -1119,6 +1247,9 @@ def main():
         print("jobs ...", flush=True)
         jobs_result = measure_jobs(args)
         print("  %s" % json.dumps({k: v for k, v in jobs_result.items() if k != "per_job"})[:3000], flush=True)
+    if "upkeep" in parts:
+        print("pages alone and during the nightly upkeep ...", flush=True)
+        upkeep = measure_upkeep(args, password)
     if "load" in parts:
         path = sqlite_path(args.db)
         url = args.db
@@ -1134,11 +1265,16 @@ def main():
     lines = ["## Run of %s" % datetime.now().strftime("%Y-%m-%d %H:%M"), "",
              "Command: `%s`" % " ".join(["python bench/run.py"] + sys.argv[1:]), "",
              "Database: `%s`" % args.db, ""] + info + [""] + table(pages, export, jobs_result, load)
+    if upkeep:
+        lines += upkeep_rows(upkeep)
+    if args.baseline:
+        lines += growth_rows(args.baseline, pages, export, jobs_result, load, upkeep)
     report = "\n".join(lines) + "\n"
     print()
     print(report)
     with open(args.json, "w") as fh:
-        json.dump({"pages": pages, "export": export, "jobs": jobs_result, "load": load}, fh,
+        json.dump({"pages": pages, "export": export, "jobs": jobs_result, "load": load,
+                   "upkeep": upkeep}, fh,
                   default=str, indent=1)
     if args.out:
         with open(args.out, "a") as fh:

@@ -262,6 +262,14 @@ class Deadline(Register):
                          cls.record_id, cls.rule, where=(cls.status == cls.RUNNING),
                          name="deadline_running_by_rule")
 
+    @classmethod
+    def running_time_indexes(cls):
+        """Each escalation time of the running clocks alone: whether one passed in the last
+        minute is an index probe (jobs.quiet; due and warning times have (status, time))."""
+        return [cls.index(column, where=(cls.status == cls.RUNNING),
+                          name="deadline_running_%s" % column.column_name.replace("_at", ""))
+                for column in (cls.level2_at, cls.level3_at, cls.level4_at)]
+
     def escalation_columns(self, limit, calendar):
         """The level2_at … level4_at values for this clock's current due time."""
         return dict(zip(("level2_at", "level3_at", "level4_at"),
@@ -315,3 +323,5 @@ class Hold(Register):
 # Every register with a Flask-Admin grid, in glossary order.
 Deadline.add_index(Deadline.running_clock_index())
 Deadline.add_index(Deadline.running_by_rule_index())
+for _index in Deadline.running_time_indexes():
+    Deadline.add_index(_index)

@@ -22,6 +22,7 @@ from models import Alert, JobRun, User, job_label
 
 from jobs.communication import flag_contact_cadence, refresh_last_contacts
 from jobs.complaints import generate_monthly_complaint_report
+from jobs import quiet
 from jobs.deadlines import DEADLINE_JOBS
 from jobs.mail import mail_alerts
 from jobs.maintenance import check_audit_log, prune_bookkeeping, refresh_statistics
@@ -53,6 +54,10 @@ OWN_PROCESS = ("refresh_last_contacts", "segment_customers", "refresh_statistics
 APART_NICENESS = 10
 APART_TIMEOUT = 3 * 3600
 JOBS_BY_NAME = {job.__name__: job for job, _ in SCHEDULE}
+# The minute's jobs that find only what the data and the clocks' times say: skipped together in
+# a minute when neither moved since a sweep that settled them (jobs.quiet).
+SETTLING = tuple(job.__name__ for job in DEADLINE_JOBS)
+NOTHING_NEW = "无新变化，未运行"
 
 
 def slot_of(now, every):
@@ -96,7 +101,7 @@ def report_failure(job_name, slot, err, now):
 SWEEP = "run_due_jobs"  # the claim on one minute's whole run
 
 
-def run_due_jobs(now, force=False, run=None):
+def run_due_jobs(now, force=False, run=None, full=False):
     """Run every job whose slot is not yet claimed (force: run all, as `run-jobs` does).
 
     A forced run claims slots of its own, so it may overlap the scheduler's run or another
@@ -110,12 +115,20 @@ def run_due_jobs(now, force=False, run=None):
     them all, past the busy timeout (the benchmark's load run).
 
     `run`: how one job is run (default run_job, in this process; the web workers' scheduler
-    passes run_apart)."""
+    passes run_apart).
+
+    The minute's jobs (SETTLING) are skipped, unclaimed, when nothing changed and no clock's
+    time passed since a sweep that settled them (jobs.quiet; `full`: run them anyway)."""
     if not force and not claim(SWEEP, slot_of(now, "minute"), now):
         return {}
     results = {}
+    started_mark = quiet.last_audit_id()
+    skip = not full and quiet.nothing_new(now)
     for job, every in SCHEDULE:
         name = job.__name__
+        if skip and name in SETTLING:
+            results[name] = NOTHING_NEW
+            continue
         # A forced run (run-jobs) claims a slot of its own; JobRun.slot holds 20 characters.
         slot = ("!" + secrets.token_hex(8)) if force else slot_of(now, every)
         if not claim(name, slot, now):
@@ -134,6 +147,9 @@ def run_due_jobs(now, force=False, run=None):
             log.warning("job %s took %.1f s (%s)", name, took, results[name])
         JobRun.update(finished_at=now, result=str(results[name])[:200]).where(
             (JobRun.job == name) & (JobRun.slot == slot)).execute()
+    if not skip and all(results.get(name, JobRun.FAILED) != JobRun.FAILED for name in SETTLING):
+        with write_transaction():
+            quiet.settle(started_mark, now)
     return results
 
 
