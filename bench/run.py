@@ -707,6 +707,7 @@ def measure_upkeep(args, password):
     while the nightly upkeep runs as the web workers' scheduler starts it (jobs.run_apart:
     `python app.py run-job NAME` at nice 10), one job after another, over and over, for the
     whole of the second measurement. Issue 23: each page's p95 within 1.5× of without."""
+    import clock
     import jobs
     path = sqlite_path(args.db)
     url = copy_sqlite(path, "upkeep-copy") if path else args.db
@@ -722,7 +723,8 @@ def measure_upkeep(args, password):
                 if stop.is_set():
                     return
                 started = time.perf_counter()
-                child = subprocess.Popen([sys.executable, app_py, "run-job", name], cwd=ROOT, env=env,
+                child = subprocess.Popen([sys.executable, app_py, "run-job", name, "--now",
+                                          clock.now().isoformat()], cwd=ROOT, env=env,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                          preexec_fn=lambda: os.nice(jobs.APART_NICENESS))
                 while child.poll() is None and not stop.wait(0.2):
