@@ -564,6 +564,8 @@ def jobs_child(args):
     per-run, per-job and per-statement times."""
     import clock
     import jobs
+    from peewee import fn
+
     from models import Alert, db
     make_app(args.db)
     statements = []
@@ -636,7 +638,11 @@ def jobs_child(args):
             runs.append({"seconds": took, "sql_seconds": sql_total, "write_seconds": writes,
                          "statements": len(statements),
                          "results": {k: str(v) for k, v in results.items()},
-                         "top": [(round(s * 1000, 1), job, sql[:300]) for s, sql, job in top]})
+                         "top": [(round(s * 1000, 1), job, sql[:300]) for s, sql, job in top],
+                         # What the alerts are after the run (runs 1 and 2 must leave them as is).
+                         "alerts": list(Alert.select(
+                             fn.COUNT(Alert.id), fn.SUM(Alert.level),
+                             fn.COUNT(Alert.resolved_at)).tuples().get())})
             if i == 0 and args.replay:
                 runs[-1]["statements_sql"] = [(sql, job) for _, sql, job in statements]
         alerts_after = Alert.select().count()
@@ -1165,6 +1171,8 @@ def table(pages, export, jobs_result, load):
             if i >= len(jobs_result["runs"]):
                 break
             run = jobs_result["runs"][i]
+            if i in (1, 2) and run.get("alerts") != jobs_result["runs"][0].get("alerts"):
+                label += " **CHANGED ALERTS**"  # a rerun at the same moment must change nothing
             ms, floor = run["seconds"] * 1000, run["sql_seconds"] * 1000
             out.append("| %s (%d statements) | %.0f | | %.0f (SQL; writes %.0f) | %.1f× | %s | %s |" % (
                 label, run["statements"], ms, floor, run["write_seconds"] * 1000,
