@@ -286,7 +286,10 @@ def resolve_done_alerts(now):
     resolved = resolve_alerts(Alert.select(Alert.id).where(
         (Alert.status == Alert.OPEN) & Alert.kind.in_(("overdue", "due_soon"))
         & Alert.rule.is_null(False) & ~fn.EXISTS(running)
-        & (Alert.record_type != "Customer")),  # cadence alerts: jobs/communication
+        # The clocked registers' alerts only: a customer's cadence (jobs/communication) and a
+        # survey period without a plan (jobs/surveys, keyed by its rule) have no clock, and
+        # their own jobs resolve them (resolved here, they were gone a minute after raised).
+        & Alert.record_type.in_(tuple(ACTING_DEPARTMENT))),
         now, "办理完毕，系统自动解除")
     # A due-soon alert has done its work once the clock is past due: the overdue alert takes over.
     past_due = Deadline.select(Deadline.id).where(

@@ -4,6 +4,7 @@ only with the general manager among its attendees (R-COM-3)."""
 from datetime import date, datetime, timedelta
 
 import jobs
+from jobs.deadlines import resolve_done_alerts
 from jobs.surveys import flag_survey_plans_missing
 from models import Alert, Department, SlaRule, Survey
 from views.surveys import survey_calendar
@@ -37,6 +38,9 @@ def test_R_SUR_2_a_quarter_without_an_approved_plan_alerts_operations_once_until
     jobs.run_job(flag_survey_plans_missing, datetime(2026, 12, 13, 0, 5))
     jobs.run_job(flag_survey_plans_missing, datetime(2026, 12, 14, 0, 5))   # next night: no second
     [alert] = plan_alerts()
+    # The minute's alert resolving leaves it to this job: it has no clock, and it is not done.
+    jobs.run_job(resolve_done_alerts, datetime(2026, 12, 14, 0, 6))
+    assert [a.id for a in plan_alerts()] == [alert.id]
     assert alert.department == Department.get(Department.code == "operations")
     assert "2027年第1季度商户" in alert.title and "2026-12-12" in alert.title
     assert alert.since == datetime(2026, 12, 12, 23, 59, 59)
