@@ -118,6 +118,17 @@ class Customer(Register):
         return fn.COALESCE(cls.cadence_contact_at, cls.created_at)
 
     @classmethod
+    def cadence_due_parts(cls, kind, days, moment):
+        """cadence_due_before as two disjoint conditions, each a range of the (kind, status,
+        archived_at, cadence_contact_at, created_at) index: last communicated before the
+        boundary, or never and registered before it. The cadence job unions them: one
+        COALESCE compared row by row read every customer of a kind, the years of them."""
+        boundary = sla.cadence_boundary(moment, days)
+        alive = (cls.kind == kind) & (cls.status == cls.ACTIVE) & cls.archived_at.is_null()
+        return (alive & (cls.cadence_contact_at < boundary),
+                alive & cls.cadence_contact_at.is_null() & (cls.created_at < boundary))
+
+    @classmethod
     def cadence_due_before(cls, kind, days, moment):
         """SQL: active customers of `kind` whose next contact (contact_due) falls before `moment`."""
         return ((cls.kind == kind) & (cls.status == cls.ACTIVE) & cls.archived_at.is_null()

@@ -72,12 +72,14 @@ def flag_contact_cadence(now):
             continue
         reference = Customer.cadence_reference()
         title = fn.SUBSTR(Value(TITLE % rule.name).concat(Customer.name), 1, 200)
-        query = (Customer
-                 .select(Value("overdue"), title, Value("Customer"), Customer.id, Value(rule.id),
-                         plus_days(reference, rule.amount), Value(departments.get(dept_code)),
-                         Value(1), Value(Alert.OPEN), Value(now), Value(now))
-                 .where(Customer.cadence_due_before(kind, rule.amount, now)
-                        & ~fn.EXISTS(Alert.select(Alert.id).where(mine))))
+        contacted_before, never_contacted = (
+            Customer
+            .select(Value("overdue"), title, Value("Customer"), Customer.id, Value(rule.id),
+                    plus_days(reference, rule.amount), Value(departments.get(dept_code)),
+                    Value(1), Value(Alert.OPEN), Value(now), Value(now))
+            .where(due & ~fn.EXISTS(Alert.select(Alert.id).where(mine)))
+            for due in Customer.cadence_due_parts(kind, rule.amount, now))
+        query = contacted_before + never_contacted  # UNION ALL: each reads its index range
         raised += (Alert.insert_new(query, [
             Alert.kind, Alert.title, Alert.record_type, Alert.record_id, Alert.rule, Alert.since,
             Alert.department, Alert.level, Alert.status, Alert.created_at, Alert.updated_at]))
