@@ -765,8 +765,10 @@ def _dashboard_indexes(database):
 # Issue 23: whether a running clock's escalation time passed in the last minute is an index
 # probe (jobs.quiet). Partial: the running clocks only (models: Deadline.running_time_indexes).
 RUNNING_TIME_INDEXES = tuple(
-    'CREATE INDEX IF NOT EXISTS "deadline_running_%s" ON "deadline" ("%s_at") '
-    'WHERE ("status" = \'running\')' % (level, level) for level in ("level2", "level3", "level4"))
+    sql.format(level=level) for level in ("level2", "level3", "level4") for sql in (
+        'DROP INDEX IF EXISTS "deadline_running_{level}"',
+        'CREATE INDEX IF NOT EXISTS "deadline_running_{level}" ON "deadline" ("{level}_at") '
+        'WHERE (("status" = \'running\') AND ("{level}_at" IS NOT NULL))'))
 
 
 def _running_time_indexes(database):

@@ -264,9 +264,11 @@ class Deadline(Register):
 
     @classmethod
     def running_time_indexes(cls):
-        """Each escalation time of the running clocks alone: whether one passed in the last
-        minute is an index probe (jobs.quiet; due and warning times have (status, time))."""
-        return [cls.index(column, where=(cls.status == cls.RUNNING),
+        """Each escalation time of the running clocks that have one: whether one passed in the
+        last minute is an index probe (jobs.quiet; due and warning times have (status, time)).
+        `IS NOT NULL` in the predicate: a query that does not compare the time cannot use it
+        (PostgreSQL took the smallest index of all running clocks to scan them for my work)."""
+        return [cls.index(column, where=((cls.status == cls.RUNNING) & column.is_null(False)),
                           name="deadline_running_%s" % column.column_name.replace("_at", ""))
                 for column in (cls.level2_at, cls.level3_at, cls.level4_at)]
 
