@@ -33,9 +33,10 @@ import workflow
 from forms import NUL_MESSAGE, KefuForm, request_has_nul
 from i18n import TRANSLATIONS_DIR, _l, compile_catalogs, install_template_gettext
 from audit import audit, verify_chain
+from history import SUMMARY_TOKEN_RE, SUMMARY_TOKENS
 from jobs.communication import refresh_last_contacts
 from models import (CalendarDay, Department, DomainError, LoginAttempt, Setting, Survey, User,
-                    ValidationError, db)
+                    ValidationError, db, job_label)
 from views import menu_html, register_views, role_tables
 from views.crm import CallerView
 from views.dashboard import HomeView, MyWorkView
@@ -580,7 +581,16 @@ def run_jobs_command(now_text, full):
         raise click.ClickException("数据库无法访问，任务未完成，请稍后重试 (database unavailable): %s"
                                    % " ".join(str(err).split())[:200])
     for name, result in results.items():
-        click.echo(f"{name}: {result}")
+        click.echo(f"{job_label(name)}（{name}）：{result_in_words(result)}")
+
+
+def result_in_words(result):
+    """A job's result as the run-jobs command prints it: counts named in words, never None."""
+    if result is None or result == {}:
+        return "无"
+    if isinstance(result, dict):
+        result = "，".join("%s %s" % item for item in result.items())
+    return SUMMARY_TOKEN_RE.sub(lambda m: SUMMARY_TOKENS[m.group()], str(result))
 
 
 @click.command("verify-audit")

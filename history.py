@@ -40,7 +40,8 @@ JSON_KEYS = {"ticked": "符合的受理条件", "missing": "不符合的受理�
              **dict(SegmentRule.DIMENSIONS)}
 # A raw name inside a summary ("RepairOrder XLSX 21 行", "survey_threshold：4 → 3").
 SUMMARY_TOKENS = {**{name: model.verbose_name() for name, model in REGISTER_BY_NAME.items()},
-                  "survey_threshold": "满意度整改线", **JOB_LABELS, "changed": "有变化"}
+                  "survey_threshold": "满意度整改线", **JOB_LABELS, "changed": "有变化",
+                  "cleared": "已清除分群"}
 SUMMARY_TOKEN_RE = re.compile(r"(?<![A-Za-z_])(%s)(?![A-Za-z_])" % "|".join(
     sorted(map(re.escape, SUMMARY_TOKENS), key=len, reverse=True)))
 # A clock's explanation starts with its rule's code ("REP_ACCEPT：30分钟（自然时间）", sla.Limit).

@@ -29,7 +29,7 @@ def refresh_statistics(now):
             " OR (last_analyze IS NULL AND last_autoanalyze IS NULL)", (STALE_SHARE, STALE_ROWS))]
         for name in tables:
             db.execute_sql('ANALYZE "%s"' % name)
-        return "analyzed %d tables" % len(tables)
+        return "已更新 %d 张表的统计信息" % len(tables)
     then, known = {}, set()
     if db.table_exists("sqlite_stat1"):
         for table, index, stat in db.execute_sql("SELECT tbl, idx, stat FROM sqlite_stat1"):
@@ -51,7 +51,7 @@ def refresh_statistics(now):
     for name in parts:
         with write_transaction():
             db.execute_sql('ANALYZE "%s"' % name)
-    return "analyzed %d indexes" % len(parts)
+    return "已更新 %d 个索引的统计信息" % len(parts)
 
 
 refresh_statistics.in_transaction = False  # a transaction per index
@@ -63,7 +63,7 @@ def check_audit_log(now):
     it). The walk reads outside any transaction; only the alert is written."""
     check = verify_chain()
     if check.ok:
-        return "ok %d" % check.rows
+        return "完好，共 %d 行" % check.rows
     broken_id = check.broken.id if check.broken is not None else 0
     with job_transaction("check_audit_log"):  # a second run waits, then sees this one's alert
         raised = 0
@@ -77,7 +77,7 @@ def check_audit_log(now):
                          updated_at=now)
             raised = 1
         audit_job("check_audit_log", raised, now)
-    return "broken at %s (%s), alerts raised %d" % (broken_id, check.problem or "guards", raised)
+    return ("%s；新提醒 %d 条" % ("；".join(check.describe()), raised))[:200]
 
 
 check_audit_log.in_transaction = False  # a long read; the alert has its own short transaction

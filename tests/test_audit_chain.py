@@ -296,7 +296,7 @@ def test_a_failed_job_leaves_no_audit_row(app):
 def test_the_nightly_check_raises_one_alert_to_the_admin(app):
     assert (check_audit_log, "day") in jobs.SCHEDULE
     night = MON.replace(hour=0, minute=1)
-    assert check_audit_log(night).startswith("ok")
+    assert check_audit_log(night).startswith("完好，共 ")
     assert not Alert.select().where(Alert.record_type == "AuditLog").exists()
     row = middle_row()
     tampered(("UPDATE audit_log SET summary = 'rewritten' WHERE id = %d" % row.id,))

@@ -102,8 +102,9 @@ def test_run_jobs_command(tmp_path):
     result = subprocess.run([sys.executable, "app.py", "run-jobs", "--now", "2026-12-01T00:05:00"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "flag_unaccepted_repairs:" in result.stdout
-    assert "generate_monthly_complaint_report: 2026年11月投诉分析" in result.stdout
+    assert "维修单接单超时检查（flag_unaccepted_repairs）：" in result.stdout
+    assert "月度投诉分析报告（generate_monthly_complaint_report）：2026年11月投诉分析" in result.stdout
+    assert "None" not in result.stdout and "changed" not in result.stdout  # in words
     bad = subprocess.run([sys.executable, "app.py", "run-jobs", "--now", "yesterday"], cwd=ROOT,
                          env=env, capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "ISO" in bad.stderr

@@ -174,7 +174,7 @@ def test_the_nightly_refresh_runs_before_the_cadence_check_that_reads_it(app):
 
 def test_the_nightly_statistics_job_is_scheduled(app):
     assert ("refresh_statistics", "day") in [(job.__name__, every) for job, every in jobs.SCHEDULE]
-    assert jobs.refresh_statistics(NOW).startswith("analyzed")
+    assert jobs.refresh_statistics(NOW).startswith("已更新 ")
     if database.is_sqlite():
         assert db.execute_sql("SELECT COUNT(*) FROM sqlite_stat1").fetchone()[0] > 0
 
