@@ -2,7 +2,7 @@
 
 Set-based: a few UPDATE and INSERT … SELECT statements per customer kind, never a loop over
 customers in Python."""
-from peewee import SQL, NodeList, Select, Value, fn
+from peewee import SQL, Case, NodeList, Select, Value, fn
 
 import sla
 from database import is_sqlite
@@ -49,25 +49,28 @@ def flag_contact_cadence(now):
     and the nightly refresh_last_contacts (scheduled just before) left it."""
     rules = {r.code: r for r in SlaRule.select().where(SlaRule.code.startswith("COM_"))}
     departments = {d.code: d.id for d in Department.select()}
+    cadences = [(kind, rules[code], dept_code) for kind, (code, dept_code) in Customer.CADENCE.items()
+                if code in rules]
+    if not cadences:
+        return 0
+    # Contacted again since by the department itself: the alert is done. One pass over the
+    # open cadence alerts (the open alerts' (status, kind, record type) index: not the years of
+    # resolved ones), each against the boundary of its customer's kind; only those found are
+    # written.
+    boundary = Case(Customer.kind, [(kind, sla.cadence_boundary(now, rule.amount))
+                                    for kind, rule, _ in cadences])
+    rule_of_kind = Case(Customer.kind, [(kind, rule.id) for kind, rule, _ in cadences])
+    contacted = Customer.select(Customer.id).where(
+        (Customer.id == Alert.record_id) & (Alert.rule == rule_of_kind)
+        & (Customer.cadence_contact_at >= boundary))
+    resolve_alerts(Alert.select(Alert.id).where(
+        (Alert.status == Alert.OPEN) & (Alert.kind == "overdue") & (Alert.record_type == "Customer")
+        & Alert.rule.in_(sorted({rule.id for _, rule, _ in cadences})) & fn.EXISTS(contacted)),
+        now, "已沟通，系统自动解除")
     raised = 0
-    for kind, (code, dept_code) in Customer.CADENCE.items():
-        rule = rules.get(code)
-        if rule is None:
-            continue
-        boundary = sla.cadence_boundary(now, rule.amount)
+    for kind, rule, dept_code in cadences:
         mine = ((Alert.record_type == "Customer") & (Alert.record_id == Customer.id)
                 & (Alert.rule == rule.id) & (Alert.status == Alert.OPEN))
-        # Contacted again since by the department itself: the alert is done. Read from the
-        # rule's open alerts (a few), not from every customer contacted within the cadence.
-        # From the open alerts' (status, kind, record type) index: not the years of resolved
-        # cadence alerts; only those found are written.
-        contacted = Customer.select(Customer.id).where(
-            (Customer.id == Alert.record_id) & (Customer.kind == kind)
-            & (Customer.cadence_contact_at >= boundary))
-        resolve_alerts(Alert.select(Alert.id).where(
-            (Alert.status == Alert.OPEN) & (Alert.kind == "overdue")
-            & (Alert.record_type == "Customer") & (Alert.rule == rule.id)
-            & fn.EXISTS(contacted)), now, "已沟通，系统自动解除")
         if not rule.is_active or rule.archived_at:
             continue
         reference = Customer.cadence_reference()
