@@ -712,7 +712,8 @@ def measure_upkeep(args, password):
     """Pages measured twice on one database (a copy on SQLite: the upkeep writes): alone, then
     while the nightly upkeep runs as the web workers' scheduler starts it (jobs.run_apart:
     `python app.py run-job NAME` at nice 10), one job after another, over and over, for the
-    whole of the second measurement. Issue 23: each page's p95 within 1.5× of without."""
+    whole of the second measurement (rounds of the pages until each upkeep job has finished
+    once). Issue 23: each page's p95 within 1.5× of without."""
     import clock
     import jobs
     path = sqlite_path(args.db)
@@ -747,15 +748,26 @@ def measure_upkeep(args, password):
         worker = threading.Thread(target=upkeep_loop, daemon=True)
         worker.start()
         time.sleep(3)  # the first upkeep job under way (past its start-up)
-        print("pages during the nightly upkeep:", flush=True)
-        during = measure_pages(sub, password)
+        # Round after round of the pages until every upkeep job has finished once while they
+        # were measured; each page keeps its worst round (its p95 over the whole upkeep).
+        during, rounds = {}, 0
+        while rounds == 0 or {r["job"] for r in runs if r["finished"]} != set(UPKEEP_JOBS):
+            rounds += 1
+            print("pages during the nightly upkeep, round %d:" % rounds, flush=True)
+            for row in measure_pages(sub, password):
+                if row["item"] not in during or row["p95"] > during[row["item"]]["p95"]:
+                    during[row["item"]] = row
+            if rounds >= 60:
+                break
         stop.set()
         worker.join()
+        during = list(during.values())
     finally:
         if path:
             remove_sqlite(sqlite_path(url))
     failed = [r for r in runs if r["finished"] and r["returncode"] != 0]
-    return {"alone": alone, "during": during, "upkeep_runs": runs, "upkeep_failed": len(failed)}
+    return {"alone": alone, "during": during, "rounds": rounds, "upkeep_runs": runs,
+            "upkeep_failed": len(failed)}
 
 
 def upkeep_rows(upkeep):
@@ -769,9 +781,9 @@ def upkeep_rows(upkeep):
     ratios.sort(reverse=True)
     within = sum(1 for ratio, *_ in ratios if ratio <= 1.5)
     finished = [r for r in upkeep["upkeep_runs"] if r["finished"]]
-    out = ["| pages during the nightly upkeep: %d of %d within 1.5× of alone (upkeep jobs run: %s; "
-           "%d failed) | | | | | p95 ≤ 1.5× alone | %s |" % (
-               within, len(ratios), ", ".join("%s %.1f s" % (r["job"], r["seconds"]) for r in finished)
+    out = ["| pages during the nightly upkeep (%d rounds, each page's worst): %d of %d within 1.5× "
+           "of alone (upkeep jobs run: %s; %d failed) | | | | | p95 ≤ 1.5× alone | %s |" % (
+               upkeep.get("rounds", 1), within, len(ratios), ", ".join("%s %.1f s" % (r["job"], r["seconds"]) for r in finished)
                or "none finished", upkeep["upkeep_failed"],
                verdict(within == len(ratios) and not upkeep["upkeep_failed"]))]
     if ratios:
