@@ -3,6 +3,7 @@ nothing audited since a sweep that settled them, the same day, no running clock'
 or escalation time passed, and within the hour. Every moment is relative to conftest.DEMO_NOW."""
 from datetime import datetime, time, timedelta
 
+import pytest
 from conftest import DEMO_NOW
 from peewee import fn
 
@@ -145,3 +146,28 @@ def test_a_failed_minute_job_leaves_the_sweep_unsettled(app):
             jobs.SCHEDULE = original
         assert results["escalate_repeated_misses"] == "failed"
         assert quiet.settled() == state  # not moved to the failed sweep's moment
+
+
+@pytest.mark.postgres
+def test_a_sweep_that_raised_many_alerts_gives_postgresql_their_statistics_at_once(app, monkeypatch):
+    """A catch-up raising more than ANALYZE_AFTER_RAISED alerts analyzes the alert table (the
+    next sweep is planned on today's counts, not autovacuum's of some minutes later)."""
+    def last_analyze():
+        db.execute_sql("SELECT pg_stat_clear_snapshot()")
+        return db.execute_sql("SELECT last_analyze FROM pg_stat_user_tables "
+                              "WHERE relname = 'alert'").fetchone()[0]
+    # The minute's jobs only: the nightly refresh_statistics analyzes tables of its own.
+    monkeypatch.setattr(jobs, "SCHEDULE", tuple((job, every) for job, every in jobs.SCHEDULE
+                                                if job.__name__ in jobs.SETTLING))
+    with db.connection_context():
+        before = last_analyze()
+        monkeypatch.setattr(jobs, "ANALYZE_AFTER_RAISED", 10 ** 9)
+        sweep(DEMO_NOW + timedelta(days=2))
+        assert last_analyze() == before  # a sweep raising a few: autovacuum's business
+        monkeypatch.setattr(jobs, "ANALYZE_AFTER_RAISED", 0)
+        Alert.update(status=Alert.RESOLVED, resolved_at=DEMO_NOW).where(
+            Alert.status == Alert.OPEN).execute()
+        raised_before = Alert.select().count()
+        sweep(DEMO_NOW + timedelta(days=4), full=True)
+        assert Alert.select().count() > raised_before
+        assert last_analyze() != before
