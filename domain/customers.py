@@ -144,14 +144,14 @@ class Customer(Register):
         return sla.cadence_due(reference, days)
 
     @classmethod
-    def refresh_cadence_contacts(cls, now):
+    def refresh_cadence_contacts(cls, now, write):
         """Recompute each customer's cadence contact from the registers: meetings held by the
         responsible department (committee meetings: the general manager's), calls, letters and
-        visits its staff recorded, its notices confirmed. Writes only the rows that differ."""
+        visits its staff recorded, its notices confirmed. `write(column, latest, condition)`
+        writes only the rows that differ and returns how many."""
         from domain.reception import Contact  # domain.reception builds on this module
         # domain.communication builds on this module
         from domain.communication import Meeting, MeetingAttendee, Notice, NoticeReceipt
-        sqlite = isinstance(cls._meta.database.obj, SqliteDatabase)
         written = 0
         departments = {d.code: d.id for d in Department.select()}
         for kind, (_, code) in cls.CADENCE.items():
@@ -174,11 +174,27 @@ class Customer(Register):
                                & NoticeReceipt.archived_at.is_null() & (Notice.department == dept)))
             sources = (contacts + meetings + receipts).alias("source")  # UNION ALL
             latest = Select([sources], [fn.MAX(sources.c.at)])
-            differs = NodeList((cls.cadence_contact_at,
-                                SQL("IS NOT" if sqlite else "IS DISTINCT FROM"), latest))
-            written += cls.update(cadence_contact_at=latest).where(
-                (cls.kind == kind) & differs).execute()
+            written += write(cls.cadence_contact_at, latest, cls.kind == kind)
         return written
+
+    @classmethod
+    def differences(cls, column, latest, condition=None):
+        """[(id, stored, latest)] of the customers whose `column` differs from `latest` (SQL per
+        customer): a read, holding no write lock however many customers it reads."""
+        sqlite = isinstance(cls._meta.database.obj, SqliteDatabase)
+        differs = NodeList((column, SQL("IS NOT" if sqlite else "IS DISTINCT FROM"), latest))
+        where = differs if condition is None else (condition & differs)
+        return list(cls.select(cls.id, column, latest).where(where).tuples())
+
+    @classmethod
+    def set_if_unchanged_sql(cls, column):
+        """UPDATE of one customer's `column` to a value (first parameter) if it still holds the
+        value read (third; NULL-safe): an event hook that moved it meanwhile wins."""
+        database = cls._meta.database
+        same = "IS" if isinstance(database.obj, SqliteDatabase) else "IS NOT DISTINCT FROM"
+        return 'UPDATE "%s" SET "%s" = %s WHERE "id" = %s AND "%s" %s %s' % (
+            cls._meta.table_name, column.column_name, database.param, database.param,
+            column.column_name, same, database.param)
 
 
 # A live customer is one party where the importer matches it (importer.customer_key): by shop

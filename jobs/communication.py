@@ -2,22 +2,45 @@
 
 Set-based: a few UPDATE and INSERT … SELECT statements per customer kind, never a loop over
 customers in Python."""
-from peewee import SQL, Case, NodeList, Select, Value, fn
+from peewee import SQL, Case, Select, Value, fn
 
 import sla
-from database import is_sqlite
+from audit import audit_job
+from database import is_sqlite, write_transaction
 from jobs.deadlines import resolve_alerts
 from models import (Alert, Contact, Customer, Department, Meeting, MeetingAttendee,
-                    NoticeReceipt, SlaRule)
+                    NoticeReceipt, SlaRule, db)
 
 TITLE = "沟通频次逾期（%s）："
+
+
+WRITE_BATCH = 1000  # customers written per transaction
+
+
+def write_differences(column, latest, condition=None):
+    """Set each customer's `column` to `latest` (SQL per customer) where it differs: the
+    customers that differ are read first, holding no lock; then written WRITE_BATCH at a time,
+    each in a short transaction and only if it still holds the value read. One UPDATE of every
+    customer held SQLite's write lock for the whole read (3 s at a year of a busy mall, more
+    than the 10 s busy timeout at three): the desk's saves, and a worker starting, failed."""
+    rows = Customer.differences(column, latest, condition)
+    sql = Customer.set_if_unchanged_sql(column)
+    written = 0
+    for start in range(0, len(rows), WRITE_BATCH):
+        with write_transaction():
+            cursor = db.cursor()
+            cursor.executemany(sql, [(new, customer_id, old) for customer_id, old, new
+                                     in rows[start:start + WRITE_BATCH]])
+            written += cursor.rowcount
+    return written
 
 
 def refresh_last_contacts(now):
     """Recompute every customer's last contact from contacts, meetings attended and confirmed
     notice receipts (catching edits and archived records the event hooks did not see), and the
-    responsible department's own last communication that keeps the cadence. UPDATEs that write
-    only the customers whose value is wrong: a rerun writes nothing."""
+    responsible department's own last communication that keeps the cadence. Reads which
+    customers are wrong, then writes only those, in short transactions (write_differences): a
+    rerun writes nothing. Audits itself, in the transaction of its last write."""
     contacts = (Contact.select(fn.MAX(Contact.received_at).alias("at"))
                 .where((Contact.customer == Customer.id) & Contact.archived_at.is_null()))
     meetings = (Meeting.select(fn.MAX(Meeting.held_at).alias("at")).join(MeetingAttendee)
@@ -29,10 +52,14 @@ def refresh_last_contacts(now):
                        & NoticeReceipt.archived_at.is_null()))
     sources = (contacts + meetings + receipts).alias("source")  # UNION ALL
     latest = Select([sources], [fn.MAX(sources.c.at)])
-    differs = NodeList((Customer.last_contact_at,
-                        SQL("IS NOT" if is_sqlite() else "IS DISTINCT FROM"), latest))
-    written = Customer.update(last_contact_at=latest).where(differs).execute()
-    return written + Customer.refresh_cadence_contacts(now)
+    written = write_differences(Customer.last_contact_at, latest)
+    written += Customer.refresh_cadence_contacts(now, write_differences)
+    with write_transaction():
+        audit_job("refresh_last_contacts", written, now)
+    return written
+
+
+refresh_last_contacts.in_transaction = False  # its own short write transactions
 
 
 def plus_days(column, days):

@@ -153,6 +153,43 @@ def test_refreshing_last_contacts_writes_only_what_is_wrong(app):
     assert Customer.get_by_id(customer.id).last_contact_at is None  # no contact left at all
 
 
+def test_the_nightly_refresh_writes_in_short_transactions_and_never_over_a_newer_value(
+        app, monkeypatch):
+    """The customers that are wrong are read first, then written a batch per transaction, each
+    only if it still holds the value read: a contact saved while the refresh read (its hook
+    moved the customer's last contact forward) is not overwritten with the older value."""
+    import jobs.communication as communication
+    customers = [Customer.create(name="客户%d" % i, kind="consumer", phone="1390000%04d" % i,
+                                 created_at=NOW, updated_at=NOW) for i in range(5)]
+    for customer in customers:
+        Contact.create(customer=customer, phone=customer.phone, subject="咨询",
+                       received_at=NOW - timedelta(days=3), created_at=NOW, updated_at=NOW)
+    ids = [c.id for c in customers]
+    Customer.update(last_contact_at=None).where(Customer.id.in_(ids)).execute()
+    read = Customer.differences
+
+    def read_then_a_contact_is_saved(column, latest, condition=None):
+        rows = read(column, latest, condition)
+        if column is Customer.last_contact_at:  # the desk saves a contact of the first one now
+            Customer.update(last_contact_at=NOW).where(Customer.id == ids[0]).execute()
+        return rows
+    monkeypatch.setattr(Customer, "differences", read_then_a_contact_is_saved)
+    monkeypatch.setattr(communication, "WRITE_BATCH", 2)
+    transactions = []
+    opened = communication.write_transaction
+
+    def counted():
+        transactions.append(1)
+        return opened()
+    monkeypatch.setattr(communication, "write_transaction", counted)
+    assert refresh_last_contacts(NOW) == 4  # the four still wrong; the first keeps its newer value
+    assert len(transactions) >= 3 + 1  # 4+ rows two at a time, then the audit row's
+    stored = dict(Customer.select(Customer.id, Customer.last_contact_at)
+                  .where(Customer.id.in_(ids)).tuples())
+    assert stored[ids[0]] == NOW
+    assert all(stored[i] == NOW - timedelta(days=3) for i in ids[1:])
+
+
 def test_the_nightly_refresh_runs_before_the_cadence_check_that_reads_it(app):
     """Archiving a tenant's only recent contact leaves its last contact too late (the hooks
     only move it forward); the day's run refreshes it first, so the cadence alert is raised."""
