@@ -11,9 +11,7 @@ from peewee import (
     DecimalField,
     IntegerField,
     TextField,
-    NodeList,
     Select,
-    SqliteDatabase,
     fn,
 )
 
@@ -176,25 +174,6 @@ class Customer(Register):
             latest = Select([sources], [fn.MAX(sources.c.at)])
             written += write(cls.cadence_contact_at, latest, cls.kind == kind)
         return written
-
-    @classmethod
-    def differences(cls, column, latest, condition=None):
-        """[(id, stored, latest)] of the customers whose `column` differs from `latest` (SQL per
-        customer): a read, holding no write lock however many customers it reads."""
-        sqlite = isinstance(cls._meta.database.obj, SqliteDatabase)
-        differs = NodeList((column, SQL("IS NOT" if sqlite else "IS DISTINCT FROM"), latest))
-        where = differs if condition is None else (condition & differs)
-        return list(cls.select(cls.id, column, latest).where(where).tuples())
-
-    @classmethod
-    def set_if_unchanged_sql(cls, column):
-        """UPDATE of one customer's `column` to a value (first parameter) if it still holds the
-        value read (third; NULL-safe): an event hook that moved it meanwhile wins."""
-        database = cls._meta.database
-        same = "IS" if isinstance(database.obj, SqliteDatabase) else "IS NOT DISTINCT FROM"
-        return 'UPDATE "%s" SET "%s" = %s WHERE "id" = %s AND "%s" %s %s' % (
-            cls._meta.table_name, column.column_name, database.param, database.param,
-            column.column_name, same, database.param)
 
 
 # A live customer is one party where the importer matches it (importer.customer_key): by shop

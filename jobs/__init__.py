@@ -128,7 +128,8 @@ def run_due_jobs(now, force=False, run=None, full=False):
         return {}
     results = {}
     started_mark = quiet.last_audit_id()
-    alerts_before = Alert.select(fn.MAX(Alert.id)).scalar() or 0
+    analyze = not database.is_sqlite()  # the alert table's statistics after a big catch-up
+    alerts_before = (Alert.select(fn.MAX(Alert.id)).scalar() or 0) if analyze else 0
     skip = not full and quiet.nothing_new(now)
     for job, every in SCHEDULE:
         name = job.__name__
@@ -156,7 +157,7 @@ def run_due_jobs(now, force=False, run=None, full=False):
     if not skip and all(results.get(name, JobRun.FAILED) != JobRun.FAILED for name in SETTLING):
         with write_transaction():
             quiet.settle(started_mark, now)
-    if not database.is_sqlite() and \
+    if analyze and \
             (Alert.select(fn.MAX(Alert.id)).scalar() or 0) - alerts_before > ANALYZE_AFTER_RAISED:
         db.execute_sql('ANALYZE "alert"')
     return results

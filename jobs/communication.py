@@ -2,7 +2,7 @@
 
 Set-based: a few UPDATE and INSERT … SELECT statements per customer kind, never a loop over
 customers in Python."""
-from peewee import SQL, Case, Select, Value, fn
+from peewee import SQL, Case, NodeList, Select, Value, fn
 
 import sla
 from audit import audit_job
@@ -17,14 +17,24 @@ TITLE = "沟通频次逾期（%s）："
 WRITE_BATCH = 1000  # customers written per transaction
 
 
+def customers_differing(column, latest, condition=None):
+    """[(id, stored, latest)] of the customers whose `column` differs from `latest` (SQL per
+    customer): a read, holding no write lock however many customers it reads."""
+    differs = NodeList((column, SQL("IS NOT" if is_sqlite() else "IS DISTINCT FROM"), latest))
+    where = differs if condition is None else (condition & differs)
+    return list(Customer.select(Customer.id, column, latest).where(where).tuples())
+
+
 def write_differences(column, latest, condition=None):
     """Set each customer's `column` to `latest` (SQL per customer) where it differs: the
     customers that differ are read first, holding no lock; then written WRITE_BATCH at a time,
     each in a short transaction and only if it still holds the value read. One UPDATE of every
     customer held SQLite's write lock for the whole read (3 s at a year of a busy mall, more
     than the 10 s busy timeout at three): the desk's saves, and a worker starting, failed."""
-    rows = Customer.differences(column, latest, condition)
-    sql = Customer.set_if_unchanged_sql(column)
+    rows = customers_differing(column, latest, condition)
+    # Each row only if it still holds the value read (NULL-safe): a hook that moved it wins.
+    sql = 'UPDATE "customer" SET "{0}" = {1} WHERE "id" = {1} AND "{0}" {2} {1}'.format(
+        column.column_name, db.param, "IS" if is_sqlite() else "IS NOT DISTINCT FROM")
     written = 0
     for start in range(0, len(rows), WRITE_BATCH):
         with write_transaction():

@@ -166,14 +166,14 @@ def test_the_nightly_refresh_writes_in_short_transactions_and_never_over_a_newer
                        received_at=NOW - timedelta(days=3), created_at=NOW, updated_at=NOW)
     ids = [c.id for c in customers]
     Customer.update(last_contact_at=None).where(Customer.id.in_(ids)).execute()
-    read = Customer.differences
+    read = communication.customers_differing
 
     def read_then_a_contact_is_saved(column, latest, condition=None):
         rows = read(column, latest, condition)
         if column is Customer.last_contact_at:  # the desk saves a contact of the first one now
             Customer.update(last_contact_at=NOW).where(Customer.id == ids[0]).execute()
         return rows
-    monkeypatch.setattr(Customer, "differences", read_then_a_contact_is_saved)
+    monkeypatch.setattr(communication, "customers_differing", read_then_a_contact_is_saved)
     monkeypatch.setattr(communication, "WRITE_BATCH", 2)
     transactions = []
     opened = communication.write_transaction
