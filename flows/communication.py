@@ -1,7 +1,9 @@
 """Customer communication (顾客沟通): notices, meetings and who attended them (R-COM-1 … 4)."""
 from audit import audit
 from database import write_transaction
-from models import Meeting, MeetingAttendee, Notice, User
+from models import ActionItem, Meeting, MeetingAttendee, Notice, NoticeReceipt, User
+from flows.audience import chosen_customers
+from flows.steps import runs
 from flows.records import after_save, before_save
 
 
@@ -31,3 +33,38 @@ def record_attendance(meeting, customers, description, by, now):
         meeting.record_attendance(now)
         audit("attendance", meeting, now=now, user=by, summary="参会客户：" + description)
     return len(rows)
+
+
+# The steps of this area's registers, each one function (flows.steps.take_step runs them).
+
+@runs(Notice, "publish")
+def _notice_publish(record, by, now, fields):
+    customers, audience = chosen_customers(fields)
+    return record.publish(by, now, customers, audience)
+
+
+@runs(NoticeReceipt, "confirm")
+def _notice_receipt_confirm(record, by, now, fields):
+    return record.confirm(by, now, fields.get("method") or NoticeReceipt.SIGNED,
+                          fields.get("person"), fields.get("confirmed_at"))
+
+
+@runs(NoticeReceipt, "sign")
+def _notice_receipt_sign(record, by, now, fields):
+    return record.confirm(by, now, NoticeReceipt.SIGNED, transition="sign")
+
+
+@runs(Meeting, "attendance")
+def _meeting_attendance(record, by, now, fields):
+    customers, description = chosen_customers(fields)
+    return record_attendance(record, customers, description, by, now)
+
+
+@runs(ActionItem, "complete_item")
+def _action_item_complete_item(record, by, now, fields):
+    return record.complete(by, now, fields["outcome"])
+
+
+@runs(ActionItem, "cancel_item")
+def _action_item_cancel_item(record, by, now, fields):
+    return record.cancel(by, now, fields["reason"])

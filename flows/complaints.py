@@ -4,7 +4,9 @@ import flows.reception
 import reports
 from audit import audit
 from database import write_transaction
-from models import Complaint, ComplaintPassOn, ComplaintReport, ComplaintUpdate, ValidationError
+from models import (Complaint, ComplaintGuideline, ComplaintPassOn, ComplaintReport,
+                    ComplaintUpdate, Department, ValidationError)
+from flows.steps import runs
 from flows.records import after_save, before_save, stamped_by
 
 stamped_by(ComplaintPassOn, "received_by")
@@ -80,3 +82,68 @@ def generate_report(month, by, now):
         report = reports.generate_complaint_report(month, now, by)
         audit("generate", report, now=now, user=by)
     return report
+
+
+# The steps of this area's registers, each one function (flows.steps.take_step runs them).
+
+@runs(Complaint, "scope")
+def _complaint_scope(record, by, now, fields):
+    ids = [g.id for g in ComplaintGuideline.checklist()]
+    return record.check_scope(by, now, fields["ticked"] or [], ids, fields["reason"])
+
+
+@runs(Complaint, "correct")
+def _complaint_correct(record, by, now, fields):
+    return record.correct_intake(by, now, fields["category"], fields["severity"],
+                                 fields["requested_by"])
+
+
+@runs(Complaint, "start")
+def _complaint_start(record, by, now, fields):
+    return record.start(by, now, fields["content"])
+
+
+@runs(Complaint, "progress")
+def _complaint_progress(record, by, now, fields):
+    return record.add_update(by, now, "progress", fields["content"], fields["told"])
+
+
+@runs(Complaint, "feedback")
+def _complaint_feedback(record, by, now, fields):
+    return record.add_update(by, now, "feedback", fields["content"], fields["told"])
+
+
+@runs(Complaint, "follow_up")
+def _complaint_follow_up(record, by, now, fields):
+    return record.add_update(by, now, "follow_up", fields["content"], fields["told"])
+
+
+@runs(Complaint, "resolve")
+def _complaint_resolve(record, by, now, fields):
+    return record.resolve(by, now, fields["result"])
+
+
+@runs(Complaint, "escalate")
+def _complaint_escalate(record, by, now, fields):
+    return record.escalate(by, now, fields["reason"])
+
+
+@runs(Complaint, "reroute")
+def _complaint_reroute(record, by, now, fields):
+    return record.reroute(by, now, Department.get_by_id(fields["department"]), fields["reason"])
+
+
+@runs(ComplaintPassOn, "register")
+def _complaint_pass_on_register(record, by, now, fields):
+    return register_pass_on(record, by, now, fields["category"], fields["severity"],
+                            fields["requested_by"])
+
+
+@runs(ComplaintReport, "regenerate")
+def _complaint_report_regenerate(record, by, now, fields):
+    return generate_report(record.month, by, now)
+
+
+@runs(ComplaintReport, "publish")
+def _complaint_report_publish(record, by, now, fields):
+    return record.publish(by, now)

@@ -1,7 +1,8 @@
 """Reception (接待登记): service requests and work letters; a contact turned into a record."""
 from audit import audit
 from database import write_transaction
-from models import Callback, Contact, ServiceRequest, WorkLetter
+from models import Callback, Contact, Department, RepairOrder, ServiceRequest, WorkLetter
+from flows.steps import runs
 from flows.records import after_save, stamped_by
 
 stamped_by(Contact, "received_by")
@@ -58,3 +59,120 @@ def notify_departments(request, by, now, departments):
         for letter in letters:
             audit("create", letter, now=now, user=by)
     return letters
+
+
+# The steps of this area's registers, each one function (flows.steps.take_step runs them).
+
+NOT_RATED = "none"  # 回访: the customer gave no score (a callback, not a rating)
+
+
+@runs(None, "hold")
+def _any_hold(record, by, now, fields):
+    return record.hold(by, now, fields["reason"])
+
+
+@runs(None, "release")
+def _any_release(record, by, now, fields):
+    return record.release(by, now)
+
+
+@runs(Contact, "to_repair")
+def _contact_to_repair(record, by, now, fields):
+    return open_repair_order(record, by, now)
+
+
+@runs(Contact, "to_service_request")
+def _contact_to_service_request(record, by, now, fields):
+    return open_service_request(record, by, now)
+
+
+@runs(Contact, "to_complaint")
+def _contact_to_complaint(record, by, now, fields):
+    return open_complaint(record, by, now, fields["category"], fields["severity"],
+                          fields["requested_by"])
+
+
+@runs(Contact, "to_letter")
+def _contact_to_letter(record, by, now, fields):
+    return open_work_letter(record, by, now, Department.get_by_id(fields["department"]))
+
+
+@runs(Contact, "handled")
+def _contact_handled(record, by, now, fields):
+    return record.mark_handled(by, now, fields["outcome"])
+
+
+@runs(Contact, "answer")
+def _contact_answer(record, by, now, fields):
+    return record.answer_enquirer(by, now, fields["method"], fields["answer"])
+
+
+@runs(RepairOrder, "dispatch")
+def _repair_order_dispatch(record, by, now, fields):
+    return record.dispatch(by, now)
+
+
+@runs(RepairOrder, "accept")
+def _repair_order_accept(record, by, now, fields):
+    return record.accept(by, now)
+
+
+@runs(RepairOrder, "complete")
+def _repair_order_complete(record, by, now, fields):
+    return record.complete(by, now, fields["result"])
+
+
+@runs(RepairOrder, "refuse")
+def _repair_order_refuse(record, by, now, fields):
+    return record.refuse(by, now, fields["reason"])
+
+
+@runs(ServiceRequest, "approve")
+def _service_request_approve(record, by, now, fields):
+    return record.approve(by, now, fields["note"])
+
+
+@runs(ServiceRequest, "decline")
+def _service_request_decline(record, by, now, fields):
+    return record.decline(by, now, fields["reason"])
+
+
+@runs(ServiceRequest, "hand_back")
+def _service_request_hand_back(record, by, now, fields):
+    return record.hand_back(by, now)
+
+
+@runs(ServiceRequest, "notify")
+def _service_request_notify(record, by, now, fields):
+    return notify_departments(record, by, now, list(
+        Department.select().where(Department.id.in_(fields["departments"]))))
+
+
+@runs(WorkLetter, "send")
+def _work_letter_send(record, by, now, fields):
+    return record.send(by, now)
+
+
+@runs(WorkLetter, "acknowledge")
+def _work_letter_acknowledge(record, by, now, fields):
+    return record.acknowledge(by, now)
+
+
+@runs(WorkLetter, "reply")
+def _work_letter_reply(record, by, now, fields):
+    return record.answer(by, now, fields["reply"])
+
+
+@runs(WorkLetter, "close")
+def _work_letter_close(record, by, now, fields):
+    return record.close(by, now)
+
+
+@runs(None, "callback")
+def _any_callback(record, by, now, fields):
+    """回访 of a repair order or a complaint: `fixed` "yes" or "no", `satisfaction` "1"…"5" or
+    NOT_RATED, the person called and the notes."""
+    return record.record_callback(
+        by, now, fields["fixed"] == "yes",
+        None if fields["satisfaction"] == NOT_RATED else int(fields["satisfaction"]),
+        fields.get("notes") or None, fields.get("person") or None)

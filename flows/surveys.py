@@ -2,7 +2,9 @@
 import reports
 from audit import audit, snapshot
 from database import write_transaction
-from models import Survey, SurveyAnswer, SurveyQuestion, ValidationError
+from models import CorrectiveAction, Survey, SurveyAnswer, SurveyQuestion, ValidationError
+from flows.audience import chosen_customers
+from flows.steps import runs
 from flows.records import after_save, before_save
 
 
@@ -55,3 +57,71 @@ def close(survey, by, now):
         for action in raised:
             audit("create", action, now=now, user=by, summary="调查结束自动生成：" + action.finding[:120])
     return raised
+
+
+# The steps of this area's registers, each one function (flows.steps.take_step runs them).
+
+@runs(Survey, "copy_template")
+def _survey_copy_template(record, by, now, fields):
+    return copy_template(record, by, now, fields["template"])
+
+
+@runs(Survey, "submit")
+def _survey_submit(record, by, now, fields):
+    return record.submit(by, now)
+
+
+@runs(Survey, "approve")
+def _survey_approve(record, by, now, fields):
+    return record.approve(by, now)
+
+
+@runs(Survey, "return_plan")
+def _survey_return_plan(record, by, now, fields):
+    return record.return_plan(by, now, fields["reason"])
+
+
+@runs(Survey, "train")
+def _survey_train(record, by, now, fields):
+    return record.record_training(by, now, fields["trained_at"], fields["note"])
+
+
+@runs(Survey, "begin")
+def _survey_begin(record, by, now, fields):
+    return record.begin(by, now)
+
+
+@runs(Survey, "distribute")
+def _survey_distribute(record, by, now, fields):
+    customers, _ = chosen_customers(fields, only_kinds=Survey.TARGET_KINDS[record.target])
+    return distribute(record, by, now, customers)
+
+
+@runs(Survey, "paper_copies")
+def _survey_paper_copies(record, by, now, fields):
+    return record.record_paper_copies(by, now, fields["copies"])
+
+
+@runs(Survey, "close")
+def _survey_close(record, by, now, fields):
+    return close(record, by, now)
+
+
+@runs(Survey, "file")
+def _survey_file(record, by, now, fields):
+    return record.file_records(by, now)
+
+
+@runs(CorrectiveAction, "complete_action")
+def _corrective_action_complete_action(record, by, now, fields):
+    return record.complete(by, now, fields["action"], fields["note"])
+
+
+@runs(CorrectiveAction, "verify")
+def _corrective_action_verify(record, by, now, fields):
+    return record.verify(by, now, fields["evidence"])
+
+
+@runs(CorrectiveAction, "reject_verification")
+def _corrective_action_reject_verification(record, by, now, fields):
+    return record.reject(by, now, fields["reason"])

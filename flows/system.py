@@ -1,5 +1,6 @@
 """System registers: logins and the SLA rules."""
-from models import SlaRule, User, ValidationError
+from models import Alert, SlaRule, User, ValidationError
+from flows.steps import runs
 from flows.records import before_save
 
 
@@ -19,3 +20,10 @@ def code_fixed(rule, created, by, now, extra):
     # The workflows find their rule by code: renaming it would stop the clocks.
     if not created and rule.code != SlaRule.get_by_id(rule.id).code:
         raise ValidationError({"code": "规则代码不能修改"})
+
+
+# The steps of this area's registers, each one function (flows.steps.take_step runs them).
+
+@runs(Alert, "resolve")
+def _alert_resolve(record, by, now, fields):
+    return record.resolve(by, now, fields["note"])

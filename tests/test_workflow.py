@@ -70,11 +70,12 @@ def transitions_called(register):
     direct = {call.args[0].value for call in ast.walk(cls) if isinstance(call, ast.Call)
               and isinstance(call.func, ast.Attribute) and call.func.attr == "transition"
               and call.args and isinstance(call.args[0], ast.Constant)}
-    # A view may choose which of a method's transitions it takes (签收: `transition="sign"`).
+    # A step's flows function may choose which of a method's transitions it takes (签收:
+    # `transition="sign"`).
     chosen = set()
-    for name in os.listdir(os.path.join(ROOT, "views")):
+    for name in os.listdir(os.path.join(ROOT, "flows")):
         if name.endswith(".py"):
-            with open(os.path.join(ROOT, "views", name), encoding="utf-8") as fh:
+            with open(os.path.join(ROOT, "flows", name), encoding="utf-8") as fh:
                 chosen |= {k.value.value for k in ast.walk(ast.parse(fh.read()))
                            if isinstance(k, ast.keyword) and k.arg == "transition"
                            and isinstance(k.value, ast.Constant)}
@@ -282,8 +283,8 @@ def test_a_view_step_restating_its_states_is_refused():
     """A declared register's step gets its states and label from workflow.py; a view that
     writes them again does not start."""
     class Restating(RepairOrderView):
-        steps = (Step("dispatch", "派单", lambda r, by, now, f: r.dispatch(by, now),
-                      when=(RepairOrder.REGISTERED,)),) + RepairOrderView.steps[1:]
+        steps = (Step("dispatch", "派单", when=(RepairOrder.REGISTERED,)),) \
+            + RepairOrderView.steps[1:]
     with pytest.raises(LookupError, match="declared in workflow.py"):
         Restating(RepairOrder)
 
@@ -310,13 +311,11 @@ def test_take_step_refuses_a_step_its_declaration_does_not_allow_and_lets_one_cl
         created_at=DEMO_NOW, updated_at=DEMO_NOW)
     seen = order.version or 0
 
-    def dispatch(record, by, now):
-        return record.dispatch(by, now)
     with pytest.raises(DomainError, match="当前状态为“已登记”，不能接单"):
-        take_step(order, "accept", prop, DEMO_NOW, lambda r, by, now: r.accept(by, now))
-    take_step(order, "dispatch", clerk, DEMO_NOW, dispatch, seen=seen)
+        take_step(order, "accept", prop, DEMO_NOW)
+    take_step(order, "dispatch", clerk, DEMO_NOW, seen=seen)
     with pytest.raises((StaleRecord, DomainError)):  # the second of two clicks on one page
-        take_step(order, "dispatch", clerk, DEMO_NOW, dispatch, seen=seen)
+        take_step(order, "dispatch", clerk, DEMO_NOW, seen=seen)
     assert RepairOrder.get_by_id(order.id).status == RepairOrder.DISPATCHED
 
 

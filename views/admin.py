@@ -205,8 +205,7 @@ class AlertView(KefuModelView):
     column_default_sort = ("since", True)
     steps = (
         # States and label: workflow.ALERT.
-        Step("resolve", run=lambda r, by, now, f: r.resolve(by, now, f["note"]),
-             fields={"note": reason_field("处理说明")}, style="success"),
+        Step("resolve", fields={"note": reason_field("处理说明")}, style="success"),
     )
 
 

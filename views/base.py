@@ -26,6 +26,7 @@ from wtforms import validators
 import access
 import clock
 import flows.records
+from flows.steps import run_of
 import history
 from forms import KefuForm
 from audit import audit, snapshot
@@ -307,6 +308,8 @@ class KefuModelView(ExportMixin, GridMixin, StepsMixin, ModelView):
             self._derive_from_workflow(flow)
         self.steps = tuple(step.bound(access.step_roles(register, step.name), flow)
                            for step in self.steps)
+        for step in self.steps:  # each is taken by its flows function: none missing at start
+            run_of(model, step.name)
         if flow is not None:
             self._bulk_actions_from_workflow(flow)
         self.model = model

@@ -5,22 +5,11 @@ from flask import request
 from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, StringField, validators
 from wtforms.widgets import CheckboxInput, ListWidget
 
-import flows.communication
 from i18n import _l
 from models import ActionItem, Department, Meeting, Notice, NoticeReceipt, User
-from views.audience import audience_fields, chosen_customers
+from views.audience import audience_fields
 from views.base import KefuModelView
 from views.steps import Step, reason_field
-
-
-def publish(record, by, now, fields):
-    customers, audience = chosen_customers(fields)
-    return record.publish(by, now, customers, audience)
-
-
-def record_attendance(record, by, now, fields):
-    customers, description = chosen_customers(fields)
-    return flows.communication.record_attendance(record, customers, description, by, now)
 
 
 class NoticeView(KefuModelView):
@@ -32,7 +21,7 @@ class NoticeView(KefuModelView):
     form_excluded_extra = ("published_at", "status", "confirm_deadline", "audience")
     # States, clocks, labels and the states it is edited in: workflow.NOTICE.
     steps = (
-        Step("publish", run=publish, fields=audience_fields()),
+        Step("publish", fields=audience_fields()),
     )
 
     def get_query(self):
@@ -70,11 +59,8 @@ class NoticeReceiptView(KefuModelView):
     column_list = ("notice", "customer", "status", "method", "confirmed_at", "confirmed_person",
                    "recorded_by")
     steps = (
-        Step("confirm", run=lambda r, by, now, f: r.confirm(
-            by, now, f.get("method") or NoticeReceipt.SIGNED, f.get("person"), f.get("confirmed_at")),
-            fields=ConfirmForm.fields(), style="success"),
-        Step("sign", run=lambda r, by, now, f: r.confirm(by, now, NoticeReceipt.SIGNED,
-                                                         transition="sign")),
+        Step("confirm", fields=ConfirmForm.fields(), style="success"),
+        Step("sign"),
     )
 
 
@@ -115,7 +101,7 @@ class MeetingView(KefuModelView):
     # A list of checkboxes, not a text box: no form-control frame around it.
     form_widget_args = {"staff": {"class": "list-unstyled mb-0"}}
     steps = (
-        Step("attendance", "登记参会客户", record_attendance, fields=audience_fields(),
+        Step("attendance", "登记参会客户", fields=audience_fields(),
              style="info"),
     )
 
@@ -136,10 +122,8 @@ class ActionItemView(KefuModelView):
     form_excluded_extra = ("done_at", "outcome", "status")
     # States, labels and the states it is edited in: workflow.ACTION_ITEM.
     steps = (
-        Step("complete_item", run=lambda r, by, now, f: r.complete(by, now, f["outcome"]),
-             fields={"outcome": reason_field("落实情况")}, style="success"),
-        Step("cancel_item", run=lambda r, by, now, f: r.cancel(by, now, f["reason"]),
-             fields={"reason": reason_field("取消原因")}, style="danger"),
+        Step("complete_item", fields={"outcome": reason_field("落实情况")}, style="success"),
+        Step("cancel_item", fields={"reason": reason_field("取消原因")}, style="danger"),
     )
 
 

@@ -19,8 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from i18n import _l, gettext
 from models import (Complaint, ComplaintGuideline, ComplaintPassOn, ComplaintReport,
-                    ComplaintUpdate, Department,
-                    DomainError)
+                    ComplaintUpdate, DomainError)
 from privacy import mask_text, sees_personal_data
 from views.base import KefuModelView, PageLink, excel_safe, mask
 from views.reception import DepartmentField, hold_steps
@@ -49,11 +48,6 @@ def update_fields(content_label):
             "told": TextAreaField(_l("告知投诉人内容"), validators=[validators.Length(max=2000)])}
 
 
-def check_scope(record, by, now, form):
-    ids = [g.id for g in ComplaintGuideline.checklist()]
-    return record.check_scope(by, now, form["ticked"] or [], ids, form["reason"])
-
-
 class ComplaintView(KefuModelView):
     # The key columns first (number, customer, status, deadlines): on screen at 1366 px.
     column_list = ("number", "customer", "complainant_name", "subject", "status",
@@ -68,38 +62,24 @@ class ComplaintView(KefuModelView):
     details_template = "kefu/complaint_details.html"
     # States, clocks and labels: workflow.COMPLAINT.
     steps = (
-        Step("scope", run=check_scope,
-             fields={"ticked": GuidelineField(_l("符合以下全部条件方可受理")),
+        Step("scope", fields={"ticked": GuidelineField(_l("符合以下全部条件方可受理")),
                      "reason": TextAreaField(_l("不予受理原因及解释（不符合时必填）"),
                                              validators=[validators.Length(max=2000)])},
              show=lambda r: r.category == "product" and not r.scope_checked),
-        Step("correct", run=lambda r, by, now, f: r.correct_intake(
-            by, now, f["category"], f["severity"], f["requested_by"]),
-             fields=intake_fields(), style="outline-secondary",
+        Step("correct", fields=intake_fields(), style="outline-secondary",
              show=lambda r: r.may_correct_intake(), help=INTAKE_HELP, initial=lambda r: {
                  "category": r.category, "severity": r.severity, "requested_by": r.requested_by}),
         # A major complaint's handling is started by the project manager who leads it (R-CMP-1).
-        Step("start", run=lambda r, by, now, f: r.start(by, now, f["content"]),
-             fields={"content": reason_field("启动说明")},
+        Step("start", fields={"content": reason_field("启动说明")},
              show=lambda r: r.may_start(current_user)),
-        Step("progress", run=lambda r, by, now, f: r.add_update(
-            by, now, "progress", f["content"], f["told"]),
-             fields=update_fields("处理情况"), style="secondary"),
-        Step("feedback", run=lambda r, by, now, f: r.add_update(
-            by, now, "feedback", f["content"], f["told"]),
-             fields=update_fields("反馈内容"), style="secondary"),
-        Step("follow_up", run=lambda r, by, now, f: r.add_update(
-            by, now, "follow_up", f["content"], f["told"]),
-             fields=update_fields("跟踪情况"), style="secondary",
+        Step("progress", fields=update_fields("处理情况"), style="secondary"),
+        Step("feedback", fields=update_fields("反馈内容"), style="secondary"),
+        Step("follow_up", fields=update_fields("跟踪情况"), style="secondary",
              show=lambda r: r.follow_up_from is not None),
-        Step("resolve", run=lambda r, by, now, f: r.resolve(by, now, f["result"]),
-             fields={"result": reason_field("处理结果")}, style="success"),
+        Step("resolve", fields={"result": reason_field("处理结果")}, style="success"),
         callback_step(verdicts=(_l("认可处理结果"), _l("不认可，投诉升级一级重新处理"))),
-        Step("escalate", run=lambda r, by, now, f: r.escalate(by, now, f["reason"]),
-             fields={"reason": reason_field("升级原因")}, style="danger"),
-        Step("reroute", run=lambda r, by, now, f: r.reroute(
-            by, now, Department.get_by_id(f["department"]), f["reason"]),
-             fields={"department": DepartmentField(_l("改派至")), "reason": reason_field("改派原因")},
+        Step("escalate", fields={"reason": reason_field("升级原因")}, style="danger"),
+        Step("reroute", fields={"department": DepartmentField(_l("改派至")), "reason": reason_field("改派原因")},
              style="warning"),
     ) + hold_steps()
 
@@ -133,9 +113,7 @@ class ComplaintPassOnView(KefuModelView):
     # States, clocks and labels: workflow.COMPLAINT_PASS_ON.
     steps = (
         # Category and severity decide routing and clocks: asked as in 转投诉.
-        Step("register", run=lambda r, by, now, f: flows.complaints.register_pass_on(
-            r, by, now, f["category"], f["severity"], f["requested_by"]),
-             fields=intake_fields(), style="danger", help=INTAKE_HELP, facts=passed_on),
+        Step("register", fields=intake_fields(), style="danger", help=INTAKE_HELP, facts=passed_on),
     )
 
     def extra_links(self, record):
@@ -178,14 +156,6 @@ def figures_text(view, context, report, name):
                      for section, item, value in reports.report_rows(report, readable_figures))
 
 
-def publish(report, by, now, form):
-    report.publish(by, now)
-
-
-def regenerate(report, by, now, form):
-    return reports.generate_complaint_report(report.month, now, by)
-
-
 class ComplaintReportView(KefuModelView):
     """Monthly analyses: generated by a job on the 1st or on demand, shown with charts."""
     column_list = ("month", "status", "generated_at", "summary")
@@ -196,8 +166,8 @@ class ComplaintReportView(KefuModelView):
     column_formatters = {"figures": figures_text}
     steps = (
         # States and labels: workflow.COMPLAINT_REPORT.
-        Step("regenerate", run=regenerate, style="secondary"),
-        Step("publish", run=publish, style="success"),
+        Step("regenerate", style="secondary"),
+        Step("publish", style="success"),
     )
 
     @expose("/generate/", methods=("GET", "POST"))

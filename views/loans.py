@@ -2,7 +2,7 @@
 from datetime import datetime, time
 from decimal import Decimal
 
-from flask import abort, flash, g, redirect, request
+from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_login import current_user
 from peewee import fn
@@ -13,7 +13,7 @@ import clock
 import flows.cash
 from forms import KefuForm
 from i18n import _l
-from models import (PAYMENT_METHODS, Charge, Department, DomainError, FeeItem, ItemLoan, LendableItem,
+from models import (PAYMENT_METHODS, Charge, DomainError, FeeItem, ItemLoan, LendableItem,
                     ShiftHandover, User, ValidationError)
 from views.base import KefuModelView, PageLink, fits_column
 from views.steps import Step, reason_field
@@ -39,8 +39,7 @@ class ChargeView(KefuModelView):
                     fits_column(Charge.amount)])}
     # States, clocks, labels and the states it is edited in: workflow.CHARGE.
     steps = (
-        Step("void", run=lambda r, by, now, f: r.void(by, now, f["reason"]),
-             fields={"reason": reason_field("作废原因")}, style="danger",
+        Step("void", fields={"reason": reason_field("作废原因")}, style="danger",
              show=lambda r: not r.handover_id),
     )
 
@@ -88,13 +87,11 @@ class ShiftHandoverView(KefuModelView):
     print_slips = (("handover_sheet", "打印交接班对账单"),)
     # States, clocks and labels: workflow.SHIFT_HANDOVER.
     steps = (
-        Step("take_over", run=lambda r, by, now, f: r.take_over(by, now), style="success",
+        Step("take_over", style="success",
              show=lambda r: r.taken_by_id == current_user.id,
              detail=lambda r: _l("确认已清点：现金%(cash)s元，系统收费合计%(total)s元。") % {
                  "cash": r.cash_counted, "total": r.system_total}),
-        Step("finance", run=lambda r, by, now, f: r.hand_to_finance(
-                 by, now, f["receiver"], f["amount"]),
-             help="本班清点的现金交财务部；记录财务接收人和实收金额，本班各笔收费随之标记为已交财务。",
+        Step("finance", help="本班清点的现金交财务部；记录财务接收人和实收金额，本班各笔收费随之标记为已交财务。",
              initial=lambda r: {"amount": r.cash_counted},
              fields={"receiver": StringField(_l("财务接收人"), validators=[
                          validators.InputRequired(message="请填写财务接收人"),
@@ -165,15 +162,6 @@ class LendableItemView(KefuModelView):
     column_default_sort = ("code", False)
 
 
-def _warehouse_scope(record, dept):
-    """Department staff issue and take back items only as the warehouse (仓库保管员, R-LOAN-2);
-    read once per request, not per row."""
-    if "kefu_warehouse_id" not in g:
-        g.kefu_warehouse_id = Department.select(Department.id).where(
-            Department.code == Department.WAREHOUSE).scalar()
-    return dept == g.kefu_warehouse_id
-
-
 def _paper_number(label, message):
     return StringField(_l(label), validators=[validators.InputRequired(message=message),
                                               validators.Length(max=20)])
@@ -189,21 +177,15 @@ class ItemLoanView(KefuModelView):
     print_slips = (("deposit_receipt", "打印押金收据"), ("loan_certificate", "打印借用物品证明"),
                    ("refund_slip", "打印退押金单"))
     steps = (
-        Step("issue", run=lambda r, by, now, f: r.issue(
-                 by, now, f["certificate_no"], f["issued_at"]),
-             scope=_warehouse_scope, style="success",
+        Step("issue", style="success",
              help="仓库保管员凭《借用物品证明》发放物品：请核对并填写证明上的编号。免费借用时间从发放时起算。",
              fields={"certificate_no": _paper_number(
                          "《借用物品证明》编号", "请填写《借用物品证明》编号"),
                      "issued_at": DateTimeField(_l("发放时间（留空为现在）"), format="%Y-%m-%d %H:%M",
                                                 validators=[validators.Optional()])}),
-        Step("return_item", run=lambda r, by, now, f: r.return_item(by, now),
-             scope=_warehouse_scope,
-             detail=lambda r: _l("归还时间记入《借用物品证明》；超时费按归还时间计算，从押金%(deposit)s元中扣除。") % {
+        Step("return_item", detail=lambda r: _l("归还时间记入《借用物品证明》；超时费按归还时间计算，从押金%(deposit)s元中扣除。") % {
                  "deposit": r.deposit}),
-        Step("refund", run=lambda r, by, now, f: flows.cash.refund_deposit(
-                 r, by, now, f["receipt_no"], f["certificate_no"]),
-             style="success",
+        Step("refund", style="success",
              help="凭押金收据和《借用物品证明》退还押金：请核对并填写两者的编号。超时费从押金中扣除，记入本班收费。",
              facts=lambda r: [(_l("押金（元）"), r.money("deposit")), (_l("超时费（元）"), r.money("fee")),
                               (_l("应退押金（元）"), r.money("refund_due"))]

@@ -3,7 +3,6 @@ from flask_login import current_user
 from wtforms import SelectField, SelectMultipleField, validators
 from wtforms.widgets import CheckboxInput, ListWidget
 
-import flows.reception
 from i18n import _l
 from models import Callback, Contact, Department, RepairOrder, ServiceRequest, WorkLetter
 from views import crm
@@ -15,17 +14,10 @@ def hold_steps():
     """Put on hold / release, for registers whose clocks may wait on the customer or parts
     (in the states their workflow declares for 挂起)."""
     return (
-        Step("hold", run=lambda r, by, now, f: r.hold(by, now, f["reason"]),
-             fields={"reason": reason_field("挂起原因")}, style="secondary",
+        Step("hold", fields={"reason": reason_field("挂起原因")}, style="secondary",
              show=lambda r: r.on_hold_since is None),
-        Step("release", run=lambda r, by, now, f: r.release(by, now),
-             style="secondary", show=lambda r: r.on_hold_since is not None),
+        Step("release", style="secondary", show=lambda r: r.on_hold_since is not None),
     )
-
-
-def receiving(letter, dept):
-    """Letters addressed to the department."""
-    return letter.to_department_id == dept
 
 
 def department_choices():
@@ -85,22 +77,14 @@ class ContactView(KefuModelView):
                            "answered_by")
     # States, clocks, labels: workflow.CONTACT.
     steps = (
-        Step("to_repair", run=lambda r, by, now, f: flows.reception.open_repair_order(r, by, now)),
-        Step("to_service_request",
-             run=lambda r, by, now, f: flows.reception.open_service_request(r, by, now)),
+        Step("to_repair"),
+        Step("to_service_request"),
         # Category and severity decide routing, clocks and the pm's alert: asked before saving.
-        Step("to_complaint", run=lambda r, by, now, f: flows.reception.open_complaint(
-            r, by, now, f["category"], f["severity"], f["requested_by"]),
-             fields=intake_fields(), style="danger", help=INTAKE_HELP),
-        Step("to_letter", run=lambda r, by, now, f: flows.reception.open_work_letter(
-            r, by, now, Department.get_by_id(f["department"])),
-             fields={"department": DepartmentField("收函部门")}),
-        Step("handled", run=lambda r, by, now, f: r.mark_handled(by, now, f["outcome"]),
-             fields={"outcome": reason_field("处理结果")}, style="success"),
+        Step("to_complaint", fields=intake_fields(), style="danger", help=INTAKE_HELP),
+        Step("to_letter", fields={"department": DepartmentField("收函部门")}),
+        Step("handled", fields={"outcome": reason_field("处理结果")}, style="success"),
         # The department replied to the letter: the desk tells the enquirer, and it closes.
-        Step("answer", run=lambda r, by, now, f: r.answer_enquirer(
-            by, now, f["method"], f["answer"]),
-             fields=answer_fields(), style="success", facts=department_replies,
+        Step("answer", fields=answer_fields(), style="success", facts=department_replies,
              show=lambda r: r.has_replies()),
     )
 
@@ -135,13 +119,11 @@ class RepairOrderView(KefuModelView):
     print_slips = (("repair_order", "打印维修工作单"),)
     # States, clocks, labels and bulk offers: workflow.REPAIR_ORDER.
     steps = (
-        Step("dispatch", run=lambda r, by, now, f: r.dispatch(by, now)),
-        Step("accept", run=lambda r, by, now, f: r.accept(by, now)),
-        Step("complete", run=lambda r, by, now, f: r.complete(by, now, f["result"]),
-             fields={"result": reason_field("维修结果")}, style="success"),
+        Step("dispatch"),
+        Step("accept"),
+        Step("complete", fields={"result": reason_field("维修结果")}, style="success"),
         callback_step(verdicts=(_l("已解决"), _l("未解决，重新派单"))),
-        Step("refuse", run=lambda r, by, now, f: r.refuse(by, now, f["reason"]),
-             fields={"reason": reason_field("不予受理原因及解释")}, style="danger"),
+        Step("refuse", fields={"reason": reason_field("不予受理原因及解释")}, style="danger"),
     ) + hold_steps()
 
 
@@ -154,17 +136,13 @@ class ServiceRequestView(KefuModelView):
     # States, clocks, labels and bulk offers: workflow.SERVICE_REQUEST.
     steps = (
         # Only to one entitled to approve this application (R-SVC-1); recorded as 审批人.
-        Step("approve", run=lambda r, by, now, f: r.approve(by, now, f["note"]),
-             fields={"note": reason_field("审批意见")},
+        Step("approve", fields={"note": reason_field("审批意见")},
              style="success", show=lambda r: r.may_approve(current_user),
              facts=lambda r: [(_l("审批人"), str(current_user)), (_l("审批部门负责人"), str(
                  r.department.head or _l("未设置")) if r.department_id else "—")]),
-        Step("decline", run=lambda r, by, now, f: r.decline(by, now, f["reason"]),
-             fields={"reason": reason_field("不予批准原因及解释")}, style="danger"),
-        Step("hand_back", run=lambda r, by, now, f: r.hand_back(by, now)),
-        Step("notify", run=lambda r, by, now, f: flows.reception.notify_departments(
-            r, by, now, list(Department.select().where(Department.id.in_(f["departments"])))),
-             fields={"departments": DepartmentsField("配合部门")}, style="info",
+        Step("decline", fields={"reason": reason_field("不予批准原因及解释")}, style="danger"),
+        Step("hand_back"),
+        Step("notify", fields={"departments": DepartmentsField("配合部门")}, style="info",
              show=lambda r: bool(r.approved)),
     ) + hold_steps()
 
@@ -178,12 +156,11 @@ class WorkLetterView(KefuModelView):
     print_slips = (("work_letter", "打印内部工作联系函"),)
     # States, clocks, labels and bulk offers: workflow.WORK_LETTER.
     steps = (
-        Step("send", run=lambda r, by, now, f: r.send(by, now)),
+        Step("send"),
         # The receiving department signs and replies; the sender sends and closes.
-        Step("acknowledge", run=lambda r, by, now, f: r.acknowledge(by, now), scope=receiving),
-        Step("reply", run=lambda r, by, now, f: r.answer(by, now, f["reply"]),
-             fields={"reply": reason_field("回复")}, style="success", scope=receiving),
-        Step("close", run=lambda r, by, now, f: r.close(by, now), style="secondary"),
+        Step("acknowledge"),
+        Step("reply", fields={"reply": reason_field("回复")}, style="success"),
+        Step("close", style="secondary"),
     )
 
 

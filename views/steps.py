@@ -14,13 +14,14 @@ from wtforms import DateField, RadioField, SelectField, StringField, TextAreaFie
 
 import clock
 from database import is_locked, is_unavailable, outage, yield_turn
+from flows.scopes import STEP_SCOPES, may_step
+from flows.reception import NOT_RATED
 from flows.steps import take_step
 from forms import KefuForm
 from i18n import _l, request_locale
 from models import (AlreadySubmitted, Complaint, DomainError, Register, StaleRecord,
                     ValidationError)
 from privacy import mask, sees_personal_data
-from views.scopes import user_department
 from workflow import CLOSES, MONEY, NOTIFIES
 
 # What a step does beyond changing a state (declared in workflow.py); any of these makes a
@@ -30,23 +31,20 @@ CONSEQUENCES = {MONEY: "涉及款项，确认后不能撤销。", CLOSES: "确�
 
 
 class Step:
-    """One state change of a register as its view offers it: how the form's answers reach the
-    model method, and how it looks. Who may take it is declared in access.STEPS; for a register
+    """One state change of a register as its view offers it: the form it asks (its answers are
+    the fields of the step's flows function, flows.steps.take_step), and how it looks. Who may take it is declared in access.STEPS; for a register
     with a declared workflow, its label, states, consequences and bulk offer are the
     declaration's (workflow.py). The register's view binds both (`bound`)."""
 
-    def __init__(self, name, label=None, run=None, when=(), fields=None, bulk=False,
-                 style="primary", show=None, scope=None, does=(), initial=None, detail=None,
+    def __init__(self, name, label=None, when=(), fields=None, bulk=False,
+                 style="primary", show=None, does=(), initial=None, detail=None,
                  help=None, facts=None):
-        self.name, self.label, self.run = name, label, run
+        self.name, self.label = name, label
         self.roles = frozenset()  # nobody, until bound to its register's declaration
         self.declared = ()  # the workflow's transitions this step takes, once bound
         self.when, self.fields, self.bulk, self.style = tuple(when), dict(fields or {}), bulk, style
         self.show = show  # optional extra condition on the record, e.g. "is on hold"
         self.facts = facts  # facts(record) -> [(label, text)] the form shows about the record
-        # For department staff: which rows this step may touch, as scope(record, dept) -> bool
-        # (checked on the loaded row, no query); None means the register's own write scope.
-        self.scope = scope
         self.does = frozenset(does)  # MONEY, CLOSES, NOTIFIES
         self.initial = initial  # initial(record) -> the form's starting values
         self.detail = detail    # detail(record) -> what exactly happens, said in the confirm
@@ -113,7 +111,6 @@ def reason_field(label="原因"):
         validators.InputRequired(message="请填写%s" % label), validators.Length(max=2000)])
 
 
-NOT_RATED = "none"  # the customer gave no score: counted as a callback, not as a rating
 SATISFACTION = [("5", _l("5 非常满意")), ("4", _l("4 满意")), ("3", _l("3 一般")),
                 ("2", _l("2 不满意")), ("1", _l("1 非常不满意")), (NOT_RATED, _l("客户未评分"))]
 
@@ -129,12 +126,8 @@ def required_choice(label, choices, message):
 def callback_step(verdicts):
     """回访: record the customer's verdict on a repair or complaint (it closes or reopens it).
     `verdicts` names the two answers for this register: (yes label, no label)."""
-    return Step("callback", run=lambda r, by, now, f: r.record_callback(
-        by, now, f["fixed"] == "yes",
-        None if f["satisfaction"] == NOT_RATED else int(f["satisfaction"]),
-        f["notes"] or None, f["person"] or None), fields=callback_fields(verdicts),
-        style="info", facts=callback_facts,
-        initial=lambda record: {"person": record.callback_party()[0]})
+    return Step("callback", fields=callback_fields(verdicts), style="info", facts=callback_facts,
+                initial=lambda record: {"person": record.callback_party()[0]})
 
 
 def callback_fields(verdicts):
@@ -216,7 +209,7 @@ class StepsMixin:
     def steps_for(self, record):
         """The steps the logged-in user may take on `record` now (for buttons and row actions)."""
         return [s for s in self._steps_allowed() if s.applies_to(record)
-                and (not s.scope or self._step_in_scope(s, record))]
+                and ((self.model, s.name) not in STEP_SCOPES or self._step_in_scope(s, record))]
 
     def _steps_allowed(self):
         """The steps the logged-in user's roles allow, worked out once per request (a grid asks
@@ -235,9 +228,8 @@ class StepsMixin:
         (the one its button or form was drawn from; None: the one read here), so of two clicks
         on the same page exactly one wins, whatever the step changes (a status, a level, a
         progress entry). A form's one-time token `once` is used in the same transaction."""
-        return take_step(record, step.name, current_user._get_current_object(), clock.now(),
-                         lambda fresh, by, now: step.run(fresh, by, now, data), seen=seen,
-                         once=once, check=step.refusal)
+        return take_step(record, step.name, current_user._get_current_object(), clock.now(), data,
+                         seen=seen, once=once, check=step.refusal)
 
     def row_version(self, record, row_id):
         """The version a step button of `record` carries (a placeholder when drawn once per page)."""
@@ -257,12 +249,9 @@ class StepsMixin:
 
     def _step_in_scope(self, step, record):
         """May the logged-in user take `step` on `record` (their department's rows only)?"""
-        dept = user_department()
-        if dept is None:
-            return True
-        if step.scope is None:
-            return self._in_scope(record, write=True)
-        return step.scope(record, dept)
+        from flask import g
+        return may_step(record, step.name, current_user._get_current_object(),
+                        g.setdefault("kefu_departments", {}))
 
     def record_url(self, record, return_url=None, **kwargs):
         """The record's details page, where every step lands; `return_url` stays its way back."""

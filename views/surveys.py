@@ -12,10 +12,10 @@ import reports
 from database import write_transaction
 from forms import KefuForm
 from i18n import _l
-from models import (AlreadySubmitted, CorrectiveAction, Customer, Department, DomainError,
+from models import (AlreadySubmitted, CorrectiveAction, Customer, DomainError,
                     FormToken, Survey, SurveyDistribution, SurveyQuestion, SurveyResponse,
                     ValidationError)
-from views.audience import audience_fields, chosen_customers
+from views.audience import audience_fields
 from views.base import KefuModelView
 from views.steps import Step, one_time_token, reason_field
 
@@ -34,11 +34,6 @@ class TemplateField(SelectField):
     @choices.setter
     def choices(self, value):
         pass
-
-
-def distribute(record, by, now, fields):
-    customers, _ = chosen_customers(fields, only_kinds=Survey.TARGET_KINDS[record.target])
-    return flows.surveys.distribute(record, by, now, customers)
 
 
 def survey_calendar(today, planned):
@@ -74,27 +69,23 @@ class SurveyView(KefuModelView):
     # States, clocks, labels and the states it is edited in: workflow.SURVEY.
     steps = (
         Step("copy_template",
-             run=lambda r, by, now, f: flows.surveys.copy_template(r, by, now, f["template"]),
              fields={"template": TemplateField(_l("问卷模板"))}, style="outline-primary"),
-        Step("submit", run=lambda r, by, now, f: r.submit(by, now)),
-        Step("approve", run=lambda r, by, now, f: r.approve(by, now), style="success"),
-        Step("return_plan", run=lambda r, by, now, f: r.return_plan(by, now, f["reason"]),
-             fields={"reason": reason_field("退回原因")}, style="danger"),
-        Step("train", run=lambda r, by, now, f: r.record_training(
-            by, now, f["trained_at"], f["note"]), show=lambda r: r.trained_at is None,
+        Step("submit"),
+        Step("approve", style="success"),
+        Step("return_plan", fields={"reason": reason_field("退回原因")}, style="danger"),
+        Step("train", show=lambda r: r.trained_at is None,
              fields={"trained_at": DateTimeLocalField(
                  _l("培训时间"), format="%Y-%m-%dT%H:%M",
                  validators=[validators.InputRequired(message="请填写培训时间")]),
                  "note": reason_field("培训内容及参加人员")}, style="info"),
-        Step("begin", run=lambda r, by, now, f: r.begin(by, now)),
-        Step("distribute", run=distribute, fields=audience_fields(), style="info"),
-        Step("paper_copies", run=lambda r, by, now, f: r.record_paper_copies(by, now, f["copies"]),
-             fields={"copies": IntegerField(_l("现场发放份数（未登记客户）"), validators=[
+        Step("begin"),
+        Step("distribute", fields=audience_fields(), style="info"),
+        Step("paper_copies", fields={"copies": IntegerField(_l("现场发放份数（未登记客户）"), validators=[
                  validators.InputRequired(message="请填写份数"),
                  validators.NumberRange(min=0, max=1000000, message="份数须在 0 到 1000000 之间")])},
              style="outline-info"),
-        Step("close", run=lambda r, by, now, f: flows.surveys.close(r, by, now), style="warning"),
-        Step("file", run=lambda r, by, now, f: r.file_records(by, now), style="secondary"),
+        Step("close", style="warning"),
+        Step("file", style="secondary"),
     )
 
     def extra_links(self, record):
@@ -243,15 +234,6 @@ class SurveyResponseView(KefuModelView):
                 if f.column.name not in ("customer", "distribution")]
 
 
-def _verifier_scope(record, dept):
-    """Managers verify only as operations (R-SUR-5); read once per request, not per row."""
-    from flask import g
-    if "kefu_operations_id" not in g:
-        g.kefu_operations_id = Department.select(Department.id).where(
-            Department.code == Department.OPERATIONS).scalar()
-    return dept == g.kefu_operations_id
-
-
 class CorrectiveActionView(KefuModelView):
     column_list = ("number", "source", "survey", "department", "finding", "due_date", "status",
                    "verified_at")
@@ -259,15 +241,11 @@ class CorrectiveActionView(KefuModelView):
                            "status", "question")
     # States, clocks, labels and the states it is edited in: workflow.CORRECTIVE_ACTION.
     steps = (
-        Step("complete_action", run=lambda r, by, now, f: r.complete(
-            by, now, f["action"], f["note"]),
-             fields={"action": reason_field("纠正预防措施"), "note": reason_field("整改情况")},
+        Step("complete_action", fields={"action": reason_field("纠正预防措施"), "note": reason_field("整改情况")},
              style="success"),
-        Step("verify", run=lambda r, by, now, f: r.verify(by, now, f["evidence"]),
-             fields={"evidence": reason_field("验证证据")}, scope=_verifier_scope,
+        Step("verify", fields={"evidence": reason_field("验证证据")},
              style="success"),
-        Step("reject_verification", run=lambda r, by, now, f: r.reject(by, now, f["reason"]),
-             fields={"reason": reason_field("不通过原因")}, scope=_verifier_scope, style="danger"),
+        Step("reject_verification", fields={"reason": reason_field("不通过原因")}, style="danger"),
     )
 
 

@@ -1,0 +1,97 @@
+"""A step taken without any view (a phone page, an API, the CLI): flows.steps.take_step finds
+the step's one function, and refuses what the user's roles or rows do not allow, writing
+nothing (issue 21: every entry point thin)."""
+from datetime import date, datetime, timedelta
+
+import pytest
+
+import access
+import flows.complaints
+import models
+from factories import make_complaint, make_loan, make_repair_order
+from flows.steps import NotAllowed, run_of, take_step
+from helpers import MON, audit_actions, dept, user
+from models import AuditLog, ComplaintReport, ItemLoan, RepairOrder, WorkLetter
+
+
+def test_every_declared_step_of_every_register_has_its_one_function(app):
+    """access.STEPS names every step an entry point may offer; each is taken by one function
+    registered in flows (the views only draw its form)."""
+    missing = []
+    for register, steps in access.STEPS.items():
+        for name in steps:
+            try:
+                run_of(getattr(models, register), name)
+            except LookupError:
+                missing.append((register, name))
+    assert missing == []
+    with pytest.raises(LookupError, match="no flows function"):
+        run_of(RepairOrder, "teleport")
+
+
+def test_a_step_taken_without_a_view_runs_its_function_with_the_fields_given(app):
+    order = make_repair_order()
+    take_step(order, "dispatch", user("clerk"), MON)
+    take_step(RepairOrder.get_by_id(order.id), "accept", user("property"), MON + timedelta(minutes=5))
+    take_step(RepairOrder.get_by_id(order.id), "complete", user("property"),
+              MON + timedelta(hours=1), {"result": "更换水龙头"})
+    order = RepairOrder.get_by_id(order.id)
+    assert (order.status, order.result) == (RepairOrder.DONE, "更换水龙头")
+    assert audit_actions(order)[-3:] == ["dispatch", "accept", "complete"]
+
+
+def test_a_role_the_step_is_not_declared_for_is_refused_and_nothing_is_written(app):
+    order = make_repair_order()
+    rows = AuditLog.select().count()
+    with pytest.raises(NotAllowed, match="您的角色不能办理“派单”"):
+        take_step(order, "dispatch", user("auditor"), MON)
+    assert RepairOrder.get_by_id(order.id).status == RepairOrder.REGISTERED
+    assert AuditLog.select().count() == rows
+
+
+def test_a_department_takes_steps_only_on_its_own_rows(app):
+    """Property staff accept property's repair orders, not operations' (the grid's write scope,
+    now the executor's too)."""
+    theirs, other = make_repair_order(), make_repair_order(department="operations")
+    for order in (theirs, other):
+        take_step(order, "dispatch", user("clerk"), MON)
+    with pytest.raises(NotAllowed, match="不属于您部门办理的记录"):
+        take_step(other, "accept", user("property"), MON)
+    assert RepairOrder.get_by_id(other.id).status == RepairOrder.DISPATCHED
+    take_step(theirs, "accept", user("property"), MON)
+    assert RepairOrder.get_by_id(theirs.id).status == RepairOrder.ACCEPTED
+
+
+def test_only_the_warehouse_issues_an_item_whoever_else_may_issue(app):
+    """R-LOAN-2: department staff issue items only as the warehouse; the desk (a hub role) may."""
+    loan = make_loan(issued=False)
+    fields = {"certificate_no": loan.number, "issued_at": None}
+    with pytest.raises(NotAllowed):
+        take_step(loan, "issue", user("property"), MON, fields)
+    assert ItemLoan.get_by_id(loan.id).status == loan.status
+    take_step(loan, "issue", user("warehouse"), MON, fields)
+    assert ItemLoan.get_by_id(loan.id).status == ItemLoan.OUT
+
+
+def test_a_letter_is_signed_for_by_the_department_it_is_addressed_to(app):
+    letter = WorkLetter.create(
+        from_department=dept("service"), to_department=dept("property"), subject="请协助",
+        body="请协助处理", created_at=MON, updated_at=MON)
+    letter.assign_number(MON)
+    letter.save()
+    take_step(letter, "send", user("clerk"), MON)
+    with pytest.raises(NotAllowed):
+        take_step(letter, "acknowledge", user("ops"), MON)
+    take_step(WorkLetter.get_by_id(letter.id), "acknowledge", user("property"), MON)
+    assert WorkLetter.get_by_id(letter.id).status == "acknowledged"
+
+
+def test_regenerating_a_report_is_audited(app):
+    """重新统计 refreshes the figures through the report's flow, with its audit row (it wrote
+    none when the view called the report code itself)."""
+    month = date(2025, 3, 1)  # a month the demo has no report of
+    report = flows.complaints.generate_report(month, user("ops"), MON)
+    before = audit_actions(report)
+    make_complaint(at=datetime(2025, 3, 14, 10, 0))
+    take_step(ComplaintReport.get_by_id(report.id), "regenerate", user("ops"), MON)
+    assert audit_actions(report) == before + ["generate"]
