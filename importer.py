@@ -2,7 +2,8 @@
 
 read_table() turns the uploaded bytes into a header and rows; plan() says, row by row, what an
 import would create, update, leave unchanged or refuse (with the spreadsheet row number and the
-reasons in Chinese); apply() writes the plan in one transaction with its audit rows.
+reasons in Chinese); apply() writes the plan in one transaction, each row as its register's
+form would (flows.records: the register's rules, stamps and audit row).
 
 How a row finds its record (the natural key):
 - 收费标准 FeeItem by 收费代码, 借用物品 LendableItem by 物品编号, 工作日历 CalendarDay by 日期:
@@ -29,9 +30,9 @@ from decimal import Decimal, InvalidOperation
 from peewee import (BooleanField, CharField, DateField, DateTimeField, DecimalField,
                     ForeignKeyField, IntegerField, IntegrityError, Model, TextField, fn)
 
-import flows.calendar
+import flows.records  # the package registers every register's save rules
 import sla
-from audit import audit, snapshot
+from audit import audit
 from database import write_transaction
 from models import CalendarDay, ChoiceField, Customer, DomainError, FeeItem, LendableItem, db
 
@@ -677,7 +678,8 @@ class _TokenTaken(Exception):
 
 
 def _write(plan, by, now, only_valid, token):
-    """Consume the upload token, create and update the rows and audit them, in one transaction."""
+    """Consume the upload token and write the rows, each as its register's form would
+    (flows.records: its rules, stamps and audit row), in one transaction."""
     model = plan.spec.model
     with write_transaction():
         if token is not None:
@@ -689,19 +691,17 @@ def _write(plan, by, now, only_valid, token):
                         counts=json.dumps(plan.counts), imported_at=now)
             except IntegrityError:
                 raise _TokenTaken() from None
-        calendar = CalendarDay.work_calendar() if model is CalendarDay else None
-        for row in plan.rows:
+        written = [row for row in plan.rows if row.action in (CREATE, UPDATE)]
+        extra = {}  # one change: a rule may make its effect once, at the last row (MORE_TO_COME)
+        for number, row in enumerate(written, 1):
+            extra[flows.records.MORE_TO_COME] = number < len(written)
             if row.action == CREATE:
                 record = model(**row.values, **plan.spec.stamp)
-                record.created_by, record.created_at, record.updated_at = by.id, now, now
-                record.full_clean()
-                record.save(force_insert=True)
-                audit("create", record, now=now, user=by, summary=_summary(plan, row, record))
-            elif row.action == UPDATE:
-                _update(plan, row, by, now)
+                flows.records.save(record, by, now, created=True, extra=extra,
+                                   summary=_summary(plan, row, record))
+            else:
+                _update(plan, row, by, now, extra)
         counts = plan.counts
-        if calendar is not None:  # the running clocks the new days move, in this transaction
-            flows.calendar.calendar_changed(calendar, by, now)
         audit("import", None, now=now, user=by,
               summary="导入%s %s：新增 %d，更新 %d，无变化 %d，跳过错误行 %d" % (
                   model.verbose_name(), plan.filename, counts[CREATE], counts[UPDATE],
@@ -712,23 +712,21 @@ def _write(plan, by, now, only_valid, token):
     return counts
 
 
-def _update(plan, row, by, now):
-    """Change a stored record, unless someone else changed it after the preview was made."""
+def _update(plan, row, by, now, extra):
+    """Change a stored record, unless someone else changed or archived it after the preview."""
     model, record = plan.spec.model, row.record
-    before = snapshot(record)
-    values = dict(row.values, **plan.spec.stamp)
-    for name, value in values.items():
-        setattr(record, name, value)
-    record.full_clean()
+    original = dict(record.__data__)  # as the preview read it: the audit row's before
     seen = record.version or 0
-    updated = (model.update(updated_at=now, version=fn.COALESCE(model.version, 0) + 1, **values)
-               .where((model.id == record.id) & (fn.COALESCE(model.version, 0) == seen)
-                      & model.archived_at.is_null()).execute())
-    if updated != 1:
+    if model.update(version=seen + 1).where(
+            (model.id == record.id) & (fn.COALESCE(model.version, 0) == seen)
+            & model.archived_at.is_null()).execute() != 1:
         raise DomainError("第 %d 行对应的%s“%s”在预览后已被修改，未导入任何数据；请重新上传预览" % (
             row.row, model.verbose_name(), record))
-    record.version, record.updated_at = seen + 1, now
-    audit("update", record, before=before, now=now, user=by, summary=_summary(plan, row, record))
+    record.version = seen + 1
+    for name, value in dict(row.values, **plan.spec.stamp).items():
+        setattr(record, name, value)
+    flows.records.save(record, by, now, created=False, original=original, extra=extra,
+                       summary=_summary(plan, row, record))
 
 
 def _summary(plan, row, record):

@@ -6,7 +6,7 @@ from audit import audit, snapshot
 from database import write_transaction
 from i18n import _l
 from models import CalendarDay, CalendarYear, DomainError
-from flows.records import after_save, archives, before_save, stored_copy
+from flows.records import MORE_TO_COME, after_save, archives, before_save, stored_copy
 
 def calendar_changed(old, by, now):
     """Recompute every running clock the change from the `old` calendar moves; audit each
@@ -22,12 +22,16 @@ def calendar_changed(old, by, now):
 
 @before_save(CalendarDay)
 def remember_calendar(day, created, by, now, extra):
-    extra["calendar_before"] = CalendarDay.work_calendar()  # the stored days, before this one
+    if "calendar_before" not in extra:  # else kept from the first day of several (an import)
+        extra["calendar_before"] = CalendarDay.work_calendar()  # the stored days, before this one
 
 
 @after_save(CalendarDay)
 def move_clocks(day, created, by, now, extra):
-    """Returns what to tell the user when the day moved running deadlines."""
+    """Returns what to tell the user when the day moved running deadlines. Of several days
+    written as one change (an import), the last moves the clocks, once for them all."""
+    if extra.get(MORE_TO_COME):
+        return None
     moved = calendar_changed(extra.pop("calendar_before"), by, now)
     if moved:
         return _l("工作日历已改变，%(n)s 项进行中的期限已重算并通知相关人员", n=moved)

@@ -7,6 +7,10 @@ from database import write_transaction
 _BEFORE, _AFTER = {}, {}
 # {model class: columns naming who did it, set to the creating user when left empty}
 _STAMPED = {}
+# extra[MORE_TO_COME] is true while a record is one of several written as one change (an import's
+# rows, sharing one `extra`) and not the last: a rule may then leave an effect of the whole change
+# (the running clocks new calendar days move) to the last record's save, so it is made once.
+MORE_TO_COME = "more_to_come"
 
 
 def stamped_by(model, *names):
@@ -50,10 +54,11 @@ def save(record, by, now, *, created, original=None, extra=None, settled=None, s
 
     `original`: the edited record's values as loaded (only the columns changed since are
     written, so a column written meanwhile stays). `extra`: values the user gave that are not
-    columns (an override amount, a password, the staff who attended). `settled(record)`: the
-    entry point's own check once the row is written (its scope, its form token). Returns what
-    the last after-save rule tells the user (a text, e.g. clocks the change moved), or None."""
-    extra = extra or {}
+    columns (an override amount, a password, the staff who attended), shared by the records of
+    one change (MORE_TO_COME). `settled(record)`: the entry point's own check once the row is
+    written (its scope, its form token). Returns what the last after-save rule tells the user
+    (a text, e.g. clocks the change moved), or None."""
+    extra = {} if extra is None else extra  # several records of one change share theirs
     if original is None and not created:
         original = dict(type(record).get_by_id(record.id).__data__)
     before = {} if created else snapshot(stored_copy(record, original))
@@ -93,12 +98,12 @@ def create(model, data, by, now, summary=None, **extra):
     return record
 
 
-def update(record, changes, by, now, **extra):
+def update(record, changes, by, now, summary=None, **extra):
     """Change columns of a stored record with its rules and audit row."""
     original = dict(record.__data__)
     for name, value in changes.items():
         setattr(record, name, value)
-    save(record, by, now, created=False, original=original, extra=extra)
+    save(record, by, now, created=False, original=original, extra=extra, summary=summary)
     return record
 
 

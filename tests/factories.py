@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import flows.complaints
+import flows.records
 from database import write_transaction
 from helpers import MON, dept, run, user
 from models import (Charge, Complaint, Contact, Customer, Department, FeeItem, ItemLoan,
@@ -56,28 +57,26 @@ def make_contact(at=MON, customer=True, **fields):
 
 
 def make_service_request(at=MON, customer=None, kind="overtime", **fields):
-    """A submitted service request (延时营业 unless `kind`) of a new tenant."""
+    """A submitted service request (延时营业 unless `kind`) of a new tenant, registered by the
+    clerk as the form does (flows.records: its number, its hand-back clock started)."""
     values = dict(customer=customer or make_customer(at), kind=kind, description="延时营业",
-                  submitted_at=at, department=dept("operations"), created_at=at, updated_at=at)
+                  submitted_at=at, department=dept("operations"))
     values.update(fields)
-    request = ServiceRequest.create(**values)
-    request.assign_number(at)
-    request.save()
-    run(request.submit, user("clerk"), at)
-    return request
+    request = flows.records.create(ServiceRequest, values, user("clerk"), at)
+    return ServiceRequest.get_by_id(request.id)
 
 
 def make_charge(at=MON, quantity="2", override=None, reason=None, may_override=False,
                 method="cash", fee_code="F02"):
-    """A started charge of the fee item `fee_code` (F02: 200.00 a day), taken by the clerk."""
+    """A started charge of the fee item `fee_code` (F02: 200.00 a day), taken by the clerk, saved
+    as the form does (flows.records: priced from the list, its finance clock started). An
+    `override` amount is typed by the clerk, or with `may_override` by a manager (ops)."""
     fee = FeeItem.get(FeeItem.code == fee_code)
-    charge = Charge(fee_item=fee, quantity=Decimal(quantity), charged_at=at,
-                    charged_by=user("clerk"), payment_method=method, created_at=at, updated_at=at)
-    charge.price(override, reason, may_override)
-    charge.assign_number(at)
-    charge.save(force_insert=True)
-    run(charge.start, user("clerk"), at)
-    return charge
+    values = dict(fee_item=fee, quantity=Decimal(quantity), charged_at=at, charged_by=user("clerk"),
+                  payment_method=method, override_reason=reason)
+    charge = flows.records.create(Charge, values, user("ops" if may_override else "clerk"), at,
+                                  override_amount=override)
+    return Charge.get_by_id(charge.id)
 
 
 def make_lendable_item(at=MON, deposit="50.00", **fields):

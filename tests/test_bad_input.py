@@ -4,6 +4,7 @@ from peewee import IntegrityError
 
 from models import (AuditLog, Charge, Complaint, Customer, FeeItem, RepairOrder, Survey,
                     ValidationError, WorkLetter, db)
+from factories import make_customer
 from helpers import field_errors, url, valid_form
 
 
@@ -72,7 +73,7 @@ def test_malformed_urls_never_give_a_traceback(as_clerk, path):
 
 def test_database_refuses_unknown_choices_and_negative_money(app):
     """CHECK constraints hold even when code bypasses the form."""
-    customer = Customer.select().first()
+    customer = make_customer()
     with pytest.raises(IntegrityError), db.atomic():
         Customer.update(kind="alien").where(Customer.id == customer.id).execute()
     fee = FeeItem.select().first()

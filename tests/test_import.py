@@ -8,9 +8,12 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
+import flows.records
 import importer
-from helpers import CUSTOMER_HEADER, confirm, hidden, sheet, upload
-from models import AuditLog, CalendarDay, Customer, DomainError, FeeItem, User
+from factories import make_service_request
+from helpers import CUSTOMER_HEADER, MON, confirm, hidden, sheet, upload
+from models import (Alert, AuditLog, CalendarDay, Customer, DomainError, FeeItem, ServiceRequest,
+                    User, ValidationError)
 
 NOW = datetime(2026, 11, 20, 10, 0)
 @pytest.fixture(autouse=True)
@@ -181,13 +184,13 @@ def test_a_crash_halfway_leaves_no_row_behind(app, monkeypatch):
     customers, audits = Customer.select().count(), AuditLog.select().count()
     plan = importer.plan("customer", sheet(CUSTOMER_HEADER, "甲,商户,2F-924,13912345678,,,",
                                            "乙,商户,2F-925,13912345678,,,"), "x.csv")
-    real_audit = importer.audit
+    real_audit = flows.records.audit  # each row is written, and audited, by flows.records
 
     def audit_then_fail(action, record=None, **kw):
         if record is not None and record.name == "乙":
             raise RuntimeError("disk full")
         return real_audit(action, record, **kw)
-    monkeypatch.setattr(importer, "audit", audit_then_fail)
+    monkeypatch.setattr(flows.records, "audit", audit_then_fail)
     with pytest.raises(RuntimeError):
         importer.apply(plan, clerk(), NOW)
     assert (Customer.select().count(), AuditLog.select().count()) == (customers, audits)
@@ -286,6 +289,51 @@ def test_calendar_days_are_imported_as_manual_entries(app):
     assert counts["create"] == 2
     day = CalendarDay.get(CalendarDay.day == date(2031, 10, 11))
     assert (day.kind, day.source, day.name) == (CalendarDay.WORKDAY, "manual", "国庆调休")
+
+
+def test_imported_days_off_move_running_clocks_once_by_the_calendars_own_rule(app):
+    """The calendar's after-save rule (flows.calendar) moves the clocks an imported day moves:
+    the import is one change, so each record moved has one audit row and one reminder."""
+    request = make_service_request(MON)  # 1 working day: due Tuesday 10:00
+    assert ServiceRequest.get_by_id(request.id).handback_deadline == datetime(2026, 11, 24, 10, 0)
+    plan = importer.plan("calendarday", sheet("日期,类型,名称", "2026-11-24,节假日,临时休息",
+                                              "2026-11-25,节假日,临时休息"), "日历.csv")
+    assert importer.apply(plan, clerk(), MON)["create"] == 2
+    assert ServiceRequest.get_by_id(request.id).handback_deadline == datetime(2026, 11, 26, 10, 0)
+    [moved] = AuditLog.select().where((AuditLog.model == "ServiceRequest")
+                                      & (AuditLog.record_id == str(request.id))
+                                      & (AuditLog.action == "calendar_moved"))
+    assert "11-24 10:00 → 11-26 10:00" in moved.summary and moved.username == "clerk"
+    assert Alert.select().where((Alert.record_type == "ServiceRequest")
+                                & (Alert.record_id == request.id) & (Alert.kind == "reminder")).count() == 1
+
+
+def test_an_imported_row_is_written_through_its_registers_save_rules(app, monkeypatch):
+    """A rule registered in flows for a register runs on each imported row, created or
+    updated, as on a form's save; its refusal stops the import with nothing written."""
+    monkeypatch.setattr(flows.records, "_BEFORE", {model: list(rules) for model, rules
+                                                   in flows.records._BEFORE.items()})
+    seen = []
+
+    @flows.records.before_save(Customer)
+    def mark_imported(customer, created, by, now, extra):
+        seen.append((customer.name, created, by.username))
+        if customer.name == "黑名单商户":
+            raise ValidationError({"name": "该商户不能登记"})
+        customer.notes = "规则已检查"
+    imported("customer", sheet(CUSTOMER_HEADER, "规则甲,商户,2F-931,13912345678,,,8000"))
+    imported("customer", sheet(CUSTOMER_HEADER, "规则甲,商户,2F-931,13912345678,,,9000",
+                               "规则乙,商户,2F-932,13912345679,,,"))
+    assert seen == [("规则甲", True, "clerk"), ("规则甲", False, "clerk"), ("规则乙", True, "clerk")]
+    first = Customer.get(Customer.shop_no == "2F-931")
+    assert (first.notes, first.monthly_rent, first.version) == ("规则已检查", Decimal("9000.00"), 2)
+    assert Customer.get(Customer.shop_no == "2F-932").notes == "规则已检查"
+    customers, audits = Customer.select().count(), AuditLog.select().count()
+    plan = importer.plan("customer", sheet(CUSTOMER_HEADER, "规则丙,商户,2F-933,13912345670,,,",
+                                           "黑名单商户,商户,2F-934,13912345671,,,"), "x.csv")
+    with pytest.raises(ValidationError):
+        importer.apply(plan, clerk(), NOW)
+    assert (Customer.select().count(), AuditLog.select().count()) == (customers, audits)
 
 
 def test_lendable_item_names_its_fee_item_by_code(app):

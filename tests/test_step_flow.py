@@ -10,6 +10,7 @@ import flows.cash
 import flows.reception
 import flows.surveys
 from conftest import DEMO_NOW, csrf_token
+from factories import make_customer
 from models import (Alert, Complaint, ComplaintUpdate, Contact, CorrectiveAction, Customer,
                     Department, ItemLoan, Notice, NoticeReceipt, RepairOrder, Survey, User,
                     WorkLetter)
@@ -246,7 +247,7 @@ def general_receipt():
     notice = Notice.create(kind=Notice.GENERAL, title="停电通知", body="周四停电",
                            status=Notice.PUBLISHED, published_at=DEMO_NOW, created_at=DEMO_NOW,
                            updated_at=DEMO_NOW)
-    NoticeReceipt.create(notice=notice, customer=Customer.select().first(), created_at=DEMO_NOW,
+    NoticeReceipt.create(notice=notice, customer=make_customer(DEMO_NOW), created_at=DEMO_NOW,
                          updated_at=DEMO_NOW)
 
 

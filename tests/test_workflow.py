@@ -171,10 +171,11 @@ def running_and_met(order):
 
 
 def test_repair_order_steps_start_and_stop_exactly_the_declared_clocks(app):
+    from factories import make_customer
     flow = workflow.REPAIR_ORDER
     clerk, prop = (User.get(User.username == name) for name in ("clerk", "property"))
     order = RepairOrder.create(
-        customer=Customer.select().first(), location="测试", description="漏水",
+        customer=make_customer(DEMO_NOW), location="测试", description="漏水",
         reported_at=DEMO_NOW, department=Department.get(Department.code == "property"),
         created_at=DEMO_NOW, updated_at=DEMO_NOW)
     steps = [("dispatch", lambda at: order.dispatch(clerk, at)),
@@ -303,10 +304,11 @@ def test_take_step_refuses_a_step_its_declaration_does_not_allow_and_lets_one_cl
     """Whatever entry point calls it (a view, later a phone page or an API), the executor
     checks the declared states and the version the click was drawn from."""
     from flows.steps import take_step
+    from factories import make_customer
     from models import DomainError, StaleRecord
     clerk, prop = (User.get(User.username == name) for name in ("clerk", "property"))
     order = RepairOrder.create(
-        customer=Customer.select().first(), location="测试", description="漏水",
+        customer=make_customer(DEMO_NOW), location="测试", description="漏水",
         reported_at=DEMO_NOW, department=Department.get(Department.code == "property"),
         created_at=DEMO_NOW, updated_at=DEMO_NOW)
     seen = order.version or 0
