@@ -171,13 +171,15 @@ class DayRule:
         return shifted(day, timedelta(days=sign * days))
 
 
-# A survey's corrective action is due a month after the results that raised it (R-SUR-5).
-CORRECTIVE_ACTION_DAYS = 30
+# A survey's corrective action is due a month after the results that raised it (R-SUR-5): the
+# rule SUR_CORRECTIVE's default, which the admin may change (its unit included).
+CORRECTIVE_ACTION = Limit("SUR_CORRECTIVE", 30, CALENDAR_DAYS)
 
 
-def corrective_action_due(raised_on):
-    """The day a corrective action raised on `raised_on` is due."""
-    return shifted(raised_on, timedelta(days=CORRECTIVE_ACTION_DAYS))
+def corrective_action_due(raised_on, rule):
+    """The day a corrective action raised on `raised_on` is due under `rule` (a DayRule of
+    SUR_CORRECTIVE, counted in its own unit)."""
+    return rule.after(raised_on)
 
 
 def deadline(start, limit, calendar):

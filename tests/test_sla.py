@@ -146,5 +146,13 @@ def test_a_day_rule_counts_its_own_unit():
     assert sla.DayRule(Limit("X", 0, sla.CALENDAR_DAYS)).after(friday) == friday
 
 
-def test_a_corrective_action_is_due_thirty_days_after_it_is_raised():
-    assert sla.corrective_action_due(date(2026, 11, 23)) == date(2026, 12, 23)
+def test_a_corrective_action_is_due_under_its_rule_in_the_rules_own_unit():
+    """Issue 21: the due date was a fixed 30 days in the code; it is the rule SUR_CORRECTIVE,
+    a month by default, in whatever unit the admin sets."""
+    assert sla.corrective_action_due(date(2026, 11, 23), sla.DayRule(sla.CORRECTIVE_ACTION)) \
+        == date(2026, 12, 23)
+    ten_working_days = sla.DayRule(Limit("SUR_CORRECTIVE", 10, sla.WORKING_DAY_UNITS,
+                                         sla.WORKING_DAYS), CAL)
+    # Raised on Monday 28 September 2026: 29, 30 September, the National Day week off, then
+    # 8, 9, 10 (the make-up Saturday), 12, 13, 14, 15 and 16 October.
+    assert sla.corrective_action_due(date(2026, 9, 28), ten_working_days) == date(2026, 10, 16)
