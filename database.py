@@ -778,6 +778,25 @@ def _running_time_indexes(database):
                      ("deadline",))
 
 
+# Issue 21: the corrective action's month (R-SUR-5) becomes a time-limit rule the admin edits.
+# Its values as they shipped (seed_reference_data adds it to a new database).
+CORRECTIVE_ACTION_RULE_27 = ("SUR_CORRECTIVE", "纠正措施完成期限", "R-SUR-5", "CorrectiveAction",
+                             "调查结果提出纠正措施", "calendar", 30, "calendar_days", 75)
+
+
+def _corrective_action_rule(database):
+    """Issue 21: a survey's corrective action is due under the rule SUR_CORRECTIVE (a month,
+    as before), no longer a fixed 30 days in the code. Added where missing; plain SQL."""
+    code = CORRECTIVE_ACTION_RULE_27[0]
+    if _sql(database, "SELECT 1 FROM sla_rule WHERE code = ?", (code,)).fetchone():
+        return
+    now = clock.now()
+    _sql(database, "INSERT INTO sla_rule (created_at, updated_at, version, code, name, rule_ref, "
+                   "applies_to, starts_on, clock, amount, unit, warn_percent, is_active) "
+                   "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         (now, now) + CORRECTIVE_ACTION_RULE_27 + (True,))
+
+
 # Append-only: (version, name, function(database)). Each says in SQL (migrations_sql) what it
 # did when it shipped, never through today's models, so that it means the same forever. A new
 # database skips them: migration 1 creates today's schema and every one is recorded as applied.
@@ -812,6 +831,7 @@ MIGRATIONS = [
     (25, "the dashboard's counts read indexes alone; overdue contacts among those awaiting an answer",
      _dashboard_indexes),
     (26, "whether a running clock's escalation time passed is an index probe", _running_time_indexes),
+    (27, "the corrective action's due date is a time-limit rule (SUR_CORRECTIVE)", _corrective_action_rule),
 ]
 
 
@@ -1108,6 +1128,8 @@ SLA_RULES = [
     ("SUR_PLAN", "调查方案提前报批", "R-SUR-1", "Survey", "调查开始（倒计）", "calendar", 20, "calendar_days"),
     ("SUR_TRAINING", "调查人员提前培训", "R-SUR-4", "Survey", "调查开始（倒计）", "calendar", 2, "calendar_days"),
     ("SUR_ARCHIVE", "调查资料归档", "R-SUR-6", "Survey", "调查结束", "calendar", 5, "calendar_days"),
+    # A month, as the seed's "一个月内完成"; editable, in any unit (working days, say).
+    ("SUR_CORRECTIVE", "纠正措施完成期限", "R-SUR-5", "CorrectiveAction", "调查结果提出纠正措施", "calendar", 30, "calendar_days"),
     # Cadences are months and years, kept as calendar days so one unit set serves every rule.
     ("COM_ANCHOR", "主力店沟通（每月）", "R-COM-3", "Customer", "上次沟通", "calendar", 31, "calendar_days"),
     ("COM_TENANT", "商户沟通（每月）", "R-COM-3", "Customer", "上次沟通", "calendar", 31, "calendar_days"),

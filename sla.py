@@ -171,13 +171,15 @@ class DayRule:
         return shifted(day, timedelta(days=sign * days))
 
 
-# A survey's corrective action is due a month after the results that raised it (R-SUR-5).
-CORRECTIVE_ACTION_DAYS = 30
+# A survey's corrective action is due a month after the results that raised it (R-SUR-5): the
+# rule SUR_CORRECTIVE's default, which the admin may change (its unit included).
+CORRECTIVE_ACTION = Limit("SUR_CORRECTIVE", 30, CALENDAR_DAYS)
 
 
-def corrective_action_due(raised_on):
-    """The day a corrective action raised on `raised_on` is due."""
-    return shifted(raised_on, timedelta(days=CORRECTIVE_ACTION_DAYS))
+def corrective_action_due(raised_on, rule):
+    """The day a corrective action raised on `raised_on` is due under `rule` (a DayRule of
+    SUR_CORRECTIVE, counted in its own unit)."""
+    return rule.after(raised_on)
 
 
 def deadline(start, limit, calendar):
@@ -359,12 +361,43 @@ def end_of_day(moment):
     return datetime.combine(moment.date(), time(23, 59, 59))
 
 
-def cadence_due(last_contact, days):
-    """When the next contact of a cadence of `days` is due: that long after the last (R-COM-3)."""
-    return shifted(last_contact, timedelta(days=days))
+# The moment of its day a cadence counted in working days falls due (end_of_day's second).
+CADENCE_DAY_END = time(23, 59, 59)
 
 
-def cadence_boundary(moment, days):
-    """The last contact before which a cadence of `days` is due by `moment`: the same test as
-    cadence_due(last, days) < moment, for SQL (last < cadence_boundary(moment, days))."""
-    return shifted(moment, -timedelta(days=days))
+def cadence_due(last_contact, limit, calendar=None):
+    """When the next contact of the cadence `limit` is due after the last one (R-COM-3), in the
+    rule's own unit: minutes, hours and calendar days that long after it (the clock is the
+    calendar's, whatever the rule says: a cadence is months, not opening hours); working days
+    by the end (23:59:59) of the N-th working day after its day, on `calendar` (a contact on
+    Friday and one on Saturday are due the same day: the due time never goes back as the last
+    contact moves on, so one boundary, cadence_boundary, tells the overdue ones apart)."""
+    if limit.unit == WORKING_DAY_UNITS:
+        day = DayRule(limit, calendar).after(last_contact.date())
+        return datetime.combine(day, CADENCE_DAY_END)
+    return shifted(last_contact, duration(limit))
+
+
+def cadence_boundary(moment, limit, calendar=None):
+    """The last contact before which the cadence `limit` is due by `moment`: the same test as
+    cadence_due(last, limit, calendar) < moment, for SQL (last < cadence_boundary(moment, …)),
+    computed once in Python for a whole register's range scan."""
+    if limit.unit == WORKING_DAY_UNITS:
+        # Due before `moment` <=> the due day is before `moment`'s day (or is that day, once
+        # its last second is past) <=> the last contact's day is before the N-th working day
+        # before that day (DayRule.before: the first day whose due day is not before it).
+        day = moment.date()
+        if moment.time() > CADENCE_DAY_END:
+            day = shifted(day, timedelta(days=1))
+        return datetime.combine(DayRule(limit, calendar).before(day), time.min)
+    return shifted(moment, -duration(limit))
+
+
+# The customer grid's 「7 天内到期」 (R-COM-3): a contact falling due within this window of now.
+CADENCE_DUE_SOON = timedelta(days=7)
+
+
+def cadence_soon_until(now):
+    """The end of the window in which a contact falling due counts as due soon: a customer is
+    due soon when cadence_due(...) < cadence_soon_until(now)."""
+    return shifted(now, CADENCE_DUE_SOON)

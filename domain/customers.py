@@ -19,7 +19,7 @@ import sla
 from domain.base import ChoiceField, MoneyField, PhoneField
 from domain.organisation import Department, User
 from domain.register import Register
-from domain.time import SlaRule
+from domain.time import CalendarDay, SlaRule
 
 
 # ---------------------------------------------------------------- customers
@@ -103,12 +103,21 @@ class Customer(Register):
         return [kind for kind, (_, dept) in cls.CADENCE.items() if dept == department_code]
 
     @classmethod
-    def cadence_days(cls):
-        """{kind: days allowed between contacts}, from the admin-tunable COM_* rules."""
-        amounts = {r.code: r.amount for r in SlaRule.select().where(
+    def cadence_rules(cls):
+        """{kind: sla.Limit allowed between contacts}, from the admin-tunable COM_* rules (each
+        in its own unit)."""
+        limits = {r.code: r.limit() for r in SlaRule.select().where(
             SlaRule.code.startswith("COM_") & (SlaRule.is_active == True)  # noqa: E712
             & SlaRule.archived_at.is_null())}
-        return {kind: amounts[code] for kind, (code, _) in cls.CADENCE.items() if code in amounts}
+        return {kind: limits[code] for kind, (code, _) in cls.CADENCE.items() if code in limits}
+
+    @staticmethod
+    def cadence_calendar(limits):
+        """The working-day calendar the cadence `limits` need (None when none counts working
+        days: the calendar is read only then)."""
+        if any(limit.unit == sla.WORKING_DAY_UNITS for limit in limits):
+            return CalendarDay.work_calendar()
+        return None
 
     @classmethod
     def cadence_reference(cls):
@@ -116,30 +125,33 @@ class Customer(Register):
         return fn.COALESCE(cls.cadence_contact_at, cls.created_at)
 
     @classmethod
-    def cadence_due_parts(cls, kind, days, moment):
+    def cadence_due_parts(cls, kind, limit, moment, calendar=None):
         """cadence_due_before as two disjoint conditions, each a range of the (kind, status,
         archived_at, cadence_contact_at, created_at) index: last communicated before the
         boundary, or never and registered before it. The cadence job unions them: one
         COALESCE compared row by row read every customer of a kind, the years of them."""
-        boundary = sla.cadence_boundary(moment, days)
+        boundary = sla.cadence_boundary(moment, limit, calendar)
         alive = (cls.kind == kind) & (cls.status == cls.ACTIVE) & cls.archived_at.is_null()
         return (alive & (cls.cadence_contact_at < boundary),
                 alive & cls.cadence_contact_at.is_null() & (cls.created_at < boundary))
 
     @classmethod
-    def cadence_due_before(cls, kind, days, moment):
+    def cadence_due_before(cls, kind, limit, moment, calendar=None):
         """SQL: active customers of `kind` whose next contact (contact_due) falls before `moment`."""
         return ((cls.kind == kind) & (cls.status == cls.ACTIVE) & cls.archived_at.is_null()
-                & (cls.cadence_reference() < sla.cadence_boundary(moment, days)))
+                & (cls.cadence_reference() < sla.cadence_boundary(moment, limit, calendar)))
 
-    def contact_due(self, days=None):
+    def contact_due(self, rules=None, calendar=None):
         """When the next contact is due, counted from the responsible department's last own
-        communication (never: from the customer's registration); None without a cadence."""
-        days = (days if days is not None else self.cadence_days()).get(self.kind)
+        communication (never: from the customer's registration); None without a cadence.
+        `rules`, `calendar`: cadence_rules() and cadence_calendar(), read once for a page."""
+        limit = (self.cadence_rules() if rules is None else rules).get(self.kind)
         reference = self.cadence_contact_at or self.created_at
-        if days is None or reference is None:
+        if limit is None or reference is None:
             return None
-        return sla.cadence_due(reference, days)
+        if calendar is None:
+            calendar = self.cadence_calendar([limit])
+        return sla.cadence_due(reference, limit, calendar)
 
     @classmethod
     def refresh_cadence_contacts(cls, now, write):

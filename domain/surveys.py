@@ -117,6 +117,13 @@ class Survey(Register):
         return value if value.is_finite() and 1 <= value <= 5 else cls.DEFAULT_THRESHOLD
 
     @classmethod
+    def corrective_action_rule(cls):
+        """How long a corrective action raised by the results has (SUR_CORRECTIVE, R-SUR-5;
+        a month unless the admin changed it), as an sla.DayRule."""
+        default = sla.CORRECTIVE_ACTION
+        return cls._day_rule(default.code, default.amount)
+
+    @classmethod
     def plan_lead(cls):
         """How long before its start a survey's plan must be submitted and approved (SUR_PLAN),
         as an sla.DayRule."""
@@ -318,6 +325,7 @@ class Survey(Register):
         action for its department, and a distribution or return rate under target alerts the
         planner (R-SUR-3). Returns the corrective actions raised."""
         threshold = self.threshold()
+        due_date = sla.corrective_action_due(now.date(), self.corrective_action_rule())
         operations = Department.by_code(Department.OPERATIONS)
         raised = []
         for item in results["items"]:
@@ -329,7 +337,7 @@ class Survey(Register):
                 finding="满意度调查“%s”第 %d 题“%s”平均分 %.2f，低于 %s" % (
                     self, question.seq, question.text, item["average"], threshold),
                 department=question.department or operations,
-                due_date=sla.corrective_action_due(now.date()), created_by=by, created_at=now,
+                due_date=due_date, created_by=by, created_at=now,
                 updated_at=now)
             action.assign_number(now)
             action.save(force_insert=True)

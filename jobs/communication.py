@@ -72,29 +72,33 @@ def refresh_last_contacts(now):
 refresh_last_contacts.in_transaction = False  # its own short write transactions
 
 
-def plus_days(column, days):
-    """`column` + `days` days, in SQL (for an alert's "since")."""
+def plus_duration(column, delta):
+    """`column` + the fixed duration `delta`, in SQL (for an alert's "since")."""
+    seconds = int(delta.total_seconds())
     if is_sqlite():
-        return fn.DATETIME(column, "+%d days" % days)
-    return column + SQL("INTERVAL '%d days'" % days)
+        return fn.DATETIME(column, "+%d seconds" % seconds)
+    return column + SQL("INTERVAL '%d seconds'" % seconds)
 
 
 def flag_contact_cadence(now):
     """One alert per active customer its responsible department has not communicated with
     within its kind's cadence (never: counted from the day the customer was registered), to
     that department; resolved once the department's own communication is recorded. Reads each customer's last contact as the event hooks
-    and the nightly refresh_last_contacts (scheduled just before) left it."""
+    and the nightly refresh_last_contacts (scheduled just before) left it. Who is due is one
+    boundary per kind, computed by sla for `now` in the rule's own unit (the page's due date,
+    Customer.contact_due, is the same arithmetic)."""
     rules = {r.code: r for r in SlaRule.select().where(SlaRule.code.startswith("COM_"))}
     departments = {d.code: d.id for d in Department.select()}
     cadences = [(kind, rules[code], dept_code) for kind, (code, dept_code) in Customer.CADENCE.items()
                 if code in rules]
     if not cadences:
         return 0
+    calendar = Customer.cadence_calendar([rule.limit() for _, rule, _ in cadences])
     # Contacted again since by the department itself: the alert is done. One pass over the
     # open cadence alerts (the open alerts' (status, kind, record type) index: not the years of
     # resolved ones), each against the boundary of its customer's kind; only those found are
     # written.
-    boundary = Case(Customer.kind, [(kind, sla.cadence_boundary(now, rule.amount))
+    boundary = Case(Customer.kind, [(kind, sla.cadence_boundary(now, rule.limit(), calendar))
                                     for kind, rule, _ in cadences])
     rule_of_kind = Case(Customer.kind, [(kind, rule.id) for kind, rule, _ in cadences])
     contacted = Customer.select(Customer.id).where(
@@ -110,17 +114,41 @@ def flag_contact_cadence(now):
                 & (Alert.rule == rule.id) & (Alert.status == Alert.OPEN))
         if not rule.is_active or rule.archived_at:
             continue
+        limit = rule.limit()
         reference = Customer.cadence_reference()
+        by_days = limit.unit == sla.WORKING_DAY_UNITS
+        # The alert's since is the customer's due time: a fixed duration after the reference,
+        # in SQL; a due day on the working calendar is not SQL's to count (set just below).
+        since = reference if by_days else plus_duration(reference, sla.duration(limit))
         title = fn.SUBSTR(Value(TITLE % rule.name).concat(Customer.name), 1, 200)
         contacted_before, never_contacted = (
             Customer
             .select(Value("overdue"), title, Value("Customer"), Customer.id, Value(rule.id),
-                    plus_days(reference, rule.amount), Value(departments.get(dept_code)),
+                    since, Value(departments.get(dept_code)),
                     Value(1), Value(Alert.OPEN), Value(now), Value(now))
             .where(due & ~fn.EXISTS(Alert.select(Alert.id).where(mine)))
-            for due in Customer.cadence_due_parts(kind, rule.amount, now))
+            for due in Customer.cadence_due_parts(kind, limit, now, calendar))
         query = contacted_before + never_contacted  # UNION ALL: each reads its index range
-        raised += (Alert.insert_new(query, [
+        count = Alert.insert_new(query, [
             Alert.kind, Alert.title, Alert.record_type, Alert.record_id, Alert.rule, Alert.since,
-            Alert.department, Alert.level, Alert.status, Alert.created_at, Alert.updated_at]))
+            Alert.department, Alert.level, Alert.status, Alert.created_at, Alert.updated_at])
+        if by_days and count:
+            date_alerts_by_working_days(rule, limit, calendar, now)
+        raised += count
     return raised
+
+
+def date_alerts_by_working_days(rule, limit, calendar, now):
+    """Set the `since` of the cadence alerts just raised under `rule` (counted in working days)
+    to their customers' due time, sla.cadence_due: only the alerts of this run, grouped by due
+    time, one UPDATE per due time."""
+    found = (Alert.select(Alert.id, Customer.cadence_contact_at, Customer.created_at)
+             .join(Customer, on=(Customer.id == Alert.record_id))
+             .where((Alert.record_type == "Customer") & (Alert.rule == rule.id)
+                    & (Alert.status == Alert.OPEN) & (Alert.created_at == now)).tuples())
+    by_due = {}
+    for alert_id, contacted_at, created_at in found:
+        by_due.setdefault(sla.cadence_due(contacted_at or created_at, limit, calendar), []).append(alert_id)
+    for due, ids in by_due.items():
+        for start in range(0, len(ids), WRITE_BATCH):
+            Alert.update(since=due).where(Alert.id.in_(ids[start:start + WRITE_BATCH])).execute()

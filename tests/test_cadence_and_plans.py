@@ -1,6 +1,7 @@
 """Issue 22: a survey period without an approved plan alerts operations (R-SUR-2); a
 department's cadence is kept only by its own communication, and a committee meeting is held
 only with the general manager among its attendees (R-COM-3)."""
+import re
 from datetime import date, datetime, timedelta
 
 import jobs
@@ -190,6 +191,51 @@ def test_R_COM_3_the_column_the_filter_and_the_job_read_one_due_date(tenant_and_
     with write_transaction():
         flag_contact_cadence(now)
     assert (cadence_alert(tenant) is not None) == due
+
+
+@pytest.mark.parametrize("kind,code,amount,unit,last,due_at", [
+    # 5 working days from Monday 28 September 2026: 29, 30 September, the National Day week
+    # off, 8, 9 October and the make-up Saturday 10 October, by its end (read as days: 3 October).
+    ("tenant", "COM_TENANT", 5, "working_days", datetime(2026, 9, 28, 15, 0),
+     datetime(2026, 10, 10, 23, 59, 59)),
+    # 36 hours, not 36 days.
+    ("anchor", "COM_ANCHOR", 36, "hours", datetime(2026, 11, 20, 9, 0), datetime(2026, 11, 21, 21, 0)),
+])
+def test_R_COM_3_a_cadence_in_its_own_unit_is_due_alike_on_the_page_and_in_the_job(
+        tenant_and_anchor, as_clerk, kind, code, amount, unit, last, due_at):
+    """Issue 21: the cadence read its rule's amount as days whatever the unit. The column the
+    grid shows, the grid's filter and the nightly job's alert agree, on an injected now."""
+    from helpers import url
+    import clock
+    SlaRule.update(amount=amount, unit=unit, clock="working_days" if unit == "working_days"
+                   else "calendar").where(SlaRule.code == code).execute()
+    customer = next(c for c in tenant_and_anchor if c.kind == kind)
+    Customer.update(cadence_contact_at=last).where(Customer.id == customer.id).execute()
+    for now, overdue in ((due_at - timedelta(minutes=1), False), (due_at + timedelta(minutes=1), True)):
+        clock.set_fixed_now(now)
+        page = as_clerk.get(url(Customer, "?flt0_status_equal=active")).text
+        row = re.search(r">%s</a></td>(.*?)</tr>" % customer.name, page, re.S).group(1)
+        shown = re.sub(r"<[^>]+>", "", re.search(r'class="col-cadence">(.*?)</td>', row, re.S).group(1))
+        assert shown.strip() == ("逾期 %s" if overdue else "下次 %s") % due_at.date()
+        assert Customer.get_by_id(customer.id).contact_due() == due_at
+        assert Customer.select().where(cadence_condition(now) & (Customer.id == customer.id)).exists() \
+            == overdue
+        with write_transaction():
+            flag_contact_cadence(now)
+        alert = cadence_alert(customer)
+        assert (alert is not None) == overdue
+        assert alert is None or alert.since == due_at
+
+
+def test_R_COM_3_due_soon_on_the_grid_is_a_week_ahead(tenant_and_anchor):
+    """The grid's 7 天内到期 (sla.CADENCE_DUE_SOON) counts from the injected now."""
+    tenant, _ = tenant_and_anchor
+    Customer.update(cadence_contact_at=datetime(2026, 10, 23, 10, 0)).where(
+        Customer.id == tenant.id).execute()                     # due 23 November 10:00
+    for now, soon in ((datetime(2026, 11, 16, 9, 59), False), (datetime(2026, 11, 16, 10, 1), True)):
+        assert Customer.select().where(cadence_condition(now, overdue=False)
+                                       & (Customer.id == tenant.id)).exists() == soon
+        assert not Customer.select().where(cadence_condition(now) & (Customer.id == tenant.id)).exists()
 
 
 def test_R_COM_3_a_committee_meeting_without_the_general_manager_cannot_be_recorded_as_held(app):

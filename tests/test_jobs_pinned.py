@@ -246,7 +246,7 @@ def test_cadence_alerts_are_open_exactly_for_customers_past_their_cadence(app, d
             if rule is None or not rule.is_active:
                 continue
             due = {c.id for c in Customer.select(Customer.id).where(
-                Customer.cadence_due_before(kind, rule.amount, now))}
+                Customer.cadence_due_before(kind, rule.limit(), now))}
             mine = {customer for customer, rule_id in open_on if rule_id == rule.id
                     and Customer.get_by_id(customer).kind == kind}
             assert due <= mine, kind

@@ -178,3 +178,33 @@ def test_no_migration_reaches_for_todays_models():
         if bad:
             reached[name] = sorted(bad)
     assert reached == {}
+
+
+def test_migration_27_adds_the_corrective_action_rule_to_an_existing_database(blank_database):
+    """Issue 21: a database from before has no SUR_CORRECTIVE rule (the code said 30 days);
+    migration 27 adds it with the default a new database is seeded with, and keeps one the
+    database has already (as an admin left it)."""
+    seeded = next(r for r in database.SLA_RULES if r[0] == "SUR_CORRECTIVE")
+    read = ("SELECT code, name, rule_ref, applies_to, starts_on, clock, amount, unit, "
+            "warn_percent, is_active, version, archived_at FROM sla_rule WHERE code = ?")
+    blank_database()
+    create_old_database(4)
+    migrated()
+    with db.connection_context():
+        rows = list(database._sql(db, read, ("SUR_CORRECTIVE",)))
+    assert [tuple(row[:8]) for row in rows] == [seeded]
+    assert [(row[8], bool(row[9]), row[10], row[11]) for row in rows] == [(75, True, 1, None)]
+    # Already there (edited to 10 working days): left as it is.
+    blank_database()
+    create_old_database(4)
+    with db.connection_context():
+        database._sql(db, "INSERT INTO sla_rule (created_at, updated_at, code, name, applies_to, "
+                          "clock, amount, unit, warn_percent, is_active) VALUES "
+                          "(?, ?, 'SUR_CORRECTIVE', '纠正措施', 'CorrectiveAction', "
+                          "'working_days', 10, 'working_days', 80, ?)",
+                      (database.clock.now(), database.clock.now(), True))
+    applied, _ = migrated()
+    assert 27 in applied
+    with db.connection_context():
+        rows = list(database._sql(db, read, ("SUR_CORRECTIVE",)))
+    assert [tuple(row[5:9]) for row in rows] == [("working_days", 10, "working_days", 80)]

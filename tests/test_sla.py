@@ -146,5 +146,64 @@ def test_a_day_rule_counts_its_own_unit():
     assert sla.DayRule(Limit("X", 0, sla.CALENDAR_DAYS)).after(friday) == friday
 
 
-def test_a_corrective_action_is_due_thirty_days_after_it_is_raised():
-    assert sla.corrective_action_due(date(2026, 11, 23)) == date(2026, 12, 23)
+def test_a_corrective_action_is_due_under_its_rule_in_the_rules_own_unit():
+    """Issue 21: the due date was a fixed 30 days in the code; it is the rule SUR_CORRECTIVE,
+    a month by default, in whatever unit the admin sets."""
+    assert sla.corrective_action_due(date(2026, 11, 23), sla.DayRule(sla.CORRECTIVE_ACTION)) \
+        == date(2026, 12, 23)
+    ten_working_days = sla.DayRule(Limit("SUR_CORRECTIVE", 10, sla.WORKING_DAY_UNITS,
+                                         sla.WORKING_DAYS), CAL)
+    # Raised on Monday 28 September 2026: 29, 30 September, the National Day week off, then
+    # 8, 9, 10 (the make-up Saturday), 12, 13, 14, 15 and 16 October.
+    assert sla.corrective_action_due(date(2026, 9, 28), ten_working_days) == date(2026, 10, 16)
+
+
+# (scenario, cadence rule, last contact, its due time)
+CADENCES = [
+    ("monthly in calendar days, to the minute", Limit("COM_TENANT", 31, sla.CALENDAR_DAYS),
+     at("2026-10-23 10:00"), at("2026-10-23 10:00") + timedelta(days=31)),
+    ("36 hours, not 36 days", Limit("COM_ANCHOR", 36, sla.HOURS), at("2026-11-20 09:00"),
+     at("2026-11-21 21:00")),
+    ("90 minutes", Limit("COM_ANCHOR", 90, sla.MINUTES), at("2026-11-20 09:00"),
+     at("2026-11-20 10:30")),
+    # Monday 28 September: 29, 30 September, the National Day week off, 8, 9 October and the
+    # make-up Saturday 10 October; due by the end of that day.
+    ("5 working days over the National Day week",
+     Limit("COM_TENANT", 5, sla.WORKING_DAY_UNITS, sla.WORKING_DAYS), at("2026-09-28 15:00"),
+     datetime(2026, 10, 10, 23, 59, 59)),
+    # Friday evening and Saturday morning: both due by the end of the next working day.
+    ("1 working day from a Friday", Limit("COM_TENANT", 1, sla.WORKING_DAY_UNITS, sla.WORKING_DAYS),
+     at("2026-11-20 18:00"), datetime(2026, 11, 23, 23, 59, 59)),
+    ("1 working day from a Saturday", Limit("COM_TENANT", 1, sla.WORKING_DAY_UNITS, sla.WORKING_DAYS),
+     at("2026-11-21 09:00"), datetime(2026, 11, 23, 23, 59, 59)),
+    ("0 working days: by the end of the contact's own day",
+     Limit("COM_TENANT", 0, sla.WORKING_DAY_UNITS, sla.WORKING_DAYS), at("2026-11-21 09:00"),
+     datetime(2026, 11, 21, 23, 59, 59)),
+]
+
+
+@pytest.mark.parametrize("scenario,limit,last,due", CADENCES, ids=[c[0] for c in CADENCES])
+def test_a_cadence_counts_its_rules_own_unit(scenario, limit, last, due):
+    """Issue 21: a cadence rule's amount was read as days whatever its unit."""
+    assert sla.cadence_due(last, limit, CAL) == due
+
+
+@pytest.mark.parametrize("limit", sorted({c[1] for c in CADENCES}, key=repr))
+def test_the_cadence_boundary_is_exactly_the_due_test(limit):
+    """last < cadence_boundary(now) <=> cadence_due(last) < now, for every last contact and
+    every now around a holiday week and a weekend (the job's one range scan and the page's
+    due date can never disagree)."""
+    start = at("2026-09-24 00:00")
+    lasts = [start + timedelta(minutes=37 * i) for i in range(0, 1100)]          # ~4 weeks
+    lasts += [datetime(2026, 10, 2, 23, 59, 59), datetime(2026, 10, 9, 23, 59, 59)]
+    for now in [start + timedelta(hours=13 * i, minutes=i) for i in range(40, 95)] + [
+            datetime(2026, 10, 10, 23, 59, 59), datetime(2026, 10, 11, 0, 0),
+            datetime(2026, 10, 10, 23, 59, 59, 500000)]:
+        boundary = sla.cadence_boundary(now, limit, CAL)
+        for last in lasts:
+            assert (last < boundary) == (sla.cadence_due(last, limit, CAL) < now), (last, now)
+
+
+def test_due_soon_is_a_week_ahead():
+    now = at("2026-11-23 10:00")
+    assert sla.cadence_soon_until(now) == at("2026-11-30 10:00")

@@ -9,7 +9,7 @@ import flows.surveys
 import reports
 from database import write_transaction
 from models import (Alert, AuditLog, CorrectiveAction, Customer, Department, DomainError, Setting,
-                    Survey, SurveyAnswer, SurveyDistribution, SurveyResponse,
+                    SlaRule, Survey, SurveyAnswer, SurveyDistribution, SurveyResponse,
                     ValidationError)
 from helpers import fresh, run, user
 from factories import make_customer, make_running_survey, make_survey_plan, questions_of
@@ -149,6 +149,32 @@ def test_close_raises_a_corrective_action_for_exactly_the_low_items(app):
     # A return rate of 100 % raises no alert.
     assert not Alert.select().where((Alert.record_type == "Survey") & (Alert.record_id == survey.id)
                                     & Alert.title.contains("回收率")).exists()
+
+
+def test_a_corrective_actions_due_date_follows_its_rule_as_the_admin_sets_it(as_admin):
+    """Issue 21: the due date was a fixed 30 days in the code; the admin sets SUR_CORRECTIVE,
+    here to 10 working days, and the next survey closed counts them on the working calendar."""
+    from helpers import url
+    Setting.write("survey_threshold", "3.5")
+    rule = SlaRule.get(SlaRule.code == "SUR_CORRECTIVE")
+    assert (rule.name, rule.amount, rule.unit) == ("纠正措施完成期限", 30, "calendar_days")
+    response = as_admin.submit(url(SlaRule, f"edit/?id={rule.id}"), {
+        "code": rule.code, "name": rule.name, "rule_ref": rule.rule_ref or "",
+        "applies_to": rule.applies_to, "starts_on": rule.starts_on or "", "clock": "working_days",
+        "amount": "10", "unit": "working_days", "warn_percent": str(rule.warn_percent),
+        "is_active": "y"})
+    assert response.status_code == 302
+    assert (SlaRule.get_by_id(rule.id).amount, SlaRule.get_by_id(rule.id).unit) == (10, "working_days")
+    assert AuditLog.select().where((AuditLog.model == "SlaRule") & (AuditLog.record_id == str(rule.id))
+                                   & (AuditLog.action == "update")).exists()
+    survey = make_running_survey()
+    for a, b, c in ((4, 3, 4), (4, 4, 3), (4, 3, 4)):   # 清洁 averages 3.33
+        answer(survey, {"维修及时性": a, "清洁": b, "服务态度": c}, kind="consumer")
+    Survey.update(paper_copies=3).where(Survey.id == survey.id).execute()
+    [action] = run(flows.surveys.close, fresh(survey), user("ops"), datetime(2026, 12, 28, 18, 0))
+    # Monday 28 December: 29, 30, 31 December, New Year's Day off, 4–8 and 11, 12 January
+    # (2027's arrangement is not confirmed: its statutory holidays count as days off).
+    assert action.due_date == date(2027, 1, 12)   # 30 calendar days would be 27 January
 
 
 def test_a_low_return_rate_alerts_the_planner_at_close(app):

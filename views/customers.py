@@ -1,6 +1,4 @@
 """Customer register (客户档案) with each customer's contact cadence (R-COM-3)."""
-from datetime import timedelta
-
 from flask import abort, g, request
 from flask_admin import expose
 from flask_admin.contrib.peewee import filters as pf
@@ -9,6 +7,7 @@ from markupsafe import Markup
 import clock
 from i18n import _l
 import crm
+import sla
 from jobs.segments import SEGMENT_COLUMNS
 from models import Customer, Department
 from views import crm as crm_views
@@ -17,17 +16,21 @@ from views.base import KefuModelView, masked
 
 
 def cadence_condition(now, overdue=True):
-    """Customers whose next contact is overdue (or due within 7 days), from the COM_* rules."""
-    moment = now if overdue else now + timedelta(days=7)
+    """Customers whose next contact is overdue (or due soon: within sla.CADENCE_DUE_SOON),
+    from the COM_* rules."""
+    moment = now if overdue else sla.cadence_soon_until(now)
+    rules = Customer.cadence_rules()
+    calendar = Customer.cadence_calendar(rules.values())
     condition = None
-    for kind, days in Customer.cadence_days().items():
-        one = Customer.cadence_due_before(kind, days, moment)  # as the cadence job counts
+    for kind, limit in rules.items():
+        one = Customer.cadence_due_before(kind, limit, moment, calendar)  # as the cadence job counts
         condition = one if condition is None else (condition | one)
     return condition if condition is not None else (Customer.id < 0)
 
 
 class CadenceFilter(pf.BasePeeweeFilter):
-    """沟通逾期 / 30 天内... : computed live from the last contact and the kind's cadence."""
+    """沟通逾期 / 7 天内到期 (sla.CADENCE_DUE_SOON): computed live from the last contact and
+    the kind's cadence."""
     url_name = "cadence"
 
     def __init__(self, column, name):
@@ -41,19 +44,21 @@ class CadenceFilter(pf.BasePeeweeFilter):
 
 
 def _page_cache():
-    """The cadence rules and department names, read once per page (not once per row)."""
+    """The cadence rules, their calendar and the department names, read once per page (not
+    once per row)."""
     if "kefu_cadence" not in g:
-        g.kefu_cadence = (Customer.cadence_days(),
+        rules = Customer.cadence_rules()
+        g.kefu_cadence = (rules, Customer.cadence_calendar(rules.values()),
                           {d.code: d.name for d in Department.select(Department.code, Department.name)})
     return g.kefu_cadence
 
 
 def cadence_formatter(view, context, row, name):
     now = clock.now()
-    days = _page_cache()[0]
-    if row.kind not in days or row.status != Customer.ACTIVE:
+    rules, calendar, _ = _page_cache()
+    if row.kind not in rules or row.status != Customer.ACTIVE:
         return ""
-    due = row.contact_due(days)
+    due = row.contact_due(rules, calendar)
     if due is None:
         return ""
     if due < now:
@@ -64,7 +69,7 @@ def cadence_formatter(view, context, row, name):
 
 def owner_formatter(view, context, row, name):
     code = Customer.CADENCE.get(row.kind, (None, None))[1]
-    return _page_cache()[1].get(code, "")
+    return _page_cache()[2].get(code, "")
 
 
 def name_formatter(view, context, row, name):
