@@ -27,7 +27,7 @@ from flows.records import create, save
 from flows.steps import take_step
 from helpers import MON, dept, user
 from models import (Complaint, ComplaintGuideline, ComplaintPassOn, Contact, CorrectiveAction,
-                    Deadline, Notice, NoticeReceipt, ShiftHandover, SurveyQuestion, WorkLetter)
+                    Deadline, Notice, NoticeReceipt, SurveyQuestion, WorkLetter)
 
 FLOWS = list(workflow.WORKFLOWS.values())
 CLOCKED = [flow for flow in FLOWS if flow.clocks]
