@@ -3,8 +3,8 @@
 The model methods stamp and stop their clocks by hand (`start_clock`/`stop_clock`); nothing but
 this file holds them to the declaration. For every register whose workflow has clocks, each of
 its declared transitions is walked on a fresh record, brought into a from-state along the
-declared transitions and taken as its view's step takes it (the view's own `Step.run`, through
-flows.steps.take_step). The Deadline rows before and after say what it did: on the record, the
+declared transitions and taken as every entry point takes it (flows.steps.take_step, with the
+fields its view's form would give). The Deadline rows before and after say what it did: on the record, the
 clocks started must be the declared `starts` and the clocks met the declared `stops` that were
 running; on any other record, only what the declaration also says (a transition another
 register's step takes, `taken_by`; a clock `started_on` this transition; the `create` clocks of a
@@ -267,9 +267,8 @@ class Walk:
             if self.step(register, before).applies_to(record):
                 record = self.take(record, before)
         now = self.tick(register, name, record)
-        step, form = self.step(register, t.step), self.form(register, t, record, now, **given)
-        take_step(record, t.step, self.by(register, t.step, record), now,
-                  lambda r, by, at: step.run(r, by, at, form))
+        form = self.form(register, t, record, now, **given)
+        take_step(record, t.step, self.by(register, t.step, record), now, form)
         record = type(record).get_by_id(record.id)
         if t.target is not None:
             assert record.status == t.target, "%s.%s left it %s" % (register, name, record.status)
