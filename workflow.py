@@ -111,6 +111,16 @@ class Workflow:
     def source(self, name):
         return self.transitions[name].source
 
+    def target(self, name):
+        """The state transition `name` leads to: what a set-based write (a job resolving alerts,
+        a record born already sent) writes instead of restating it."""
+        return self.transitions[name].target
+
+    @property
+    def initial(self):
+        """The state a new record starts in (the first declared)."""
+        return self.values[0]
+
     def steps(self):
         """{step name: [its transitions]}: what the register's buttons are."""
         steps = {}

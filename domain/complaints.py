@@ -143,7 +143,8 @@ class Complaint(Register):
             customer=self.customer_id, visitor_name=self.complainant_name,
             phone=self.complainant_phone, channel=self.channel, kind="complaint",
             subject=self.subject, content=self.description, received_at=self.received_at,
-            received_by=by, department=self.department_id, status=Contact.TRANSFERRED,
+            received_by=by, department=self.department_id,
+            status=Contact.WORKFLOW.target("to_complaint"),
             created_by=by, created_at=now, updated_at=now)
         contact.assign_number(now)
         contact.save(force_insert=True)
@@ -245,7 +246,7 @@ class Complaint(Register):
 
     def _close_alerts(self, now):
         """Close the grading alerts (major/important reminders) once someone has acted."""
-        Alert.update(status=Alert.RESOLVED, resolved_at=now, updated_at=now,
+        Alert.update(status=Alert.WORKFLOW.target("resolve"), resolved_at=now, updated_at=now,
                      resolution_note="已办理").where(
             (Alert.record_type == "Complaint") & (Alert.record_id == self.id)
             & (Alert.status == Alert.OPEN) & Alert.kind.in_(("escalation", "reminder"))).execute()

@@ -408,8 +408,8 @@ class ServiceRequest(Register):
                                 subject=f"请配合办理：{self}",
                                 body=f"{self.customer}：{self.description}\n申请时间：{self.wanted_from or ''}"
                                      f" 至 {self.wanted_to or ''}\n审批意见：{self.decision_note or ''}",
-                                status=WorkLetter.SENT, sent_at=now, created_by=by,
-                                created_at=now, updated_at=now)
+                                status=WorkLetter.WORKFLOW.target("send"), sent_at=now,
+                                created_by=by, created_at=now, updated_at=now)
             letter.full_clean()
             letter.assign_number(now)
             letter.save(force_insert=True)

@@ -249,6 +249,10 @@ class Survey(Register):
         """发放: record one questionnaire per customer (each with its own one-time link)."""
         if self.status not in self.WORKFLOW.source("distribute"):
             raise DomainError("方案批准后方可发放问卷")
+        others = [c for c in customers if c.kind not in self.TARGET_KINDS[self.target]]
+        if others:  # a tenants' survey is not answered by consumers, nor the other way round
+            raise DomainError("本次调查对象为%s，%s等 %d 户不在其中" % (
+                self.choice_label("target"), others[0], len(others)))
         already = {c for (c,) in SurveyDistribution.select(SurveyDistribution.customer)
                    .where(SurveyDistribution.survey == self.id).tuples()}
         rows = [dict(survey=self.id, customer=c.id, token=secrets.token_urlsafe(16),

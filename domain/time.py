@@ -132,7 +132,7 @@ class CalendarDay(Register):
                 moved.setdefault((clock_row.record_type, clock_row.record_id), []).append(
                     (clock_row, clock_row.due_at, due))
                 if due > now:  # a miss flagged on the old deadline is no miss any more
-                    Alert.update(status=Alert.RESOLVED, resolved_at=now, resolved_by=by,
+                    Alert.update(status=Alert.WORKFLOW.target("resolve"), resolved_at=now, resolved_by=by,
                                  resolution_note="工作日历调整，期限改为 %s" % due.strftime("%Y-%m-%d %H:%M"),
                                  updated_at=now).where(
                         (Alert.record_type == clock_row.record_type)

@@ -2,6 +2,7 @@
 after the row is written, the creation stamps and number, one transaction, one audit row."""
 from audit import audit, snapshot
 from database import write_transaction
+from models import DomainError
 
 # {model class: [rule(record, created, by, now, extra)]}, registered by each area's module.
 _BEFORE, _AFTER = {}, {}
@@ -61,6 +62,8 @@ def save(record, by, now, *, created, original=None, extra=None, settled=None, s
     extra = {} if extra is None else extra  # several records of one change share theirs
     if original is None and not created:
         original = dict(type(record).get_by_id(record.id).__data__)
+    if not created:
+        refuse_closed(record, original)
     before = {} if created else snapshot(stored_copy(record, original))
     outcome = None
     with write_transaction():
@@ -89,6 +92,15 @@ def save(record, by, now, *, created, original=None, extra=None, settled=None, s
         audit("create" if created else "update", record, before=before, now=now, user=by,
               summary=summary)
     return outcome
+
+
+def refuse_closed(record, original):
+    """A record of a declared workflow is edited only in the states it declares editable (a
+    handed-over charge, a published notice, a finished plan are a closed book)."""
+    flow = getattr(type(record), "WORKFLOW", None)
+    status = original.get("status")
+    if flow is not None and flow.editable is not None and status not in flow.editable:
+        raise DomainError("%s已%s，不能再修改" % (record, flow.label(status)))
 
 
 def create(model, data, by, now, summary=None, **extra):

@@ -2,10 +2,10 @@
 import reports
 from audit import audit, snapshot
 from database import write_transaction
-from models import CorrectiveAction, Survey, SurveyAnswer, SurveyQuestion, ValidationError
+from models import CorrectiveAction, DomainError, Survey, SurveyAnswer, SurveyQuestion, ValidationError
 from flows.audience import chosen_customers
 from flows.steps import runs
-from flows.records import after_save, before_save
+from flows.records import after_save, archives, before_save
 
 
 @after_save(Survey)
@@ -18,6 +18,14 @@ def plan_clocks(survey, created, by, now, extra):
 def only_while_drafted(question, created, by, now, extra):
     if question.survey_id and Survey.get_by_id(question.survey_id).status != Survey.DRAFT:
         raise ValidationError({"survey": "只有草拟中的调查方案可以增改题目"})
+
+
+@archives(SurveyQuestion)
+def archive_question(question, by, now, reason, seen=None):
+    """A plan's question is archived only while the plan is drafted (a template's at any time)."""
+    if question.survey_id and Survey.get_by_id(question.survey_id).status != Survey.DRAFT:
+        raise DomainError("调查方案已报批，问卷题目不能再修改")
+    question.archive(by, now, reason, seen)
 
 
 def copy_template(survey, by, now, template):

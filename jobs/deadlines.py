@@ -270,7 +270,7 @@ def resolve_alerts(alerts, now, note):
     indexes, so a run that finds none writes nothing and reads no alert row)."""
     ids = [alert_id for (alert_id,) in alerts.tuples()]
     for start in range(0, len(ids), 500):
-        Alert.update(status=Alert.RESOLVED, resolved_at=now, updated_at=now,
+        Alert.update(status=Alert.WORKFLOW.target("resolve"), resolved_at=now, updated_at=now,
                      resolution_note=note).where(
             Alert.id.in_(ids[start:start + 500]) & (Alert.status == Alert.OPEN)).execute()
     return len(ids)

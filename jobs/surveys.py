@@ -31,7 +31,7 @@ def flag_survey_plans_missing(now):
         if period is not None and Survey.approved_plan_in(period[0], period[2], period[3]):
             resolved.append(alert.id)
     if resolved:
-        Alert.update(status=Alert.RESOLVED, resolved_at=now, updated_at=now,
+        Alert.update(status=Alert.WORKFLOW.target("resolve"), resolved_at=now, updated_at=now,
                      resolution_note="调查方案已批准，系统自动解除").where(
             Alert.id.in_(resolved)).execute()
     if not rule.is_active or rule.archived_at:

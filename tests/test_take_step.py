@@ -2,16 +2,22 @@
 the step's one function, and refuses what the user's roles or rows do not allow, writing
 nothing (issue 21: every entry point thin)."""
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
 import access
 import flows.complaints
+import flows.records
+import flows.surveys
+import flows.system
 import models
-from factories import make_complaint, make_loan, make_repair_order
+from factories import (make_complaint, make_customer, make_loan, make_notice, make_repair_order,
+                       make_survey_plan, questions_of)
 from flows.steps import NotAllowed, run_of, take_step
-from helpers import MON, audit_actions, dept, user
-from models import AuditLog, ComplaintReport, ItemLoan, RepairOrder, WorkLetter
+from helpers import MON, audit_actions, dept, run, user
+from models import (AuditLog, ComplaintReport, Customer, DomainError, ItemLoan, Notice,
+                    RepairOrder, Survey, SurveyDistribution, SurveyQuestion, WorkLetter)
 
 
 def test_every_declared_step_of_every_register_has_its_one_function(app):
@@ -95,3 +101,52 @@ def test_regenerating_a_report_is_audited(app):
     make_complaint(at=datetime(2025, 3, 14, 10, 0))
     take_step(ComplaintReport.get_by_id(report.id), "regenerate", user("ops"), MON)
     assert audit_actions(report) == before + ["generate"]
+
+
+# ---------------------------------------------------------------- what an edit or archive may do
+
+def test_a_record_is_edited_only_in_the_states_its_workflow_declares_editable(app):
+    """A published notice is a closed book for every entry point, not only the edit page."""
+    notice = make_notice()
+    flows.records.update(notice, {"title": "消防检查通知（更正）"}, user("property"), MON)
+    take_step(Notice.get_by_id(notice.id), "publish", user("clerk"), MON,
+              {"kinds": ["tenant"], "floors": [], "categories": [], "shop_nos": ""})
+    published = Notice.get_by_id(notice.id)
+    rows = AuditLog.select().count()
+    with pytest.raises(DomainError, match="已发布，不能再修改"):
+        flows.records.update(published, {"title": "改过的标题"}, user("property"), MON)
+    assert Notice.get_by_id(notice.id).title == "消防检查通知（更正）"
+    assert AuditLog.select().count() == rows
+
+
+def test_a_plans_question_is_archived_only_while_the_plan_is_drafted(app):
+    survey = make_survey_plan()
+    question = questions_of(survey)["清洁"]
+    flows.records.archive(question, user("ops"), MON, "重复")
+    assert SurveyQuestion.get_by_id(question.id).archived_at == MON
+    run(survey.submit, user("ops"), MON)
+    other = questions_of(Survey.get_by_id(survey.id))["服务态度"]
+    with pytest.raises(DomainError, match="问卷题目不能再修改"):
+        flows.records.archive(other, user("ops"), MON, "不要了")
+    assert SurveyQuestion.get_by_id(other.id).archived_at is None
+
+
+def test_a_survey_is_handed_only_to_its_target_kind(app):
+    """A tenants' survey refuses consumers whoever hands it out (the form only offered tenants)."""
+    survey = make_survey_plan()
+    run(survey.submit, user("ops"), MON)
+    run(Survey.get_by_id(survey.id).approve, user("gm"), MON)
+    consumer = make_customer(kind=Customer.CONSUMER)
+    with pytest.raises(DomainError, match="本次调查对象为商户"):
+        flows.surveys.distribute(Survey.get_by_id(survey.id), user("ops"), MON,
+                                 [make_customer(), consumer])
+    assert SurveyDistribution.select().where(SurveyDistribution.survey == survey.id).count() == 0
+    assert flows.surveys.distribute(Survey.get_by_id(survey.id), user("ops"), MON,
+                                    [make_customer()]) == 1
+
+
+def test_the_survey_threshold_is_set_with_its_audit_row(app):
+    flows.system.set_survey_threshold("3.456", user("admin"), MON)
+    assert Survey.threshold() == Decimal("3.46")
+    row = AuditLog.select().order_by(AuditLog.id.desc()).first()
+    assert (row.action, row.summary, row.created_at) == ("setting", "survey_threshold：3.5 → 3.46", MON)

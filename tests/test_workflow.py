@@ -195,6 +195,10 @@ def restatements(path, source=None):
             return own
         return None
 
+    def is_initial(owner, node):
+        attr = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
+        return names[owner].get(attr) == workflow.of(owner).initial
+
     def visit(node, own):
         for child in ast.iter_child_nodes(node):
             inner = child.name if isinstance(child, ast.ClassDef) else own
@@ -212,6 +216,16 @@ def restatements(path, source=None):
                                                       for flow in FLOWS if s in flow.values
                                                       and strings <= set(flow.values)}:
                     found.append((child.lineno, "state strings %s" % sorted(strings)))
+            if isinstance(child, ast.keyword) and child.arg == "status":
+                # A state written outright (a set-based UPDATE, a record born in a later state)
+                # is a transition's target, named as such; only a new record's first state may
+                # be written as itself.
+                owner = state_of(child.value, own)
+                literal = child.value.value if isinstance(child.value, ast.Constant) else None
+                if owner is not None and not is_initial(owner, child.value):
+                    found.append((child.value.lineno, "status written as a state of %s" % owner))
+                elif isinstance(literal, str) and any(literal in f.values[1:] for f in FLOWS):
+                    found.append((child.value.lineno, "status written as %r" % literal))
             if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute) \
                     and child.func.attr == "transition" and own in names:
                 if len(child.args) > 3 or any(k.arg == "status" for k in child.keywords):
@@ -245,9 +259,20 @@ def test_no_transition_state_is_written_anywhere_but_its_declaration():
     "class RepairOrder:\n    holdable_states = (DISPATCHED, ACCEPTED)\n",
     "class RepairOrderView:\n    open_states = (RepairOrder.REGISTERED, RepairOrder.DONE)\n",
     "def overdue(q):\n    return q.where(RepairOrder.status.in_(['dispatched', 'accepted']))\n",
+    "def close(ids):\n    Alert.update(status=Alert.RESOLVED).where(Alert.id.in_(ids)).execute()\n",
+    "def born_sent():\n    return WorkLetter.create(subject='x', status='sent')\n",
 ])
 def test_the_restatement_check_finds_a_restated_state(restated):
     assert restatements("example.py", restated) != []
+
+
+@pytest.mark.parametrize("fine", [
+    "def raise_one():\n    return Alert.create(status=Alert.OPEN)\n",
+    "def close(ids):\n    Alert.update(status=Alert.WORKFLOW.target('resolve')).execute()\n",
+    "def done(order):\n    return order.status == RepairOrder.DONE\n",
+])
+def test_the_restatement_check_lets_a_first_state_and_a_named_target_be(fine):
+    assert restatements("example.py", fine) == []
 
 
 def test_a_view_step_restating_its_states_is_refused():

@@ -1,6 +1,5 @@
 """Settings and oversight (系统管理): departments, users, time limits, calendar, alerts, audit log."""
 from datetime import date
-from decimal import Decimal
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
@@ -12,15 +11,13 @@ from wtforms import DecimalField, IntegerField, PasswordField, SelectMultipleFie
 import access
 import clock
 import flows.calendar
+import flows.system
 import history
 import holiday_notice
-from audit import audit
-from database import write_transaction
 from forms import KefuForm
 from i18n import _l
-
 from models import (Alert, AuditLog, CalendarDay, CalendarYear, Deadline, Department, DomainError,
-                    Hold, Setting, SlaRule, Survey, User, action_label)
+                    Hold, SlaRule, Survey, User, action_label)
 from views.base import KefuModelView, estimate_badge, record_link
 from views.steps import Step, reason_field
 
@@ -307,12 +304,8 @@ class SettingsView(BaseView):
         if request.method == "GET":
             form.survey_threshold.data = Survey.threshold()
         elif form.validate():
-            value = str(form.survey_threshold.data.quantize(Decimal("0.01")))
-            before = Setting.read("survey_threshold", str(Survey.DEFAULT_THRESHOLD))
-            with write_transaction():
-                Setting.write("survey_threshold", value)
-                audit("setting", None, summary="survey_threshold：%s → %s" % (before, value),
-                      extra={"survey_threshold": [before, value]})
+            flows.system.set_survey_threshold(form.survey_threshold.data,
+                                              current_user._get_current_object(), clock.now())
             flash(_l("系统参数已保存"), "success")
             return redirect(url_for(".index"))
         return self.render("kefu/settings.html", form=form)
