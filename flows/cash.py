@@ -3,7 +3,7 @@ import access
 from audit import audit
 from database import write_transaction
 from models import Charge, ItemLoan, ShiftHandover, ValidationError
-from flows.steps import runs
+from flows.steps import calls, runs
 from flows.records import after_save, before_save, stamped_by
 
 stamped_by(Charge, "charged_by")
@@ -59,31 +59,14 @@ def refund_deposit(loan, by, now, receipt_no, certificate_no):
     return charge
 
 
-# The steps of this area's registers, each one function (flows.steps.take_step runs them).
+# The steps of this area's registers, each one function (flows.steps.take_step runs them);
+# calls(Model, step, method, *fields): the model's method given (by, now, *those fields).
 
-@runs(Charge, "void")
-def _charge_void(record, by, now, fields):
-    return record.void(by, now, fields["reason"])
-
-
-@runs(ShiftHandover, "take_over")
-def _shift_handover_take_over(record, by, now, fields):
-    return record.take_over(by, now)
-
-
-@runs(ShiftHandover, "finance")
-def _shift_handover_finance(record, by, now, fields):
-    return record.hand_to_finance(by, now, fields["receiver"], fields["amount"])
-
-
-@runs(ItemLoan, "issue")
-def _item_loan_issue(record, by, now, fields):
-    return record.issue(by, now, fields["certificate_no"], fields["issued_at"])
-
-
-@runs(ItemLoan, "return_item")
-def _item_loan_return_item(record, by, now, fields):
-    return record.return_item(by, now)
+calls(Charge, "void", "void", "reason")
+calls(ShiftHandover, "take_over")
+calls(ShiftHandover, "finance", "hand_to_finance", "receiver", "amount")
+calls(ItemLoan, "issue", "issue", "certificate_no", "issued_at")
+calls(ItemLoan, "return_item")
 
 
 @runs(ItemLoan, "refund")

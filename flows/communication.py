@@ -3,7 +3,7 @@ from audit import audit
 from database import write_transaction
 from models import ActionItem, Meeting, MeetingAttendee, Notice, NoticeReceipt, User
 from flows.audience import chosen_customers
-from flows.steps import runs
+from flows.steps import calls, runs
 from flows.records import after_save, before_save
 
 
@@ -35,7 +35,8 @@ def record_attendance(meeting, customers, description, by, now):
     return len(rows)
 
 
-# The steps of this area's registers, each one function (flows.steps.take_step runs them).
+# The steps of this area's registers, each one function (flows.steps.take_step runs them);
+# calls(Model, step, method, *fields): the model's method given (by, now, *those fields).
 
 @runs(Notice, "publish")
 def _notice_publish(record, by, now, fields):
@@ -60,11 +61,5 @@ def _meeting_attendance(record, by, now, fields):
     return record_attendance(record, customers, description, by, now)
 
 
-@runs(ActionItem, "complete_item")
-def _action_item_complete_item(record, by, now, fields):
-    return record.complete(by, now, fields["outcome"])
-
-
-@runs(ActionItem, "cancel_item")
-def _action_item_cancel_item(record, by, now, fields):
-    return record.cancel(by, now, fields["reason"])
+calls(ActionItem, "complete_item", "complete", "outcome")
+calls(ActionItem, "cancel_item", "cancel", "reason")

@@ -6,7 +6,7 @@ from audit import audit
 from database import write_transaction
 from models import (Complaint, ComplaintGuideline, ComplaintPassOn, ComplaintReport,
                     ComplaintUpdate, Department, ValidationError)
-from flows.steps import runs
+from flows.steps import calls, runs
 from flows.records import after_save, before_save, stamped_by
 
 stamped_by(ComplaintPassOn, "received_by")
@@ -84,7 +84,8 @@ def generate_report(month, by, now):
     return report
 
 
-# The steps of this area's registers, each one function (flows.steps.take_step runs them).
+# The steps of this area's registers, each one function (flows.steps.take_step runs them);
+# calls(Model, step, method, *fields): the model's method given (by, now, *those fields).
 
 @runs(Complaint, "scope")
 def _complaint_scope(record, by, now, fields):
@@ -98,9 +99,7 @@ def _complaint_correct(record, by, now, fields):
                                  fields["requested_by"])
 
 
-@runs(Complaint, "start")
-def _complaint_start(record, by, now, fields):
-    return record.start(by, now, fields["content"])
+calls(Complaint, "start", "start", "content")
 
 
 @runs(Complaint, "progress")
@@ -118,14 +117,8 @@ def _complaint_follow_up(record, by, now, fields):
     return record.add_update(by, now, "follow_up", fields["content"], fields["told"])
 
 
-@runs(Complaint, "resolve")
-def _complaint_resolve(record, by, now, fields):
-    return record.resolve(by, now, fields["result"])
-
-
-@runs(Complaint, "escalate")
-def _complaint_escalate(record, by, now, fields):
-    return record.escalate(by, now, fields["reason"])
+calls(Complaint, "resolve", "resolve", "result")
+calls(Complaint, "escalate", "escalate", "reason")
 
 
 @runs(Complaint, "reroute")
@@ -144,6 +137,4 @@ def _complaint_report_regenerate(record, by, now, fields):
     return generate_report(record.month, by, now)
 
 
-@runs(ComplaintReport, "publish")
-def _complaint_report_publish(record, by, now, fields):
-    return record.publish(by, now)
+calls(ComplaintReport, "publish")

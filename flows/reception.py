@@ -2,7 +2,7 @@
 from audit import audit
 from database import write_transaction
 from models import Callback, Contact, Department, RepairOrder, ServiceRequest, WorkLetter
-from flows.steps import runs
+from flows.steps import calls, runs
 from flows.records import after_save, stamped_by
 
 stamped_by(Contact, "received_by")
@@ -61,19 +61,14 @@ def notify_departments(request, by, now, departments):
     return letters
 
 
-# The steps of this area's registers, each one function (flows.steps.take_step runs them).
+# The steps of this area's registers, each one function (flows.steps.take_step runs them);
+# calls(Model, step, method, *fields): the model's method given (by, now, *those fields).
 
 NOT_RATED = "none"  # 回访: the customer gave no score (a callback, not a rating)
 
 
-@runs(None, "hold")
-def _any_hold(record, by, now, fields):
-    return record.hold(by, now, fields["reason"])
-
-
-@runs(None, "release")
-def _any_release(record, by, now, fields):
-    return record.release(by, now)
+calls(None, "hold", "hold", "reason")
+calls(None, "release")
 
 
 @runs(Contact, "to_repair")
@@ -97,49 +92,15 @@ def _contact_to_letter(record, by, now, fields):
     return open_work_letter(record, by, now, Department.get_by_id(fields["department"]))
 
 
-@runs(Contact, "handled")
-def _contact_handled(record, by, now, fields):
-    return record.mark_handled(by, now, fields["outcome"])
-
-
-@runs(Contact, "answer")
-def _contact_answer(record, by, now, fields):
-    return record.answer_enquirer(by, now, fields["method"], fields["answer"])
-
-
-@runs(RepairOrder, "dispatch")
-def _repair_order_dispatch(record, by, now, fields):
-    return record.dispatch(by, now)
-
-
-@runs(RepairOrder, "accept")
-def _repair_order_accept(record, by, now, fields):
-    return record.accept(by, now)
-
-
-@runs(RepairOrder, "complete")
-def _repair_order_complete(record, by, now, fields):
-    return record.complete(by, now, fields["result"])
-
-
-@runs(RepairOrder, "refuse")
-def _repair_order_refuse(record, by, now, fields):
-    return record.refuse(by, now, fields["reason"])
-
-
-@runs(ServiceRequest, "approve")
-def _service_request_approve(record, by, now, fields):
-    return record.approve(by, now, fields["note"])
-
-
-@runs(ServiceRequest, "decline")
-def _service_request_decline(record, by, now, fields):
-    return record.decline(by, now, fields["reason"])
-
-
-@runs(ServiceRequest, "hand_back")
-def _service_request_hand_back(record, by, now, fields):
-    return record.hand_back(by, now)
+calls(Contact, "handled", "mark_handled", "outcome")
+calls(Contact, "answer", "answer_enquirer", "method", "answer")
+calls(RepairOrder, "dispatch")
+calls(RepairOrder, "accept")
+calls(RepairOrder, "complete", "complete", "result")
+calls(RepairOrder, "refuse", "refuse", "reason")
+calls(ServiceRequest, "approve", "approve", "note")
+calls(ServiceRequest, "decline", "decline", "reason")
+calls(ServiceRequest, "hand_back")
 
 
 @runs(ServiceRequest, "notify")
@@ -148,24 +109,10 @@ def _service_request_notify(record, by, now, fields):
         Department.select().where(Department.id.in_(fields["departments"]))))
 
 
-@runs(WorkLetter, "send")
-def _work_letter_send(record, by, now, fields):
-    return record.send(by, now)
-
-
-@runs(WorkLetter, "acknowledge")
-def _work_letter_acknowledge(record, by, now, fields):
-    return record.acknowledge(by, now)
-
-
-@runs(WorkLetter, "reply")
-def _work_letter_reply(record, by, now, fields):
-    return record.answer(by, now, fields["reply"])
-
-
-@runs(WorkLetter, "close")
-def _work_letter_close(record, by, now, fields):
-    return record.close(by, now)
+calls(WorkLetter, "send")
+calls(WorkLetter, "acknowledge")
+calls(WorkLetter, "reply", "answer", "reply")
+calls(WorkLetter, "close")
 
 
 @runs(None, "callback")

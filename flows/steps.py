@@ -26,6 +26,17 @@ def runs(model, name):
     return register
 
 
+def calls(model, name, method=None, *fields):
+    """Register step `name` of `model` as its model method `method` (default: the step's own
+    name) given (by, now) and the step's `fields`, in that order (挂起: hold(by, now, reason))."""
+    method = method or name
+
+    def run(record, by, now, given):
+        return getattr(record, method)(by, now, *(given[field] for field in fields))
+    run.__name__ = "%s_%s" % (getattr(model, "__name__", "any"), name)
+    runs(model, name)(run)
+
+
 def run_of(model, name):
     """The function taking step `name` on `model`'s records; LookupError if none."""
     run = _RUNS.get((model, name)) or _RUNS.get((None, name))

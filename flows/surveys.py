@@ -4,7 +4,7 @@ from audit import audit, snapshot
 from database import write_transaction
 from models import CorrectiveAction, DomainError, Survey, SurveyAnswer, SurveyQuestion, ValidationError
 from flows.audience import chosen_customers
-from flows.steps import runs
+from flows.steps import calls, runs
 from flows.records import after_save, archives, before_save
 
 
@@ -67,36 +67,19 @@ def close(survey, by, now):
     return raised
 
 
-# The steps of this area's registers, each one function (flows.steps.take_step runs them).
+# The steps of this area's registers, each one function (flows.steps.take_step runs them);
+# calls(Model, step, method, *fields): the model's method given (by, now, *those fields).
 
 @runs(Survey, "copy_template")
 def _survey_copy_template(record, by, now, fields):
     return copy_template(record, by, now, fields["template"])
 
 
-@runs(Survey, "submit")
-def _survey_submit(record, by, now, fields):
-    return record.submit(by, now)
-
-
-@runs(Survey, "approve")
-def _survey_approve(record, by, now, fields):
-    return record.approve(by, now)
-
-
-@runs(Survey, "return_plan")
-def _survey_return_plan(record, by, now, fields):
-    return record.return_plan(by, now, fields["reason"])
-
-
-@runs(Survey, "train")
-def _survey_train(record, by, now, fields):
-    return record.record_training(by, now, fields["trained_at"], fields["note"])
-
-
-@runs(Survey, "begin")
-def _survey_begin(record, by, now, fields):
-    return record.begin(by, now)
+calls(Survey, "submit")
+calls(Survey, "approve")
+calls(Survey, "return_plan", "return_plan", "reason")
+calls(Survey, "train", "record_training", "trained_at", "note")
+calls(Survey, "begin")
 
 
 @runs(Survey, "distribute")
@@ -105,9 +88,7 @@ def _survey_distribute(record, by, now, fields):
     return distribute(record, by, now, customers)
 
 
-@runs(Survey, "paper_copies")
-def _survey_paper_copies(record, by, now, fields):
-    return record.record_paper_copies(by, now, fields["copies"])
+calls(Survey, "paper_copies", "record_paper_copies", "copies")
 
 
 @runs(Survey, "close")
@@ -115,21 +96,7 @@ def _survey_close(record, by, now, fields):
     return close(record, by, now)
 
 
-@runs(Survey, "file")
-def _survey_file(record, by, now, fields):
-    return record.file_records(by, now)
-
-
-@runs(CorrectiveAction, "complete_action")
-def _corrective_action_complete_action(record, by, now, fields):
-    return record.complete(by, now, fields["action"], fields["note"])
-
-
-@runs(CorrectiveAction, "verify")
-def _corrective_action_verify(record, by, now, fields):
-    return record.verify(by, now, fields["evidence"])
-
-
-@runs(CorrectiveAction, "reject_verification")
-def _corrective_action_reject_verification(record, by, now, fields):
-    return record.reject(by, now, fields["reason"])
+calls(Survey, "file", "file_records")
+calls(CorrectiveAction, "complete_action", "complete", "action", "note")
+calls(CorrectiveAction, "verify", "verify", "evidence")
+calls(CorrectiveAction, "reject_verification", "reject", "reason")

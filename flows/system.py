@@ -4,7 +4,7 @@ from decimal import Decimal
 from audit import audit
 from database import write_transaction
 from models import Alert, Setting, SlaRule, Survey, User, ValidationError
-from flows.steps import runs
+from flows.steps import calls
 from flows.records import before_save
 
 
@@ -39,8 +39,7 @@ def set_survey_threshold(value, by, now):
               extra={"survey_threshold": [before, value]})
 
 
-# The steps of this area's registers, each one function (flows.steps.take_step runs them).
+# The steps of this area's registers, each one function (flows.steps.take_step runs them);
+# calls(Model, step, method, *fields): the model's method given (by, now, *those fields).
 
-@runs(Alert, "resolve")
-def _alert_resolve(record, by, now, fields):
-    return record.resolve(by, now, fields["note"])
+calls(Alert, "resolve", "resolve", "note")
