@@ -264,7 +264,7 @@ class Lookup(dict):
 class RelatedNames:
     """The names (str()) of one related register's rows in an export: for a chunk's new keys,
     one query reads only the columns str() reads, and the names are remembered while few."""
-    KEPT = 200_000  # names remembered (~25 MB); past that, a chunk's names are read again
+    KEPT = 100_000  # names remembered (~17 MB); past that, a chunk's names are read again
     BATCH = 500  # keys per query, always this many: the sqlite3 module caches each statement text
 
     def __init__(self, field, finish):
