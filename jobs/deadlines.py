@@ -125,6 +125,8 @@ def escalate_repeated_misses(now):
     return (Alert.update(level=level, updated_at=now,
                          assignee=Case(level, [(2, person(2)), (3, person(3))], person(4)))
             .where((Alert.status == Alert.OPEN) & (Alert.kind == "overdue") & (Alert.level < 4)
+                   # only the clocked registers' alerts have a clock to read (not a cadence's)
+                   & Alert.record_type.in_(tuple(ACTING_DEPARTMENT))
                    & (level > Alert.level)
                    & ~fn.EXISTS(on_hold))  # a record on hold waits; so does its alert
             .execute())

@@ -171,3 +171,11 @@ def test_a_sweep_that_raised_many_alerts_gives_postgresql_their_statistics_at_on
         sweep(DEMO_NOW + timedelta(days=4), full=True)
         assert Alert.select().count() > raised_before
         assert last_analyze() != before
+
+
+@pytest.mark.postgres
+def test_the_consoles_postgresql_connections_never_jit_compile(app):
+    """JIT compiled the escalation UPDATE for 300 ms to run it in 60 (scale 3): the console's
+    short statements run without it, unless the site's URL sets options of its own."""
+    with db.connection_context():
+        assert db.execute_sql("SHOW jit").fetchone()[0] == "off"
