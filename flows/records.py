@@ -1,8 +1,11 @@
 """Saving a record typed in (a form, an import row, an API call): its register's rules before and
 after the row is written, the creation stamps and number, one transaction, one audit row."""
+import access
 from audit import audit, snapshot
 from database import write_transaction
-from models import DomainError
+from flows.scopes import in_scope
+from flows.steps import NotAllowed
+from models import DomainError, ValidationError
 
 # {model class: [rule(record, created, by, now, extra)]}, registered by each area's module.
 _BEFORE, _AFTER = {}, {}
@@ -62,6 +65,7 @@ def save(record, by, now, *, created, original=None, extra=None, settled=None, s
     extra = {} if extra is None else extra  # several records of one change share theirs
     if original is None and not created:
         original = dict(type(record).get_by_id(record.id).__data__)
+    refuse_unwritable(record, by, created)
     if not created:
         refuse_closed(record, original)
     before = {} if created else snapshot(stored_copy(record, original))
@@ -87,11 +91,36 @@ def save(record, by, now, *, created, original=None, extra=None, settled=None, s
                               and record.__data__.get(name) != original.get(name)])
         if settled is not None:
             settled(record)
+        if by is not None and not in_scope(record, by, write=True):  # what it became
+            raise ValidationError({scope_field(record): OWN_DEPARTMENT})
         for rule in _AFTER.get(type(record), ()):
             outcome = rule(record, created, by, now, extra)
         audit("create" if created else "update", record, before=before, now=now, user=by,
               summary=summary)
     return outcome
+
+
+OWN_DEPARTMENT = "只能登记或修改本部门的记录"
+
+
+def scope_field(record):
+    """The field saying which department a record is (where "only your own" is shown)."""
+    fields = type(record)._meta.fields
+    return next((name for name in ("from_department", "department") if name in fields),
+                "__all__")
+
+
+def refuse_unwritable(record, by, created):
+    """A user writes only the registers access.REGISTERS lets their roles write, and (a
+    department's staff) only their department's rows; the system (no user) writes any."""
+    grant = access.REGISTERS.get(type(record).__name__)
+    if by is None or grant is None:
+        return
+    if not by.role_set & grant.write:
+        raise NotAllowed("您的角色不能%s%s" % ("登记" if created else "修改",
+                                            type(record).verbose_name()))
+    if not created and not in_scope(record, by, write=True):
+        raise NotAllowed(OWN_DEPARTMENT)
 
 
 def refuse_closed(record, original):

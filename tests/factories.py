@@ -70,11 +70,12 @@ def make_charge(at=MON, quantity="2", override=None, reason=None, may_override=F
                 method="cash", fee_code="F02"):
     """A started charge of the fee item `fee_code` (F02: 200.00 a day), taken by the clerk, saved
     as the form does (flows.records: priced from the list, its finance clock started). An
-    `override` amount is typed by the clerk, or with `may_override` by a manager (ops)."""
+    `override` amount is typed by the clerk, or with `may_override` by the admin (the desk's
+    roles write charges; of them only the admin may override a price)."""
     fee = FeeItem.get(FeeItem.code == fee_code)
     values = dict(fee_item=fee, quantity=Decimal(quantity), charged_at=at, charged_by=user("clerk"),
                   payment_method=method, override_reason=reason)
-    charge = flows.records.create(Charge, values, user("ops" if may_override else "clerk"), at,
+    charge = flows.records.create(Charge, values, user("admin" if may_override else "clerk"), at,
                                   override_amount=override)
     return Charge.get_by_id(charge.id)
 

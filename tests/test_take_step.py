@@ -17,7 +17,8 @@ from factories import (make_complaint, make_customer, make_loan, make_notice, ma
 from flows.steps import NotAllowed, run_of, take_step
 from helpers import MON, audit_actions, dept, run, user
 from models import (AuditLog, ComplaintReport, Customer, DomainError, ItemLoan, Notice,
-                    RepairOrder, Survey, SurveyDistribution, SurveyQuestion, WorkLetter)
+                    RepairOrder, Survey, SurveyDistribution, SurveyQuestion, ValidationError,
+                    WorkLetter)
 
 
 def test_every_declared_step_of_every_register_has_its_one_function(app):
@@ -108,13 +109,13 @@ def test_regenerating_a_report_is_audited(app):
 def test_a_record_is_edited_only_in_the_states_its_workflow_declares_editable(app):
     """A published notice is a closed book for every entry point, not only the edit page."""
     notice = make_notice()
-    flows.records.update(notice, {"title": "消防检查通知（更正）"}, user("property"), MON)
+    flows.records.update(notice, {"title": "消防检查通知（更正）"}, user("clerk"), MON)
     take_step(Notice.get_by_id(notice.id), "publish", user("clerk"), MON,
               {"kinds": ["tenant"], "floors": [], "categories": [], "shop_nos": ""})
     published = Notice.get_by_id(notice.id)
     rows = AuditLog.select().count()
     with pytest.raises(DomainError, match="已发布，不能再修改"):
-        flows.records.update(published, {"title": "改过的标题"}, user("property"), MON)
+        flows.records.update(published, {"title": "改过的标题"}, user("clerk"), MON)
     assert Notice.get_by_id(notice.id).title == "消防检查通知（更正）"
     assert AuditLog.select().count() == rows
 
@@ -150,3 +151,26 @@ def test_the_survey_threshold_is_set_with_its_audit_row(app):
     assert Survey.threshold() == Decimal("3.46")
     row = AuditLog.select().order_by(AuditLog.id.desc()).first()
     assert (row.action, row.summary, row.created_at) == ("setting", "survey_threshold：3.5 → 3.46", MON)
+
+
+def test_a_record_is_written_only_by_a_role_that_writes_its_register_and_in_its_rows(app):
+    """flows.records.save is an entry point's whole check: the auditor writes nothing, property
+    staff file no repair order for another department nor edit one of its."""
+    rows = AuditLog.select().count()
+    with pytest.raises(NotAllowed, match="您的角色不能修改维修工作单"):
+        flows.records.update(make_repair_order(), {"location": "4F"}, user("auditor"), MON)
+    with pytest.raises(NotAllowed, match="只能登记或修改本部门的记录"):
+        flows.records.update(make_repair_order(department="operations"), {"location": "4F"},
+                             user("property"), MON)
+    orders = RepairOrder.select().count()
+    with pytest.raises(ValidationError, match="只能登记或修改本部门的记录"):
+        flows.records.create(RepairOrder, dict(customer=make_customer(), location="5F",
+                                               description="漏水", reported_at=MON,
+                                               department=dept("operations")),
+                             user("property"), MON)
+    assert (RepairOrder.select().count(), AuditLog.select().count()) == (orders, rows)
+    mine = flows.records.create(RepairOrder, dict(customer=make_customer(), location="5F",
+                                                  description="漏水", reported_at=MON,
+                                                  department=dept("property")),
+                                user("property"), MON)
+    assert audit_actions(mine) == ["create"]
