@@ -28,13 +28,14 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from peewee import (BooleanField, CharField, DateField, DateTimeField, DecimalField,
-                    ForeignKeyField, IntegerField, IntegrityError, Model, TextField, fn)
+                    ForeignKeyField, IntegerField, IntegrityError, Model, TextField)
 
 import flows.records  # the package registers every register's save rules
 import sla
 from audit import audit
 from database import write_transaction
-from models import CalendarDay, ChoiceField, Customer, DomainError, FeeItem, LendableItem, db
+from models import (CalendarDay, ChoiceField, Customer, DomainError, FeeItem, LendableItem,
+                    StaleRecord, db)
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -716,13 +717,11 @@ def _update(plan, row, by, now, extra):
     """Change a stored record, unless someone else changed or archived it after the preview."""
     model, record = plan.spec.model, row.record
     original = dict(record.__data__)  # as the preview read it: the audit row's before
-    seen = record.version or 0
-    if model.update(version=seen + 1).where(
-            (model.id == record.id) & (fn.COALESCE(model.version, 0) == seen)
-            & model.archived_at.is_null()).execute() != 1:
+    try:
+        record.claim()  # still the version the preview read (an archive claims one too)
+    except StaleRecord:
         raise DomainError("第 %d 行对应的%s“%s”在预览后已被修改，未导入任何数据；请重新上传预览" % (
-            row.row, model.verbose_name(), record))
-    record.version = seen + 1
+            row.row, model.verbose_name(), record)) from None
     for name, value in dict(row.values, **plan.spec.stamp).items():
         setattr(record, name, value)
     flows.records.save(record, by, now, created=False, original=original, extra=extra,

@@ -7,6 +7,7 @@ from database import write_transaction
 from models import (Complaint, ComplaintGuideline, ComplaintPassOn, ComplaintReport,
                     ComplaintUpdate, Department, ValidationError)
 from flows.steps import calls, runs
+from workflow import INTAKE  # what the desk decides at intake (category, severity, date)
 from flows.records import after_save, before_save, stamped_by
 
 stamped_by(ComplaintPassOn, "received_by")
@@ -93,12 +94,7 @@ def _complaint_scope(record, by, now, fields):
     return record.check_scope(by, now, fields["ticked"] or [], ids, fields["reason"])
 
 
-@runs(Complaint, "correct")
-def _complaint_correct(record, by, now, fields):
-    return record.correct_intake(by, now, fields["category"], fields["severity"],
-                                 fields["requested_by"])
-
-
+calls(Complaint, "correct", "correct_intake", *INTAKE)
 calls(Complaint, "start", "start", "content")
 
 
@@ -128,8 +124,7 @@ def _complaint_reroute(record, by, now, fields):
 
 @runs(ComplaintPassOn, "register")
 def _complaint_pass_on_register(record, by, now, fields):
-    return register_pass_on(record, by, now, fields["category"], fields["severity"],
-                            fields["requested_by"])
+    return register_pass_on(record, by, now, *(fields[name] for name in INTAKE))
 
 
 @runs(ComplaintReport, "regenerate")

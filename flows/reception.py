@@ -3,6 +3,7 @@ from audit import audit
 from database import write_transaction
 from models import Callback, Contact, Department, RepairOrder, ServiceRequest, WorkLetter
 from flows.steps import calls, runs
+from workflow import INTAKE  # what the desk decides at intake (category, severity, date)
 from flows.records import after_save, stamped_by
 
 stamped_by(Contact, "received_by")
@@ -83,8 +84,7 @@ def _contact_to_service_request(record, by, now, fields):
 
 @runs(Contact, "to_complaint")
 def _contact_to_complaint(record, by, now, fields):
-    return open_complaint(record, by, now, fields["category"], fields["severity"],
-                          fields["requested_by"])
+    return open_complaint(record, by, now, *(fields[name] for name in INTAKE))
 
 
 @runs(Contact, "to_letter")

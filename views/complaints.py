@@ -125,7 +125,6 @@ class ComplaintPassOnView(KefuModelView):
 
 class ComplaintUpdateView(KefuModelView):
     """Written by the complaint's steps (start, progress, feedback, follow-up, result) only."""
-    scope_error_field = "complaint"
     column_list = ("complaint", "kind", "happened_at", "content", "told_complainant", "by_user")
 
 

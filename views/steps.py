@@ -16,7 +16,7 @@ import clock
 from database import is_locked, is_unavailable, outage, yield_turn
 from flows.scopes import STEP_SCOPES, may_step
 from flows.reception import NOT_RATED
-from flows.steps import take_step
+from flows.steps import refusal, take_step
 from forms import KefuForm
 from i18n import _l, request_locale
 from models import (AlreadySubmitted, Complaint, DomainError, Register, StaleRecord,
@@ -92,11 +92,12 @@ class Step:
         return self.show(record) if self.show else True
 
     def refusal(self, record):
-        """Why this step cannot be taken on `record` now (Chinese), or None."""
-        if getattr(record, "archived_at", None):
-            return "%s已归档，不能再办理" % record
-        if getattr(record, "on_hold_since", None) and self.name != "release":
-            return "%s已挂起，请先解除挂起" % record
+        """Why this step cannot be taken on `record` now (Chinese), or None: the executor's
+        refusal (archived, on hold, a state not declared for it), else the view's own condition
+        (`show`; the states of a register without a declared workflow)."""
+        why = refusal(record, self.name)
+        if why:
+            return why
         if not self.applies_to(record):
             status = record.choice_label("status") if "status" in record._meta.fields else ""
             return "%s当前状态为“%s”，不能%s" % (record, status, self.label)
@@ -283,9 +284,9 @@ class StepsMixin:
         return_url = get_redirect_target()  # the grid the record was opened from
         landing = self.record_url(record, return_url)
         if request.method == "GET":
-            refusal = step.refusal(record)
-            if refusal:
-                flash(refusal, "error")
+            why = step.refusal(record)
+            if why:
+                flash(why, "error")
                 return redirect(landing)
             if not step.fields:  # no empty page: the button (or its confirmation) is on the record
                 return redirect(self.record_url(record, return_url, **(
