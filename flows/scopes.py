@@ -48,6 +48,16 @@ def write_scope(model, dept, user_id=None):
     return row_scope(model, dept, user_id)
 
 
+def own_department_field(model):
+    """The field of `model` that says which department writes it (a department's staff file only
+    their own: a new record's form starts with theirs there), or None."""
+    if model is WorkLetter:
+        return "from_department"
+    if model in BY_DEPARTMENT or model in (CorrectiveAction, ActionItem):
+        return "department"
+    return None
+
+
 def _operations():
     return Department.select(Department.id).where(Department.code == Department.OPERATIONS)
 

@@ -199,6 +199,20 @@ def test_staff_cannot_file_or_move_rows_into_another_department(as_property):
     assert ok.status_code == 302 and Complaint.select().count() == before + 1
 
 
+def test_a_departments_new_record_starts_with_its_own_department(as_property, as_clerk):
+    """A department's staff file only for their own department: the new form starts there (a
+    letter's sending department, a complaint's handling one), so no one meets the refusal by
+    keeping the first department of the list; a hub role's form starts empty."""
+    from conftest import browser_form
+    from models import WorkLetter
+    prop = str(Department.get(Department.code == "property").id)
+    assert prop != str(Department.select(Department.id).order_by(Department.id).scalar())
+    letter = browser_form(as_property.get(url(WorkLetter, "new/")).text)
+    assert letter["from_department"] == prop
+    assert browser_form(as_property.get(url(Complaint, "new/")).text)["department"] == prop
+    assert browser_form(as_clerk.get(url(Complaint, "new/")).text).get("department") != prop
+
+
 def test_csv_export_opens_in_excel_safely_and_is_audited(as_clerk):
     import csv
     import io

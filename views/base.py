@@ -26,6 +26,7 @@ from wtforms import validators
 import access
 import clock
 import flows.records
+from flows.scopes import department_of, own_department_field
 from flows.steps import run_of
 import history
 from forms import KefuForm
@@ -652,6 +653,10 @@ class KefuModelView(ExportMixin, GridMixin, StepsMixin, ModelView):
                 continue
             if value is not None:
                 form[name].data = value
+        own = own_department_field(self.model)  # a department's staff file for their own
+        dept = department_of(current_user)
+        if own and dept and dept > 0 and hasattr(form, own) and own not in request.args:
+            form[own].data = Department.get_or_none(Department.id == dept)
         self.mask_form(form)
         return form
 
