@@ -84,9 +84,14 @@ def _flag(rule_code, kind, now):
         condition &= model.on_hold_since.is_null()  # a record on hold waits; its clock stopped
     title = fn.SUBSTR(Value(TITLES[kind] % rule.name).concat(fn.COALESCE(record_label(model), "")),
                       1, 200)
+    if kind == "overdue":  # raised at the level its misses have reached (a catch-up's old ones
+        level = reached_level(now)  # at 4): written once, not raised and then escalated
+        assignee = escalated_to(level, department, Cast(Value(None), "INTEGER"))
+    else:
+        level, assignee = Value(1), Value(None)
     query = (Deadline
              .select(Value(kind), title, Deadline.record_type, Deadline.record_id, Deadline.rule,
-                     moment, department, Value(None), Value(1), Value(Alert.OPEN), Value(now), Value(now))
+                     moment, department, assignee, level, Value(Alert.OPEN), Value(now), Value(now))
              .join(model, JOIN.INNER, on=(model.id == Deadline.record_id))
              .where(condition))
     return (Alert.insert_new(query, [
@@ -95,35 +100,47 @@ def _flag(rule_code, kind, now):
         Alert.updated_at]))
 
 
-def escalate_repeated_misses(now):
-    """Raise an open overdue alert a level each time its rule's allowance runs out once more:
-    level 2 goes to the department head, 3 to the project manager, 4 to the general manager.
-    One UPDATE: each alert's clock gives the level reached by now, so a catch-up jumps straight
-    to it, and a rerun reads each open alert's running clock once and writes nothing."""
+def reached_level(now):
+    """The level a running clock's miss has reached by `now` (its Deadline row's escalation
+    times, sla.escalation_times): 2 the department head, 3 the project manager, 4 the general
+    manager. A missed follow-up day counts its own levels (flag_missing_follow_ups)."""
+    return Case(None, [(Deadline.kind == "follow_up", 1), (Deadline.level4_at <= now, 4),
+                       (Deadline.level3_at <= now, 3), (Deadline.level2_at <= now, 2)], 1)
+
+
+def escalated_to(level, department, assignee):
+    """Who an alert of `department` at `level` (SQL) goes to: at 2 the department's head, at 3
+    the project manager, at 4 the general manager, each the next one up who exists, else
+    `assignee` (whoever has it now; plain ids only: a NULL literal has no type on PostgreSQL)."""
     pm = User.first_with_role(User.PM)
     gm = User.first_with_role(User.GM)
     top = {3: pm.id if pm else None, 4: gm.id if gm else None}
     head = (Department.select(Department.head).join(User, on=(User.id == Department.head))
-            .where((Department.id == Alert.department) & (User.is_active == True)))  # noqa: E712
+            .where((Department.id == department) & (User.is_active == True)))  # noqa: E712
+
+    def person(level):
+        above = [top[n] for n in range(max(level, 3), 5) if top[n] is not None]
+        choices = ([head] if level == 2 else []) + above + [assignee]
+        return fn.COALESCE(*choices) if len(choices) > 1 else assignee
+
+    return Case(level, [(1, assignee), (2, person(2)), (3, person(3))], person(4))
+
+
+def escalate_repeated_misses(now):
+    """Raise an open overdue alert a level each time its rule's allowance runs out once more:
+    level 2 goes to the department head, 3 to the project manager, 4 to the general manager.
+    One UPDATE: each alert's clock gives the level reached by now, so a catch-up jumps straight
+    to it, and a rerun reads each open alert's running clock once and writes nothing. (An
+    alert is raised at the level reached already, _flag: this moves the ones raised before.)"""
     on_hold = Hold.select(Hold.id).where((Hold.record_type == Alert.record_type)
                                          & (Hold.record_id == Alert.record_id)
                                          & Hold.ended_at.is_null())
-    reached = Case(None, [(Deadline.level4_at <= now, 4), (Deadline.level3_at <= now, 3),
-                          (Deadline.level2_at <= now, 2)], 1)
-    level = Deadline.select(fn.MAX(reached)).where(
+    level = Deadline.select(fn.MAX(reached_level(now))).where(
         (Deadline.record_type == Alert.record_type) & (Deadline.record_id == Alert.record_id)
         & (Deadline.rule == Alert.rule) & (Deadline.status == Deadline.RUNNING)
         & (Deadline.kind != "follow_up"))  # missed follow-ups count their own levels
-
-    def person(level):
-        """The next person up who exists, else whoever has it now (plain ids only: a NULL
-        literal has no type on PostgreSQL)."""
-        above = [top[n] for n in range(max(level, 3), 5) if top[n] is not None]
-        choices = ([head] if level == 2 else []) + above + [Alert.assignee]
-        return fn.COALESCE(*choices) if len(choices) > 1 else Alert.assignee
-
     return (Alert.update(level=level, updated_at=now,
-                         assignee=Case(level, [(2, person(2)), (3, person(3))], person(4)))
+                         assignee=escalated_to(level, Alert.department, Alert.assignee))
             .where((Alert.status == Alert.OPEN) & (Alert.kind == "overdue") & (Alert.level < 4)
                    # only the clocked registers' alerts have a clock to read (not a cadence's)
                    & Alert.record_type.in_(tuple(ACTING_DEPARTMENT))

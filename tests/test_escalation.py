@@ -50,6 +50,22 @@ def test_a_repeated_miss_raises_the_level_and_alerts_the_next_person_up(
     assert (alert.assignee.username if alert.assignee else None) == assignee
 
 
+@pytest.mark.parametrize("minutes,level,assignee", [
+    (30, 1, None), (60, 2, "property"), (90, 3, "pm"), (600, 4, "gm")])
+def test_a_miss_found_late_is_raised_at_the_level_it_has_reached(clean_alerts, minutes, level,
+                                                                  assignee):
+    """The first sweep after downtime (or over an imported history) raises each miss straight
+    at its level and person, one write per alert: the escalation then has nothing to move."""
+    order = make_repair_order()
+    run(order.dispatch, user("clerk"), MON)
+    at = MON + timedelta(minutes=minutes)
+    with write_transaction():
+        assert flag_unaccepted_repairs(at) == 1
+        [alert] = alerts_for(order)
+        assert (alert.level, alert.assignee.username if alert.assignee else None) == (level, assignee)
+        assert escalate_repeated_misses(at) == 0
+
+
 def test_escalation_catches_up_in_one_step_and_stops_when_done(clean_alerts):
     order = make_repair_order()
     run(order.dispatch, user("clerk"), MON)
