@@ -233,16 +233,14 @@ def flag_missing_follow_ups(now):
             level += 1
             person = {1: created_by, 2: head,
                       3: pm.id if pm else None}.get(level, gm.id if gm else None)
-            rows.append(dict(kind="overdue", record_type="Complaint", record_id=complaint_id,
-                             title=("投诉未每日跟踪（%s）：%s" % (day.isoformat(),
-                                                          number or ""))[:200],
-                             rule=rule.id, since=end, department=service.id,
-                             assignee=person, level=min(level, 4), status=Alert.OPEN,
-                             created_at=now, updated_at=now))
-    raised = 0
-    for start in range(0, len(rows), 200):  # an alert raised meanwhile by another run is skipped
-        raised += Alert.insert_many(rows[start:start + 200]).on_conflict_ignore().as_rowcount().execute()
-    return raised
+            rows.append(("overdue", "Complaint", complaint_id,
+                         ("投诉未每日跟踪（%s）：%s" % (day.isoformat(), number or ""))[:200],
+                         rule.id, end, service.id, person, min(level, 4), Alert.OPEN, now, now))
+    # An alert raised meanwhile by another run is skipped.
+    return Alert.insert_rows([
+        Alert.kind, Alert.record_type, Alert.record_id, Alert.title, Alert.rule, Alert.since,
+        Alert.department, Alert.assignee, Alert.level, Alert.status, Alert.created_at,
+        Alert.updated_at], rows)
 
 
 # Registers tracked by a due date rather than a stamped clock: (model, title, label column,

@@ -132,6 +132,24 @@ def test_missed_follow_ups_raise_one_alert_per_day_each_a_level_higher(only_our_
     assert {a.department.code for a in alerts} == {"service"}
 
 
+def test_alerts_written_many_at_once_skip_one_open_already_and_take_the_models_defaults(
+        clean_alerts):
+    """Alert.insert_rows, the follow-ups' one write: one statement per batch, a row whose alert
+    is open already left out (the open-alert key), the fields not given as the model sets them."""
+    order = make_repair_order()
+    fields = [Alert.title, Alert.record_type, Alert.record_id, Alert.since, Alert.created_at,
+              Alert.updated_at]
+    monday = ("报修未受理", "RepairOrder", order.id, MON, MON, MON)
+    tuesday = ("报修未受理", "RepairOrder", order.id, MON + timedelta(days=1), MON, MON)
+    with write_transaction():
+        assert Alert.insert_rows(fields, [monday, tuesday, monday], batch=2) == 2
+        assert Alert.insert_rows(fields, [tuesday], batch=2) == 0
+    alerts = sorted(alerts_for(order), key=lambda a: a.since)
+    assert [a.since for a in alerts] == [MON, MON + timedelta(days=1)]
+    assert {(a.kind, a.status, a.level, a.version, a.mailed_level, a.title, a.created_at)
+            for a in alerts} == {("overdue", Alert.OPEN, 1, 1, 0, "报修未受理", MON)}
+
+
 def test_no_follow_up_alert_for_a_weekend_or_a_closed_complaint(only_our_complaints):
     complaint = make_complaint("general")
     run(complaint.start, user("property"), MON + timedelta(hours=1))
