@@ -756,12 +756,12 @@ def build(args):
             "INSERT INTO document_counter (prefix, day, last) VALUES (%s) ON CONFLICT (prefix, day) "
             "DO UPDATE SET last = excluded.last" % ", ".join([("?" if sqlite else "%s")] * 3), rows)
     print("  %-18s %9d rows" % ("document_counter", len(rows)))
-    if not args.unswept:
-        catch_up(now)
     if args.analyze:
         started = _time.time()
         db.execute_sql("ANALYZE")
         print("ANALYZE: %.1f s" % (_time.time() - started))
+    if not args.unswept:  # after the statistics: the jobs planned as on a running site
+        catch_up(now)
     if sqlite:
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
