@@ -466,7 +466,13 @@ class ComplaintUpdate(Register):
     @property
     def gave_feedback(self):
         """A day's follow-up counts only when the complainant was told something (R-CMP-6)."""
-        return bool((self.told_complainant or "").strip())
+        return self.tells_complainant(self.told_complainant)
+
+    @staticmethod
+    def tells_complainant(told):
+        """Whether a follow-up that told the complainant `told` gave feedback (gave_feedback,
+        for rows read as plain values)."""
+        return bool((told or "").strip())
 
 
 class ComplaintGuideline(Register):

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from peewee import SQL, CharField, DateTimeField, ForeignKeyField, IntegerField, Model, TextField
 
+import clock
 import sla
 import workflow
 from domain.base import AlreadySubmitted, BaseModel, ChoiceField, DomainError, ValidationError, db
@@ -21,6 +22,11 @@ class Alert(Register):
     OPEN, RESOLVED = WORKFLOW.values
     STATUSES = WORKFLOW.choices
 
+    # No index on when or by whom an alert was made or resolved (migration 28): nothing reads
+    # alerts by them, and each index is written for every alert the jobs raise or escalate.
+    created_at = DateTimeField(default=clock.now, verbose_name="创建时间")
+    created_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL", index=False,
+                                 verbose_name="创建人")
     kind = ChoiceField(KINDS, default="overdue", verbose_name="提醒类型")
     title = CharField(max_length=200, verbose_name="事项")
     record_type = CharField(max_length=40, verbose_name="登记表")
@@ -37,7 +43,7 @@ class Alert(Register):
     status = ChoiceField(STATUSES, default=OPEN, verbose_name="状态")
     resolved_at = DateTimeField(null=True, verbose_name="解决时间")
     resolved_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL",
-                                  verbose_name="解决人")
+                                  index=False, verbose_name="解决人")
     resolution_note = TextField(null=True, verbose_name="处理说明")
     # The level already e-mailed to the assignee (0: none), so each level is sent once.
     mailed_level = IntegerField(default=0, constraints=[SQL("DEFAULT 0")],

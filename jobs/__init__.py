@@ -63,6 +63,10 @@ NOTHING_NEW = "无新变化，未运行"
 # the old counts, the next sweep's cadence check joined 7,360 tenants to 7,360 alerts pair by
 # pair (0.7 s), until autovacuum's analyze came. SQLite plans them well either way.
 ANALYZE_AFTER_RAISED = 1000
+# The columns the jobs and the pages find alerts by (migration 28's statistics among them):
+# analyzed alone, not the titles and notes, the analyze costs a sweep half as much.
+ANALYZED_ALERT_COLUMNS = ("status", "kind", "record_type", "record_id", "rule_id", "level",
+                          "since", "department_id", "assignee_id")
 
 
 def slot_of(now, every):
@@ -159,7 +163,8 @@ def run_due_jobs(now, force=False, run=None, full=False):
             quiet.settle(started_mark, now)
     if analyze and \
             (Alert.select(fn.MAX(Alert.id)).scalar() or 0) - alerts_before > ANALYZE_AFTER_RAISED:
-        db.execute_sql('ANALYZE "alert"')
+        db.execute_sql('ANALYZE "alert" (%s)' % ", ".join(
+            '"%s"' % column for column in ANALYZED_ALERT_COLUMNS))
     return results
 
 

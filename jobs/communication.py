@@ -2,7 +2,7 @@
 
 Set-based: a few UPDATE and INSERT … SELECT statements per customer kind, never a loop over
 customers in Python."""
-from peewee import SQL, Case, NodeList, Select, Value, fn
+from peewee import SQL, NodeList, Select, Value, fn
 
 import sla
 from audit import audit_job
@@ -94,20 +94,24 @@ def flag_contact_cadence(now):
     if not cadences:
         return 0
     calendar = Customer.cadence_calendar([rule.limit() for _, rule, _ in cadences])
-    # Contacted again since by the department itself: the alert is done. One pass over the
-    # open cadence alerts (the open alerts' (status, kind, record type) index: not the years of
-    # resolved ones), each against the boundary of its customer's kind; only those found are
-    # written.
-    boundary = Case(Customer.kind, [(kind, sla.cadence_boundary(now, rule.limit(), calendar))
-                                    for kind, rule, _ in cadences])
-    rule_of_kind = Case(Customer.kind, [(kind, rule.id) for kind, rule, _ in cadences])
-    contacted = Customer.select(Customer.id).where(
-        (Customer.id == Alert.record_id) & (Alert.rule == rule_of_kind)
-        & (Customer.cadence_contact_at >= boundary))
-    resolve_alerts(Alert.select(Alert.id).where(
-        (Alert.status == Alert.OPEN) & (Alert.kind == "overdue") & (Alert.record_type == "Customer")
-        & Alert.rule.in_(sorted({rule.id for _, rule, _ in cadences})) & fn.EXISTS(contacted)),
-        now, "已沟通，系统自动解除")
+    # Contacted again since by the department itself: the alert is done. Kind by kind, its
+    # rule's open alerts (the open alerts' index: not the years of resolved ones) whose
+    # customer was contacted since the kind's boundary (the (kind, …, cadence_contact_at)
+    # index), as one semi-join: the database reads whichever side is fewer. PostgreSQL knows
+    # how many open alerts a rule has from migration 28's statistics; one probe of the
+    # customer per open alert was 70 ms for 22k tenants at three years, none of them contacted.
+    # A kind without an open alert reads no customer (SQLite lists the contacted ones first).
+    for kind, rule, _ in cadences:
+        open_alerts = Alert.select(Alert.id).where(
+            (Alert.status == Alert.OPEN) & (Alert.kind == "overdue")
+            & (Alert.record_type == "Customer") & (Alert.rule == rule.id))
+        if not open_alerts.exists():
+            continue
+        boundary = sla.cadence_boundary(now, rule.limit(), calendar)
+        contacted = Customer.select(Customer.id).where(
+            (Customer.kind == kind) & (Customer.cadence_contact_at >= boundary))
+        resolve_alerts(open_alerts.where(Alert.record_id.in_(contacted)), now,
+                       "已沟通，系统自动解除")
     raised = 0
     for kind, rule, dept_code in cadences:
         mine = ((Alert.record_type == "Customer") & (Alert.record_id == Customer.id)
