@@ -63,6 +63,10 @@ NOTHING_NEW = "无新变化，未运行"
 # the old counts, the next sweep's cadence check joined 7,360 tenants to 7,360 alerts pair by
 # pair (0.7 s), until autovacuum's analyze came. SQLite plans them well either way.
 ANALYZE_AFTER_RAISED = 1000
+# ... and more than this share of the alerts there were: what autovacuum would analyze for
+# (its analyze_scale_factor), done at once. Fewer, the counts the plans rest on hold (a sweep
+# across midnight at three years raised 5% and spent 240 ms analyzing for nothing).
+ANALYZE_AFTER_SHARE = 0.1
 # The columns the jobs and the pages find alerts by (migration 28's statistics among them):
 # analyzed alone, not the titles and notes, the analyze costs a sweep half as much.
 ANALYZED_ALERT_COLUMNS = ("status", "kind", "record_type", "record_id", "rule_id", "level",
@@ -161,8 +165,9 @@ def run_due_jobs(now, force=False, run=None, full=False):
     if not skip and all(results.get(name, JobRun.FAILED) != JobRun.FAILED for name in SETTLING):
         with write_transaction():
             quiet.settle(started_mark, now)
-    if analyze and \
-            (Alert.select(fn.MAX(Alert.id)).scalar() or 0) - alerts_before > ANALYZE_AFTER_RAISED:
+    raised = ((Alert.select(fn.MAX(Alert.id)).scalar() or 0) - alerts_before) if analyze else 0
+    if raised > ANALYZE_AFTER_RAISED and raised > ANALYZE_AFTER_SHARE * db.execute_sql(
+            "SELECT reltuples FROM pg_class WHERE oid = 'alert'::regclass").fetchone()[0]:
         db.execute_sql('ANALYZE "alert" (%s)' % ", ".join(
             '"%s"' % column for column in ANALYZED_ALERT_COLUMNS))
     return results

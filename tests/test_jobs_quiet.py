@@ -174,6 +174,11 @@ def test_a_sweep_that_raised_many_alerts_gives_postgresql_their_statistics_at_on
         sweep(DEMO_NOW + timedelta(days=2))
         assert last_analyze() == before  # a sweep raising a few: autovacuum's business
         monkeypatch.setattr(jobs, "ANALYZE_AFTER_RAISED", 0)
+        monkeypatch.setattr(jobs, "ANALYZE_AFTER_SHARE", 10 ** 9)
+        sweep(DEMO_NOW + timedelta(days=3))
+        assert Alert.select().where(Alert.created_at == DEMO_NOW + timedelta(days=3)).exists()
+        assert last_analyze() == before  # many, but few beside the table: autovacuum's too
+        monkeypatch.setattr(jobs, "ANALYZE_AFTER_SHARE", 0)
         Alert.update(status=Alert.RESOLVED, resolved_at=DEMO_NOW).where(
             Alert.status == Alert.OPEN).execute()
         raised_before = Alert.select().count()
