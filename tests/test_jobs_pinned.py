@@ -252,6 +252,34 @@ def test_cadence_alerts_are_open_exactly_for_customers_past_their_cadence(app, d
             assert due <= mine, kind
 
 
+@pytest.mark.parametrize("days", [35, 400])
+def test_cadence_alerts_are_resolved_exactly_for_the_customers_communicated_with_since(app, days):
+    """Kind by kind (the two committees share one rule): once the responsible department has
+    communicated with some of the alerted customers, the next check resolves exactly their
+    alerts and leaves every other one open (jobs.communication: one semi-join per kind)."""
+    from jobs.communication import flag_contact_cadence
+    now = DEMO_NOW + timedelta(days=days)
+    with db.connection_context():
+        sweep(now)
+        cadence = (Alert.record_type == "Customer") & (Alert.kind == "overdue")
+        before = dict(Alert.select(Alert.id, Alert.record_id).where(
+            cadence & (Alert.status == Alert.OPEN)).tuples())
+        assert len(before) >= 2
+        kinds = {c.kind for c in Customer.select().where(Customer.id.in_(list(before.values())))}
+        contacted = set(sorted(before.values())[::2])  # every other alerted customer
+        Customer.update(cadence_contact_at=now + timedelta(hours=1)).where(
+            Customer.id.in_(list(contacted))).execute()
+        flag_contact_cadence(now + timedelta(hours=2))
+        after = dict(Alert.select(Alert.id, Alert.status).where(
+            Alert.id.in_(list(before))).tuples())
+        assert {i for i, status in after.items() if status == Alert.RESOLVED} == \
+            {i for i, customer in before.items() if customer in contacted}
+        assert {Alert.get_by_id(i).resolution_note for i, status in after.items()
+                if status == Alert.RESOLVED} == {"已沟通，系统自动解除"}
+    # The demo mall has every kind alerted by then, the two committees under one rule.
+    assert {Customer.TENANT, Customer.OWNERS, Customer.MERCHANTS} <= kinds
+
+
 def test_nightly_upkeep_run_by_the_scheduler_goes_in_a_process_of_its_own_with_the_same_answer(app):
     """The web workers' scheduler runs the nightly upkeep (jobs.OWN_PROCESS) through
     `python app.py run-job` in a child process: a clerk's page never shares the interpreter
