@@ -981,6 +981,14 @@ def machine_cpu_seconds():
     return (sum(values) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_waits():
+    """(iowait, steal) seconds of the whole machine so far, all cores (from /proc/stat): a core
+    waiting on the disk, or taken by the hypervisor, is neither busy with the load nor idle."""
+    with open("/proc/stat") as fh:
+        values = [int(v) for v in fh.readline().split()[1:9]]
+    return values[4] / os.sysconf("SC_CLK_TCK"), values[7] / os.sysconf("SC_CLK_TCK")
+
+
 def process_cpu():
     """{pid: (name, user + system CPU seconds)} of every process now running (from /proc)."""
     tick, found = os.sysconf("SC_CLK_TCK"), {}
@@ -1114,6 +1122,7 @@ def measure_load(args, password, url):
         started, client_cpu = time.time(), time.process_time()
         server_cpu = cpu_seconds(server.pid)
         machine_cpu, processes = machine_cpu_seconds(), process_cpu()
+        waits = machine_waits()
         window["deadline"] = started + args.load_seconds
         window["go"].set()
         for t in threads:
@@ -1125,6 +1134,7 @@ def measure_load(args, password, url):
         server_cpu = cpu_seconds(server.pid) - server_cpu
         # What else used the cores meanwhile: the load's variance is read from here.
         machine_cpu = machine_cpu_seconds() - machine_cpu
+        waits = [after - before for after, before in zip(machine_waits(), waits)]
         ours = {os.getpid(), server.pid} | set(child_pids(server.pid))
         others = others_during(processes, process_cpu(), ours)
     finally:
@@ -1156,6 +1166,7 @@ def measure_load(args, password, url):
             "machine_cpu_seconds": machine_cpu,
             "other_cpu_seconds": max(0.0, machine_cpu - server_cpu - client_cpu),
             "busiest_others": others[:3],
+            "iowait_seconds": waits[0], "steal_seconds": waits[1],
             "server_cpu_ms_per_request": server_cpu * 1000 / len(latencies) if latencies else None}
 
 
@@ -1241,6 +1252,9 @@ def table(pages, export, jobs_result, load):
                            ", ".join("%s %.1f s" % (name, sec) for name, _, sec
                                      in load["busiest_others"]) or "none",
                            load["machine_cpu_seconds"], load["other_cpu_seconds"]))
+        if "iowait_seconds" in load:
+            out.append("| load: machine's cores waiting on the disk / taken by the hypervisor (s) "
+                       "| %.1f | %.1f | | | | |" % (load["iowait_seconds"], load["steal_seconds"]))
         for kind, v in sorted(load["by_kind"].items()):
             out.append("| load: %s (%d requests, %d errors) | %.1f | %.1f | | | | |" % (
                 kind, v["n"], v["errors"], v["median"], v["p95"]))
